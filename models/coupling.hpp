@@ -1,0 +1,34 @@
+#pragma once
+// A read-only view of the network's weights as the model's mathematics needs them.
+//
+// One block per projection, stored once in CSR form by presynaptic (source) unit: for source unit
+// j, entries row_ptr[j] .. row_ptr[j+1] list target units and weights w. A block defines the
+// directed weights W[tgt_offset + t][src_offset + j] += gain_forward * w and
+// W[src_offset + j][tgt_offset + t] += gain_backward * w. A symmetric projection has gains (1, 1);
+// an asymmetric one under Eq. 8's symmetrisation (W + W^T)/2 has gains (1/2, 1/2); an asymmetric
+// one taken as directed has gains (1, 0). Indices are global unit indices.
+#include <cstdint>
+#include <span>
+
+namespace ebsim::models {
+
+using weight_t = float;  // 4 bytes on purpose: synapse memory dominates (see README, performance)
+
+struct CouplingBlock {
+  std::uint32_t src_offset = 0;
+  std::uint32_t tgt_offset = 0;
+  std::span<const std::uint64_t> row_ptr;     // size n_src + 1
+  std::span<const std::uint32_t> tgt_index;   // local target index per synapse
+  std::span<const weight_t> weight;           // per synapse
+  double gain_forward = 1.0;
+  double gain_backward = 0.0;
+
+  std::uint32_t n_src() const { return static_cast<std::uint32_t>(row_ptr.size() - 1); }
+};
+
+using Coupling = std::span<const CouplingBlock>;
+
+// out_i += sum_j W_ij * rates_j for the directed W defined by the blocks.
+void add_synaptic_input(Coupling coupling, std::span<const double> rates, std::span<double> out);
+
+}  // namespace ebsim::models

@@ -1,0 +1,147 @@
+#pragma once
+// The experiment as plain value types, units already converted (times in ms, rates in Hz).
+// Produced once by load_config() (sim/config_loader.cpp), which validates every key; everything
+// downstream trusts these structs.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/rate_function.hpp"
+
+namespace ebsim {
+
+enum class Role { input, hidden, output };
+
+// A scalar per unit: a constant, or drawn from a distribution with the run's seed.
+struct Distribution {
+  enum class Kind { constant, uniform, normal };
+  Kind kind = Kind::constant;
+  double a = 0.0;  // constant value, uniform low, normal mean
+  double b = 0.0;  // uniform high, normal standard deviation
+};
+
+// Values for a whole population (clamp values, targets): one Distribution, or explicit values.
+struct Pattern {
+  Distribution dist;
+  std::vector<double> values;  // non-empty: explicit values, one per unit
+};
+
+struct ModelConfig {
+  models::RateFunction rate;
+  double tau_ms = 10.0;
+  double r_max_hz = 200.0;
+  // Eq. 8: asymmetric W acts as (W + W^T)/2 ("symmetrise", the energy-based model). "directed"
+  // uses W as given (R_i = rho'(s_i)(b_i + sum_j W_ij rho(s_j)) with no energy behind it).
+  bool symmetrise = true;
+};
+
+enum class EngineKind { continuous, spiking };
+enum class Boundary { project, literal };
+
+struct EngineConfig {
+  EngineKind kind = EngineKind::continuous;
+  double dt_ms = 0.1;              // continuous engine step; eps = dt / tau
+  double sigma = 0.0;              // std of eta in R(s + eta) (Eq. 1-2)
+  Boundary boundary = Boundary::project;
+};
+
+struct PopulationConfig {
+  std::string name;
+  Role role = Role::hidden;
+  std::uint32_t size = 0;
+  Distribution bias;
+  Distribution initial_state;  // state at t = 0 for free units
+};
+
+enum class Connectivity { all_to_all, one_to_one, random, fixed_indegree, explicit_list };
+
+struct WeightInit {
+  enum class Kind { constant, uniform, normal, glorot };
+  Kind kind = Kind::glorot;
+  double a = 0.0;  // constant value, uniform low, normal mean, glorot gain
+  double b = 0.0;  // uniform high, normal standard deviation
+};
+
+struct Synapse {
+  std::uint32_t pre = 0;
+  std::uint32_t post = 0;
+  double weight = 0.0;
+};
+
+struct ProjectionConfig {
+  std::string name;  // "<from>-><to>" unless given
+  std::string from, to;
+  Connectivity connectivity = Connectivity::all_to_all;
+  double probability = 1.0;          // random
+  std::uint32_t indegree = 0;        // fixed_indegree
+  std::vector<Synapse> synapses;     // explicit_list (weights given there)
+  WeightInit weights;
+  bool symmetric = false;            // W_ij = W_ji: stored once, acts in both directions
+  double delay_ms = 1.0;             // spiking engine only
+};
+
+struct Nudge {
+  Pattern target;
+  double beta = 1.0;  // (1 - beta) R_y + beta y_target (Eq. 12 is beta = 1)
+};
+
+struct Settle {
+  double tol = 1e-9;          // stop when max_i |R_i(s) - s_i| < tol (per unit of eps-normalised step)
+  double max_duration_ms = 0; // cap
+};
+
+struct PhaseConfig {
+  std::string name;
+  double duration_ms = 0.0;             // for settle phases: the cap
+  std::map<std::string, Pattern> clamp; // input populations; inherited by later phases
+  std::map<std::string, Nudge> nudge;   // output populations; this phase only
+  std::optional<Settle> settle;
+};
+
+struct ProtocolConfig {
+  std::vector<PhaseConfig> phases;
+  std::uint32_t trials = 1;
+  double total_duration_ms() const {
+    double t = 0;
+    for (const auto& p : phases) t += p.duration_ms;
+    return t;
+  }
+};
+
+struct StateRecording {
+  std::vector<std::string> populations;  // empty: none
+  double period_ms = 1.0;
+};
+
+struct RecordConfig {
+  StateRecording states;
+};
+
+struct OutputConfig {
+  std::string path;  // may be empty: no file (ebsim check), or the CLI's -o
+};
+
+struct Config {
+  std::string source_path;    // the YAML file it came from
+  std::string resolved_yaml;  // after defaults and --set overrides
+  std::uint64_t seed = 1;
+  ModelConfig model;
+  EngineConfig engine;
+  std::vector<PopulationConfig> populations;
+  std::vector<ProjectionConfig> projections;
+  ProtocolConfig protocol;
+  RecordConfig record;
+  OutputConfig output;
+
+  const PopulationConfig* find_population(const std::string& name) const {
+    for (const auto& p : populations)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+std::string to_string(Role role);
+
+}  // namespace ebsim
