@@ -1,6 +1,6 @@
 #pragma once
 // The experiment as plain value types, units already converted (times in ms, rates in Hz).
-// Produced once by load_config() (sim/config_loader.cpp), which validates every key; everything
+// Produced once by load_config() (sim/config_loader.hpp), which validates every key; everything
 // downstream trusts these structs.
 #include <cstdint>
 #include <map>
@@ -51,8 +51,8 @@ struct PopulationConfig {
   std::string name;
   Role role = Role::hidden;
   std::uint32_t size = 0;
-  Distribution bias;
-  Distribution initial_state;  // state at t = 0 for free units
+  Pattern bias;
+  Pattern initial_state;  // state at t = 0 for free units
 };
 
 enum class Connectivity { all_to_all, one_to_one, random, fixed_indegree, explicit_list };

@@ -1,0 +1,659 @@
+#include "sim/config_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "sim/quantity.hpp"
+
+namespace ebsim {
+
+ConfigError::ConfigError(std::string location, std::string key_path, std::string message)
+    : std::runtime_error(location + ": " + (key_path.empty() ? "" : key_path + ": ") + message),
+      location_(std::move(location)),
+      key_path_(std::move(key_path)),
+      message_(std::move(message)) {}
+
+std::string to_string(Role role) {
+  switch (role) {
+    case Role::input: return "input";
+    case Role::hidden: return "hidden";
+    case Role::output: return "output";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1u : 0u)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& options) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& o : options) {
+    const std::size_t d = edit_distance(word, o);
+    if (d < best_d) best_d = d, best = o;
+  }
+  return best.empty() ? "" : " (did you mean `" + best + "`?)";
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + ("`" + s + "`");
+  return out;
+}
+
+// Where errors point: the file, and which key paths came from --set.
+struct Context {
+  std::string file;
+  std::map<std::string, std::string> overrides;  // key path -> "k=v" as typed
+
+  std::string locate(const YAML::Node& node, const std::string& key_path) const {
+    for (const auto& [k, text] : overrides)
+      if (key_path == k || key_path.rfind(k + ".", 0) == 0 || key_path.rfind(k + "[", 0) == 0)
+        return "--set " + text;
+    const YAML::Mark m = node.Mark();
+    if (m.is_null()) return file;
+    return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+};
+
+std::string scalar_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  std::ostringstream os;
+  os << n;
+  return os.str();
+}
+
+// Reads one YAML mapping, remembers which keys were read, writes defaults into the node (so that
+// the resolved config carries them) and rejects keys nobody asked for.
+class MapReader {
+ public:
+  MapReader(const Context& ctx, YAML::Node node, std::string path)
+      : ctx_(ctx), node_(node), path_(std::move(path)) {
+    if (!node_.IsMap()) fail(node_, path_, "expected a mapping of keys, got `" + scalar_text(node_) + "`");
+  }
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key_path, const std::string& msg) const {
+    throw ConfigError(ctx_.locate(at, key_path), key_path, msg);
+  }
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const YAML::Node& node() const { return node_; }
+  const Context& ctx() const { return ctx_; }
+
+  bool has(const std::string& key) {
+    known_.push_back(key);
+    return static_cast<bool>(node_[key]) && !node_[key].IsNull();
+  }
+  YAML::Node get(const std::string& key) {
+    known_.push_back(key);
+    return node_[key];
+  }
+  YAML::Node require(const std::string& key, const std::string& what) {
+    if (!has(key)) fail(node_, key_path(key), "missing required key `" + key + "` (" + what + ")");
+    return node_[key];
+  }
+  void set_default(const std::string& key, const YAML::Node& value) {
+    if (!has(key)) node_[key] = value;
+  }
+
+  double number(const std::string& key, std::optional<double> dflt = std::nullopt) {
+    if (!has(key)) {
+      if (!dflt) fail(node_, key_path(key), "missing required number `" + key + "`");
+      node_[key] = *dflt;
+      return *dflt;
+    }
+    return as_number(node_[key], key_path(key));
+  }
+  double as_number(const YAML::Node& n, const std::string& kp) const {
+    if (n.IsScalar()) {
+      const std::string& t = n.Scalar();
+      double v = 0;
+      std::istringstream is(t);
+      is >> v;
+      if (is && (is >> std::ws).eof() && std::isfinite(v)) return v;
+    }
+    fail(n, kp, "expected a number, got `" + scalar_text(n) + "`");
+  }
+  double quantity(const std::string& key, Dimension dim, std::optional<std::string> dflt = std::nullopt) {
+    if (!has(key)) {
+      if (!dflt) fail(node_, key_path(key), "missing required key `" + key + "`: " + unit_examples(dim));
+      node_[key] = *dflt;
+    }
+    return as_quantity(node_[key], key_path(key), dim);
+  }
+  double as_quantity(const YAML::Node& n, const std::string& kp, Dimension dim) const {
+    if (!n.IsScalar()) fail(n, kp, "expected " + unit_examples(dim) + ", got `" + scalar_text(n) + "`");
+    const QuantityParse q = parse_quantity(n.Scalar(), dim);
+    if (!q.value) fail(n, kp, q.error);
+    return *q.value;
+  }
+  std::int64_t integer(const std::string& key, std::optional<std::int64_t> dflt = std::nullopt) {
+    if (!has(key)) {
+      if (!dflt) fail(node_, key_path(key), "missing required integer `" + key + "`");
+      node_[key] = *dflt;
+      return *dflt;
+    }
+    return as_integer(node_[key], key_path(key));
+  }
+  std::int64_t as_integer(const YAML::Node& n, const std::string& kp) const {
+    if (n.IsScalar()) {
+      std::istringstream is(n.Scalar());
+      long long v = 0;
+      is >> v;
+      if (is && (is >> std::ws).eof()) return v;
+    }
+    fail(n, kp, "expected an integer, got `" + scalar_text(n) + "`");
+  }
+  bool boolean(const std::string& key, bool dflt) {
+    if (!has(key)) {
+      node_[key] = dflt;
+      return dflt;
+    }
+    const YAML::Node n = node_[key];
+    if (n.IsScalar()) {
+      const std::string& t = n.Scalar();
+      if (t == "true" || t == "True" || t == "yes") return true;
+      if (t == "false" || t == "False" || t == "no") return false;
+    }
+    fail(n, key_path(key), "expected true or false, got `" + scalar_text(n) + "`");
+  }
+  std::string string(const std::string& key, std::optional<std::string> dflt = std::nullopt) {
+    if (!has(key)) {
+      if (!dflt) fail(node_, key_path(key), "missing required key `" + key + "`");
+      node_[key] = *dflt;
+      return *dflt;
+    }
+    const YAML::Node n = node_[key];
+    if (!n.IsScalar()) fail(n, key_path(key), "expected a string, got `" + scalar_text(n) + "`");
+    return n.Scalar();
+  }
+  std::string choice(const std::string& key, const std::vector<std::string>& options,
+                     std::optional<std::string> dflt = std::nullopt) {
+    const std::string v = string(key, dflt);
+    if (std::find(options.begin(), options.end(), v) == options.end())
+      fail(node_[key], key_path(key), "expected one of " + join(options) + ", got `" + v + "`" + did_you_mean(v, options));
+    return v;
+  }
+  MapReader map(const std::string& key) {
+    if (!has(key)) node_[key] = YAML::Node(YAML::NodeType::Map);
+    return MapReader(ctx_, node_[key], key_path(key));
+  }
+
+  // Every key that was not read is unknown.
+  void finish() const {
+    for (const auto& kv : node_) {
+      const std::string k = kv.first.as<std::string>();
+      if (std::find(known_.begin(), known_.end(), k) == known_.end())
+        fail(kv.first, key_path(k), "unknown key `" + k + "`" + did_you_mean(k, known_) +
+                                        "; allowed here: " + join(known_));
+    }
+  }
+
+ private:
+  const Context& ctx_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+// A range check with the expectation spelled out.
+void check(bool ok, const MapReader& r, const std::string& key, const std::string& expected) {
+  if (!ok) r.fail(r.node()[key], r.key_path(key), expected);
+}
+
+// number | [values...] | {uniform: [lo, hi]} | {normal: [mean, sd]}
+Pattern read_pattern(const MapReader& parent, const YAML::Node& n, const std::string& kp, bool allow_list) {
+  Pattern p;
+  if (n.IsScalar()) {
+    p.dist = {Distribution::Kind::constant, parent.as_number(n, kp), 0.0};
+    return p;
+  }
+  if (n.IsSequence() && allow_list) {
+    for (std::size_t i = 0; i < n.size(); ++i)
+      p.values.push_back(parent.as_number(n[i], kp + "[" + std::to_string(i) + "]"));
+    return p;
+  }
+  const std::string expected = std::string("expected a number") + (allow_list ? ", a list of numbers" : "") +
+                               ", `{uniform: [low, high]}` or `{normal: [mean, sd]}`";
+  if (!n.IsMap() || n.size() != 1) parent.fail(n, kp, expected + ", got `" + scalar_text(n) + "`");
+  const std::string kind = n.begin()->first.as<std::string>();
+  const YAML::Node args = n.begin()->second;
+  if (kind != "uniform" && kind != "normal")
+    parent.fail(n.begin()->first, kp + "." + kind, "unknown distribution `" + kind + "`" +
+                did_you_mean(kind, {"uniform", "normal"}) + "; " + expected);
+  if (!args.IsSequence() || args.size() != 2)
+    parent.fail(args, kp + "." + kind, "expected two numbers [" + std::string(kind == "uniform" ? "low, high" : "mean, sd") + "]");
+  const double a = parent.as_number(args[0], kp + "." + kind + "[0]");
+  const double b = parent.as_number(args[1], kp + "." + kind + "[1]");
+  if (kind == "uniform") {
+    if (!(a <= b)) parent.fail(args, kp + ".uniform", "expected low <= high, got [" + scalar_text(args[0]) + ", " + scalar_text(args[1]) + "]");
+    p.dist = {Distribution::Kind::uniform, a, b};
+  } else {
+    if (!(b >= 0)) parent.fail(args[1], kp + ".normal[1]", "expected a standard deviation >= 0");
+    p.dist = {Distribution::Kind::normal, a, b};
+  }
+  return p;
+}
+
+void check_pattern_size(const MapReader& r, const YAML::Node& n, const std::string& kp, const Pattern& p,
+                        std::uint32_t size) {
+  if (!p.values.empty() && p.values.size() != size)
+    r.fail(n, kp, "expected " + std::to_string(size) + " values (the population's size), got " +
+                      std::to_string(p.values.size()));
+}
+
+models::RateFunction read_rate(MapReader& m) {
+  models::RateFunction rate;
+  const std::string kind = m.choice("rate", {"hard_sigmoid", "logistic"}, "hard_sigmoid");
+  rate.kind = kind == "logistic" ? models::RateKind::logistic : models::RateKind::hard_sigmoid;
+  rate.beta1 = m.number("beta1", -0.5);
+  check(rate.beta1 < 0.0 && rate.beta1 > -1.0, m, "beta1",
+        "expected -1 < beta1 < 0 (Eq. 7 needs beta1 < 0 < beta2 = beta1 + 1), got " + scalar_text(m.node()["beta1"]));
+  rate.gain = m.number("gain", 4.0);
+  check(rate.gain > 0.0, m, "gain", "expected a logistic gain > 0");
+  return rate;
+}
+
+ModelConfig read_model(MapReader m) {
+  ModelConfig model;
+  model.rate = read_rate(m);
+  model.tau_ms = m.quantity("tau", Dimension::time, "10 ms");
+  check(model.tau_ms > 0, m, "tau", "expected tau > 0");
+  model.r_max_hz = m.quantity("r_max", Dimension::rate, "200 Hz");
+  check(model.r_max_hz > 0, m, "r_max", "expected r_max > 0");
+  model.symmetrise = m.choice("asymmetric_weights", {"symmetrise", "directed"}, "symmetrise") == "symmetrise";
+  m.finish();
+  return model;
+}
+
+EngineConfig read_engine(MapReader m, const ModelConfig& model) {
+  EngineConfig e;
+  e.kind = m.choice("kind", {"continuous", "spiking"}, "continuous") == "spiking" ? EngineKind::spiking
+                                                                               : EngineKind::continuous;
+  e.dt_ms = m.quantity("dt", Dimension::time, "0.1 ms");
+  check(e.dt_ms > 0 && e.dt_ms <= model.tau_ms, m, "dt",
+        "expected 0 < dt <= tau (eps = dt/tau must lie in (0, 1])");
+  e.sigma = m.number("sigma", 0.0);
+  check(e.sigma >= 0, m, "sigma", "expected a noise standard deviation sigma >= 0");
+  e.boundary = m.choice("boundary", {"project", "literal"}, "project") == "literal" ? Boundary::literal
+                                                                                   : Boundary::project;
+  m.finish();
+  return e;
+}
+
+PopulationConfig read_population(MapReader m, const std::string& name) {
+  PopulationConfig p;
+  p.name = name;
+  const std::string role = m.choice("role", {"input", "hidden", "output"});
+  p.role = role == "input" ? Role::input : role == "output" ? Role::output : Role::hidden;
+  const std::int64_t size = m.integer("size");
+  check(size > 0 && size <= 100'000'000, m, "size", "expected a population size between 1 and 1e8, got " + std::to_string(size));
+  p.size = static_cast<std::uint32_t>(size);
+  m.set_default("bias", YAML::Node(0.0));
+  p.bias = read_pattern(m, m.get("bias"), m.key_path("bias"), true);
+  check_pattern_size(m, m.get("bias"), m.key_path("bias"), p.bias, p.size);
+  m.set_default("initial", YAML::Node(0.0));
+  p.initial_state = read_pattern(m, m.get("initial"), m.key_path("initial"), true);
+  check_pattern_size(m, m.get("initial"), m.key_path("initial"), p.initial_state, p.size);
+  m.finish();
+  return p;
+}
+
+const PopulationConfig& find_population(const Config& cfg, const MapReader& r, const std::string& key,
+                                        const std::string& name) {
+  if (const PopulationConfig* p = cfg.find_population(name)) return *p;
+  std::vector<std::string> names;
+  for (const auto& p : cfg.populations) names.push_back(p.name);
+  r.fail(r.node()[key], r.key_path(key), "unknown population `" + name + "`" + did_you_mean(name, names) +
+                                             "; populations are " + join(names));
+}
+
+ProjectionConfig read_projection(MapReader m, const Config& cfg) {
+  ProjectionConfig p;
+  p.from = m.string("from");
+  p.to = m.string("to");
+  const PopulationConfig& src = find_population(cfg, m, "from", p.from);
+  const PopulationConfig& tgt = find_population(cfg, m, "to", p.to);
+  p.name = m.string("name", p.from + "->" + p.to);
+  const bool recurrent = p.from == p.to;
+
+  m.set_default("connectivity", YAML::Node("all_to_all"));
+  const YAML::Node c = m.get("connectivity");
+  const std::string ckp = m.key_path("connectivity");
+  const std::string c_expected =
+      "expected `all_to_all`, `one_to_one`, `{random: p}`, `{fixed_indegree: k}` or `{explicit: [[pre, post, w], ...]}`";
+  if (c.IsScalar()) {
+    const std::string kind = c.Scalar();
+    if (kind == "all_to_all") {
+      p.connectivity = Connectivity::all_to_all;
+    } else if (kind == "one_to_one") {
+      p.connectivity = Connectivity::one_to_one;
+      if (src.size != tgt.size) m.fail(c, ckp, "one_to_one needs equal sizes, got " + std::to_string(src.size) + " and " + std::to_string(tgt.size));
+      if (recurrent) m.fail(c, ckp, "one_to_one within one population would connect units to themselves (Eq. 6 has no self-coupling)");
+    } else {
+      m.fail(c, ckp, c_expected + ", got `" + kind + "`" + did_you_mean(kind, {"all_to_all", "one_to_one"}));
+    }
+  } else if (c.IsMap() && c.size() == 1) {
+    const std::string kind = c.begin()->first.as<std::string>();
+    const YAML::Node arg = c.begin()->second;
+    const std::string akp = ckp + "." + kind;
+    if (kind == "random") {
+      p.connectivity = Connectivity::random;
+      p.probability = m.as_number(arg, akp);
+      if (!(p.probability >= 0 && p.probability <= 1)) m.fail(arg, akp, "expected a probability in [0, 1]");
+    } else if (kind == "fixed_indegree") {
+      p.connectivity = Connectivity::fixed_indegree;
+      const std::int64_t k = m.as_integer(arg, akp);
+      const std::int64_t max_k = static_cast<std::int64_t>(src.size) - (recurrent ? 1 : 0);
+      if (k < 0 || k > max_k) m.fail(arg, akp, "expected an in-degree between 0 and " + std::to_string(max_k));
+      p.indegree = static_cast<std::uint32_t>(k);
+    } else if (kind == "explicit") {
+      p.connectivity = Connectivity::explicit_list;
+      if (!arg.IsSequence()) m.fail(arg, akp, "expected a list of [pre, post, weight] triples");
+      for (std::size_t i = 0; i < arg.size(); ++i) {
+        const std::string ekp = akp + "[" + std::to_string(i) + "]";
+        const YAML::Node e = arg[i];
+        if (!e.IsSequence() || e.size() != 3) m.fail(e, ekp, "expected [pre, post, weight]");
+        const std::int64_t pre = m.as_integer(e[0], ekp + "[0]");
+        const std::int64_t post = m.as_integer(e[1], ekp + "[1]");
+        if (pre < 0 || pre >= src.size) m.fail(e[0], ekp + "[0]", "pre index out of range [0, " + std::to_string(src.size) + ")");
+        if (post < 0 || post >= tgt.size) m.fail(e[1], ekp + "[1]", "post index out of range [0, " + std::to_string(tgt.size) + ")");
+        if (recurrent && pre == post) m.fail(e, ekp, "self-connection (Eq. 6 has no self-coupling)");
+        p.synapses.push_back({static_cast<std::uint32_t>(pre), static_cast<std::uint32_t>(post), m.as_number(e[2], ekp + "[2]")});
+        for (std::size_t k = 0; k + 1 < p.synapses.size(); ++k)
+          if (p.synapses[k].pre == pre && p.synapses[k].post == post)
+            m.fail(e, ekp, "synapse " + std::to_string(pre) + " -> " + std::to_string(post) + " is listed twice (first at [" + std::to_string(k) + "])");
+      }
+    } else {
+      m.fail(c.begin()->first, akp, c_expected + did_you_mean(kind, {"random", "fixed_indegree", "explicit"}));
+    }
+  } else {
+    m.fail(c, ckp, c_expected);
+  }
+
+  // weights: number | {uniform: [a, b]} | {normal: [m, sd]} | {glorot: gain}
+  m.set_default("weights", YAML::Node(YAML::NodeType::Map));
+  YAML::Node w = m.get("weights");
+  if (w.IsMap() && w.size() == 0) w["glorot"] = 1.0;
+  const std::string wkp = m.key_path("weights");
+  if (p.connectivity == Connectivity::explicit_list) {
+    p.weights = {WeightInit::Kind::constant, 0.0, 0.0};  // given per synapse
+  } else if (w.IsMap() && w.size() == 1 && w.begin()->first.as<std::string>() == "glorot") {
+    p.weights = {WeightInit::Kind::glorot, m.as_number(w.begin()->second, wkp + ".glorot"), 0.0};
+    if (!(p.weights.a >= 0)) m.fail(w.begin()->second, wkp + ".glorot", "expected a gain >= 0");
+  } else {
+    if (w.IsMap() && w.size() == 1) {
+      const std::string kind = w.begin()->first.as<std::string>();
+      if (kind != "uniform" && kind != "normal")
+        m.fail(w.begin()->first, wkp + "." + kind, "unknown weight initialiser `" + kind + "`" +
+               did_you_mean(kind, {"uniform", "normal", "glorot"}) + "; expected a number, {uniform: [low, high]}, {normal: [mean, sd]} or {glorot: gain}");
+    }
+    const Pattern pat = read_pattern(m, w, wkp, false);
+    const auto kind = pat.dist.kind == Distribution::Kind::constant ? WeightInit::Kind::constant
+                      : pat.dist.kind == Distribution::Kind::uniform ? WeightInit::Kind::uniform
+                                                                     : WeightInit::Kind::normal;
+    p.weights = {kind, pat.dist.a, pat.dist.b};
+  }
+  p.symmetric = m.boolean("symmetric", false);
+  p.delay_ms = m.quantity("delay", Dimension::time, "1 ms");
+  check(p.delay_ms >= 0.1, m, "delay", "expected a delay >= 0.1 ms");
+  m.finish();
+  return p;
+}
+
+PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
+  PhaseConfig ph;
+  ph.name = m.string("name", "phase" + std::to_string(index));
+  ph.duration_ms = m.quantity("duration", Dimension::time);
+  check(ph.duration_ms > 0, m, "duration", "expected a duration > 0");
+  if (m.has("settle")) {
+    MapReader s = m.map("settle");
+    Settle settle;
+    settle.tol = s.number("tol", 1e-9);
+    check(settle.tol > 0, s, "tol", "expected a tolerance > 0");
+    settle.max_duration_ms = ph.duration_ms;
+    s.finish();
+    ph.settle = settle;
+  }
+  if (m.has("clamp")) {
+    MapReader c = m.map("clamp");
+    for (const auto& kv : c.node()) {
+      const std::string pop = kv.first.as<std::string>();
+      const PopulationConfig& p = find_population(cfg, c, pop, pop);
+      if (p.role != Role::input) c.fail(kv.first, c.key_path(pop), "only input populations can be clamped; `" + pop + "` is " + to_string(p.role));
+      Pattern pat = read_pattern(c, kv.second, c.key_path(pop), true);
+      check_pattern_size(c, kv.second, c.key_path(pop), pat, p.size);
+      ph.clamp[pop] = std::move(pat);
+    }
+  }
+  if (m.has("nudge")) {
+    MapReader nm = m.map("nudge");
+    for (const auto& kv : nm.node()) {
+      const std::string pop = kv.first.as<std::string>();
+      const PopulationConfig& p = find_population(cfg, nm, pop, pop);
+      if (p.role != Role::output) nm.fail(kv.first, nm.key_path(pop), "only output populations can be nudged; `" + pop + "` is " + to_string(p.role));
+      MapReader one(nm.ctx(), kv.second, nm.key_path(pop));
+      Nudge nudge;
+      nudge.target = read_pattern(one, one.require("target", "the target values"), one.key_path("target"), true);
+      check_pattern_size(one, one.get("target"), one.key_path("target"), nudge.target, p.size);
+      nudge.beta = one.number("beta", 1.0);
+      check(nudge.beta >= 0 && nudge.beta <= 1, one, "beta", "expected a nudge strength beta in [0, 1]");
+      one.finish();
+      ph.nudge[pop] = std::move(nudge);
+    }
+  }
+  m.finish();
+  return ph;
+}
+
+ProtocolConfig read_protocol(MapReader m, const Config& cfg) {
+  ProtocolConfig pr;
+  const std::int64_t trials = m.integer("trials", 1);
+  check(trials >= 1, m, "trials", "expected trials >= 1");
+  pr.trials = static_cast<std::uint32_t>(trials);
+  const YAML::Node phases = m.require("phases", "a list of phases, each with a duration");
+  if (!phases.IsSequence() || phases.size() == 0)
+    m.fail(phases, m.key_path("phases"), "expected a non-empty list of phases");
+  for (std::size_t i = 0; i < phases.size(); ++i)
+    pr.phases.push_back(read_phase(MapReader(m.ctx(), phases[i], m.key_path("phases") + "[" + std::to_string(i) + "]"), cfg, i));
+  // Every input population must be clamped from the first phase on: an input has no dynamics.
+  for (const auto& pop : cfg.populations)
+    if (pop.role == Role::input && !pr.phases.front().clamp.count(pop.name))
+      m.fail(phases[0], m.key_path("phases") + "[0].clamp", "input population `" + pop.name + "` must be clamped in the first phase");
+  m.finish();
+  return pr;
+}
+
+RecordConfig read_record(MapReader m, const Config& cfg) {
+  RecordConfig rec;
+  MapReader st = m.map("states");
+  st.set_default("populations", YAML::Node(YAML::NodeType::Sequence));
+  const YAML::Node pops = st.get("populations");
+  if (pops.IsScalar() && pops.Scalar() == "all") {
+    for (const auto& p : cfg.populations) rec.states.populations.push_back(p.name);
+  } else if (pops.IsSequence()) {
+    for (std::size_t i = 0; i < pops.size(); ++i) {
+      const std::string kp = st.key_path("populations") + "[" + std::to_string(i) + "]";
+      if (!pops[i].IsScalar()) st.fail(pops[i], kp, "expected a population name");
+      if (!cfg.find_population(pops[i].Scalar())) {
+        std::vector<std::string> names;
+        for (const auto& p : cfg.populations) names.push_back(p.name);
+        st.fail(pops[i], kp, "unknown population `" + pops[i].Scalar() + "`" + did_you_mean(pops[i].Scalar(), names) + "; populations are " + join(names));
+      }
+      rec.states.populations.push_back(pops[i].Scalar());
+    }
+  } else {
+    st.fail(pops, st.key_path("populations"), "expected a list of population names or `all`");
+  }
+  rec.states.period_ms = st.quantity("period", Dimension::time, "1 ms");
+  check(rec.states.period_ms > 0, st, "period", "expected a recording period > 0");
+  st.finish();
+  m.finish();
+  return rec;
+}
+
+// Checks that need several sections at once: what each engine can run.
+void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context& ctx) {
+  const YAML::Node phases = root["protocol"]["phases"];
+  auto fail = [&](const YAML::Node& at, const std::string& kp, const std::string& msg) {
+    throw ConfigError(ctx.locate(at, kp), kp, msg);
+  };
+  auto is_multiple = [](double x, double step) { return std::abs(x / step - std::round(x / step)) < 1e-6; };
+  for (std::size_t i = 0; i < cfg.protocol.phases.size(); ++i) {
+    const PhaseConfig& ph = cfg.protocol.phases[i];
+    const std::string kp = "protocol.phases[" + std::to_string(i) + "]";
+    if (cfg.engine.kind == EngineKind::continuous && !is_multiple(ph.duration_ms, cfg.engine.dt_ms))
+      fail(phases[i]["duration"], kp + ".duration", "expected a multiple of engine.dt (" + std::to_string(cfg.engine.dt_ms) + " ms)");
+    if (cfg.engine.kind == EngineKind::spiking && ph.settle)
+      fail(phases[i]["settle"], kp + ".settle", "settling to a tolerance needs the continuous engine; give the spiking engine a fixed duration");
+  }
+  if (!cfg.record.states.populations.empty() && cfg.engine.kind == EngineKind::continuous &&
+      !is_multiple(cfg.record.states.period_ms, cfg.engine.dt_ms))
+    fail(root["record"]["states"]["period"], "record.states.period", "expected a multiple of engine.dt");
+  if (cfg.protocol.trials > 1 && !cfg.record.states.populations.empty() &&
+      !is_multiple(cfg.protocol.total_duration_ms(), cfg.record.states.period_ms))
+    fail(root["record"]["states"]["period"], "record.states.period",
+         "with several trials the protocol's total duration must be a multiple of the recording period");
+  if (cfg.engine.kind == EngineKind::spiking && cfg.model.rate.kind != models::RateKind::hard_sigmoid)
+    fail(root["model"]["rate"], "model.rate", "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
+}
+
+// Applies one --set key.path=value to the tree (before validation, so it is validated the same way).
+void apply_override(YAML::Node root, const std::string& text, Context& ctx) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + text, "", "expected key.path=value");
+  const std::string path = text.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--set " + text, path, "value is not valid YAML: " + e.msg);
+  }
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream is(path);
+  while (std::getline(is, part, '.')) parts.push_back(part);
+  YAML::Node cur = root;
+  std::string canonical;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& k = parts[i];
+    const bool last = i + 1 == parts.size();
+    if (cur.IsSequence()) {
+      std::size_t idx = 0;
+      try {
+        idx = std::stoul(k);
+      } catch (...) {
+        throw ConfigError("--set " + text, canonical, "expected a list index, got `" + k + "`");
+      }
+      if (idx >= cur.size())
+        throw ConfigError("--set " + text, canonical, "index " + k + " out of range (the list has " + std::to_string(cur.size()) + " entries)");
+      canonical += "[" + k + "]";
+      if (last) cur[idx] = value;
+      else cur.reset(cur[idx]);
+    } else {
+      if (!cur.IsMap() && !cur.IsNull())
+        throw ConfigError("--set " + text, canonical, "is not a mapping, cannot set `" + k + "` inside it");
+      canonical += (canonical.empty() ? "" : ".") + k;
+      if (last) {
+        cur[k] = value;
+      } else {
+        YAML::Node next = cur[k];
+        if (!next) {
+          cur[k] = YAML::Node(YAML::NodeType::Map);
+          next = cur[k];
+        }
+        cur.reset(next);
+      }
+    }
+  }
+  ctx.overrides[canonical] = text;
+}
+
+Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides) {
+  if (!root || root.IsNull())
+    throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
+  if (!root.IsMap()) throw ConfigError(ctx.locate(root, ""), "", "expected a mapping of top-level keys");
+  for (const auto& o : overrides) apply_override(root, o, ctx);
+
+  Config cfg;
+  cfg.source_path = ctx.file;
+  MapReader top(ctx, root, "");
+  const std::int64_t seed = top.integer("seed", 1);
+  check(seed >= 0, top, "seed", "expected a seed >= 0");
+  cfg.seed = static_cast<std::uint64_t>(seed);
+  cfg.model = read_model(top.map("model"));
+  cfg.engine = read_engine(top.map("engine"), cfg.model);
+
+  const YAML::Node pops = top.require("populations", "a mapping from population name to {role, size}");
+  if (!pops.IsMap() || pops.size() == 0)
+    top.fail(pops, "populations", "expected a non-empty mapping from population name to {role, size}");
+  for (const auto& kv : pops) {
+    const std::string name = kv.first.as<std::string>();
+    cfg.populations.push_back(read_population(MapReader(ctx, kv.second, "populations." + name), name));
+  }
+  top.set_default("projections", YAML::Node(YAML::NodeType::Sequence));
+  const YAML::Node projs = top.get("projections");
+  if (!projs.IsSequence()) top.fail(projs, "projections", "expected a list of projections");
+  for (std::size_t i = 0; i < projs.size(); ++i)
+    cfg.projections.push_back(read_projection(MapReader(ctx, projs[i], "projections[" + std::to_string(i) + "]"), cfg));
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < cfg.projections.size(); ++i)
+    if (!names.insert(cfg.projections[i].name).second)
+      top.fail(projs[i], "projections[" + std::to_string(i) + "].name",
+               "duplicate projection name `" + cfg.projections[i].name + "`: give each projection a distinct `name`");
+
+  cfg.protocol = read_protocol(MapReader(ctx, top.require("protocol", "phases to run"), "protocol"), cfg);
+  cfg.record = read_record(top.map("record"), cfg);
+  check_engine_fits(cfg, root, ctx);
+  MapReader out = top.map("output");
+  cfg.output.path = out.string("path", "");
+  out.finish();
+  top.finish();
+
+  YAML::Emitter em;
+  em << root;
+  cfg.resolved_yaml = std::string(em.c_str()) + "\n";
+  return cfg;
+}
+
+}  // namespace
+
+Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
+  Context ctx;
+  ctx.file = name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1), "",
+                      "YAML syntax error: " + e.msg);
+  }
+  return load_from_root(root, ctx, overrides);
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "", "cannot open the config file (does it exist and is it readable?)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path, overrides);
+}
+
+}  // namespace ebsim

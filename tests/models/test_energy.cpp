@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "models/energy.hpp"
+
+using namespace ebsim::models;
+
+namespace {
+
+// A dense all-to-all projection between two unit ranges, stored as one CSR block.
+struct DenseBlock {
+  std::vector<std::uint64_t> row_ptr;
+  std::vector<std::uint32_t> tgt;
+  std::vector<weight_t> w;
+  CouplingBlock view(std::uint32_t src_off, std::uint32_t tgt_off, double gf, double gb) const {
+    return {src_off, tgt_off, row_ptr, tgt, w, gf, gb};
+  }
+  DenseBlock(std::uint32_t n_src, std::uint32_t n_tgt, std::mt19937& gen, double scale) {
+    std::uniform_real_distribution<double> u(-scale, scale);
+    row_ptr.push_back(0);
+    for (std::uint32_t j = 0; j < n_src; ++j) {
+      for (std::uint32_t i = 0; i < n_tgt; ++i) {
+        tgt.push_back(i);
+        w.push_back(static_cast<weight_t>(u(gen)));
+      }
+      row_ptr.push_back(tgt.size());
+    }
+  }
+};
+
+// Distance to the nearest kink of the hard sigmoid.
+double kink_distance(double s, const RateFunction& r) {
+  return std::min(std::abs(s - r.beta1), std::abs(s - r.beta2()));
+}
+
+}  // namespace
+
+TEST_CASE("drive equals s - dE/ds (Eq. 8 from Eq. 6) by central finite differences, away from kinks") {
+  std::mt19937 gen(7);
+  RateFunction rate;
+  rate.beta1 = -0.4;
+  // Units 0-4 layer A, 5-10 layer B, 11-13 layer C: A-B symmetric, B-C asymmetric (symmetrised
+  // with gains 1/2, 1/2), plus a recurrent asymmetric block inside B (self-connections absent).
+  DenseBlock ab(5, 6, gen, 0.8), bc(6, 3, gen, 0.8);
+  DenseBlock bb(6, 6, gen, 0.5);
+  // remove self-connections from bb
+  DenseBlock bb_noself = bb;
+  bb_noself.tgt.clear();
+  bb_noself.w.clear();
+  bb_noself.row_ptr = {0};
+  for (std::uint32_t j = 0; j < 6; ++j) {
+    for (std::uint64_t k = bb.row_ptr[j]; k < bb.row_ptr[j + 1]; ++k)
+      if (bb.tgt[k] != j) bb_noself.tgt.push_back(bb.tgt[k]), bb_noself.w.push_back(bb.w[k]);
+    bb_noself.row_ptr.push_back(bb_noself.tgt.size());
+  }
+  const std::vector<CouplingBlock> blocks{ab.view(0, 5, 1, 1), bc.view(5, 11, 0.5, 0.5), bb_noself.view(5, 5, 0.5, 0.5)};
+  std::vector<double> bias(14);
+  std::uniform_real_distribution<double> ub(-0.3, 0.3), us(-1.2, 1.2);
+  for (auto& b : bias) b = ub(gen);
+
+  const double h = 1e-6;
+  int checked = 0;
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<double> s(14);
+    for (auto& v : s) {
+      do v = us(gen);
+      while (kink_distance(v, rate) < 10 * h);
+    }
+    std::vector<double> r(14);
+    drive(s, blocks, bias, rate, r);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      std::vector<double> sp = s, sm = s;
+      sp[i] += h;
+      sm[i] -= h;
+      const double dE = (energy(sp, blocks, bias, rate) - energy(sm, blocks, bias, rate)) / (2 * h);
+      // E is piecewise quadratic, so the central difference is exact up to round-off:
+      // ~1e-16 * |E| / h ~ 1e-9.
+      CHECK(std::abs(r[i] - (s[i] - dE)) < 1e-7);
+      ++checked;
+    }
+  }
+  CHECK(checked == 700);
+}
+
+TEST_CASE("Eq. 10 holds at a computed fixed point: s = rho'(s)(b + W rho(s)) and dE/ds = 0") {
+  std::mt19937 gen(11);
+  RateFunction rate;
+  DenseBlock ab(4, 5, gen, 0.4);
+  const std::vector<CouplingBlock> blocks{ab.view(0, 4, 1, 1)};
+  std::vector<double> bias{0.1, -0.2, 0.05, 0.3, 0.0, 0.1, -0.1, 0.2, 0.05};
+  std::vector<double> s(9, 0.0), r(9);
+  for (int step = 0; step < 20000; ++step) {  // s <- s + eps (R - s), eps = 0.05
+    drive(s, blocks, bias, rate, r);
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] += 0.05 * (r[i] - s[i]);
+  }
+  drive(s, blocks, bias, rate, r);
+  const double h = 1e-6;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    CHECK(std::abs(r[i] - s[i]) < 1e-12);
+    CHECK(rate.rho_prime(s[i]) == 1.0);  // the weights are small: the fixed point is inside
+    std::vector<double> sp = s, sm = s;
+    sp[i] += h;
+    sm[i] -= h;
+    CHECK(std::abs(energy(sp, blocks, bias, rate) - energy(sm, blocks, bias, rate)) / (2 * h) < 1e-8);
+  }
+}
+
+TEST_CASE("a saturated unit feels no input: its drive is zero (section 2.3.1)") {
+  std::mt19937 gen(3);
+  RateFunction rate;
+  DenseBlock ab(3, 2, gen, 2.0);
+  const std::vector<CouplingBlock> blocks{ab.view(0, 3, 1, 1)};
+  std::vector<double> bias(5, 0.7);
+  std::vector<double> s{0.2, -0.1, 0.4, 1.7, -2.0}, r(5);  // units 3 and 4 saturated
+  drive(s, blocks, bias, rate, r);
+  CHECK(r[3] == 0.0);
+  CHECK(r[4] == 0.0);
+  CHECK(r[0] != 0.0);
+}

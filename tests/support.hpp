@@ -1,0 +1,56 @@
+#pragma once
+// Small helpers shared by the tests.
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "sim/config_loader.hpp"
+
+namespace ebsim::test {
+
+// A fresh, empty directory under the system temp dir, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() / ("ebsim-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline Config config_from(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  return load_config_text(yaml, "test.yaml", overrides);
+}
+
+inline std::string source_dir() { return EBSIM_SOURCE_DIR; }
+
+// A small layered network x -> h -> y with symmetric weights: the tests' workhorse.
+inline const char* const kSmallNet = R"(
+seed: 5
+model: {beta1: -0.5, tau: 10 ms}
+engine: {kind: continuous, dt: 0.1 ms}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 4, bias: 0.05}
+  y: {role: output, size: 2}
+projections:
+  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+  - {from: h, to: y, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+protocol:
+  phases:
+    - {name: free, duration: 200 ms, clamp: {x: [0.3, -0.2, 0.1]}}
+record:
+  states: {populations: all, period: 1 ms}
+)";
+
+}  // namespace ebsim::test
