@@ -1,0 +1,135 @@
+"""The reader behind ebsim_analysis.open_run."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+
+MAGIC = 0x0A7A
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Run:
+    """One ebsim output file, opened read-only."""
+
+    def __init__(self, path: str):
+        self.path = str(path)
+        self.file = h5py.File(self.path, "r")
+        magic = int(self.file.attrs.get("magic", 0))
+        if magic != MAGIC:
+            self.file.close()
+            raise ValueError(f"{self.path}: not an ebsim/SONATA file (magic {magic:#x}, expected {MAGIC:#x})")
+
+    # -- context manager ---------------------------------------------------------------------
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+    # -- metadata ----------------------------------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        return int(self.file.attrs.get("complete", 0)) == 1
+
+    @property
+    def engine(self) -> str:
+        return _text(self.file.attrs["engine"])
+
+    @property
+    def seed(self) -> int:
+        return int(self.file.attrs["seed"])
+
+    @property
+    def config(self) -> str:
+        """The fully resolved YAML config of the run."""
+        return _text(self.file["config"][()])
+
+    @property
+    def populations(self) -> dict[str, dict]:
+        """name -> {"role": ..., "size": ...}"""
+        return {
+            name: {"role": _text(g.attrs["role"]), "size": int(g.attrs["size"])}
+            for name, g in self.file["populations"].items()
+        }
+
+    def bias(self, population: str) -> np.ndarray:
+        """The bias b_i of each unit (Eq. 6, 8)."""
+        return self.file[f"populations/{population}/bias"][()]
+
+    # -- sampled states (SONATA report layout) -------------------------------------------------
+    def states(self, population: str, by_trial: bool = False):
+        """Sampled states of a population: (t_ms, data) with data of shape (time, units).
+
+        With by_trial=True and a run of several trials, data is reshaped to (trials, time, units)
+        and t to the time within a trial. Trials lie back to back on the file's time axis; the
+        sample at a trial boundary belongs to the next trial's start, and the final sample (the end
+        of the last trial) is dropped in the reshaped view.
+        """
+        group = self.file[f"report/{population}"]
+        data = group["data"][()]
+        start, stop, step = group["mapping/time"][()]
+        t = start + step * np.arange(data.shape[0])
+        if not by_trial:
+            return t, data
+        trials = int(self.file.attrs.get("trials", 1))
+        per_trial = int(round(float(self.file.attrs["trial_duration_ms"]) / step))
+        if trials == 1:
+            return t[None, :], data[None, :, :]
+        n = trials * per_trial
+        return t[:per_trial], data[:n].reshape(trials, per_trial, data.shape[1])
+
+    def node_ids(self, population: str) -> np.ndarray:
+        return self.file[f"report/{population}/mapping/node_ids"][()]
+
+    # -- spikes (SONATA spike layout) ----------------------------------------------------------
+    def spikes(self, population: str):
+        """(timestamps_ms, node_ids), sorted by time."""
+        group = self.file[f"spikes/{population}"]
+        return group["timestamps"][()], group["node_ids"][()]
+
+    def spiketrains(self, population: str, t_stop_ms: float | None = None):
+        """One neo.SpikeTrain per unit of the population (ms)."""
+        import neo
+        import quantities as pq
+
+        times, ids = self.spikes(population)
+        size = self.populations[population]["size"]
+        if t_stop_ms is None:
+            trials = int(self.file.attrs.get("trials", 1))
+            t_stop_ms = float(self.file.attrs.get("trial_duration_ms", times.max(initial=0.0))) * trials
+        return [
+            neo.SpikeTrain(times[ids == u] * pq.ms, t_stop=t_stop_ms * pq.ms, name=f"{population}[{u}]")
+            for u in range(size)
+        ]
+
+    # -- weights -------------------------------------------------------------------------------
+    def projections(self, label: str = "initial") -> list[str]:
+        return list(self.file[f"weights/{label}"].keys())
+
+    def weights(self, projection: str, label: str = "final", dense: bool = False):
+        """(pre, post, weight) arrays, or a dense matrix W[post, pre] with dense=True."""
+        g = self.file[f"weights/{label}/{projection}"]
+        pre, post, w = g["pre"][()], g["post"][()], g["weight"][()]
+        if not dense:
+            return pre, post, w
+        pops = self.populations
+        W = np.zeros((pops[_text(g.attrs["target"])]["size"], pops[_text(g.attrs["source"])]["size"]))
+        W[post, pre] = w
+        return W
+
+    # -- analysis --------------------------------------------------------------------------------
+    def analysis(self, path: str):
+        """A dataset under /analysis as a numpy array (e.g. "final_state/h1")."""
+        return self.file[f"analysis/{path}"][()]
+
+
+def open_run(path) -> Run:
+    """Open an ebsim output file. Raises ValueError for a file that is not one."""
+    return Run(path)

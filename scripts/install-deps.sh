@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what ebsim needs from Debian 12's packages (run as root). Does nothing when all is there.
+set -euo pipefail
+packages=(
+  g++ cmake make git pkg-config
+  libboost-dev libboost-program-options-dev libyaml-cpp-dev libhdf5-dev doctest-dev
+  python3 python3-h5py python3-numpy python3-matplotlib python3-neo python3-pytest python3-sklearn
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ebsim: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

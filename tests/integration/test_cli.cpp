@@ -1,0 +1,157 @@
+// End to end: `ebsim run` on a config, then the HDF5 file read back with the HDF5 C++ API.
+#include <doctest/doctest.h>
+
+#include <H5Cpp.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "../support.hpp"
+#include "sim/cli.hpp"
+
+using namespace ebsim;
+
+namespace {
+
+int run_cli(const std::vector<std::string>& args, std::string* out_text = nullptr) {
+  std::ostringstream out, err;
+  const int code = cli::main(args, out, err);
+  if (out_text) *out_text = out.str();
+  if (code != 0) MESSAGE(err.str());
+  return code;
+}
+
+std::vector<hsize_t> shape_of(const H5::DataSet& ds) {
+  H5::DataSpace sp = ds.getSpace();
+  std::vector<hsize_t> dims(sp.getSimpleExtentNdims());
+  sp.getSimpleExtentDims(dims.data());
+  return dims;
+}
+
+template <class T>
+std::vector<T> read_all(const H5::H5File& f, const std::string& path, const H5::PredType& type) {
+  H5::DataSet ds = f.openDataSet(path);
+  std::size_t n = 1;
+  for (hsize_t d : shape_of(ds)) n *= d;
+  std::vector<T> v(n);
+  ds.read(v.data(), type);
+  return v;
+}
+
+const std::string kSettleNet = std::string(test::kSmallNet) + R"(
+output: {path: ignored.h5}
+)";
+
+}  // namespace
+
+TEST_CASE("ebsim run writes the SONATA report layout, weights, config and provenance") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml"), out = dir.file("run.h5");
+  std::ofstream(cfg) << kSettleNet;
+  std::string summary;
+  REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--set", "protocol.phases.0.settle={tol: 1e-10}"}, &summary) == 0);
+  CHECK(summary.find("settled in") != std::string::npos);
+  CHECK(summary.find("output: " + out) != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+
+  H5::H5File f(out, H5F_ACC_RDONLY);
+  std::uint32_t magic = 0;
+  f.openAttribute("magic").read(H5::PredType::NATIVE_UINT32, &magic);
+  CHECK(magic == 0x0A7A);
+  std::int64_t complete = 0;
+  f.openAttribute("complete").read(H5::PredType::NATIVE_INT64, &complete);
+  CHECK(complete == 1);
+
+  // 200 ms sampled every 1 ms, both ends included: 201 rows.
+  H5::DataSet data = f.openDataSet("/report/h/data");
+  CHECK(data.getDataType() == H5::PredType::NATIVE_FLOAT);
+  CHECK(shape_of(data) == std::vector<hsize_t>{201, 4});
+  CHECK(read_all<std::uint64_t>(f, "/report/h/mapping/node_ids", H5::PredType::NATIVE_UINT64) ==
+        std::vector<std::uint64_t>{0, 1, 2, 3});
+  CHECK(read_all<std::uint64_t>(f, "/report/h/mapping/index_pointers", H5::PredType::NATIVE_UINT64) ==
+        std::vector<std::uint64_t>{0, 1, 2, 3, 4});
+  CHECK(read_all<std::uint32_t>(f, "/report/h/mapping/element_ids", H5::PredType::NATIVE_UINT32).size() == 4);
+  const auto time = read_all<double>(f, "/report/h/mapping/time", H5::PredType::NATIVE_DOUBLE);
+  REQUIRE(time.size() == 3);
+  CHECK(time[0] == 0.0);
+  CHECK(time[2] == 1.0);
+  CHECK(time[1] == doctest::Approx(201.0));
+
+  // The clamped input holds x from the first sample on; the last sample is the final state.
+  const auto x = read_all<float>(f, "/report/x/data", H5::PredType::NATIVE_FLOAT);
+  CHECK(x[0] == doctest::Approx(0.3f));
+  CHECK(x[1] == doctest::Approx(-0.2f));
+  CHECK(x[x.size() - 1] == doctest::Approx(0.1f));
+  const auto h = read_all<float>(f, "/report/h/data", H5::PredType::NATIVE_FLOAT);
+  const auto final_h = read_all<double>(f, "/analysis/final_state/h", H5::PredType::NATIVE_DOUBLE);
+  for (int u = 0; u < 4; ++u) CHECK(h[200 * 4 + u] == static_cast<float>(final_h[u]));
+  CHECK(read_all<double>(f, "/analysis/phases/free/converged", H5::PredType::NATIVE_DOUBLE)[0] == 1.0);
+
+  // Weights: 3 x 4 and 4 x 2 all-to-all, identical before and after (no plasticity).
+  CHECK(read_all<double>(f, "/weights/initial/x->h/weight", H5::PredType::NATIVE_DOUBLE).size() == 12);
+  CHECK(read_all<double>(f, "/weights/final/h->y/weight", H5::PredType::NATIVE_DOUBLE) ==
+        read_all<double>(f, "/weights/initial/h->y/weight", H5::PredType::NATIVE_DOUBLE));
+
+  // The resolved config (with the --set override and the defaults) and provenance.
+  H5::DataSet config = f.openDataSet("/config");
+  std::string text;
+  config.read(text, config.getStrType());
+  CHECK(text.find("tol: 1e-10") != std::string::npos);
+  CHECK(text.find("r_max: 200 Hz") != std::string::npos);
+  for (const char* attr : {"seed", "ebsim_version", "git_revision", "command_line", "engine"}) CHECK(f.attrExists(attr));
+}
+
+TEST_CASE("same config and seed give bit-identical datasets; another seed gives other noise") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml");
+  std::ofstream(cfg) << kSettleNet;
+  const std::vector<std::string> noisy{"--set", "engine.sigma=0.05", "--quiet"};
+  auto run_to = [&](const std::string& name, const std::string& seed) {
+    std::vector<std::string> args{"ebsim", "run", cfg, "-o", dir.file(name), "--seed", seed};
+    args.insert(args.end(), noisy.begin(), noisy.end());
+    REQUIRE(run_cli(args) == 0);
+    H5::H5File f(dir.file(name), H5F_ACC_RDONLY);
+    return read_all<float>(f, "/report/h/data", H5::PredType::NATIVE_FLOAT);
+  };
+  const auto a = run_to("a.h5", "3"), b = run_to("b.h5", "3"), c = run_to("c.h5", "4");
+  REQUIRE(a.size() == 201 * 4);
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  CHECK(a != c);
+}
+
+TEST_CASE("several trials lie back to back on one regular time axis") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml"), out = dir.file("t.h5");
+  std::ofstream(cfg) << kSettleNet;
+  REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--quiet", "--set", "protocol.trials=3", "--set", "engine.sigma=0.02"}) == 0);
+  H5::H5File f(out, H5F_ACC_RDONLY);
+  CHECK(shape_of(f.openDataSet("/report/h/data")) == std::vector<hsize_t>{601, 4});
+  const auto finals = read_all<double>(f, "/analysis/final_state/h", H5::PredType::NATIVE_DOUBLE);
+  REQUIRE(finals.size() == 12);
+  CHECK(finals[0] != finals[4]);  // independent noise per trial
+}
+
+TEST_CASE("ebsim check validates without writing; ebsim info describes a file") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml"), out = dir.file("r.h5");
+  std::ofstream(cfg) << kSettleNet;
+  std::string text;
+  CHECK(run_cli({"ebsim", "check", cfg}, &text) == 0);
+  CHECK(text.find(": OK (3 populations, 2 projections") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("ignored.h5")));
+  REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--quiet"}) == 0);
+  CHECK(run_cli({"ebsim", "info", out}, &text) == 0);
+  CHECK(text.find("/report/h/data") != std::string::npos);
+  CHECK(run_cli({"ebsim", "info", dir.file("none.h5")}) == 2);
+  CHECK(run_cli({"ebsim", "run", "--help"}, &text) == 0);
+  CHECK(text.find("--set") != std::string::npos);
+  CHECK(run_cli({"ebsim", "frobnicate"}) == 2);
+}
+
+TEST_CASE("the shipped configs are valid") {
+  for (const char* name : {"relax.yaml"}) {
+    CAPTURE(name);
+    CHECK(run_cli({"ebsim", "check", test::source_dir() + "/configs/" + name}) == 0);
+  }
+}
