@@ -117,6 +117,7 @@ struct StateRecording {
 
 struct RecordConfig {
   StateRecording states;
+  std::vector<std::string> spikes;  // populations whose spikes are written (spiking engine)
 };
 
 struct OutputConfig {

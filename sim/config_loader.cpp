@@ -480,30 +480,35 @@ ProtocolConfig read_protocol(MapReader m, const Config& cfg) {
   return pr;
 }
 
+// A list of population names, or `all`.
+std::vector<std::string> read_population_list(MapReader& r, const std::string& key, const Config& cfg) {
+  r.set_default(key, YAML::Node(YAML::NodeType::Sequence));
+  const YAML::Node pops = r.get(key);
+  std::vector<std::string> out, names;
+  for (const auto& p : cfg.populations) names.push_back(p.name);
+  if (pops.IsScalar() && pops.Scalar() == "all") return names;
+  if (!pops.IsSequence()) r.fail(pops, r.key_path(key), "expected a list of population names or `all`");
+  for (std::size_t i = 0; i < pops.size(); ++i) {
+    const std::string kp = r.key_path(key) + "[" + std::to_string(i) + "]";
+    if (!pops[i].IsScalar()) r.fail(pops[i], kp, "expected a population name");
+    if (!cfg.find_population(pops[i].Scalar()))
+      r.fail(pops[i], kp, "unknown population `" + pops[i].Scalar() + "`" + did_you_mean(pops[i].Scalar(), names) +
+                              "; populations are " + join(names));
+    out.push_back(pops[i].Scalar());
+  }
+  return out;
+}
+
 RecordConfig read_record(MapReader m, const Config& cfg) {
   RecordConfig rec;
   MapReader st = m.map("states");
-  st.set_default("populations", YAML::Node(YAML::NodeType::Sequence));
-  const YAML::Node pops = st.get("populations");
-  if (pops.IsScalar() && pops.Scalar() == "all") {
-    for (const auto& p : cfg.populations) rec.states.populations.push_back(p.name);
-  } else if (pops.IsSequence()) {
-    for (std::size_t i = 0; i < pops.size(); ++i) {
-      const std::string kp = st.key_path("populations") + "[" + std::to_string(i) + "]";
-      if (!pops[i].IsScalar()) st.fail(pops[i], kp, "expected a population name");
-      if (!cfg.find_population(pops[i].Scalar())) {
-        std::vector<std::string> names;
-        for (const auto& p : cfg.populations) names.push_back(p.name);
-        st.fail(pops[i], kp, "unknown population `" + pops[i].Scalar() + "`" + did_you_mean(pops[i].Scalar(), names) + "; populations are " + join(names));
-      }
-      rec.states.populations.push_back(pops[i].Scalar());
-    }
-  } else {
-    st.fail(pops, st.key_path("populations"), "expected a list of population names or `all`");
-  }
+  rec.states.populations = read_population_list(st, "populations", cfg);
   rec.states.period_ms = st.quantity("period", Dimension::time, "1 ms");
   check(rec.states.period_ms > 0, st, "period", "expected a recording period > 0");
   st.finish();
+  MapReader sp = m.map("spikes");
+  rec.spikes = read_population_list(sp, "populations", cfg);
+  sp.finish();
   m.finish();
   return rec;
 }

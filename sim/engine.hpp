@@ -15,6 +15,11 @@ struct BoundaryCounts {
   std::uint32_t held_low = 0, held_high = 0, chattering = 0;
 };
 
+struct Spike {
+  double time = 0.0;  // ms since the trial started
+  std::uint32_t unit = 0;  // global unit index
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -36,6 +41,13 @@ class Engine {
   virtual void sample_states(std::span<double> out) = 0;
   // Per population.
   virtual std::vector<BoundaryCounts> boundary_counts() const = 0;
+  // Moves the spikes emitted since the last call (in time order) to `out`; engines without spikes
+  // leave it empty. Only units of populations passed to record_spikes() are buffered.
+  virtual void take_spikes(std::vector<Spike>& out) { out.clear(); }
+  virtual void record_spikes(std::uint32_t /*population*/) {}
+  // Work done so far, for benchmarks: synaptic events delivered and spikes emitted (spiking).
+  virtual std::uint64_t synaptic_events() const { return 0; }
+  virtual std::uint64_t spike_count() const { return 0; }
 };
 
 }  // namespace ebsim

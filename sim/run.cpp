@@ -1,5 +1,7 @@
 #include "sim/run.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -9,6 +11,7 @@
 #include "sim/continuous_engine.hpp"
 #include "sim/network.hpp"
 #include "sim/protocol.hpp"
+#include "sim/spiking_engine.hpp"
 #include "sim/version.hpp"
 
 namespace ebsim {
@@ -21,9 +24,9 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 std::unique_ptr<Engine> make_engine(const Config& cfg, const Network& net) {
   switch (cfg.engine.kind) {
     case EngineKind::continuous: return std::make_unique<ContinuousEngine>(cfg, net);
-    case EngineKind::spiking: break;
+    case EngineKind::spiking: return std::make_unique<SpikingEngine>(cfg, net);
   }
-  throw std::runtime_error("engine kind not available in this build");
+  throw std::logic_error("unknown engine kind");
 }
 
 // Samples recorded populations on the global grid t = g * period.
@@ -54,6 +57,45 @@ class StateRecorder {
   std::vector<double> buffer_;
   std::vector<float> row_;
   std::uint64_t samples_ = 0;
+};
+
+// Drains the engine's spike buffer into the sink, per population, with global times.
+class SpikeRecorder {
+ public:
+  SpikeRecorder(const Config& cfg, const Network& net, Engine& engine, Sink& sink) : net_(net), sink_(sink) {
+    by_pop_.resize(net.populations.size());
+    for (const std::string& name : cfg.record.spikes)
+      for (std::uint32_t k = 0; k < net.populations.size(); ++k)
+        if (net.populations[k].name == name) {
+          engine.record_spikes(k);
+          sink.declare_spikes(name);
+          active_ = true;
+        }
+  }
+  void drain(Engine& engine, double t0) {
+    if (!active_) return;
+    engine.take_spikes(buffer_);
+    for (auto& b : by_pop_) b.times.clear(), b.ids.clear();
+    for (const Spike& s : buffer_) {
+      const Population& p = net_.population_of(s.unit);
+      Batch& b = by_pop_[&p - net_.populations.data()];
+      b.times.push_back(t0 + s.time);
+      b.ids.push_back(s.unit - p.offset);
+    }
+    for (std::size_t k = 0; k < by_pop_.size(); ++k)
+      if (!by_pop_[k].times.empty()) sink_.append_spikes(net_.populations[k].name, by_pop_[k].times, by_pop_[k].ids);
+  }
+
+ private:
+  struct Batch {
+    std::vector<double> times;
+    std::vector<std::uint64_t> ids;
+  };
+  const Network& net_;
+  Sink& sink_;
+  bool active_ = false;
+  std::vector<Spike> buffer_;
+  std::vector<Batch> by_pop_;
 };
 
 void write_phase_analysis(const Config& cfg, const Network& net, const std::vector<PhaseResult>& phases, Sink& sink) {
@@ -109,9 +151,13 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   sink.write_attribute("/", "weights_effective",
                        std::string(cfg.model.symmetrise ? "(W + W^T)/2 (Eq. 8): asymmetric projections act with half weight in both directions"
                                                         : "W as given (directed): asymmetric projections act forward only"));
+  for (const Population& p : net.populations)
+    sink.write_array("/populations/" + p.name + "/bias",
+                     std::span<const double>(net.bias).subspan(p.offset, p.size), {p.size});
   for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
 
   StateRecorder recorder(cfg, net, sink);
+  SpikeRecorder spike_recorder(cfg, net, *engine, sink);
   const double period = cfg.record.states.period_ms;
   const double trial_ms = cfg.protocol.total_duration_ms();
   const double total_ms = trial_ms * cfg.protocol.trials;
@@ -165,6 +211,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
           engine->advance_to(t_next);
         }
         t = t_next;
+        spike_recorder.drain(*engine, t0);
         if (options.progress) options.progress((t0 + t) / total_ms);
         if (interrupted()) {
           stopped = true;
@@ -180,6 +227,10 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     engine->sample_states(std::span<double>(final_states).subspan(std::size_t(trial) * net.n_units, net.n_units));
   }
   result.wall_run_s = seconds_since(t_run);
+  result.synaptic_events = engine->synaptic_events();
+  result.spikes = engine->spike_count();
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) result.peak_rss_bytes = std::uint64_t(usage.ru_maxrss) * 1024;  // KiB on Linux
   result.samples = recorder.samples();
   result.complete = !stopped;
 
@@ -216,6 +267,14 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
      << " trial(s) of " << cfg.protocol.total_duration_ms() << " ms"
      << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
   os << "  build " << r.wall_build_s << " s, simulation " << r.wall_run_s << " s, " << r.samples << " samples recorded\n";
+  if (cfg.engine.kind == EngineKind::spiking) {
+    os << "  spikes: " << r.spikes << ", synaptic events delivered: " << r.synaptic_events << "\n";
+    os << "  wall time: network construction " << r.wall_build_s << " s, simulation loop " << r.wall_run_s << " s\n";
+    os << std::setprecision(6);
+    os << "  synaptic events per second: " << (r.wall_run_s > 0 ? double(r.synaptic_events) / r.wall_run_s : 0.0) << "\n";
+    if (r.synapses > 0) os << "  bytes per synapse: " << double(r.peak_rss_bytes) / double(r.synapses) << " (peak resident memory " << double(r.peak_rss_bytes) / (1 << 20) << " MiB over " << r.synapses << " synapses)\n";
+    os << std::setprecision(4);
+  }
   for (std::size_t k = 0; k < r.phases.size(); ++k) {
     const PhaseResult& p = r.phases[k];
     // With several trials, the first and the last tell the story.

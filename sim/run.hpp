@@ -41,6 +41,8 @@ struct RunResult {
   std::uint64_t synapses = 0;
   double wall_build_s = 0.0, wall_run_s = 0.0;
   std::uint64_t samples = 0;
+  std::uint64_t synaptic_events = 0, spikes = 0;  // spiking engine
+  std::uint64_t peak_rss_bytes = 0;               // of the whole process, at the end of the run
 };
 
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options);

@@ -48,9 +48,9 @@ projections:
   - {from: h, to: y, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
 protocol:
   phases:
-    - {name: free, duration: 200 ms, clamp: {x: [0.3, -0.2, 0.1]}}
+    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}
 record:
-  states: {populations: all, period: 1 ms}
+  states: {populations: all, period: 10 ms}
 )";
 
 }  // namespace ebsim::test

@@ -63,7 +63,7 @@ TEST_CASE("ebsim run writes the SONATA report layout, weights, config and proven
   f.openAttribute("complete").read(H5::PredType::NATIVE_INT64, &complete);
   CHECK(complete == 1);
 
-  // 200 ms sampled every 1 ms, both ends included: 201 rows.
+  // 2000 ms sampled every 10 ms, both ends included: 201 rows.
   H5::DataSet data = f.openDataSet("/report/h/data");
   CHECK(data.getDataType() == H5::PredType::NATIVE_FLOAT);
   CHECK(shape_of(data) == std::vector<hsize_t>{201, 4});
@@ -75,8 +75,8 @@ TEST_CASE("ebsim run writes the SONATA report layout, weights, config and proven
   const auto time = read_all<double>(f, "/report/h/mapping/time", H5::PredType::NATIVE_DOUBLE);
   REQUIRE(time.size() == 3);
   CHECK(time[0] == 0.0);
-  CHECK(time[2] == 1.0);
-  CHECK(time[1] == doctest::Approx(201.0));
+  CHECK(time[2] == 10.0);
+  CHECK(time[1] == doctest::Approx(2010.0));
 
   // The clamped input holds x from the first sample on; the last sample is the final state.
   const auto x = read_all<float>(f, "/report/x/data", H5::PredType::NATIVE_FLOAT);
@@ -127,6 +127,8 @@ TEST_CASE("several trials lie back to back on one regular time axis") {
   REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--quiet", "--set", "protocol.trials=3", "--set", "engine.sigma=0.02"}) == 0);
   H5::H5File f(out, H5F_ACC_RDONLY);
   CHECK(shape_of(f.openDataSet("/report/h/data")) == std::vector<hsize_t>{601, 4});
+  const auto time = read_all<double>(f, "/report/h/mapping/time", H5::PredType::NATIVE_DOUBLE);
+  CHECK(time[1] == doctest::Approx(6010.0));
   const auto finals = read_all<double>(f, "/analysis/final_state/h", H5::PredType::NATIVE_DOUBLE);
   REQUIRE(finals.size() == 12);
   CHECK(finals[0] != finals[4]);  // independent noise per trial

@@ -32,7 +32,7 @@ protocol: {phases: [{duration: 100 ms}]}
 
 TEST_CASE("settling reaches a fixed point where Eq. 10 holds, with inputs held at x") {
   Setup s(test::kSmallNet);
-  CHECK(s.engine.advance_until_settled(200.0, 1e-12));
+  REQUIRE(s.engine.advance_until_settled(2000.0, 1e-12));
   const auto st = s.engine.state();
   CHECK(st[0] == 0.3);
   CHECK(st[1] == -0.2);

@@ -1,0 +1,277 @@
+#include "sim/spiking_engine.hpp"
+
+#include <algorithm>
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/uniform_01.hpp>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace ebsim {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// The shared frame moves every 16 tau: g stays above e^-16 ~ 1e-7 and 1/g below 1e7, far from
+// under- and overflow, so u g(t) keeps full double precision.
+constexpr double kReferenceSpan = 16.0;
+}  // namespace
+
+SpikingEngine::SpikingEngine(const Config& cfg, const Network& net)
+    : cfg_(cfg),
+      net_(net),
+      params_{cfg.model.tau_ms, cfg.model.rate.beta1},
+      tau_(cfg.model.tau_ms),
+      r_max_per_ms_(cfg.model.r_max_hz / 1000.0),
+      b1_(cfg.model.rate.beta1),
+      b2_(cfg.model.rate.beta2()) {
+  if (!cfg.model.rate.has_boundaries())
+    throw std::invalid_argument("the spiking engine needs the hard-sigmoid rate function");
+  if (net.projections.size() > 65535) throw std::invalid_argument("the spiking engine handles at most 65535 projections");
+  const std::uint32_t n = net.n_units;
+  offset_.assign(n, 0.0);
+  target_.assign(n, 0.0);
+  valid_until_.assign(n, kInf);
+  gated_.assign(n, 0.0);
+  nudge_.assign(n, 0.0);
+  kick_scale_.assign(n, 0.0);
+  clamp_value_.assign(n, 0.0);
+  regime_.assign(n, models::UnitRegime::inside);
+  clamped_.assign(n, 0);
+  stable_inside_.assign(n, 0);
+  record_.assign(n, 0);
+  population_.assign(n, 0);
+  for (std::size_t k = 0; k < net.populations.size(); ++k)
+    std::fill_n(population_.begin() + net.populations[k].offset, net.populations[k].size, static_cast<std::uint16_t>(k));
+  fan_out_.resize(net.populations.size());
+  for (std::size_t p = 0; p < net.projections.size(); ++p) {
+    const Projection& proj = net.projections[p];
+    if (proj.gain_forward != 0.0) fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
+    if (proj.gain_backward != 0.0) {
+      if (proj.col_ptr.empty()) throw std::logic_error("projection `" + proj.name + "` acts backward but has no transposed index");
+      fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1});
+    }
+  }
+  reset(0);
+}
+
+double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / tau_); }
+
+void SpikingEngine::reset(std::uint32_t trial) {
+  queue_.clear();
+  spikes_.clear();
+  now_ = 0.0;
+  t_ref_ = 0.0;
+  streams_.clear();
+  streams_.reserve(net_.n_units);
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) streams_.push_back(make_stream(cfg_.seed, Purpose::spikes, trial, i));
+  // Free dynamics with the bias until the first phase sets clamps and nudges.
+  std::fill(clamped_.begin(), clamped_.end(), 0);
+  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
+    const Population& pop = net_.populations[k];
+    const auto init = draw_pattern(cfg_.populations[k].initial_state, pop.size, cfg_.seed, Purpose::initial_state, k, 0);
+    for (std::uint32_t u = 0; u < pop.size; ++u) {
+      const std::uint32_t i = pop.offset + u;
+      gated_[i] = net_.bias[i];
+      nudge_[i] = 0.0;
+      kick_scale_[i] = 1.0 / (cfg_.model.r_max_hz / 1000.0 * tau_);
+      anchor(i, 0.0, init[u], 1.0);
+    }
+  }
+  boost::random::exponential_distribution<double> interval(r_max_per_ms_);
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    Event e;
+    e.time = interval(streams_[i]);
+    e.unit = i;
+    e.kind = Event::candidate;
+    queue_.push(e);
+  }
+}
+
+void SpikingEngine::set_phase(const PhaseDrive& drive) {
+  const double g_inv = 1.0 / g(now_);
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    if (drive.clamped[i]) {
+      clamped_[i] = 1;
+      clamp_value_[i] = drive.clamp_value[i];
+      kick_scale_[i] = 0.0;  // a clamped unit ignores its input
+      continue;
+    }
+    const double s = clamped_[i] ? clamp_value_[i] : state_at(i, now_);
+    clamped_[i] = 0;
+    const double beta = drive.beta[i];
+    gated_[i] = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
+    nudge_[i] = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
+    kick_scale_[i] = (1.0 - beta) / (r_max_per_ms_ * tau_);
+    anchor(i, now_, s, g_inv);
+  }
+}
+
+void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv) {
+  const models::UnitDrive d{gated_[i], nudge_[i]};
+  const models::UnitRegime regime = models::unit_regime(s, d, params_);
+  double target = 0.0;
+  switch (regime) {
+    case models::UnitRegime::inside: target = d.gated_input + d.nudge; break;
+    case models::UnitRegime::below:
+    case models::UnitRegime::above: target = d.nudge; break;
+    case models::UnitRegime::held_at_beta1: target = b1_; s = b1_; break;
+    case models::UnitRegime::held_at_beta2: target = b2_; s = b2_; break;
+  }
+  const double crossing = models::next_boundary_crossing(s, d, params_);
+  regime_[i] = regime;
+  target_[i] = target;
+  offset_[i] = (s - target) * g_inv;
+  valid_until_[i] = t + crossing;
+  stable_inside_[i] = regime == models::UnitRegime::inside && crossing == kInf;
+}
+
+double SpikingEngine::peek_state(std::uint32_t i, double t) const {
+  if (clamped_[i]) return clamp_value_[i];
+  const double s = target_[i] + offset_[i] * g(std::min(t, valid_until_[i]));
+  if (t <= valid_until_[i]) {
+    // Keep a rounded value on its own side of the boundary the piece lives in.
+    switch (regime_[i]) {
+      case models::UnitRegime::inside: return std::clamp(s, b1_, b2_);
+      case models::UnitRegime::below: return std::min(s, b1_);
+      case models::UnitRegime::above: return std::max(s, b2_);
+      default: return s;
+    }
+  }
+  // The piece ended on a boundary at valid_until: continue from exactly there.
+  const double boundary = std::abs(s - b1_) < std::abs(s - b2_) ? b1_ : b2_;
+  return models::advance(boundary, t - valid_until_[i], {gated_[i], nudge_[i]}, params_);
+}
+
+double SpikingEngine::slow_state(std::uint32_t i, double t) {
+  const double s = peek_state(i, t);
+  anchor(i, t, s, 1.0 / g(t));
+  return s;
+}
+
+double SpikingEngine::state_at(std::uint32_t i, double t) {
+  if (clamped_[i] || t <= valid_until_[i]) return peek_state(i, t);
+  return slow_state(i, t);
+}
+
+void SpikingEngine::move_reference(double t) {
+  const double factor = g(t);
+  for (double& u : offset_) u *= factor;
+  t_ref_ = t;
+}
+
+void SpikingEngine::advance_to(double t_ms) {
+  while (!queue_.empty() && queue_.top().time <= t_ms) {
+    const Event e = queue_.top();
+    queue_.pop();
+    if (e.time - t_ref_ > kReferenceSpan * tau_) move_reference(e.time);
+    process(e);
+  }
+  now_ = std::max(now_, t_ms);
+}
+
+void SpikingEngine::process(const Event& e) {
+  if (e.kind == Event::delivery) {
+    deliver(e);
+  } else {
+    fire_candidate(e.unit, e.time);
+  }
+}
+
+void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
+  // Thinning: accept the rate-r_max candidate with probability rho(s_j(t)). The uniform is drawn
+  // even when rho is 0 or 1, so a unit's stream stays aligned across paired continuations.
+  const double s = state_at(j, t);
+  const double u = boost::random::uniform_01<double>()(streams_[j]);
+  if (u < cfg_.model.rate.rho(s)) {
+    ++spike_count_;
+    if (record_[j]) spikes_.push_back({t, j});
+    for (const FanOut& f : fan_out_[population_[j]]) {
+      Event d;
+      d.time = t + net_.projections[f.projection].delay_ms;
+      d.unit = j;
+      d.projection = f.projection;
+      d.kind = Event::delivery;
+      d.direction = f.direction;
+      queue_.push(d);
+    }
+  }
+  Event next;
+  next.time = t + boost::random::exponential_distribution<double>(r_max_per_ms_)(streams_[j]);
+  next.unit = j;
+  next.kind = Event::candidate;
+  queue_.push(next);
+}
+
+// s_i += rho'(s_i) (1 - beta) W_ij / (r_max tau), with W_ij = gain * w.
+inline void SpikingEngine::kick(std::uint32_t i, double t, double gt, double g_inv, double dw) {
+  const double scale = kick_scale_[i];
+  if (scale == 0.0) return;  // clamped
+  if (stable_inside_[i]) {   // the common case: inside, no crossing ahead, rho' = 1
+    const double s = target_[i] + offset_[i] * gt;
+    const double next = s + scale * dw;
+    if (next >= b1_ && next <= b2_) {
+      offset_[i] = (next - target_[i]) * g_inv;
+      return;
+    }
+    anchor(i, t, next, g_inv);
+    return;
+  }
+  const double s = state_at(i, t);
+  if (s < b1_ || s > b2_) return;  // saturated: rho'(s) = 0, the input has no effect (§2.3.1)
+  anchor(i, t, s + scale * dw, g_inv);
+}
+
+void SpikingEngine::deliver(const Event& e) {
+  const Projection& p = net_.projections[e.projection];
+  const double gt = g(e.time), g_inv = 1.0 / gt;
+  const std::uint32_t src_off = net_.populations[p.source].offset, tgt_off = net_.populations[p.target].offset;
+  if (e.direction == 0) {
+    const std::uint32_t j = e.unit - src_off;
+    const std::uint64_t begin = p.row_ptr[j], end = p.row_ptr[j + 1];
+    const double gain = p.gain_forward;
+    for (std::uint64_t k = begin; k < end; ++k) kick(tgt_off + p.tgt_index[k], e.time, gt, g_inv, gain * p.weight[k]);
+    synaptic_events_ += end - begin;
+  } else {
+    const std::uint32_t i = e.unit - tgt_off;
+    const std::uint64_t begin = p.col_ptr[i], end = p.col_ptr[i + 1];
+    const double gain = p.gain_backward;
+    for (std::uint64_t k = begin; k < end; ++k)
+      kick(src_off + p.src_index[k], e.time, gt, g_inv, gain * p.weight[p.position[k]]);
+    synaptic_events_ += end - begin;
+  }
+}
+
+bool SpikingEngine::advance_until_settled(double, double) {
+  throw std::logic_error("the spiking engine has no settle-to-tolerance (the config loader rejects it)");
+}
+
+void SpikingEngine::hold_until(double t_ms) { advance_to(t_ms); }
+
+double SpikingEngine::residual() const { return std::numeric_limits<double>::quiet_NaN(); }
+
+void SpikingEngine::sample_states(std::span<double> out) {
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) out[i] = state_at(i, now_);
+}
+
+std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
+  std::vector<BoundaryCounts> out(net_.populations.size());
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    if (clamped_[i]) continue;
+    const auto regime = models::unit_regime(peek_state(i, now_), {gated_[i], nudge_[i]}, params_);
+    if (regime == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
+    if (regime == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
+  }
+  return out;
+}
+
+void SpikingEngine::take_spikes(std::vector<Spike>& out) {
+  out.clear();
+  std::swap(out, spikes_);
+}
+
+void SpikingEngine::record_spikes(std::uint32_t population) {
+  const Population& p = net_.populations[population];
+  std::fill_n(record_.begin() + p.offset, p.size, 1);
+}
+
+}  // namespace ebsim
