@@ -118,6 +118,7 @@ struct StateRecording {
 struct RecordConfig {
   StateRecording states;
   std::vector<std::string> spikes;  // populations whose spikes are written (spiking engine)
+  bool weights = true;              // initial and final weights of every projection
 };
 
 struct OutputConfig {

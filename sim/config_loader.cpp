@@ -509,6 +509,7 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   MapReader sp = m.map("spikes");
   rec.spikes = read_population_list(sp, "populations", cfg);
   sp.finish();
+  rec.weights = m.boolean("weights", true);
   m.finish();
   return rec;
 }

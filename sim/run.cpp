@@ -154,7 +154,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   for (const Population& p : net.populations)
     sink.write_array("/populations/" + p.name + "/bias",
                      std::span<const double>(net.bias).subspan(p.offset, p.size), {p.size});
-  for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
+  if (cfg.record.weights)
+    for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
 
   StateRecorder recorder(cfg, net, sink);
   SpikeRecorder spike_recorder(cfg, net, *engine, sink);
@@ -251,7 +252,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
       }
       result.populations.push_back(ps);
     }
-    for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
+    if (cfg.record.weights)
+      for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
     sink.write_attribute("/", "trial_duration_ms", trial_ms);
     sink.write_attribute("/", "trials", std::int64_t(cfg.protocol.trials));
   }

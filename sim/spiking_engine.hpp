@@ -50,6 +50,28 @@ class SpikingEngine final : public Engine {
   double state_at(std::uint32_t unit, double t);  // exact s_unit(t), t >= the unit's last event
 
  private:
+  // The per-unit fields every synaptic event touches, together in one 32-byte record so that a kick
+  // costs one cache line (two units per line), not one line per field.
+  struct Piece {
+    double offset = 0.0;       // u: s(t) = target + u g(t) while t <= valid_until
+    double target = 0.0;       // T of the current piece
+    double valid_until = 0.0;  // end of the piece (next boundary crossing), or +inf
+    float fast_kick = 0.0f;    // kick scale on the fast path: kick_scale if kStable, else 0
+    models::UnitRegime regime = models::UnitRegime::inside;
+    std::uint8_t mode = 0;     // how a kick acts on this piece: kStable, kPassive or kActive
+  };
+  // kStable: inside with no crossing ahead, rho' = 1: a kick moves the offset, unless it leaves.
+  // kPassive: saturated (below/above) or clamped, rho' = 0: a kick has no effect (§2.3.1).
+  // kActive: inside with a crossing ahead, or held on a boundary: a kick re-anchors the piece.
+  // The common kStable/kPassive cases share one branch-free path (spikes reach units in random
+  // order, so a branch on the mode would be mispredicted about half the time): each mode has a
+  // window of states the kicked state may take without leaving the fast path.
+  static constexpr std::uint8_t kStable = 0, kPassive = 1, kActive = 2;
+  struct FastWindow {
+    double lo, hi;
+  };
+  FastWindow fast_window_[3];
+
   struct FanOut {
     std::uint16_t projection;
     std::uint8_t direction;  // 0: source -> target (CSR rows); 1: target -> source (transposed index)
@@ -58,10 +80,13 @@ class SpikingEngine final : public Engine {
   void process(const Event& e);
   void fire_candidate(std::uint32_t unit, double t);
   void deliver(const Event& e);
-  void kick(std::uint32_t unit, double t, double g, double g_inv, double dw);
+  void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
+  void kick_slow(std::uint32_t unit, double t, double g, double g_inv, double dw);
   void anchor(std::uint32_t unit, double t, double s, double g_inv);
   double peek_state(std::uint32_t unit, double t) const;  // exact, without re-anchoring
-  double slow_state(std::uint32_t unit, double t);
+  double on_piece(const Piece& p, double gt) const;
+  double slow_state(std::uint32_t unit, double t, double g_inv);
+  double kick_scale(double beta) const;
   void move_reference(double t);
   double g(double t) const;  // e^{-(t - t_ref)/tau}
 
@@ -70,15 +95,12 @@ class SpikingEngine final : public Engine {
   models::UnitParams params_;
   double tau_, r_max_per_ms_, b1_, b2_;
 
-  // Per unit, structure of arrays.
-  std::vector<double> offset_;       // u: s(t) = target + u g(t) while t <= valid_until
-  std::vector<double> target_;       // T of the current piece
-  std::vector<double> valid_until_;  // end of the current piece (next boundary crossing), or +inf
+  std::vector<Piece> piece_;
+  // Colder per-unit fields.
   std::vector<double> gated_, nudge_;  // A and C of tau ds/dt = rho'(s) A + C - s
-  std::vector<double> kick_scale_;   // (1 - beta) / (r_max tau); 0 for clamped units
+  std::vector<double> kick_scale_;     // (1 - beta) / (r_max tau); 0 for clamped units
   std::vector<double> clamp_value_;
-  std::vector<models::UnitRegime> regime_;
-  std::vector<std::uint8_t> clamped_, stable_inside_;  // stable_inside: inside, no crossing ahead
+  std::vector<std::uint8_t> clamped_;
   std::vector<std::uint8_t> record_;  // buffer this unit's spikes
   std::vector<std::uint16_t> population_;
   std::vector<Stream> streams_;
