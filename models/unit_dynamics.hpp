@@ -47,7 +47,7 @@ struct UnitParams {
 };
 
 // Where a state sits, with the boundary convention above applied to states exactly on a boundary.
-enum class UnitRegime {
+enum class UnitRegime : unsigned char {
   below,          // s < beta1, or leaving beta1 downward: relaxes toward C, rho = 0
   inside,         // beta1 <= s <= beta2, inside field: relaxes toward A + C, rho = s - beta1
   above,          // s > beta2, or leaving beta2 upward: relaxes toward C, rho = 1

@@ -181,14 +181,26 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       options.progress = [&bar](double f) { bar->update(f); };
     }
     SignalGuard guard;
-    const RunResult result = run_experiment(cfg, sink, options);
+    sink.begin_run(make_metadata(cfg, options.command_line));
+    bool complete = false;
+    std::string summary;
+    if (cfg.sweep) {
+      const SweepResult result = run_sweep(cfg, sink, options);
+      complete = result.complete;
+      summary = format_sweep_summary(cfg, result);
+    } else {
+      const RunResult result = run_experiment(cfg, sink, options);
+      complete = result.complete;
+      summary = format_summary(cfg, result);
+    }
+    sink.end_run(complete);
     bar.reset();
-    if (!result.complete) {
+    if (!complete) {
       err << "ebsim: interrupted; the partial output is kept at `" << sink.partial_path()
           << "`, marked incomplete (`" << output << "` was not written)\n";
       return 130;
     }
-    if (!quiet) out << format_summary(cfg, result) << "  output: " << output << "\n";
+    if (!quiet) out << summary << "  output: " << output << "\n";
   } catch (const std::exception& e) {
     err << "ebsim: error: " << e.what() << "\n";
     return 1;

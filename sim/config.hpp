@@ -115,7 +115,17 @@ struct StateRecording {
   double period_ms = 1.0;
 };
 
+// Rate-averaged quantities on a grid of bins within each trial: firing rates (Hz) and
+// window-averaged states, and, with theory, the continuous engine's prediction in the same shapes.
+struct RateRecording {
+  std::vector<std::string> populations;  // empty: none
+  double bin_ms = 10.0;
+  bool theory = false;
+  double theory_dt_ms = 0.01;  // the mean-field reference's step (sigma = 0, small eps)
+};
+
 struct RecordConfig {
+  RateRecording rates;
   StateRecording states;
   std::vector<std::string> spikes;  // populations whose spikes are written (spiking engine)
   bool weights = true;              // initial and final weights of every projection
@@ -125,8 +135,16 @@ struct OutputConfig {
   std::string path;  // may be empty: no file (ebsim check), or the CLI's -o
 };
 
+// A parameter sweep: the experiment is run once per value of one config key (as with --set).
+struct Sweep {
+  std::string key;                  // e.g. "model.r_max"
+  std::vector<std::string> values;  // YAML text, e.g. "400 Hz"
+};
+
 struct Config {
-  std::string source_path;    // the YAML file it came from
+  std::string source_path;
+  std::optional<Sweep> sweep;
+  std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
   std::string resolved_yaml;  // after defaults and --set overrides
   std::uint64_t seed = 1;
   ModelConfig model;

@@ -510,6 +510,15 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   rec.spikes = read_population_list(sp, "populations", cfg);
   sp.finish();
   rec.weights = m.boolean("weights", true);
+  MapReader ra = m.map("rates");
+  rec.rates.populations = read_population_list(ra, "populations", cfg);
+  rec.rates.bin_ms = ra.quantity("bin", Dimension::time, "10 ms");
+  check(rec.rates.bin_ms > 0, ra, "bin", "expected a bin width > 0");
+  rec.rates.theory = ra.boolean("theory", false);
+  rec.rates.theory_dt_ms = ra.quantity("theory_dt", Dimension::time, "0.01 ms");
+  check(rec.rates.theory_dt_ms > 0 && rec.rates.theory_dt_ms <= cfg.model.tau_ms / 10, ra, "theory_dt",
+        "expected 0 < theory_dt <= tau / 10 (the reference needs a small eps)");
+  ra.finish();
   m.finish();
   return rec;
 }
@@ -536,6 +545,23 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
       !is_multiple(cfg.protocol.total_duration_ms(), cfg.record.states.period_ms))
     fail(root["record"]["states"]["period"], "record.states.period",
          "with several trials the protocol's total duration must be a multiple of the recording period");
+  if (!cfg.record.rates.populations.empty()) {
+    const YAML::Node rates = root["record"]["rates"];
+    if (!is_multiple(cfg.protocol.total_duration_ms(), cfg.record.rates.bin_ms))
+      fail(rates["bin"], "record.rates.bin", "expected a bin that divides the protocol's duration (" +
+                                                 std::to_string(cfg.protocol.total_duration_ms()) + " ms)");
+    if (cfg.engine.kind == EngineKind::continuous && !is_multiple(cfg.record.rates.bin_ms, cfg.engine.dt_ms))
+      fail(rates["bin"], "record.rates.bin", "expected a multiple of engine.dt");
+    if (cfg.record.rates.theory) {
+      if (cfg.engine.kind != EngineKind::spiking)
+        fail(rates["theory"], "record.rates.theory", "the theory reference compares the spiking engine with the continuous one; use engine.kind: spiking");
+      if (!is_multiple(cfg.record.rates.bin_ms, cfg.record.rates.theory_dt_ms))
+        fail(rates["theory_dt"], "record.rates.theory_dt", "expected a step that divides the bin");
+      for (std::size_t i = 0; i < cfg.protocol.phases.size(); ++i)
+        if (!is_multiple(cfg.protocol.phases[i].duration_ms, cfg.record.rates.theory_dt_ms))
+          fail(rates["theory_dt"], "record.rates.theory_dt", "expected a step that divides every phase's duration");
+    }
+  }
   if (cfg.engine.kind == EngineKind::spiking && cfg.model.rate.kind != models::RateKind::hard_sigmoid)
     fail(root["model"]["rate"], "model.rate", "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
 }
@@ -592,10 +618,11 @@ void apply_override(YAML::Node root, const std::string& text, Context& ctx) {
   ctx.overrides[canonical] = text;
 }
 
-Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides) {
+Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point) {
   if (!root || root.IsNull())
     throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
   if (!root.IsMap()) throw ConfigError(ctx.locate(root, ""), "", "expected a mapping of top-level keys");
+  if (as_sweep_point) root.remove("sweep");
   for (const auto& o : overrides) apply_override(root, o, ctx);
 
   Config cfg;
@@ -625,6 +652,22 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
       top.fail(projs[i], "projections[" + std::to_string(i) + "].name",
                "duplicate projection name `" + cfg.projections[i].name + "`: give each projection a distinct `name`");
 
+  if (top.has("sweep")) {
+    const YAML::Node sw = top.get("sweep");
+    const std::string expected = "expected one key path with a list of values, e.g. `{model.r_max: [100 Hz, 400 Hz]}`";
+    if (!sw.IsMap() || sw.size() != 1) top.fail(sw, "sweep", expected);
+    Sweep sweep;
+    sweep.key = sw.begin()->first.as<std::string>();
+    const YAML::Node values = sw.begin()->second;
+    if (!values.IsSequence() || values.size() < 2) top.fail(values, "sweep." + sweep.key, expected + " (at least two values)");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!values[i].IsScalar()) top.fail(values[i], "sweep." + sweep.key + "[" + std::to_string(i) + "]", "expected a scalar value");
+      sweep.values.push_back(values[i].Scalar());
+    }
+    if (sweep.key.rfind("sweep", 0) == 0 || sweep.key.rfind("seed", 0) == 0 || sweep.key.rfind("output", 0) == 0)
+      top.fail(sw.begin()->first, "sweep", "cannot sweep `" + sweep.key + "`");
+    cfg.sweep = sweep;
+  }
   cfg.protocol = read_protocol(MapReader(ctx, top.require("protocol", "phases to run"), "protocol"), cfg);
   cfg.record = read_record(top.map("record"), cfg);
   check_engine_fits(cfg, root, ctx);
@@ -641,7 +684,9 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
 
 }  // namespace
 
-Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
+namespace {
+Config load_impl(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
+                 bool as_sweep_point) {
   Context ctx;
   ctx.file = name;
   YAML::Node root;
@@ -651,7 +696,30 @@ Config load_config_text(const std::string& text, const std::string& name, const 
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1), "",
                       "YAML syntax error: " + e.msg);
   }
-  return load_from_root(root, ctx, overrides);
+  Config cfg = load_from_root(root, ctx, overrides, as_sweep_point);
+  if (cfg.sweep) {
+    // Each point is the same file with one more override, validated now: a bad value is reported
+    // before anything runs.
+    const YAML::Node in_file = YAML::Load(text)["sweep"];
+    const YAML::Node values = in_file && in_file.IsMap() && in_file.size() == 1 ? in_file.begin()->second : YAML::Node();
+    for (std::size_t k = 0; k < cfg.sweep->values.size(); ++k) {
+      std::vector<std::string> point = overrides;
+      point.push_back(cfg.sweep->key + "=" + cfg.sweep->values[k]);
+      try {
+        cfg.sweep_points.push_back(load_impl(text, name, point, true));
+      } catch (const ConfigError& e) {
+        const YAML::Node at = values.IsSequence() && k < values.size() ? values[k] : values;
+        throw ConfigError(ctx.locate(at, "sweep"), "sweep." + cfg.sweep->key + "[" + std::to_string(k) + "]",
+                          e.message() + " (at " + e.key_path() + ")");
+      }
+    }
+  }
+  return cfg;
+}
+}  // namespace
+
+Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
+  return load_impl(text, name, overrides, false);
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {

@@ -46,6 +46,8 @@ void ContinuousEngine::reset(std::uint32_t trial) {
     for (std::uint32_t i = 0; i < net_.n_units; ++i)
       if (drive_->clamped[i]) s_[i] = drive_->clamp_value[i];
   std::fill(held_.begin(), held_.end(), kFree);
+  integral_s_.assign(net_.n_units, 0.0);
+  expected_count_.assign(net_.n_units, 0.0);
   std::fill(last_crossing_.begin(), last_crossing_.end(), kNever);
   std::fill(prev_crossing_.begin(), prev_crossing_.end(), kNever);
   noise_.clear();
@@ -74,6 +76,13 @@ void ContinuousEngine::step() {
   }
   models::add_synaptic_input(coupling_, rates_, input_);  // b_i + sum_j W_ij rho(s_j + eta_j)
 
+  if (integrate_) {
+    const double r_max_per_ms = cfg_.model.r_max_hz / 1000.0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      integral_s_[i] += s_[i] * dt_;
+      expected_count_[i] += r_max_per_ms * rate_.rho(s_[i]) * dt_;
+    }
+  }
   const double b1 = rate_.beta1, b2 = rate_.beta2();
   double max_residual = 0.0;
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -123,7 +132,21 @@ bool ContinuousEngine::advance_until_settled(double t_cap_ms, double tol) {
 }
 
 void ContinuousEngine::hold_until(double t_ms) {
-  step_ = std::max(step_, static_cast<std::uint64_t>(std::llround(t_ms / dt_)));
+  const auto target = static_cast<std::uint64_t>(std::llround(t_ms / dt_));
+  if (target <= step_) return;
+  if (integrate_) {  // the frozen state over the skipped steps
+    const double span = double(target - step_) * dt_, r_max_per_ms = cfg_.model.r_max_hz / 1000.0;
+    for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+      integral_s_[i] += s_[i] * span;
+      expected_count_[i] += r_max_per_ms * rate_.rho(s_[i]) * span;
+    }
+  }
+  step_ = target;
+}
+
+void ContinuousEngine::integrals(std::span<double> integral_s, std::span<double> counts) {
+  std::copy(integral_s_.begin(), integral_s_.end(), integral_s.begin());
+  std::copy(expected_count_.begin(), expected_count_.end(), counts.begin());
 }
 
 void ContinuousEngine::sample_states(std::span<double> out) { std::copy(s_.begin(), s_.end(), out.begin()); }

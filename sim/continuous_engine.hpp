@@ -31,6 +31,8 @@ class ContinuousEngine final : public Engine {
   double residual() const override { return residual_; }
   void sample_states(std::span<double> out) override;
   std::vector<BoundaryCounts> boundary_counts() const override;
+  void enable_integrals() override { integrate_ = true; }
+  void integrals(std::span<double> integral_s, std::span<double> counts) override;
 
   // One step of the map; exposed for experiments that work step by step (issue 4's Delta h_k).
   void step();
@@ -55,6 +57,8 @@ class ContinuousEngine final : public Engine {
   std::vector<std::uint64_t> last_crossing_, prev_crossing_;  // steps of the last two region changes
   std::uint64_t step_ = 0;
   double residual_;
+  bool integrate_ = false;
+  std::vector<double> integral_s_, expected_count_;  // the state is constant over each step
 };
 
 }  // namespace ebsim

@@ -45,6 +45,12 @@ class Engine {
   // leave it empty. Only units of populations passed to record_spikes() are buffered.
   virtual void take_spikes(std::vector<Spike>& out) { out.clear(); }
   virtual void record_spikes(std::uint32_t /*population*/) {}
+  // Window averages. enable_integrals() turns on the accumulation, per unit and from the trial's
+  // start, of the integral of s dt (ms) and of the spike count: actual spikes (spiking engine) or
+  // the expected count, the integral of r_max rho(s) dt (continuous engine). integrals() reads
+  // both at now(); differences between two reads give exact window averages.
+  virtual void enable_integrals() = 0;
+  virtual void integrals(std::span<double> integral_s, std::span<double> counts) = 0;
   // Work done so far, for benchmarks: synaptic events delivered and spikes emitted (spiking).
   virtual std::uint64_t synaptic_events() const { return 0; }
   virtual std::uint64_t spike_count() const { return 0; }

@@ -352,6 +352,7 @@ struct Hdf5Sink::OpenFile {
   H5::H5File h5;
   std::map<std::string, ReportStream> reports;
   std::map<std::string, SpikeStream> spikes;
+  std::string scope;  // "" (root) or "/a/b"
 };
 
 Hdf5Sink::Hdf5Sink(std::string final_path)
@@ -369,7 +370,7 @@ Hdf5Sink::Hdf5Sink(std::string final_path)
     H5::FileAccPropList access;
     access.setFcloseDegree(H5F_CLOSE_STRONG);
     file_ = std::make_unique<OpenFile>(OpenFile{
-        H5::H5File(partial_path_, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access), {}, {}});
+        H5::H5File(partial_path_, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
     // Marked incomplete from the start: whatever happens next, the file never claims too much.
     set_attribute<std::int64_t>(file_->h5.openGroup("/"), "complete", 0);
   } catch (const H5::Exception& error) {
@@ -423,6 +424,25 @@ void Hdf5Sink::begin_run(const RunMetadata& meta) {
   }
 }
 
+std::string Hdf5Sink::scoped(const std::string& path) const {
+  if (!file_ || file_->scope.empty()) return path;
+  return path == "/" ? file_->scope : file_->scope + path;
+}
+
+void Hdf5Sink::set_scope(const std::string& prefix) {
+  OpenFile& file = open_file("set_scope");
+  if (!prefix.empty()) path_components(prefix);  // validates
+  try {
+    for (auto& [population, report] : file.reports) report.flush();
+    for (auto& [population, spikes] : file.spikes) spikes.flush();
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "finishing scope " + file.scope, error);
+  }
+  file.reports.clear();
+  file.spikes.clear();
+  file.scope = prefix == "/" ? "" : prefix;
+}
+
 void Hdf5Sink::declare_report(const std::string& population, std::uint32_t n_nodes,
                               double t_start_ms, double dt_ms) {
   OpenFile& file = open_file("declare_report");
@@ -434,7 +454,7 @@ void Hdf5Sink::declare_report(const std::string& population, std::uint32_t n_nod
                                 "): sampling start and step must be finite, step positive");
   if (file.reports.contains(population))
     throw std::invalid_argument("declare_report(" + population + "): declared twice");
-  const std::string group_path = "/report/" + population;
+  const std::string group_path = scoped("/report/" + population);
   try {
     require_absent(file.h5, group_path, "declare_report");
     const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
@@ -466,7 +486,7 @@ void Hdf5Sink::declare_spikes(const std::string& population) {
   require_plain_name(population, "population");
   if (file.spikes.contains(population))
     throw std::invalid_argument("declare_spikes(" + population + "): declared twice");
-  const std::string group_path = "/spikes/" + population;
+  const std::string group_path = scoped("/spikes/" + population);
   try {
     require_absent(file.h5, group_path, "declare_spikes");
     const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
@@ -497,7 +517,7 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
   if (table.post.size() != n || table.weight.size() != n)
     throw std::invalid_argument("write_weights(" + label + ", " + table.projection +
                                 "): pre, post and weight differ in length");
-  const std::string group_path = "/weights/" + label + "/" + table.projection;
+  const std::string group_path = scoped("/weights/" + label + "/" + table.projection);
   try {
     require_absent(file.h5, group_path, "write_weights");
     const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
@@ -514,9 +534,10 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
   }
 }
 
-void Hdf5Sink::write_array(const std::string& path, std::span<const double> data,
+void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const double> data,
                            std::vector<std::uint64_t> shape) {
   OpenFile& file = open_file("write_array");
+  const std::string path = scoped(unscoped_path);
   if (path_components(path).empty())
     throw std::invalid_argument("write_array: `/` is a group, not a dataset path");
   const std::uint64_t elements =
@@ -534,9 +555,10 @@ void Hdf5Sink::write_array(const std::string& path, std::span<const double> data
   }
 }
 
-void Hdf5Sink::write_attribute(const std::string& path, const std::string& name,
+void Hdf5Sink::write_attribute(const std::string& unscoped_path, const std::string& name,
                                const AttributeValue& value) {
   OpenFile& file = open_file("write_attribute");
+  const std::string path = scoped(unscoped_path);
   path_components(path);  // validates
   if (name.empty()) throw std::invalid_argument("write_attribute(" + path + "): empty name");
   try {

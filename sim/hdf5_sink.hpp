@@ -24,6 +24,7 @@ class Hdf5Sink final : public Sink {
   const std::string& partial_path() const { return partial_path_; }
 
   void begin_run(const RunMetadata& meta) override;
+  void set_scope(const std::string& prefix) override;
   void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
                       double dt_ms) override;
   void append_report(const std::string& population, std::span<const float> row) override;
@@ -46,6 +47,7 @@ class Hdf5Sink final : public Sink {
   struct OpenFile;
 
   OpenFile& open_file(const char* operation);  // throws std::logic_error after end_run
+  std::string scoped(const std::string& path) const;  // path under the current scope
   void close(bool complete);
 
   std::string final_path_;

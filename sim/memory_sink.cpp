@@ -18,9 +18,15 @@ void MemorySink::begin_run(const RunMetadata& meta) {
   begun = true;
 }
 
-void MemorySink::declare_report(const std::string& population, std::uint32_t n_nodes,
+void MemorySink::set_scope(const std::string& prefix) {
+  require_open("set_scope");
+  scope_ = prefix == "/" ? "" : prefix;
+}
+
+void MemorySink::declare_report(const std::string& unscoped, std::uint32_t n_nodes,
                                 double t_start_ms, double dt_ms) {
   require_open("declare_report");
+  const std::string population = key(unscoped);
   if (n_nodes == 0 || !(dt_ms > 0.0))
     throw std::invalid_argument("declare_report(" + population +
                                 "): needs at least one node and a positive step");
@@ -28,8 +34,9 @@ void MemorySink::declare_report(const std::string& population, std::uint32_t n_n
     throw std::invalid_argument("declare_report(" + population + "): declared twice");
 }
 
-void MemorySink::append_report(const std::string& population, std::span<const float> row) {
+void MemorySink::append_report(const std::string& unscoped, std::span<const float> row) {
   require_open("append_report");
+  const std::string population = key(unscoped);
   const auto found = reports.find(population);
   if (found == reports.end())
     throw std::invalid_argument("append_report(" + population + "): report not declared");
@@ -40,15 +47,17 @@ void MemorySink::append_report(const std::string& population, std::span<const fl
   found->second.rows.emplace_back(row.begin(), row.end());
 }
 
-void MemorySink::declare_spikes(const std::string& population) {
+void MemorySink::declare_spikes(const std::string& unscoped) {
   require_open("declare_spikes");
+  const std::string population = key(unscoped);
   if (!spikes.try_emplace(population).second)
     throw std::invalid_argument("declare_spikes(" + population + "): declared twice");
 }
 
-void MemorySink::append_spikes(const std::string& population, std::span<const double> times_ms,
+void MemorySink::append_spikes(const std::string& unscoped, std::span<const double> times_ms,
                                std::span<const std::uint64_t> node_ids) {
   require_open("append_spikes");
+  const std::string population = key(unscoped);
   const auto found = spikes.find(population);
   if (found == spikes.end())
     throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
@@ -75,13 +84,14 @@ void MemorySink::write_weights(const std::string& label, const WeightTable& tabl
   if (table.post.size() != n || table.weight.size() != n)
     throw std::invalid_argument("write_weights(" + label + ", " + table.projection +
                                 "): pre, post and weight differ in length");
-  if (!weights[label].try_emplace(table.projection, table).second)
+  if (!weights[key(label)].try_emplace(table.projection, table).second)
     throw std::runtime_error("weights " + label + "/" + table.projection + " already written");
 }
 
-void MemorySink::write_array(const std::string& path, std::span<const double> data,
+void MemorySink::write_array(const std::string& unscoped, std::span<const double> data,
                              std::vector<std::uint64_t> shape) {
   require_open("write_array");
+  const std::string path = this->path(unscoped);
   const std::uint64_t elements =
       std::accumulate(shape.begin(), shape.end(), std::uint64_t{1}, std::multiplies<>());
   if (elements != data.size())
@@ -92,10 +102,10 @@ void MemorySink::write_array(const std::string& path, std::span<const double> da
     throw std::runtime_error("write_array(" + path + "): the path already exists");
 }
 
-void MemorySink::write_attribute(const std::string& path, const std::string& name,
+void MemorySink::write_attribute(const std::string& unscoped, const std::string& name,
                                  const AttributeValue& value) {
   require_open("write_attribute");
-  attributes[path][name] = value;  // replaces, as Hdf5Sink does
+  attributes[path(unscoped)][name] = value;  // replaces, as Hdf5Sink does
 }
 
 void MemorySink::end_run(bool run_complete) {

@@ -30,6 +30,8 @@ class MemorySink final : public Sink {
   };
 
   void begin_run(const RunMetadata& meta) override;
+  // Keys of reports, spikes and weights become "<prefix>/<name>", paths "<prefix><path>".
+  void set_scope(const std::string& prefix) override;
   void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
                       double dt_ms) override;
   void append_report(const std::string& population, std::span<const float> row) override;
@@ -56,6 +58,9 @@ class MemorySink final : public Sink {
 
  private:
   void require_open(const char* operation) const;  // throws std::logic_error after end_run
+  std::string key(const std::string& name) const { return scope_.empty() ? name : scope_ + "/" + name; }
+  std::string path(const std::string& p) const { return scope_.empty() ? p : (p == "/" ? scope_ : scope_ + p); }
+  std::string scope_;
 };
 
 }  // namespace ebsim

@@ -45,6 +45,11 @@ class Sink {
 
   virtual void begin_run(const RunMetadata& meta) = 0;
 
+  // Where the layout paths that follow go (reports, spikes, weights, arrays, attributes): under
+  // `prefix` (e.g. "/sweep/2", for one point of a parameter sweep), or the file's root for "".
+  // Finishes the reports and spike trains of the previous scope.
+  virtual void set_scope(const std::string& prefix) = 0;
+
   // Sampled states, SONATA report layout: /report/<population>/data is time x nodes.
   virtual void declare_report(const std::string& population, std::uint32_t n_nodes,
                               double t_start_ms, double dt_ms) = 0;

@@ -34,6 +34,8 @@ SpikingEngine::SpikingEngine(const Config& cfg, const Network& net)
   fast_window_[kActive] = {kInf, -kInf};  // empty: always the slow path
   piece_.assign(n, Piece{});
   kick_scale_.assign(n, 0.0);
+  integral_base_.assign(n, 0.0);
+  spike_counts_.assign(n, 0.0);
   gated_.assign(n, 0.0);
   nudge_.assign(n, 0.0);
   clamp_value_.assign(n, 0.0);
@@ -72,6 +74,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
   for (std::uint32_t i = 0; i < net_.n_units; ++i) streams_.push_back(make_stream(cfg_.seed, Purpose::spikes, trial, i));
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(clamped_.begin(), clamped_.end(), 0);
+  std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
   for (std::size_t k = 0; k < net_.populations.size(); ++k) {
     const Population& pop = net_.populations[k];
     const auto init = draw_pattern(cfg_.populations[k].initial_state, pop.size, cfg_.seed, Purpose::initial_state, k, 0);
@@ -80,7 +83,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
       gated_[i] = net_.bias[i];
       nudge_[i] = 0.0;
       kick_scale_[i] = kick_scale(0.0);
-      anchor(i, 0.0, init[u], 1.0);
+      anchor(i, 0.0, init[u], 1.0, 0.0);
     }
   }
   boost::random::exponential_distribution<double> interval(r_max_per_ms_);
@@ -94,28 +97,35 @@ void SpikingEngine::reset(std::uint32_t trial) {
 }
 
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
-  const double g_inv = 1.0 / g(now_);
+  const double gt = g(now_), g_inv = 1.0 / gt;
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    const double s = state_at(i, now_);  // re-anchors an expired piece: the piece is valid at now
+    const double integral = integral_now(i, now_, gt);
     if (drive.clamped[i]) {
+      // A clamped unit ignores its input and holds x: a constant piece, T = x, u = 0.
       clamped_[i] = 1;
       clamp_value_[i] = drive.clamp_value[i];
-      kick_scale_[i] = 0.0;  // a clamped unit ignores its input
-      piece_[i].fast_kick = 0.0f;
-      piece_[i].mode = kPassive;
-      piece_[i].valid_until = kInf;
+      kick_scale_[i] = 0.0;
+      Piece& p = piece_[i];
+      p = Piece{0.0, drive.clamp_value[i], kInf, 0.0f, models::UnitRegime::inside, kPassive};
+      integral_base_[i] = integral - p.target * now_;
       continue;
     }
-    const double s = clamped_[i] ? clamp_value_[i] : state_at(i, now_);
     clamped_[i] = 0;
     const double beta = drive.beta[i];
     gated_[i] = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
     nudge_[i] = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
     kick_scale_[i] = kick_scale(beta);
-    anchor(i, now_, s, g_inv);
+    anchor(i, now_, s, g_inv, integral);
   }
 }
 
-void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv) {
+double SpikingEngine::integral_now(std::uint32_t i, double t, double gt) const {
+  const Piece& p = piece_[i];
+  return integral_base_[i] + p.target * t - p.offset * tau_ * gt;
+}
+
+void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
   const models::UnitDrive d{gated_[i], nudge_[i]};
   const models::UnitRegime regime = models::unit_regime(s, d, params_);
   double target = 0.0;
@@ -135,6 +145,7 @@ void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv) {
   const bool saturated = regime == models::UnitRegime::below || regime == models::UnitRegime::above;
   p.mode = saturated ? kPassive : (regime == models::UnitRegime::inside && crossing == kInf ? kStable : kActive);
   p.fast_kick = p.mode == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
+  if (integrate_) integral_base_[i] = integral - target * t + p.offset * tau_ / g_inv;
 }
 
 // s on the current piece at time t <= valid_until, given g(t); a rounded value is kept on its own
@@ -160,9 +171,18 @@ double SpikingEngine::peek_state(std::uint32_t i, double t) const {
 }
 
 double SpikingEngine::slow_state(std::uint32_t i, double t, double g_inv) {
-  const double s = peek_state(i, t);
-  anchor(i, t, s, g_inv);
-  return s;
+  if (!integrate_) {
+    const double s = peek_state(i, t);
+    anchor(i, t, s, g_inv);
+    return s;
+  }
+  // As peek_state, with the integral over the expired piece and the exact pieces since.
+  const Piece& p = piece_[i];
+  const double at_end = integral_now(i, p.valid_until, g(p.valid_until));
+  const bool upper = p.regime == models::UnitRegime::above || (p.regime == models::UnitRegime::inside && p.target > b2_);
+  const models::Integrals r = models::advance_with_integrals(upper ? b2_ : b1_, t - p.valid_until, {gated_[i], nudge_[i]}, params_);
+  anchor(i, t, r.s_end, g_inv, at_end + r.integral_s);
+  return r.s_end;
 }
 
 double SpikingEngine::state_at(std::uint32_t i, double t) {
@@ -202,6 +222,7 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   if (u < cfg_.model.rate.rho(s)) {
     ++spike_count_;
     if (record_[j]) spikes_.push_back({t, j});
+    if (integrate_) spike_counts_[j] += 1.0;
     for (const FanOut& f : fan_out_[population_[j]]) {
       Event d;
       d.time = t + net_.projections[f.projection].delay_ms;
@@ -229,6 +250,7 @@ inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, 
     return;
   }
   p.offset += step * g_inv;
+  if (integrate_) integral_base_[i] += tau_ * step;
 }
 
 void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv, double dw) {
@@ -236,7 +258,7 @@ void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv
   if (clamped_[i]) return;
   const double s = t <= p.valid_until ? on_piece(p, gt) : slow_state(i, t, g_inv);
   if (s < b1_ || s > b2_) return;  // saturated: rho'(s) = 0, the input has no effect (§2.3.1)
-  anchor(i, t, s + kick_scale_[i] * dw, g_inv);
+  anchor(i, t, s + kick_scale_[i] * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
 }
 
 void SpikingEngine::deliver(const Event& e) {
@@ -295,6 +317,15 @@ std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
     if (regime == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
   }
   return out;
+}
+
+void SpikingEngine::integrals(std::span<double> integral_s, std::span<double> counts) {
+  const double gt = g(now_);
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    state_at(i, now_);  // re-anchors an expired piece
+    integral_s[i] = integral_now(i, now_, gt);
+    counts[i] = spike_counts_[i];
+  }
 }
 
 void SpikingEngine::take_spikes(std::vector<Spike>& out) {

@@ -43,6 +43,8 @@ class SpikingEngine final : public Engine {
   void sample_states(std::span<double> out) override;
   std::vector<BoundaryCounts> boundary_counts() const override;
   void take_spikes(std::vector<Spike>& out) override;
+  void enable_integrals() override { integrate_ = true; }
+  void integrals(std::span<double> integral_s, std::span<double> counts) override;
   void record_spikes(std::uint32_t population) override;
 
   std::uint64_t synaptic_events() const override { return synaptic_events_; }
@@ -82,7 +84,10 @@ class SpikingEngine final : public Engine {
   void deliver(const Event& e);
   void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
   void kick_slow(std::uint32_t unit, double t, double g, double g_inv, double dw);
-  void anchor(std::uint32_t unit, double t, double s, double g_inv);
+  // Starts a new piece at time t from state s. `integral` is int_0^t s dt, carried over when
+  // integrals are on (the state is continuous in it: kicks are jumps of s, not of its integral).
+  void anchor(std::uint32_t unit, double t, double s, double g_inv, double integral = 0.0);
+  double integral_now(std::uint32_t unit, double t, double gt) const;  // on a valid piece
   double peek_state(std::uint32_t unit, double t) const;  // exact, without re-anchoring
   double on_piece(const Piece& p, double gt) const;
   double slow_state(std::uint32_t unit, double t, double g_inv);
@@ -101,6 +106,10 @@ class SpikingEngine final : public Engine {
   std::vector<double> kick_scale_;     // (1 - beta) / (r_max tau); 0 for clamped units
   std::vector<double> clamp_value_;
   std::vector<std::uint8_t> clamped_;
+  // Window averages (enable_integrals): on a piece, int_0^t s = integral_base + T t - u tau g(t).
+  // A kick changes u by step / g(t), so it adds tau * step to integral_base: no exponential.
+  bool integrate_ = false;
+  std::vector<double> integral_base_, spike_counts_;
   std::vector<std::uint8_t> record_;  // buffer this unit's spikes
   std::vector<std::uint16_t> population_;
   std::vector<Stream> streams_;

@@ -1,0 +1,71 @@
+"""Spiking runs read back by an external tool: SONATA spikes, neo SpikeTrains, binned rates."""
+
+import numpy as np
+import pytest
+
+from ebsim_analysis import open_run
+
+
+@pytest.fixture(scope="module")
+def spiking_run(ebsim, root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("spk") / "theory.h5"
+    ebsim("run", root / "configs/theory_check.yaml", "-o", out, "--quiet",
+          "--set", "sweep=null", "--set", "protocol.trials=2",
+          "--set", "protocol.phases.0.duration=200 ms")
+    with open_run(out) as run:
+        yield run
+
+
+def test_spike_layout_is_sonata(spiking_run):
+    run = spiking_run
+    assert run.engine == "spiking"
+    for pop, info in run.populations.items():
+        times, ids = run.spikes(pop)
+        assert times.dtype == np.float64 and ids.dtype == np.uint64
+        assert times.size > 0
+        assert np.all(np.diff(times) >= 0), "sorted by time"
+        assert ids.max() < info["size"]
+        group = run.file[f"spikes/{pop}"]
+        assert group.attrs["sorting"] in ("by_time", b"by_time")
+        assert group["timestamps"].attrs["units"] in ("ms", b"ms")
+
+
+def test_spiketrains_convert_to_neo(spiking_run):
+    import neo
+    import quantities as pq
+
+    trains = spiking_run.spiketrains("h1")
+    assert len(trains) == spiking_run.populations["h1"]["size"]
+    assert all(isinstance(st, neo.SpikeTrain) for st in trains)
+    t_stop = 2 * 200.0
+    assert all(float(st.t_stop.rescale(pq.ms)) == t_stop for st in trains)
+    assert sum(len(st) for st in trains) == spiking_run.spikes("h1")[0].size
+
+
+def test_binned_rates_rederived_from_spikes(spiking_run):
+    """/rates/<pop>/rate_hz_trials must equal a numpy histogram of the stored spikes."""
+    run = spiking_run
+    trial_ms = float(run.file.attrs["trial_duration_ms"])
+    for pop, info in run.populations.items():
+        start, stop, step = run.file[f"rates/{pop}/time"][()]
+        edges = np.arange(start, stop + step / 2, step)
+        stored = run.file[f"rates/{pop}/rate_hz_trials"][()]  # trials x bins x units
+        times, ids = run.spikes(pop)
+        for trial in range(stored.shape[0]):
+            sel = (times >= trial * trial_ms) & (times < (trial + 1) * trial_ms)
+            local = times[sel] - trial * trial_ms
+            counts = np.zeros((edges.size - 1, info["size"]))
+            for u in range(info["size"]):
+                counts[:, u], _ = np.histogram(local[ids[sel] == u], bins=edges)
+            np.testing.assert_allclose(stored[trial], counts / (step / 1000.0), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(run.file[f"rates/{pop}/rate_hz"][()], stored.mean(axis=0), atol=1e-9)
+
+
+def test_theory_is_stored_in_the_same_shapes_with_errors(spiking_run):
+    run = spiking_run
+    for pop in ("h2", "h1", "y"):
+        assert run.file[f"theory/{pop}/rate_hz"].shape == run.file[f"rates/{pop}/rate_hz"].shape
+        assert run.file[f"theory/{pop}/mean_state"].shape == run.file[f"rates/{pop}/mean_state"].shape
+        err = run.analysis(f"theory_check/{pop}/state_rmse")
+        recomputed = np.sqrt(np.mean((run.file[f"rates/{pop}/mean_state"][()] - run.file[f"theory/{pop}/mean_state"][()]) ** 2))
+        assert err == pytest.approx(recomputed, rel=1e-12)
