@@ -79,7 +79,8 @@ struct ProjectionConfig {
   std::vector<Synapse> synapses;     // explicit_list (weights given there)
   WeightInit weights;
   bool symmetric = false;            // W_ij = W_ji: stored once, acts in both directions
-  double delay_ms = 1.0;             // spiking engine only
+  double delay_ms = 1.0;             // spiking engine only; the lower end with per-synapse delays
+  double delay_max_ms = 0.0;         // > delay_ms: per-synapse delays uniform in [delay_ms, delay_max_ms]
 };
 
 struct Nudge {

@@ -411,8 +411,23 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
     p.weights = {kind, pat.dist.a, pat.dist.b};
   }
   p.symmetric = m.boolean("symmetric", false);
-  p.delay_ms = m.quantity("delay", Dimension::time, "1 ms");
-  check(p.delay_ms >= 0.1, m, "delay", "expected a delay >= 0.1 ms");
+  // delay: `1 ms`, or per synapse `{uniform: [1 ms, 3 ms]}` (rounded to 0.1 ms steps).
+  m.set_default("delay", YAML::Node("1 ms"));
+  const YAML::Node d = m.get("delay");
+  const std::string dkp = m.key_path("delay");
+  if (d.IsMap()) {
+    if (d.size() != 1 || d.begin()->first.as<std::string>() != "uniform" || !d.begin()->second.IsSequence() ||
+        d.begin()->second.size() != 2)
+      m.fail(d, dkp, "expected a time such as `1 ms`, or `{uniform: [1 ms, 3 ms]}` for per-synapse delays");
+    p.delay_ms = m.as_quantity(d.begin()->second[0], dkp + ".uniform[0]", Dimension::time);
+    p.delay_max_ms = m.as_quantity(d.begin()->second[1], dkp + ".uniform[1]", Dimension::time);
+    if (!(p.delay_max_ms >= p.delay_ms)) m.fail(d, dkp, "expected low <= high");
+    if (p.delay_max_ms - p.delay_ms > 25.5 + 1e-9)
+      m.fail(d, dkp, "per-synapse delays span at most 25.5 ms (256 steps of 0.1 ms)");
+  } else {
+    p.delay_ms = m.as_quantity(d, dkp, Dimension::time);
+  }
+  if (p.delay_ms < 0.1 - 1e-12) m.fail(d, dkp, "expected delays >= 0.1 ms");
   m.finish();
   return p;
 }

@@ -8,29 +8,40 @@
 // Total order. Times alone are not enough: with fixed delays and clamped inputs, many events fall
 // on the same time, and an order that depended on insertion history would make results depend on
 // incidental details (Arbor and NEST both fixed bugs of this kind). Events are ordered by
-// (time, kind, unit, projection, direction), a key no two pending events share: a unit has at most
-// one pending candidate, and a spike makes one delivery per (projection, direction) at a time after
-// its previous spike's. At equal times, deliveries come before candidates: a spike arriving at t
-// acts on the state before a spike candidate at t is judged.
+// (time, kind, unit, projection, direction, delay group), a key no two pending events share: a
+// unit has at most one pending candidate, and a spike makes one delivery per (projection,
+// direction, delay group), each at a time after its previous spike's. At equal times, deliveries
+// come before candidates: a spike arriving at t acts on the state before a candidate at t is judged.
 #include <boost/heap/d_ary_heap.hpp>
 #include <cstdint>
-#include <tuple>
+#include <tuple>  // Event::key
 
 namespace ebsim {
 
-struct Event {
+struct Event {  // 16 bytes
   enum Kind : std::uint8_t { delivery = 0, candidate = 1 };
   double time = 0.0;             // ms since the trial started
   std::uint32_t unit = 0;        // the spiking unit (delivery) or the candidate's unit
   std::uint16_t projection = 0;  // delivery: which projection carries the spike
-  std::uint8_t kind = candidate;
-  std::uint8_t direction = 0;    // delivery: 0 forward (source -> target), 1 backward
+  std::uint8_t group = 0;        // delivery: delay group within the unit's row (per-synapse delays)
+  std::uint8_t flags = candidate;  // bit 0: kind; bit 1: direction (0 forward, 1 backward)
 
-  auto key() const { return std::tie(time, kind, unit, projection, direction); }
+  Kind kind() const { return Kind(flags & 1u); }
+  std::uint8_t direction() const { return (flags >> 1) & 1u; }
+  static std::uint8_t pack(Kind kind, std::uint8_t direction) { return std::uint8_t(kind | (direction << 1)); }
+  // The tie-break after time, packed into one integer: kind (1 bit), unit (32), projection (16),
+  // direction (1), group (8).
+  std::uint64_t tie_key() const {
+    return (std::uint64_t(kind()) << 57) | (std::uint64_t(unit) << 25) | (std::uint64_t(projection) << 9) |
+           (std::uint64_t(direction()) << 8) | group;
+  }
+  auto key() const { return std::make_tuple(time, tie_key()); }
 };
 
 struct EventLater {
-  bool operator()(const Event& a, const Event& b) const { return a.key() > b.key(); }
+  bool operator()(const Event& a, const Event& b) const {
+    return a.time != b.time ? a.time > b.time : a.tie_key() > b.tie_key();
+  }
 };
 
 using EventQueue = boost::heap::d_ary_heap<Event, boost::heap::arity<4>, boost::heap::compare<EventLater>>;

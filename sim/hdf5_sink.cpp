@@ -514,9 +514,10 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
   require_plain_name(label, "weight label");
   require_plain_name(table.projection, "projection");
   const std::size_t n = table.pre.size();
-  if (table.post.size() != n || table.weight.size() != n)
+  if (table.post.size() != n || table.weight.size() != n ||
+      (!table.delays_ms.empty() && table.delays_ms.size() != n))
     throw std::invalid_argument("write_weights(" + label + ", " + table.projection +
-                                "): pre, post and weight differ in length");
+                                "): pre, post, weight and delay differ in length");
   const std::string group_path = scoped("/weights/" + label + "/" + table.projection);
   try {
     require_absent(file.h5, group_path, "write_weights");
@@ -524,6 +525,8 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
     write_dataset<std::uint64_t>(group, "pre", table.pre, {n});
     write_dataset<std::uint64_t>(group, "post", table.post, {n});
     write_dataset<double>(group, "weight", table.weight, {n});
+    if (!table.delays_ms.empty()) write_dataset<double>(group, "delay", table.delays_ms, {n});
+    set_attribute<double>(group, "delay_ms", table.delay_ms);
     set_text_attribute(group, "source", table.source);
     set_text_attribute(group, "target", table.target);
     set_attribute<std::int64_t>(group, "symmetric", table.symmetric ? 1 : 0);

@@ -114,6 +114,51 @@ double draw_weight(const WeightInit& w, std::uint32_t n_src, std::uint32_t n_tgt
   return 0.0;
 }
 
+// Splits each row of a CSR structure (rows row_ptr, delay step of entry k: step(k), entries of a row
+// already sorted by step) into delay groups.
+template <class StepOf>
+void build_groups(const std::vector<std::uint64_t>& row_ptr, StepOf step, std::vector<std::uint64_t>& group_ptr,
+                  std::vector<std::uint64_t>& group_begin, std::vector<std::uint8_t>& group_step) {
+  group_ptr.assign(1, 0);
+  group_begin.clear();
+  group_step.clear();
+  for (std::size_t j = 0; j + 1 < row_ptr.size(); ++j) {
+    for (std::uint64_t k = row_ptr[j]; k < row_ptr[j + 1]; ++k)
+      if (k == row_ptr[j] || step(k) != step(k - 1)) {
+        group_begin.push_back(k);
+        group_step.push_back(step(k));
+      }
+    group_ptr.push_back(group_begin.size());
+  }
+  group_begin.push_back(row_ptr.back());  // the end of the last group
+}
+
+// Per-synapse delays: uniform steps of 0.1 ms in [delay_ms, delay_max_ms], then each row sorted
+// by (delay, target) so that every delay group is contiguous.
+void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, std::uint64_t seed) {
+  const auto max_step = static_cast<std::uint32_t>(std::llround((pc.delay_max_ms - pc.delay_ms) / Projection::kDelayStepMs));
+  Stream stream = make_stream(seed, Purpose::delays, index);
+  boost::random::uniform_int_distribution<std::uint32_t> pick(0, max_step);
+  p.delay_step.resize(p.tgt_index.size());
+  for (auto& d : p.delay_step) d = static_cast<std::uint8_t>(pick(stream));
+  std::vector<std::uint64_t> order;
+  std::vector<std::uint32_t> tgt;
+  std::vector<models::weight_t> w;
+  std::vector<std::uint8_t> d;
+  for (std::size_t j = 0; j + 1 < p.row_ptr.size(); ++j) {
+    const std::uint64_t b = p.row_ptr[j], e = p.row_ptr[j + 1];
+    order.resize(e - b);
+    std::iota(order.begin(), order.end(), b);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint64_t x, std::uint64_t y) { return p.delay_step[x] < p.delay_step[y]; });
+    tgt.clear(), w.clear(), d.clear();
+    for (std::uint64_t k : order) tgt.push_back(p.tgt_index[k]), w.push_back(p.weight[k]), d.push_back(p.delay_step[k]);
+    std::copy(tgt.begin(), tgt.end(), p.tgt_index.begin() + b);
+    std::copy(w.begin(), w.end(), p.weight.begin() + b);
+    std::copy(d.begin(), d.end(), p.delay_step.begin() + b);
+  }
+  build_groups(p.row_ptr, [&](std::uint64_t k) { return p.delay_step[k]; }, p.group_ptr, p.group_begin, p.group_step);
+}
+
 // The transposed index: for each target unit, its sources and the positions of their synapses in
 // the forward arrays (positions, not copies, so a weight has one home; STYLE §14).
 void build_transpose(Projection& p, std::uint32_t n_tgt) {
@@ -129,6 +174,24 @@ void build_transpose(Projection& p, std::uint32_t n_tgt) {
       p.src_index[slot] = j;
       p.position[slot] = static_cast<std::uint32_t>(k);
     }
+  if (p.delay_step.empty()) return;
+  // Per-synapse delays: each column sorted by (delay, source), then split into groups.
+  std::vector<std::uint64_t> order;
+  std::vector<std::uint32_t> src, pos;
+  for (std::uint32_t i = 0; i < n_tgt; ++i) {
+    const std::uint64_t b = p.col_ptr[i], e = p.col_ptr[i + 1];
+    order.resize(e - b);
+    std::iota(order.begin(), order.end(), b);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint64_t x, std::uint64_t y) {
+      return p.delay_step[p.position[x]] < p.delay_step[p.position[y]];
+    });
+    src.clear(), pos.clear();
+    for (std::uint64_t k : order) src.push_back(p.src_index[k]), pos.push_back(p.position[k]);
+    std::copy(src.begin(), src.end(), p.src_index.begin() + b);
+    std::copy(pos.begin(), pos.end(), p.position.begin() + b);
+  }
+  build_groups(p.col_ptr, [&](std::uint64_t k) { return p.delay_step[p.position[k]]; }, p.col_group_ptr, p.col_group_begin,
+               p.col_group_step);
 }
 
 Projection build_projection(const ProjectionConfig& pc, std::size_t index, const Network& net,
@@ -187,6 +250,7 @@ Projection build_projection(const ProjectionConfig& pc, std::size_t index, const
       if (p.tgt_index[k] == p.tgt_index[k - 1])
         throw std::invalid_argument("projection `" + pc.name + "`: synapse " + std::to_string(j) + " -> " +
                                     std::to_string(p.tgt_index[k]) + " is listed twice");
+  if (pc.delay_max_ms > pc.delay_ms + 1e-12) draw_delays(p, pc, index, cfg.seed);
   if (p.gain_backward != 0.0 && cfg.engine.kind == EngineKind::spiking) build_transpose(p, n_tgt);
   return p;
 }
@@ -224,11 +288,13 @@ WeightTable Network::weight_table(std::size_t k) const {
   t.symmetric = p.symmetric;
   t.gain_forward = p.gain_forward;
   t.gain_backward = p.gain_backward;
+  t.delay_ms = p.delay_ms;
   for (std::uint32_t j = 0; j + 1 < p.row_ptr.size(); ++j)
     for (std::uint64_t s = p.row_ptr[j]; s < p.row_ptr[j + 1]; ++s) {
       t.pre.push_back(j);
       t.post.push_back(p.tgt_index[s]);
       t.weight.push_back(p.weight[s]);
+      if (!p.delay_step.empty()) t.delays_ms.push_back(p.delay_ms + Projection::kDelayStepMs * p.delay_step[s]);
     }
   return t;
 }

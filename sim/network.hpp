@@ -23,7 +23,16 @@ struct Projection {
   std::string name;
   std::uint32_t source = 0, target = 0;  // population indices
   bool symmetric = false;
-  double delay_ms = 1.0;
+  double delay_ms = 1.0;  // the (shortest) delay
+  // Per-synapse delays (empty when the projection has one delay): delay = delay_ms + 0.1 ms *
+  // delay_step[k]. Each row is sorted by delay, then target, and split into delay groups so that a
+  // spike's fan-out is one contiguous scan per group: row j's groups are
+  // group_ptr[j] .. group_ptr[j+1], group g spanning synapses group_begin[g] .. group_begin[g+1]
+  // with delay step group_step[g]. The transposed index has the same structure (col_group_*).
+  std::vector<std::uint8_t> delay_step;
+  std::vector<std::uint64_t> group_ptr, group_begin, col_group_ptr, col_group_begin;
+  std::vector<std::uint8_t> group_step, col_group_step;
+  static constexpr double kDelayStepMs = 0.1;
   // How the stored weights act (see models/coupling.hpp): symmetric (1, 1); asymmetric under
   // Eq. 8's symmetrisation (1/2, 1/2); asymmetric and directed (1, 0).
   double gain_forward = 1.0, gain_backward = 0.0;

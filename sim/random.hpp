@@ -21,6 +21,7 @@ enum class Purpose : std::uint32_t {
   target = 6,
   noise = 7,
   spikes = 8,
+  delays = 9,
 };
 
 using Stream = boost::random::taus88;

@@ -35,6 +35,8 @@ struct WeightTable {
   double gain_forward = 1.0, gain_backward = 0.0;
   std::vector<std::uint64_t> pre, post;
   std::vector<double> weight;
+  double delay_ms = 0.0;          // the projection's delay (the shortest, with per-synapse delays)
+  std::vector<double> delays_ms;  // per synapse, or empty when all share delay_ms
 };
 
 using AttributeValue = std::variant<double, std::int64_t, std::string>;

@@ -91,7 +91,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
     Event e;
     e.time = interval(streams_[i]);
     e.unit = i;
-    e.kind = Event::candidate;
+    e.flags = Event::pack(Event::candidate, 0);
     queue_.push(e);
   }
 }
@@ -207,7 +207,7 @@ void SpikingEngine::advance_to(double t_ms) {
 }
 
 void SpikingEngine::process(const Event& e) {
-  if (e.kind == Event::delivery) {
+  if (e.kind() == Event::delivery) {
     deliver(e);
   } else {
     fire_candidate(e.unit, e.time);
@@ -224,19 +224,32 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
     if (record_[j]) spikes_.push_back({t, j});
     if (integrate_) spike_counts_[j] += 1.0;
     for (const FanOut& f : fan_out_[population_[j]]) {
+      const Projection& p = net_.projections[f.projection];
       Event d;
-      d.time = t + net_.projections[f.projection].delay_ms;
+      d.time = t + p.delay_ms;
       d.unit = j;
       d.projection = f.projection;
-      d.kind = Event::delivery;
-      d.direction = f.direction;
-      queue_.push(d);
+      d.flags = Event::pack(Event::delivery, f.direction);
+      if (p.delay_step.empty()) {
+        queue_.push(d);
+        continue;
+      }
+      // Per-synapse delays: one delivery per delay group of this unit's row (or column).
+      const Population& own = net_.populations[f.direction == 0 ? p.source : p.target];
+      const auto& ptr = f.direction == 0 ? p.group_ptr : p.col_group_ptr;
+      const auto& step = f.direction == 0 ? p.group_step : p.col_group_step;
+      const std::uint32_t row = j - own.offset;
+      for (std::uint64_t g = ptr[row]; g < ptr[row + 1]; ++g) {
+        d.time = t + p.delay_ms + Projection::kDelayStepMs * step[g];
+        d.group = static_cast<std::uint8_t>(g - ptr[row]);
+        queue_.push(d);
+      }
     }
   }
   Event next;
   next.time = t + boost::random::exponential_distribution<double>(r_max_per_ms_)(streams_[j]);
   next.unit = j;
-  next.kind = Event::candidate;
+  next.flags = Event::pack(Event::candidate, 0);
   queue_.push(next);
 }
 
@@ -269,9 +282,13 @@ void SpikingEngine::deliver(const Event& e) {
   // projection's arrays are not among what it writes.
   Piece* const pieces = piece_.data();
   const models::weight_t* const weight = p.weight.data();
-  if (e.direction == 0) {
+  if (e.direction() == 0) {
     const std::uint32_t j = e.unit - src_off;
-    const std::uint64_t begin = p.row_ptr[j], end = p.row_ptr[j + 1];
+    std::uint64_t begin = p.row_ptr[j], end = p.row_ptr[j + 1];
+    if (!p.delay_step.empty()) {
+      const std::uint64_t g = p.group_ptr[j] + e.group;
+      begin = p.group_begin[g], end = p.group_begin[g + 1];
+    }
     const std::uint32_t* const tgt = p.tgt_index.data();
     const double gain = p.gain_forward;
     for (std::uint64_t k = begin; k < end; ++k) {
@@ -284,7 +301,11 @@ void SpikingEngine::deliver(const Event& e) {
     synaptic_events_ += end - begin;
   } else {
     const std::uint32_t i = e.unit - tgt_off;
-    const std::uint64_t begin = p.col_ptr[i], end = p.col_ptr[i + 1];
+    std::uint64_t begin = p.col_ptr[i], end = p.col_ptr[i + 1];
+    if (!p.delay_step.empty()) {
+      const std::uint64_t g = p.col_group_ptr[i] + e.group;
+      begin = p.col_group_begin[g], end = p.col_group_begin[g + 1];
+    }
     const std::uint32_t* const src = p.src_index.data();
     const std::uint32_t* const pos = p.position.data();
     const double gain = p.gain_backward;

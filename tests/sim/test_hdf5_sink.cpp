@@ -115,9 +115,9 @@ void write_full_run(Hdf5Sink& sink) {
   }
 
   ebsim::WeightTable initial{"v_h1",          "v", "h1", true, 1.0, 0.5, {0, 1, 3}, {2, 2, 299},
-                             {0.1, -0.2, 0.3}};
+                             {0.1, -0.2, 0.3}, 1.0, {}};
   sink.write_weights("initial", initial);
-  ebsim::WeightTable final_weights{"v_h1", "v", "h1", true, 1.0, 0.5, {}, {}, {}};
+  ebsim::WeightTable final_weights{"v_h1", "v", "h1", true, 1.0, 0.5, {}, {}, {}, 1.0, {}};
   for (std::size_t s = 0; s < kSynapses; ++s) {
     final_weights.pre.push_back(s % 4);
     final_weights.post.push_back(s % kNodes);
@@ -406,7 +406,7 @@ TEST_CASE("Hdf5Sink rejects overwrites and contract violations with messages nam
                     std::invalid_argument);
   }
   SUBCASE("weights written twice") {
-    const ebsim::WeightTable table{"p", "a", "b", false, 1.0, 0.0, {0}, {0}, {0.5}};
+    const ebsim::WeightTable table{"p", "a", "b", false, 1.0, 0.0, {0}, {0}, {0.5}, 1.0, {}};
     sink.write_weights("initial", table);
     CHECK_THROWS_AS(sink.write_weights("initial", table), std::runtime_error);
   }
@@ -455,7 +455,7 @@ TEST_CASE("MemorySink keeps what it is given and enforces the sink contract") {
   sink.append_spikes("h1", std::vector<double>{1.0, 1.0}, std::vector<std::uint64_t>{0, 1});
   CHECK_THROWS_AS(sink.append_spikes("h1", std::vector<double>{0.5}, std::vector<std::uint64_t>{0}),
                   std::invalid_argument);
-  sink.write_weights("initial", {"p", "h1", "h1", true, 1.0, 1.0, {0}, {1}, {0.25}});
+  sink.write_weights("initial", {"p", "h1", "h1", true, 1.0, 1.0, {0}, {1}, {0.25}, 1.0, {}});
   sink.write_array("/analysis/m", std::vector<double>{1, 2, 3, 4}, {2, 2});
   CHECK_THROWS_AS(sink.write_array("/analysis/m", std::vector<double>{1}, {}), std::runtime_error);
   sink.write_attribute("/analysis", "passed", std::int64_t{1});

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "../support.hpp"
 #include "sim/continuous_engine.hpp"
@@ -164,7 +165,7 @@ TEST_CASE("events at equal times pop in key order, whatever order they were push
         e.time = 5.0;
         e.unit = unit;
         e.projection = proj;
-        e.kind = kind;
+        e.flags = Event::pack(Event::Kind(kind), 0);
         events.push_back(e);
       }
   std::vector<std::vector<Event>> popped(2);
@@ -179,7 +180,7 @@ TEST_CASE("events at equal times pop in key order, whatever order they were push
     CHECK(popped[0][k].key() == popped[1][k].key());
     if (k > 0) CHECK(popped[0][k - 1].key() < popped[0][k].key());
   }
-  CHECK(popped[0].front().kind == Event::delivery);  // deliveries first at equal times
+  CHECK(popped[0].front().kind() == Event::delivery);  // deliveries first at equal times
 }
 
 namespace {
@@ -315,4 +316,50 @@ TEST_CASE("window integrals stay exact under kicks: two units, integral from sam
   s.engine.integrals(integral, counts);
   for (std::uint32_t i = 20; i < s.net.n_units; ++i) CHECK(integral[i] == doctest::Approx(sum[i]).epsilon(2e-3));
   for (std::uint32_t i = 0; i < 20; ++i) CHECK(integral[i] == doctest::Approx(0.3 * 50.0));  // clamped at x
+}
+
+TEST_CASE("per-synapse delays: each synapse delivers after its own delay, grouped contiguously") {
+  // x (one clamped unit, rho = 1) drives 40 units of h through constant weights with delays
+  // uniform in [1, 3] ms (0.1 ms steps). h has b = 0 and starts at 0, so its exact state is
+  // h_i(t) = sum over x's spikes t_k with t_k + d_i <= t of w/(r_max tau) e^{-(t - t_k - d_i)/tau}.
+  Setup s(R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 200 Hz, asymmetric_weights: directed}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 40}
+projections: [{from: x, to: h, weights: 0.05, delay: {uniform: [1 ms, 3 ms]}}]
+protocol: {phases: [{duration: 60 ms, clamp: {x: 0.5}}]}
+record: {spikes: {populations: [x]}}
+)");
+  const Projection& p = s.net.projections[0];
+  REQUIRE(p.delay_step.size() == 40);
+  std::vector<double> delay(40);
+  std::set<int> steps;
+  for (std::uint64_t k = 0; k < 40; ++k) {
+    CHECK(p.delay_step[k] <= 20);
+    if (k > 0) CHECK(p.delay_step[k - 1] <= p.delay_step[k]);  // sorted by delay within the row
+    delay[p.tgt_index[k]] = 1.0 + 0.1 * p.delay_step[k];
+    steps.insert(p.delay_step[k]);
+  }
+  CHECK(steps.size() > 10);                                   // many distinct delays drawn
+  CHECK(p.group_ptr.back() == steps.size());                  // one group per distinct delay
+  CHECK(s.net.weight_table(0).delays_ms.size() == 40);
+  std::vector<double> state(s.net.n_units);
+  std::vector<Spike> x_spikes, more;
+  // w / (r_max tau) with r_max = 0.2 per ms; weights are stored as float (models/coupling.hpp).
+  const double kick = double(0.05f) / (0.2 * 10.0);
+  for (double t = 0.25; t <= 60.0; t += 0.25) {
+    s.engine.advance_to(t);
+    s.engine.take_spikes(more);
+    x_spikes.insert(x_spikes.end(), more.begin(), more.end());
+    s.engine.sample_states(state);
+    for (std::uint32_t i = 0; i < 40; ++i) {
+      double expected = 0.0;
+      for (const Spike& sp : x_spikes)
+        if (sp.time + delay[i] <= t) expected += kick * std::exp(-(t - sp.time - delay[i]) / 10.0);
+      CHECK(state[1 + i] == doctest::Approx(expected).epsilon(1e-9));
+    }
+  }
+  CHECK(x_spikes.size() > 5);
 }
