@@ -28,10 +28,18 @@ SpikingEngine::SpikingEngine(const Config& cfg, const Network& net)
     throw std::invalid_argument("the spiking engine needs the hard-sigmoid rate function");
   if (net.projections.size() > 65535) throw std::invalid_argument("the spiking engine handles at most 65535 projections");
   const std::uint32_t n = net.n_units;
-  static_assert(sizeof(Piece) == 32);
-  fast_window_[kStable] = {b1_, b2_};
-  fast_window_[kPassive] = {-kInf, kInf};
-  fast_window_[kActive] = {kInf, -kInf};  // empty: always the slow path
+  static_assert(sizeof(Piece) == 24);
+  using models::UnitRegime;
+  valid_[int(UnitRegime::below)] = {-kInf, b1_};
+  valid_[int(UnitRegime::inside)] = {b1_, b2_};
+  valid_[int(UnitRegime::above)] = {b2_, kInf};
+  valid_[int(UnitRegime::held_at_beta1)] = {b1_, b1_};
+  valid_[int(UnitRegime::held_at_beta2)] = {b2_, b2_};
+  kick_window_[kStable] = {b1_, b2_};
+  kick_window_[kAbove] = {b2_, kInf};
+  kick_window_[kBelow] = {-kInf, b1_};
+  kick_window_[kSlow] = {kInf, -kInf};  // empty
+  kick_window_[kAny] = {-kInf, kInf};
   piece_.assign(n, Piece{});
   kick_scale_.assign(n, 0.0);
   integral_base_.assign(n, 0.0);
@@ -99,7 +107,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
   const double gt = g(now_), g_inv = 1.0 / gt;
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    const double s = state_at(i, now_);  // re-anchors an expired piece: the piece is valid at now
+    const double s = state_at(i, now_);  // follows crossings: the piece is current at now
     const double integral = integral_now(i, now_, gt);
     if (drive.clamped[i]) {
       // A clamped unit ignores its input and holds x: a constant piece, T = x, u = 0.
@@ -107,7 +115,7 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
       clamp_value_[i] = drive.clamp_value[i];
       kick_scale_[i] = 0.0;
       Piece& p = piece_[i];
-      p = Piece{0.0, drive.clamp_value[i], kInf, 0.0f, models::UnitRegime::inside, kPassive};
+      p = Piece{0.0, drive.clamp_value[i], 0.0f, models::UnitRegime::inside, kAny};
       integral_base_[i] = integral - p.target * now_;
       continue;
     }
@@ -125,69 +133,84 @@ double SpikingEngine::integral_now(std::uint32_t i, double t, double gt) const {
   return integral_base_[i] + p.target * t - p.offset * tau_ * gt;
 }
 
-void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
-  const models::UnitDrive d{gated_[i], nudge_[i]};
-  const models::UnitRegime regime = models::unit_regime(s, d, params_);
-  double target = 0.0;
+// Inside, s relaxes toward A + C (Eq. 8 with rho' = 1); outside toward C (§2.3.1); held: stays.
+double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) const {
   switch (regime) {
-    case models::UnitRegime::inside: target = d.gated_input + d.nudge; break;
+    case models::UnitRegime::inside: return gated_[i] + nudge_[i];
     case models::UnitRegime::below:
-    case models::UnitRegime::above: target = d.nudge; break;
-    case models::UnitRegime::held_at_beta1: target = b1_; s = b1_; break;
-    case models::UnitRegime::held_at_beta2: target = b2_; s = b2_; break;
+    case models::UnitRegime::above: return nudge_[i];
+    case models::UnitRegime::held_at_beta1: return b1_;
+    case models::UnitRegime::held_at_beta2: return b2_;
   }
-  const double crossing = models::next_boundary_crossing(s, d, params_);
+  return 0.0;
+}
+
+void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
+  const models::UnitRegime regime = models::unit_regime(s, {gated_[i], nudge_[i]}, params_);
   Piece& p = piece_[i];
   p.regime = regime;
-  p.target = target;
-  p.offset = (s - target) * g_inv;
-  p.valid_until = t + crossing;
-  const bool saturated = regime == models::UnitRegime::below || regime == models::UnitRegime::above;
-  p.mode = saturated ? kPassive : (regime == models::UnitRegime::inside && crossing == kInf ? kStable : kActive);
-  p.fast_kick = p.mode == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
-  if (integrate_) integral_base_[i] = integral - target * t + p.offset * tau_ / g_inv;
+  p.target = target_of(regime, i);
+  p.offset = regime == models::UnitRegime::held_at_beta1 || regime == models::UnitRegime::held_at_beta2
+                 ? 0.0
+                 : (s - p.target) * g_inv;
+  p.window = window_for(p);
+  p.fast_kick = p.window == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
+  if (integrate_) integral_base_[i] = integral - p.target * t + p.offset * tau_ / g_inv;
 }
 
-// s on the current piece at time t <= valid_until, given g(t); a rounded value is kept on its own
-// side of the boundary the piece lives in.
-inline double SpikingEngine::on_piece(const Piece& p, double gt) const {
-  const double s = p.target + p.offset * gt;
+void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, double* integral_base) const {
+  using models::UnitRegime;
+  for (int guard = 0; guard < 4; ++guard) {
+    const double s = p.target + p.offset * gt;
+    const Window& w = valid_[int(p.regime)];
+    // A crossing needs the state out of its window AND the target beyond that boundary (a value a
+    // rounding error outside the window of a piece whose target is inside is no crossing).
+    double boundary;
+    if (s > w.hi && p.target > w.hi) {
+      boundary = w.hi;
+    } else if (s < w.lo && p.target < w.lo) {
+      boundary = w.lo;
+    } else {
+      return;
+    }
+    // The piece reached `boundary` where g = g_c; the next piece starts there exactly.
+    const double g_c = (boundary - p.target) / p.offset;
+    const UnitRegime next = models::unit_regime(boundary, {gated_[i], nudge_[i]}, params_);
+    const double next_target = target_of(next, i);
+    const bool held = next == UnitRegime::held_at_beta1 || next == UnitRegime::held_at_beta2;
+    const double next_offset = held ? 0.0 : (boundary - next_target) / g_c;
+    if (integral_base) {  // int_0^V s is continuous at the crossing time V: g(V) = g_c
+      const double v = t_ref_ - tau_ * std::log(g_c);
+      const double at_v = *integral_base + p.target * v - p.offset * tau_ * g_c;
+      *integral_base = at_v - next_target * v + next_offset * tau_ * g_c;
+    }
+    p.regime = next;
+    p.target = next_target;
+    p.offset = next_offset;
+    p.window = window_for(p);
+    p.fast_kick = p.window == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
+  }
+}
+
+std::uint8_t SpikingEngine::window_for(const Piece& p) const {
   switch (p.regime) {
-    case models::UnitRegime::inside: return std::clamp(s, b1_, b2_);
-    case models::UnitRegime::below: return std::min(s, b1_);
-    case models::UnitRegime::above: return std::max(s, b2_);
-    default: return s;
+    case models::UnitRegime::above: return kAbove;
+    case models::UnitRegime::below: return kBelow;
+    case models::UnitRegime::inside: return p.target >= b1_ && p.target <= b2_ ? kStable : kSlow;
+    default: return kSlow;  // held: a kick re-anchors
   }
 }
 
-double SpikingEngine::peek_state(std::uint32_t i, double t) const {
-  if (clamped_[i]) return clamp_value_[i];
-  const Piece& p = piece_[i];
-  if (t <= p.valid_until) return on_piece(p, g(t));
-  // The piece ended on a boundary at valid_until (above and inside-rising pieces end on beta2,
-  // below and inside-falling ones on beta1): continue from exactly there.
-  const bool upper = p.regime == models::UnitRegime::above || (p.regime == models::UnitRegime::inside && p.target > b2_);
-  return models::advance(upper ? b2_ : b1_, t - p.valid_until, {gated_[i], nudge_[i]}, params_);
-}
-
-double SpikingEngine::slow_state(std::uint32_t i, double t, double g_inv) {
-  if (!integrate_) {
-    const double s = peek_state(i, t);
-    anchor(i, t, s, g_inv);
-    return s;
-  }
-  // As peek_state, with the integral over the expired piece and the exact pieces since.
-  const Piece& p = piece_[i];
-  const double at_end = integral_now(i, p.valid_until, g(p.valid_until));
-  const bool upper = p.regime == models::UnitRegime::above || (p.regime == models::UnitRegime::inside && p.target > b2_);
-  const models::Integrals r = models::advance_with_integrals(upper ? b2_ : b1_, t - p.valid_until, {gated_[i], nudge_[i]}, params_);
-  anchor(i, t, r.s_end, g_inv, at_end + r.integral_s);
-  return r.s_end;
+double SpikingEngine::value(const Piece& p, double gt) const {
+  const Window& w = valid_[int(p.regime)];
+  return std::clamp(p.target + p.offset * gt, w.lo, w.hi);
 }
 
 double SpikingEngine::state_at(std::uint32_t i, double t) {
-  if (clamped_[i] || t <= piece_[i].valid_until) return peek_state(i, t);
-  return slow_state(i, t, 1.0 / g(t));
+  if (clamped_[i]) return clamp_value_[i];
+  const double gt = g(t);
+  follow_crossings(piece_[i], i, gt, integrate_ ? &integral_base_[i] : nullptr);
+  return value(piece_[i], gt);
 }
 
 void SpikingEngine::move_reference(double t) {
@@ -255,10 +278,10 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
 
 // s_i += rho'(s_i) (1 - beta) W_ij / (r_max tau), with W_ij = gain * w.
 inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, double g_inv, double dw) {
-  const double step = double(p.fast_kick) * dw;  // 0 for kPassive: rho' = 0, no effect
+  const double step = double(p.fast_kick) * dw;  // 0 unless kStable
   const double next = p.target + p.offset * gt + step;
-  const FastWindow& w = fast_window_[p.mode];
-  if ((next < w.lo) | (next > w.hi) | (t > p.valid_until)) {
+  const Window& w = kick_window_[p.window];
+  if ((next < w.lo) | (next > w.hi)) {
     kick_slow(i, t, gt, g_inv, dw);
     return;
   }
@@ -267,9 +290,10 @@ inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, 
 }
 
 void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv, double dw) {
-  Piece& p = piece_[i];
   if (clamped_[i]) return;
-  const double s = t <= p.valid_until ? on_piece(p, gt) : slow_state(i, t, g_inv);
+  Piece& p = piece_[i];
+  follow_crossings(p, i, gt, integrate_ ? &integral_base_[i] : nullptr);
+  const double s = value(p, gt);
   if (s < b1_ || s > b2_) return;  // saturated: rho'(s) = 0, the input has no effect (§2.3.1)
   anchor(i, t, s + kick_scale_[i] * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
 }
@@ -331,11 +355,13 @@ void SpikingEngine::sample_states(std::span<double> out) {
 
 std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
   std::vector<BoundaryCounts> out(net_.populations.size());
+  const double gt = g(now_);
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
     if (clamped_[i]) continue;
-    const auto regime = models::unit_regime(peek_state(i, now_), {gated_[i], nudge_[i]}, params_);
-    if (regime == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
-    if (regime == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
+    Piece p = piece_[i];
+    follow_crossings(p, i, gt, nullptr);
+    if (p.regime == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
+    if (p.regime == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
   }
   return out;
 }
@@ -343,7 +369,7 @@ std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
 void SpikingEngine::integrals(std::span<double> integral_s, std::span<double> counts) {
   const double gt = g(now_);
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    state_at(i, now_);  // re-anchors an expired piece
+    state_at(i, now_);  // follows crossings up to now
     integral_s[i] = integral_now(i, now_, gt);
     counts[i] = spike_counts_[i];
   }

@@ -14,9 +14,10 @@
 // s(t) = T + (s0 - T) e^{-(t - t0)/tau}. ebsim stores the offset in a frame shared by all units,
 // u = (s - T) e^{(t - t_ref)/tau}, so that s(t) = T + u g(t) with g(t) = e^{-(t - t_ref)/tau}
 // computed once per event, not once per synapse: delivering a spike to K targets costs K
-// multiply-adds and no exponential. A piece ends at its next boundary crossing (valid_until); a unit
-// touched after that is re-anchored with the exact piecewise solution. t_ref moves forward every
-// 16 tau so that g never underflows.
+// multiply-adds and no exponential. Each regime (below, inside, above, held) has a window of
+// states; the trajectory is monotone within a piece, so a state outside its window means the piece
+// crossed a boundary b at g_c = (b - T)/u, and the next piece follows without any exponential or
+// logarithm: u' = (b - T') / g_c. t_ref moves forward every 16 tau so that g never underflows.
 #include <cstdint>
 #include <vector>
 
@@ -52,27 +53,31 @@ class SpikingEngine final : public Engine {
   double state_at(std::uint32_t unit, double t);  // exact s_unit(t), t >= the unit's last event
 
  private:
-  // The per-unit fields every synaptic event touches, together in one 32-byte record so that a kick
-  // costs one cache line (two units per line), not one line per field.
+  // The per-unit fields every synaptic event touches, together in one 24-byte record so that a kick
+  // costs one cache line, not one line per field.
   struct Piece {
-    double offset = 0.0;       // u: s(t) = target + u g(t) while t <= valid_until
-    double target = 0.0;       // T of the current piece
-    double valid_until = 0.0;  // end of the piece (next boundary crossing), or +inf
-    float fast_kick = 0.0f;    // kick scale on the fast path: kick_scale if kStable, else 0
+    double offset = 0.0;     // u: s(t) = target + u g(t) while the state is in the regime's window
+    double target = 0.0;     // T: A + C inside, C outside (below/above), the boundary when held
+    float fast_kick = 0.0f;  // kick scale on the fast path: kick_scale_ if the window is kStable, else 0
     models::UnitRegime regime = models::UnitRegime::inside;
-    std::uint8_t mode = 0;     // how a kick acts on this piece: kStable, kPassive or kActive
+    std::uint8_t window = 0;  // fast-path window (below): where a kicked state may land
   };
-  // kStable: inside with no crossing ahead, rho' = 1: a kick moves the offset, unless it leaves.
-  // kPassive: saturated (below/above) or clamped, rho' = 0: a kick has no effect (§2.3.1).
-  // kActive: inside with a crossing ahead, or held on a boundary: a kick re-anchors the piece.
-  // The common kStable/kPassive cases share one branch-free path (spikes reach units in random
-  // order, so a branch on the mode would be mispredicted about half the time): each mode has a
-  // window of states the kicked state may take without leaving the fast path.
-  static constexpr std::uint8_t kStable = 0, kPassive = 1, kActive = 2;
-  struct FastWindow {
+  // A kick takes the fast path (one multiply-add, no branch on the unit's kind) when the kicked
+  // state `next` stays in the piece's window:
+  //   kStable: inside with its target inside, rho' = 1: next in [beta1, beta2];
+  //   kAbove / kBelow: saturated, rho' = 0, the kick has no effect (§2.3.1; next = s): the piece
+  //            stays current while s >= beta2 (s <= beta1);
+  //   kSlow: inside with a crossing ahead, or held on a boundary: always the slow path;
+  //   kAny: clamped (no kick, no crossing).
+  // Spikes reach units in random order, so a branch on the kind would be mispredicted about half
+  // the time; the window lookup is branch-free.
+  static constexpr std::uint8_t kStable = 0, kAbove = 1, kBelow = 2, kSlow = 3, kAny = 4;
+  struct Window {
     double lo, hi;
   };
-  FastWindow fast_window_[3];
+  Window valid_[5];          // per regime: states where the piece is still the current one
+  Window kick_window_[5];    // per fast-path window id
+  std::uint8_t window_for(const Piece& p) const;
 
   struct FanOut {
     std::uint16_t projection;
@@ -87,11 +92,13 @@ class SpikingEngine final : public Engine {
   // Starts a new piece at time t from state s. `integral` is int_0^t s dt, carried over when
   // integrals are on (the state is continuous in it: kicks are jumps of s, not of its integral).
   void anchor(std::uint32_t unit, double t, double s, double g_inv, double integral = 0.0);
-  double integral_now(std::uint32_t unit, double t, double gt) const;  // on a valid piece
-  double peek_state(std::uint32_t unit, double t) const;  // exact, without re-anchoring
-  double on_piece(const Piece& p, double gt) const;
-  double slow_state(std::uint32_t unit, double t, double g_inv);
+  // Moves piece p of `unit` across the boundaries its trajectory crossed before the time where
+  // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
+  void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
+  double value(const Piece& p, double gt) const;  // s on a current piece, kept in its window
+  double integral_now(std::uint32_t unit, double t, double gt) const;  // on a current piece
   double kick_scale(double beta) const;
+  double target_of(models::UnitRegime regime, std::uint32_t unit) const;
   void move_reference(double t);
   double g(double t) const;  // e^{-(t - t_ref)/tau}
 

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <iomanip>
+#include <sstream>
 
 #include "../support.hpp"
 #include "sim/continuous_engine.hpp"
@@ -362,4 +364,30 @@ record: {spikes: {populations: [x]}}
     }
   }
   CHECK(x_spikes.size() > 5);
+}
+
+TEST_CASE("the engine's shared-frame pieces agree with the reference trajectory of models/unit_dynamics") {
+  // Two independent exact solutions of tau ds/dt = rho'(s) A + C - s: the engine's (offsets in a
+  // shared exponential frame, crossings by g_c = (b - T)/u) and models::advance (piecewise closed
+  // forms with log1p crossing times). Random starts, biases and nudges cover every region,
+  // crossing and sliding mode; agreement to 1e-9 over 200 ms.
+  std::mt19937 gen(42);
+  std::uniform_real_distribution<double> s0(-2.5, 2.5), bias(-2.0, 2.0), target(-1.5, 1.5), beta(0.0, 1.0);
+  for (int trial = 0; trial < 60; ++trial) {
+    const double b = bias(gen), y = target(gen), be = trial % 2 ? beta(gen) : 0.0, init = s0(gen);
+    std::ostringstream yaml;
+    yaml << std::setprecision(17) << "model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz}\nengine: {kind: spiking}\n"
+         << "populations: {u: {role: output, size: 1, bias: " << b << ", initial: " << init << "}}\n"
+         << "protocol: {phases: [{duration: 200 ms";
+    if (be > 0) yaml << ", nudge: {u: {target: " << y << ", beta: " << be << "}}";
+    yaml << "}]}\n";
+    Setup s(yaml.str());
+    const models::UnitDrive exact = be > 0 ? models::nudged_unit_drive(b, be, y) : models::free_unit_drive(b);
+    for (double t = 3.7; t <= 200.0; t += 3.7) {
+      s.engine.advance_to(t);
+      CAPTURE(trial);
+      CAPTURE(t);
+      CHECK(std::abs(s.state(0) - models::advance(init, t, exact, {10.0, -0.5})) < 1e-9);
+    }
+  }
 }
