@@ -15,13 +15,21 @@ def _text(value) -> str:
 class Run:
     """One ebsim output file, opened read-only."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, scope: str = ""):
         self.path = str(path)
         self.file = h5py.File(self.path, "r")
         magic = int(self.file.attrs.get("magic", 0))
         if magic != MAGIC:
             self.file.close()
             raise ValueError(f"{self.path}: not an ebsim/SONATA file (magic {magic:#x}, expected {MAGIC:#x})")
+        # A sweep keeps each run under /sweep/<k>: scope="/sweep/2" reads that run.
+        self.root = self.file[scope] if scope else self.file
+        self._attrs = self.root.attrs if "trial_duration_ms" in self.root.attrs else self.file.attrs
+
+    @property
+    def sweep_points(self) -> int:
+        """How many runs a sweep file holds (0 for a plain run)."""
+        return len(self.file["sweep"]) if "sweep" in self.file else 0
 
     # -- context manager ---------------------------------------------------------------------
     def __enter__(self) -> "Run":
@@ -61,7 +69,7 @@ class Run:
 
     def bias(self, population: str) -> np.ndarray:
         """The bias b_i of each unit (Eq. 6, 8)."""
-        return self.file[f"populations/{population}/bias"][()]
+        return self.root[f"populations/{population}/bias"][()]
 
     # -- sampled states (SONATA report layout) -------------------------------------------------
     def states(self, population: str, by_trial: bool = False):
@@ -72,26 +80,26 @@ class Run:
         sample at a trial boundary belongs to the next trial's start, and the final sample (the end
         of the last trial) is dropped in the reshaped view.
         """
-        group = self.file[f"report/{population}"]
+        group = self.root[f"report/{population}"]
         data = group["data"][()]
         start, stop, step = group["mapping/time"][()]
         t = start + step * np.arange(data.shape[0])
         if not by_trial:
             return t, data
-        trials = int(self.file.attrs.get("trials", 1))
-        per_trial = int(round(float(self.file.attrs["trial_duration_ms"]) / step))
+        trials = int(self._attrs.get("trials", 1))
+        per_trial = int(round(float(self._attrs["trial_duration_ms"]) / step))
         if trials == 1:
             return t[None, :], data[None, :, :]
         n = trials * per_trial
         return t[:per_trial], data[:n].reshape(trials, per_trial, data.shape[1])
 
     def node_ids(self, population: str) -> np.ndarray:
-        return self.file[f"report/{population}/mapping/node_ids"][()]
+        return self.root[f"report/{population}/mapping/node_ids"][()]
 
     # -- spikes (SONATA spike layout) ----------------------------------------------------------
     def spikes(self, population: str):
         """(timestamps_ms, node_ids), sorted by time."""
-        group = self.file[f"spikes/{population}"]
+        group = self.root[f"spikes/{population}"]
         return group["timestamps"][()], group["node_ids"][()]
 
     def spiketrains(self, population: str, t_stop_ms: float | None = None):
@@ -102,8 +110,8 @@ class Run:
         times, ids = self.spikes(population)
         size = self.populations[population]["size"]
         if t_stop_ms is None:
-            trials = int(self.file.attrs.get("trials", 1))
-            t_stop_ms = float(self.file.attrs.get("trial_duration_ms", times.max(initial=0.0))) * trials
+            trials = int(self._attrs.get("trials", 1))
+            t_stop_ms = float(self._attrs.get("trial_duration_ms", times.max(initial=0.0))) * trials
         return [
             neo.SpikeTrain(times[ids == u] * pq.ms, t_stop=t_stop_ms * pq.ms, name=f"{population}[{u}]")
             for u in range(size)
@@ -111,11 +119,11 @@ class Run:
 
     # -- weights -------------------------------------------------------------------------------
     def projections(self, label: str = "initial") -> list[str]:
-        return list(self.file[f"weights/{label}"].keys())
+        return list(self.root[f"weights/{label}"].keys())
 
     def weights(self, projection: str, label: str = "final", dense: bool = False):
         """(pre, post, weight) arrays, or a dense matrix W[post, pre] with dense=True."""
-        g = self.file[f"weights/{label}/{projection}"]
+        g = self.root[f"weights/{label}/{projection}"]
         pre, post, w = g["pre"][()], g["post"][()], g["weight"][()]
         if not dense:
             return pre, post, w
@@ -127,9 +135,17 @@ class Run:
     # -- analysis --------------------------------------------------------------------------------
     def analysis(self, path: str):
         """A dataset under /analysis as a numpy array (e.g. "final_state/h1")."""
-        return self.file[f"analysis/{path}"][()]
+        return self.root[f"analysis/{path}"][()]
+
+    def rates(self, population: str, theory: bool = False):
+        """(bin_start_ms, rate_hz, mean_state): trial-averaged, shape (bins, units); theory=True
+        gives the continuous engine's prediction for the same bins."""
+        g = self.root[f"{'theory' if theory else 'rates'}/{population}"]
+        start, stop, step = g["time"][()]
+        return start + step * np.arange(g["rate_hz"].shape[0]), g["rate_hz"][()], g["mean_state"][()]
 
 
-def open_run(path) -> Run:
-    """Open an ebsim output file. Raises ValueError for a file that is not one."""
-    return Run(path)
+def open_run(path, scope: str = "") -> Run:
+    """Open an ebsim output file (scope="/sweep/<k>" for one run of a sweep). Raises ValueError
+    for a file that is not one."""
+    return Run(path, scope)
