@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "sim/backprop.hpp"
 #include "sim/config_loader.hpp"
 #include "sim/hdf5_sink.hpp"
 #include "sim/info.hpp"
@@ -184,7 +185,11 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
-    if (cfg.sweep) {
+    if (cfg.backprop) {
+      const BackpropResult result = run_backprop(cfg, sink, options);
+      complete = result.complete;
+      summary = format_backprop_summary(cfg, result);
+    } else if (cfg.sweep) {
       const SweepResult result = run_sweep(cfg, sink, options);
       complete = result.complete;
       summary = format_sweep_summary(cfg, result);

@@ -136,6 +136,24 @@ struct OutputConfig {
   std::string path;  // may be empty: no file (ebsim check), or the CLI's -o
 };
 
+// The backprop-equivalence experiment (paper §3, Eq. 12-25; DESIGN §4.2): settle with the first
+// phase's clamps, nudge with the second phase's target, compare early perturbations with
+// back-propagated errors.
+struct BackpropExperiment {
+  std::vector<std::string> layers;          // the nudged output first, then hidden layers inward
+  std::vector<double> eps;                  // eps sweep of the discrete map (dimensionless)
+  bool logistic = true;                     // also run the smooth rate function
+  double ct_eps = 0.001;                    // continuous-time limit: small eps ...
+  std::uint32_t ct_steps = 300;             // ... and steps (t = steps * eps * tau)
+  std::vector<double> spiking_r_max_hz;     // empty: no spiking part
+  std::uint32_t branches = 1000;            // paired continuations per r_max
+  double spiking_settle_ms = 100.0;         // free run before the first branch point
+  double spacing_ms = 20.0;                 // between branch points along the free run
+  double window_ms = 10.0;                  // length of each paired continuation
+  double sample_ms = 0.5;                   // sampling step within a continuation
+  double report_at_ms = 5.0;                // time after the nudge starts for the summary table
+};
+
 // A parameter sweep: the experiment is run once per value of one config key (as with --set).
 struct Sweep {
   std::string key;                  // e.g. "model.r_max"
@@ -145,6 +163,7 @@ struct Sweep {
 struct Config {
   std::string source_path;
   std::optional<Sweep> sweep;
+  std::optional<BackpropExperiment> backprop;
   std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
   std::string resolved_yaml;  // after defaults and --set overrides
   std::uint64_t seed = 1;

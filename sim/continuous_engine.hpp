@@ -39,6 +39,8 @@ class ContinuousEngine final : public Engine {
   std::span<const double> state() const { return s_; }
   std::span<double> mutable_state() { return s_; }
   double eps() const { return dt_ / tau_; }
+  // Held on a boundary by a drive beyond it after the last step (its effective rho' is 0).
+  bool held(std::uint32_t unit) const { return held_[unit] != kFree; }
 
  private:
   enum : std::uint8_t { kFree = 0, kHeldLow = 1, kHeldHigh = 2 };
