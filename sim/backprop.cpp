@@ -421,7 +421,7 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
     for (const LayerCheck& c : r.layers) os << "  " << std::setw(7) << c.layer;
     os << "\n";
     for (std::size_t i = 0; i < r.spiking_r_max_hz.size(); ++i) {
-      os << "    " << std::setw(10) << r.spiking_r_max_hz[i];
+      os << "    " << std::setw(10) << std::fixed << std::setprecision(0) << r.spiking_r_max_hz[i] << std::defaultfloat;
       for (double c : r.spiking_cosine[i]) os << "  " << std::setw(7) << std::fixed << std::setprecision(3) << c << std::defaultfloat;
       os << "\n";
     }
