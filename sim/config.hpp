@@ -70,6 +70,16 @@ struct Synapse {
   double weight = 0.0;
 };
 
+// The synaptic rule Delta W_ij ∝ ds_i/dt rho(s_j) (Eq. 26), per projection.
+struct Plasticity {
+  enum class Post { state_derivative, rate_derivative };
+  double lr = 0.0;
+  Post post = Post::state_derivative;  // ds_i/dt (Eq. 26), or d rho(s_i)/dt = rho'(s_i) ds_i/dt
+  bool symmetric = true;               // apply Delta W_ij + Delta W_ji to both directions
+  std::optional<double> w_min, w_max;  // optional bounds
+  std::vector<std::string> phases;     // phases in which it learns; empty: all
+};
+
 struct ProjectionConfig {
   std::string name;  // "<from>-><to>" unless given
   std::string from, to;
@@ -81,6 +91,7 @@ struct ProjectionConfig {
   bool symmetric = false;            // W_ij = W_ji: stored once, acts in both directions
   double delay_ms = 1.0;             // spiking engine only; the lower end with per-synapse delays
   double delay_max_ms = 0.0;         // > delay_ms: per-synapse delays uniform in [delay_ms, delay_max_ms]
+  std::optional<Plasticity> plasticity;
 };
 
 struct Nudge {
@@ -130,6 +141,7 @@ struct RecordConfig {
   StateRecording states;
   std::vector<std::string> spikes;  // populations whose spikes are written (spiking engine)
   bool weights = true;              // initial and final weights of every projection
+  bool weight_snapshots = false;    // also at the end of every phase of every trial
 };
 
 struct OutputConfig {

@@ -428,6 +428,32 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
     p.delay_ms = m.as_quantity(d, dkp, Dimension::time);
   }
   if (p.delay_ms < 0.1 - 1e-12) m.fail(d, dkp, "expected delays >= 0.1 ms");
+  if (m.has("plasticity")) {
+    MapReader pl = m.map("plasticity");
+    Plasticity rule;
+    rule.lr = pl.number("lr");
+    rule.post = pl.choice("post", {"state_derivative", "rate_derivative"}, "state_derivative") == "rate_derivative"
+                    ? Plasticity::Post::rate_derivative
+                    : Plasticity::Post::state_derivative;
+    rule.symmetric = pl.boolean("symmetric", true);
+    if (p.symmetric && !rule.symmetric)
+      pl.fail(pl.node()["symmetric"], pl.key_path("symmetric"),
+              "a symmetric projection stores one weight for both directions: its rule must be symmetric: true");
+    if (pl.has("bounds")) {
+      const YAML::Node b = pl.get("bounds");
+      if (!b.IsSequence() || b.size() != 2) pl.fail(b, pl.key_path("bounds"), "expected [w_min, w_max]");
+      rule.w_min = pl.as_number(b[0], pl.key_path("bounds") + "[0]");
+      rule.w_max = pl.as_number(b[1], pl.key_path("bounds") + "[1]");
+      if (!(*rule.w_min <= *rule.w_max)) pl.fail(b, pl.key_path("bounds"), "expected w_min <= w_max");
+    }
+    if (pl.has("phases")) {
+      const YAML::Node ph = pl.get("phases");
+      if (!ph.IsSequence()) pl.fail(ph, pl.key_path("phases"), "expected a list of phase names");
+      for (std::size_t i = 0; i < ph.size(); ++i) rule.phases.push_back(ph[i].as<std::string>());
+    }
+    pl.finish();
+    p.plasticity = rule;
+  }
   m.finish();
   return p;
 }
@@ -525,6 +551,7 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   rec.spikes = read_population_list(sp, "populations", cfg);
   sp.finish();
   rec.weights = m.boolean("weights", true);
+  rec.weight_snapshots = m.boolean("weight_snapshots", false);
   MapReader ra = m.map("rates");
   rec.rates.populations = read_population_list(ra, "populations", cfg);
   rec.rates.bin_ms = ra.quantity("bin", Dimension::time, "10 ms");
@@ -631,6 +658,19 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
       for (std::size_t i = 0; i < cfg.protocol.phases.size(); ++i)
         if (!is_multiple(cfg.protocol.phases[i].duration_ms, cfg.record.rates.theory_dt_ms))
           fail(rates["theory_dt"], "record.rates.theory_dt", "expected a step that divides every phase's duration");
+    }
+  }
+  for (std::size_t k = 0; k < cfg.projections.size(); ++k) {
+    const auto& pl = cfg.projections[k].plasticity;
+    if (!pl) continue;
+    const std::string kp = "projections[" + std::to_string(k) + "].plasticity";
+    const YAML::Node at = root["projections"][k]["plasticity"];
+    if (cfg.engine.kind == EngineKind::spiking)
+      fail(at, kp, "plasticity runs in the continuous engine only in this version (STDP events in the spiking engine are not implemented yet)");
+    for (const std::string& name : pl->phases) {
+      bool found = false;
+      for (const PhaseConfig& ph : cfg.protocol.phases) found = found || ph.name == name;
+      if (!found) fail(at["phases"], kp + ".phases", "unknown phase `" + name + "`");
     }
   }
   if (cfg.engine.kind == EngineKind::spiking && cfg.model.rate.kind != models::RateKind::hard_sigmoid)

@@ -1,5 +1,7 @@
 #include "sim/continuous_engine.hpp"
 
+#include "sim/plasticity.hpp"
+
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
@@ -84,6 +86,7 @@ void ContinuousEngine::step() {
     }
   }
   const double b1 = rate_.beta1, b2 = rate_.beta2();
+  if (plasticity_) before_ = s_;
   double max_residual = 0.0;
   for (std::uint32_t i = 0; i < n; ++i) {
     if (drive_->clamped[i]) {
@@ -115,6 +118,7 @@ void ContinuousEngine::step() {
   }
   residual_ = max_residual;
   ++step_;
+  if (plasticity_) plasticity_->apply_step(before_, s_);  // Eq. 26, after the step
 }
 
 void ContinuousEngine::advance_to(double t_ms) {

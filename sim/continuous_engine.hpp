@@ -32,6 +32,7 @@ class ContinuousEngine final : public Engine {
   void sample_states(std::span<double> out) override;
   std::vector<BoundaryCounts> boundary_counts() const override;
   void enable_integrals() override { integrate_ = true; }
+  void set_plasticity(PlasticityRule* rule) override { plasticity_ = rule; }
   void integrals(std::span<double> integral_s, std::span<double> counts) override;
 
   // One step of the map; exposed for experiments that work step by step (issue 4's Delta h_k).
@@ -60,6 +61,8 @@ class ContinuousEngine final : public Engine {
   std::uint64_t step_ = 0;
   double residual_;
   bool integrate_ = false;
+  PlasticityRule* plasticity_ = nullptr;
+  std::vector<double> before_;  // the state before the step, for the plasticity rule
   std::vector<double> integral_s_, expected_count_;  // the state is constant over each step
 };
 

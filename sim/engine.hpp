@@ -15,6 +15,8 @@ struct BoundaryCounts {
   std::uint32_t held_low = 0, held_high = 0, chattering = 0;
 };
 
+class PlasticityRule;
+
 struct Spike {
   double time = 0.0;  // ms since the trial started
   std::uint32_t unit = 0;  // global unit index
@@ -51,6 +53,9 @@ class Engine {
   // both at now(); differences between two reads give exact window averages.
   virtual void enable_integrals() = 0;
   virtual void integrals(std::span<double> integral_s, std::span<double> counts) = 0;
+  // Plastic weights (Eq. 26): the engine applies the rule as it advances. Engines without
+  // plasticity support reject configs that ask for it at load time.
+  virtual void set_plasticity(PlasticityRule* /*rule*/) {}
   // Work done so far, for benchmarks: synaptic events delivered and spikes emitted (spiking).
   virtual std::uint64_t synaptic_events() const { return 0; }
   virtual std::uint64_t spike_count() const { return 0; }

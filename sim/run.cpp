@@ -10,6 +10,7 @@
 
 #include "sim/continuous_engine.hpp"
 #include "sim/network.hpp"
+#include "sim/plasticity.hpp"
 #include "sim/protocol.hpp"
 #include "sim/quantity.hpp"
 #include "sim/spiking_engine.hpp"
@@ -184,6 +185,8 @@ struct Recorders {
   StateRecorder* states = nullptr;
   SpikeRecorder* spikes = nullptr;
   RateRecorder* rates = nullptr;
+  PlasticityRule* plasticity = nullptr;
+  std::function<void(std::uint32_t trial, const std::string& phase)> on_phase_end;
 };
 
 // Runs every trial of the protocol on `engine`, feeding the recorders. Returns false if stopped.
@@ -211,6 +214,7 @@ bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine
     for (std::size_t ph = 0; ph < n_phases; ++ph) {
       const PhaseConfig& phase = cfg.protocol.phases[ph];
       engine.set_phase(drives[ph]);
+      if (rec.plasticity) rec.plasticity->set_phase(ph);
       const double phase_end = phase_start + phase.duration_ms;
       const bool last_phase = ph + 1 == n_phases;
       PhaseResult pr;
@@ -263,6 +267,7 @@ bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine
       pr.residual = engine.residual();
       pr.boundary = engine.boundary_counts();
       phases.push_back(pr);
+      if (rec.on_phase_end) rec.on_phase_end(trial, phase.name);
       phase_start = phase_end;
     }
     engine.sample_states(std::span<double>(final_states).subspan(std::size_t(trial) * n_units, n_units));
@@ -370,9 +375,11 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
   const auto t_build = Clock::now();
-  const Network net = build_network(cfg);
+  Network net = build_network(cfg);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   std::unique_ptr<Engine> engine = make_engine(cfg, net);
+  PlasticityRule plasticity(cfg, net);
+  if (plasticity.any()) engine->set_plasticity(&plasticity);
   result.wall_build_s = seconds_since(t_build);
   result.synapses = net.synapse_count();
 
@@ -389,8 +396,13 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   RateRecorder rates(cfg, net, cfg.protocol.trials);
   std::vector<double> final_states;
   const auto t_run = Clock::now();
-  result.complete = run_trials(cfg, drives, *engine, Recorders{&states, &spikes, &rates}, options, result.phases,
-                               final_states, net.n_units);
+  Recorders recorders{&states, &spikes, &rates, plasticity.any() ? &plasticity : nullptr, {}};
+  if (cfg.record.weight_snapshots)
+    recorders.on_phase_end = [&](std::uint32_t trial, const std::string& phase) {
+      for (std::size_t k = 0; k < net.projections.size(); ++k)
+        sink.write_weights("trial" + std::to_string(trial) + "_" + phase, net.weight_table(k));
+    };
+  result.complete = run_trials(cfg, drives, *engine, recorders, options, result.phases, final_states, net.n_units);
   result.wall_run_s = seconds_since(t_run);
   result.synaptic_events = engine->synaptic_events();
   result.spikes = engine->spike_count();

@@ -1,0 +1,38 @@
+#pragma once
+// Plastic weights: applies models/plasticity.hpp (Eq. 26) to the network's projections, in the
+// phases each projection learns in. Weights persist across phases and trials.
+//
+// A projection stores one weight per synapse (source j -> target i). With `symmetric: true` the
+// stored weight moves by Delta W_ij + Delta W_ji (the rule applied in both directions), which keeps
+// W symmetric; a symmetric projection (one weight for both directions) must use it. Otherwise it
+// moves by Delta W_ij, the rule for the forward direction.
+#include <span>
+#include <vector>
+
+#include "sim/config.hpp"
+#include "sim/network.hpp"
+
+namespace ebsim {
+
+class PlasticityRule {
+ public:
+  PlasticityRule(const Config& cfg, Network& net);
+  bool any() const { return !rules_.empty(); }
+  void set_phase(std::size_t phase);
+  // One step of the continuous engine's map took the state from s_before to s_after.
+  void apply_step(std::span<const double> s_before, std::span<const double> s_after);
+
+ private:
+  struct Rule {
+    std::size_t projection;
+    Plasticity config;
+    std::vector<std::uint8_t> in_phase;  // per protocol phase
+    bool on = false;
+  };
+  const Config& cfg_;
+  Network& net_;
+  std::vector<Rule> rules_;
+  std::vector<double> post_state_, post_rate_, pre_rate_;  // per unit, per step
+};
+
+}  // namespace ebsim

@@ -1,0 +1,131 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "../support.hpp"
+#include "sim/continuous_engine.hpp"
+#include "sim/memory_sink.hpp"
+#include "sim/network.hpp"
+#include "sim/plasticity.hpp"
+#include "sim/protocol.hpp"
+#include "sim/run.hpp"
+
+using namespace ebsim;
+
+namespace {
+const char* const kThreeUnits = R"(
+model: {beta1: -0.5, tau: 10 ms}
+engine: {dt: 0.1 ms}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 1, bias: 0.1, initial: 0.0}
+  y: {role: output, size: 1, bias: 0.0, initial: 0.1}
+projections:
+  - {from: x, to: h, connectivity: {explicit: [[0, 0, 0.3]]}, symmetric: true, plasticity: {lr: 0.5}}
+  - {from: h, to: y, connectivity: {explicit: [[0, 0, 0.4]]}, symmetric: true, plasticity: {lr: 0.5}}
+protocol: {phases: [{name: free, duration: 1 ms, clamp: {x: 0.2}}]}
+)";
+}  // namespace
+
+TEST_CASE("Eq. 26 in the continuous engine: one step on a 3-unit network against a hand computation") {
+  const Config cfg = test::config_from(kThreeUnits);
+  Network net = build_network(cfg);
+  const auto drives = resolve_phases(cfg, net);
+  ContinuousEngine engine(cfg, net);
+  PlasticityRule rule(cfg, net);
+  engine.set_plasticity(&rule);
+  engine.set_phase(drives[0]);
+  rule.set_phase(0);
+  engine.step();
+  // By hand: rho(s) = s + 1/2 inside; eps = 0.01.
+  const double rho_x = 0.7, rho_h = 0.5, rho_y = 0.6;
+  const double w_hx = double(0.3f), w_yh = double(0.4f);
+  const double dh = 0.01 * ((0.1 + w_hx * rho_x + w_yh * rho_y) - 0.0);  // Eq. 1, 8
+  const double dy = 0.01 * ((0.0 + w_yh * rho_h) - 0.1);
+  CHECK(engine.state()[1] == doctest::Approx(dh).epsilon(1e-12));
+  CHECK(engine.state()[2] == doctest::Approx(0.1 + dy).epsilon(1e-12));
+  // Symmetric rule: the stored weight moves by lr (ds_post rho(pre) both ways); x is clamped.
+  const double expected_hx = w_hx + 0.5 * (dh * rho_x + 0.0 * rho_h);
+  const double expected_yh = w_yh + 0.5 * (dy * rho_h + dh * rho_y);
+  CHECK(double(net.projections[0].weight[0]) == doctest::Approx(expected_hx).epsilon(1e-7));  // float weights
+  CHECK(double(net.projections[1].weight[0]) == doctest::Approx(expected_yh).epsilon(1e-7));
+  CHECK(net.projections[0].weight[0] != 0.3f);
+}
+
+TEST_CASE("rate_derivative: no weight change onto a saturated unit; state_derivative: a change") {
+  // h starts above beta2 and decays (section 2.3.1): its rho stays 1, so d rho(h)/dt = 0.
+  const std::string yaml = std::string(kThreeUnits);
+  for (const char* post : {"rate_derivative", "state_derivative"}) {
+    const Config cfg = test::config_from(yaml, {"populations.h.initial=1.5", "projections.0.plasticity.post=" + std::string(post),
+                                                "projections.0.plasticity.symmetric=true"});
+    Network net = build_network(cfg);
+    const auto drives = resolve_phases(cfg, net);
+    ContinuousEngine engine(cfg, net);
+    PlasticityRule rule(cfg, net);
+    engine.set_plasticity(&rule);
+    engine.set_phase(drives[0]);
+    rule.set_phase(0);
+    for (int k = 0; k < 20; ++k) engine.step();
+    CHECK(engine.state()[1] > 0.5);  // still saturated
+    if (std::string(post) == "rate_derivative")
+      CHECK(net.projections[0].weight[0] == 0.3f);
+    else
+      CHECK(net.projections[0].weight[0] < 0.3f);  // h decays: ds/dt < 0
+  }
+}
+
+TEST_CASE("symmetric updates keep two opposite projections transposes of each other") {
+  const Config cfg = test::config_from(R"(
+model: {beta1: -0.5, tau: 10 ms}
+engine: {dt: 0.5 ms, sigma: 0.05}
+populations:
+  a: {role: input, size: 3}
+  b: {role: hidden, size: 4, bias: 0.05}
+projections:
+  - {name: ab, from: a, to: b, connectivity: {explicit: [[0, 0, 0.2], [1, 2, -0.3], [2, 3, 0.1], [0, 1, 0.4]]}, plasticity: {lr: 0.2, symmetric: true}}
+  - {name: ba, from: b, to: a, connectivity: {explicit: [[0, 0, 0.2], [2, 1, -0.3], [3, 2, 0.1], [1, 0, 0.4]]}, plasticity: {lr: 0.2, symmetric: true}}
+protocol: {phases: [{duration: 50 ms, clamp: {a: [0.1, -0.2, 0.3]}}]}
+)");
+  Network net = build_network(cfg);
+  const auto drives = resolve_phases(cfg, net);
+  ContinuousEngine engine(cfg, net);
+  PlasticityRule rule(cfg, net);
+  engine.set_plasticity(&rule);
+  engine.set_phase(drives[0]);
+  rule.set_phase(0);
+  engine.advance_to(50.0);
+  const WeightTable ab = net.weight_table(0), ba = net.weight_table(1);
+  int changed = 0;
+  for (std::size_t k = 0; k < ab.weight.size(); ++k)
+    for (std::size_t m = 0; m < ba.weight.size(); ++m)
+      if (ab.pre[k] == ba.post[m] && ab.post[k] == ba.pre[m]) {
+        CHECK(ab.weight[k] == ba.weight[m]);  // bit for bit: the same sum in both
+        changed += ab.weight[k] != cfg.projections[0].synapses[k].weight;
+      }
+  CHECK(changed > 0);
+}
+
+TEST_CASE("plasticity off (or outside its phases): final weights bit-identical to the initial ones") {
+  const std::string yaml = std::string(kThreeUnits) + "record: {weight_snapshots: true}\n";
+  const Config cfg = test::config_from(yaml, {"protocol.phases=[{name: free, duration: 1 ms, clamp: {x: 0.2}}, {name: learn, duration: 1 ms}]",
+                                              "projections.0.plasticity.phases=[learn]", "projections.1.plasticity.lr=0"});
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  const RunResult r = run_experiment(cfg, sink, RunOptions{});
+  sink.end_run(r.complete);
+  const auto& initial = sink.weights.at("initial");
+  CHECK(sink.weights.at("trial0_free").at("x->h").weight == initial.at("x->h").weight);  // not learning yet
+  CHECK(sink.weights.at("final").at("x->h").weight != initial.at("x->h").weight);        // learned in `learn`
+  CHECK(sink.weights.at("final").at("h->y").weight == initial.at("h->y").weight);        // lr = 0
+}
+
+TEST_CASE("plasticity configs are validated") {
+  CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"projections.0.plasticity.symmetric=false"}),
+                       doctest::Contains("must be symmetric: true"), ConfigError);
+  CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"projections.0.plasticity.phases=[nudge]"}),
+                       doctest::Contains("unknown phase `nudge`"), ConfigError);
+  CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"engine.kind=spiking"}), doctest::Contains("continuous engine only"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"projections.0.plasticity.post=voltage"}), doctest::Contains("expected one of `state_derivative`"),
+                       ConfigError);
+}
