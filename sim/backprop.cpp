@@ -135,16 +135,19 @@ std::vector<Vec> backpropagate(const Network& net, const FixedPoint& fp, const P
 // at step size cfg.engine.dt. Returns Delta for every layer after each of `steps` steps:
 // [step][layer] vectors.
 std::vector<std::vector<Vec>> paired_map(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
-                                         const FixedPoint& fp, const std::vector<Layer>& layers, std::uint32_t steps) {
+                                         const FixedPoint& fp, const std::vector<Layer>& layers, std::uint32_t steps,
+                                         std::vector<Vec>* nudged_states = nullptr) {
   ContinuousEngine nudged(cfg, net), free(cfg, net);
   nudged.set_phase(drives[1]);
   free.set_phase(drives[0]);
   std::copy(fp.s.begin(), fp.s.end(), nudged.mutable_state().begin());
   std::copy(fp.s.begin(), fp.s.end(), free.mutable_state().begin());
   std::vector<std::vector<Vec>> out;
+  if (nudged_states) nudged_states->push_back(Vec(nudged.state().begin(), nudged.state().end()));
   for (std::uint32_t n = 0; n < steps; ++n) {
     nudged.step();
     free.step();
+    if (nudged_states) nudged_states->push_back(Vec(nudged.state().begin(), nudged.state().end()));
     std::vector<Vec> per_layer;
     for (const Layer& l : layers) {
       Vec d(l.size);
@@ -293,7 +296,31 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   // 4. Continuous time: small eps, Delta h_k(t) ~ -((t/tau)^(k+1)/(k+1)!) delta_{h_k}.
   {
     const Config cc = with_eps(cfg, ex.ct_eps);
-    const auto steps = paired_map(cc, net, drives, fp, layers, ex.ct_steps);
+    std::vector<Vec> trajectory;  // the nudged states, steps + 1 of them
+    const auto steps = paired_map(cc, net, drives, fp, layers, ex.ct_steps, &trajectory);
+    // Eq. 26 along the early nudged trajectory: Delta W_{post,pre} = sum_n (s_post(n+1) - s_post(n))
+    // rho(s_pre(n)) for each pair of neighbouring layers, against the back-propagation gradient
+    // -delta_post rho(s^_pre)^T (section 3.2: the early weight change approximates SGD).
+    for (std::size_t k = 0; k + 1 < L; ++k) {
+      const Layer& post = layers[k];
+      const Layer& pre = layers[k + 1];
+      Vec dw(std::size_t(post.size) * pre.size, 0.0), grad(dw.size());
+      for (std::uint32_t n = 0; n < ex.ct_steps; ++n)
+        for (std::uint32_t a = 0; a < post.size; ++a) {
+          const double post_change = trajectory[n + 1][post.offset + a] - trajectory[n][post.offset + a];
+          for (std::uint32_t b = 0; b < pre.size; ++b)
+            dw[a * pre.size + b] += post_change * cfg.model.rate.rho(trajectory[n][pre.offset + b]);
+        }
+      for (std::uint32_t a = 0; a < post.size; ++a)
+        for (std::uint32_t b = 0; b < pre.size; ++b)
+          grad[a * pre.size + b] = -delta[k][a] * cfg.model.rate.rho(fp.s[pre.offset + b]);
+      const std::string wg = g + "/weight_alignment/" + post.name + "-" + pre.name;
+      sink.write_array(wg + "/delta_w", dw, {post.size, pre.size});
+      sink.write_array(wg + "/gradient", grad, {post.size, pre.size});
+      const double c = cosine(dw, grad);
+      sink.write_array(wg + "/cosine", Vec{c}, {});
+      result.weight_alignment.push_back({post.name + " <- " + pre.name, c});
+    }
     Vec t_ms(ex.ct_steps);
     for (std::uint32_t n = 0; n < ex.ct_steps; ++n) t_ms[n] = double(n + 1) * cc.engine.dt_ms;
     sink.write_array(g + "/continuous_time/t_ms", t_ms, {ex.ct_steps});
@@ -413,6 +440,11 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
        << std::defaultfloat << std::setprecision(3);
     if (ex.logistic) os << "       " << std::scientific << c.logistic_error_small << " -> " << c.logistic_error_large << std::defaultfloat;
     if (!r.spiking_r_max_hz.empty()) os << "       " << std::fixed << std::setprecision(3) << c.spiking_cosine << std::defaultfloat;
+    os << "\n";
+  }
+  if (!r.weight_alignment.empty()) {
+    os << "  Eq. 26 over the early nudge (t <= " << ex.ct_steps * ex.ct_eps << " tau): cosine of Delta W with the gradient -delta_post rho(pre)^T:";
+    for (const auto& [name, c] : r.weight_alignment) os << "  " << name << " " << std::fixed << std::setprecision(4) << c << std::defaultfloat;
     os << "\n";
   }
   if (!r.spiking_r_max_hz.empty()) {

@@ -9,6 +9,7 @@
 // -eps^(k+1) delta_{h_k} exactly at step k+1 (Eq. 18-25); in continuous time
 // Delta h_k(t) ~ -((t/tau)^(k+1) / (k+1)!) delta_{h_k}.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/config.hpp"
@@ -37,6 +38,7 @@ struct BackpropResult {
   std::vector<LayerCheck> layers;
   std::vector<double> spiking_r_max_hz;
   std::vector<std::vector<double>> spiking_cosine;  // [r_max][layer] at report_at, all branches
+  std::vector<std::pair<std::string, double>> weight_alignment;  // "post <- pre", cosine (Eq. 26 vs gradient)
   double wall_s = 0.0;
 };
 

@@ -75,6 +75,11 @@ TEST_CASE("discrete map, hard sigmoid, layered: Delta h_k at step k+1 = -eps^(k+
       // of the nudge and the discrete binomial bend the slope by less than 0.15.
       CHECK(std::abs(c.ct_slope - double(k + 1)) < 0.15);
     }
+    // Eq. 26 over the early nudge is aligned with the back-propagation gradient (section 3.2): the
+    // top projection's Delta W against -delta_y rho(h1)^T; the deeper ones are reported.
+    REQUIRE(r.weight_alignment.size() == 3);
+    CHECK(r.weight_alignment[0].second > 0.999);
+    for (const auto& [name, c] : r.weight_alignment) CHECK(c > 0.9);
     // What the file holds lets an external tool redo the comparison.
     CHECK(sink.arrays.count("/analysis/backprop/delta/h3"));
     CHECK(sink.arrays.at("/analysis/backprop/discrete/h2/measured").shape == std::vector<std::uint64_t>{4, 12});
