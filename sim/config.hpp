@@ -78,6 +78,7 @@ struct Plasticity {
   bool symmetric = true;               // apply Delta W_ij + Delta W_ji to both directions
   std::optional<double> w_min, w_max;  // optional bounds
   std::vector<std::string> phases;     // phases in which it learns; empty: all
+  double window_ms = 10.0;             // spiking estimator of ds_i/dt: (s_i(t + T) - s_i(t)) / T
 };
 
 struct ProjectionConfig {

@@ -451,6 +451,8 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
       if (!ph.IsSequence()) pl.fail(ph, pl.key_path("phases"), "expected a list of phase names");
       for (std::size_t i = 0; i < ph.size(); ++i) rule.phases.push_back(ph[i].as<std::string>());
     }
+    rule.window_ms = pl.quantity("window", Dimension::time, "10 ms");
+    check(rule.window_ms > 0, pl, "window", "expected a window > 0");
     pl.finish();
     p.plasticity = rule;
   }
@@ -665,8 +667,6 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     if (!pl) continue;
     const std::string kp = "projections[" + std::to_string(k) + "].plasticity";
     const YAML::Node at = root["projections"][k]["plasticity"];
-    if (cfg.engine.kind == EngineKind::spiking)
-      fail(at, kp, "plasticity runs in the continuous engine only in this version (STDP events in the spiking engine are not implemented yet)");
     for (const std::string& name : pl->phases) {
       bool found = false;
       for (const PhaseConfig& ph : cfg.protocol.phases) found = found || ph.name == name;

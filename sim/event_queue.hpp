@@ -10,8 +10,9 @@
 // incidental details (Arbor and NEST both fixed bugs of this kind). Events are ordered by
 // (time, kind, unit, projection, direction, delay group), a key no two pending events share: a
 // unit has at most one pending candidate, and a spike makes one delivery per (projection,
-// direction, delay group), each at a time after its previous spike's. At equal times, deliveries
-// come before candidates: a spike arriving at t acts on the state before a candidate at t is judged.
+// direction, delay group) and one plasticity event per (projection, direction), each at a time
+// after its previous spike's. At equal times, deliveries come before candidates (a spike arriving
+// at t acts on the state before a candidate at t is judged), and plasticity events come last.
 #include <boost/heap/d_ary_heap.hpp>
 #include <cstdint>
 #include <tuple>  // Event::key
@@ -19,17 +20,17 @@
 namespace ebsim {
 
 struct Event {  // 16 bytes
-  enum Kind : std::uint8_t { delivery = 0, candidate = 1 };
+  enum Kind : std::uint8_t { delivery = 0, candidate = 1, plasticity = 2 };
   double time = 0.0;             // ms since the trial started
   std::uint32_t unit = 0;        // the spiking unit (delivery) or the candidate's unit
   std::uint16_t projection = 0;  // delivery: which projection carries the spike
   std::uint8_t group = 0;        // delivery: delay group within the unit's row (per-synapse delays)
-  std::uint8_t flags = candidate;  // bit 0: kind; bit 1: direction (0 forward, 1 backward)
+  std::uint8_t flags = candidate;  // bits 0-1: kind; bit 2: direction (0 forward, 1 backward)
 
-  Kind kind() const { return Kind(flags & 1u); }
-  std::uint8_t direction() const { return (flags >> 1) & 1u; }
-  static std::uint8_t pack(Kind kind, std::uint8_t direction) { return std::uint8_t(kind | (direction << 1)); }
-  // The tie-break after time, packed into one integer: kind (1 bit), unit (32), projection (16),
+  Kind kind() const { return Kind(flags & 3u); }
+  std::uint8_t direction() const { return (flags >> 2) & 1u; }
+  static std::uint8_t pack(Kind kind, std::uint8_t direction) { return std::uint8_t(kind | (direction << 2)); }
+  // The tie-break after time, packed into one integer: kind (2 bits), unit (32), projection (16),
   // direction (1), group (8).
   std::uint64_t tie_key() const {
     return (std::uint64_t(kind()) << 57) | (std::uint64_t(unit) << 25) | (std::uint64_t(projection) << 9) |

@@ -251,7 +251,10 @@ Projection build_projection(const ProjectionConfig& pc, std::size_t index, const
         throw std::invalid_argument("projection `" + pc.name + "`: synapse " + std::to_string(j) + " -> " +
                                     std::to_string(p.tgt_index[k]) + " is listed twice");
   if (pc.delay_max_ms > pc.delay_ms + 1e-12) draw_delays(p, pc, index, cfg.seed);
-  if (p.gain_backward != 0.0 && cfg.engine.kind == EngineKind::spiking) build_transpose(p, n_tgt);
+  // The spiking engine walks a projection backward when it acts backward, and for symmetric
+  // plasticity (the post-synaptic unit of the backward half is the source).
+  const bool backward = p.gain_backward != 0.0 || (pc.plasticity && pc.plasticity->symmetric);
+  if (backward && cfg.engine.kind == EngineKind::spiking) build_transpose(p, n_tgt);
   return p;
 }
 

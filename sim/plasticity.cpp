@@ -7,9 +7,11 @@
 namespace ebsim {
 
 PlasticityRule::PlasticityRule(const Config& cfg, Network& net) : cfg_(cfg), net_(net) {
+  index_.assign(cfg.projections.size(), -1);
   for (std::size_t k = 0; k < cfg.projections.size(); ++k) {
     const auto& pl = cfg.projections[k].plasticity;
     if (!pl || pl->lr == 0.0) continue;
+    index_[k] = int(rules_.size());
     Rule r{k, *pl, {}, false};
     for (const PhaseConfig& ph : cfg.protocol.phases)
       r.in_phase.push_back(pl->phases.empty() || std::find(pl->phases.begin(), pl->phases.end(), ph.name) != pl->phases.end());
@@ -22,6 +24,20 @@ PlasticityRule::PlasticityRule(const Config& cfg, Network& net) : cfg_(cfg), net
 
 void PlasticityRule::set_phase(std::size_t phase) {
   for (Rule& r : rules_) r.on = r.in_phase[phase] != 0;
+}
+
+const Plasticity* PlasticityRule::learning(std::size_t projection) const {
+  const int r = index_[projection];
+  return r >= 0 && rules_[r].on ? &rules_[r].config : nullptr;
+}
+
+void PlasticityRule::add(std::size_t projection, std::uint64_t synapse, double dw) {
+  const Plasticity& rule = rules_[index_[projection]].config;
+  models::weight_t& w = net_.projections[projection].weight[synapse];
+  double v = double(w) + dw;
+  if (rule.w_min) v = std::max(v, *rule.w_min);
+  if (rule.w_max) v = std::min(v, *rule.w_max);
+  w = static_cast<models::weight_t>(v);
 }
 
 void PlasticityRule::apply_step(std::span<const double> before, std::span<const double> after) {

@@ -22,6 +22,13 @@ class PlasticityRule {
   // One step of the continuous engine's map took the state from s_before to s_after.
   void apply_step(std::span<const double> s_before, std::span<const double> s_after);
 
+  // For the spiking engine: the rule of a projection, if it is learning in the current phase.
+  const Plasticity* learning(std::size_t projection) const;
+  bool plastic(std::size_t projection) const { return index_[projection] >= 0; }
+  const Plasticity& settings(std::size_t projection) const { return rules_[index_[projection]].config; }
+  // Moves one stored weight (position in the projection's arrays) by dw, within the bounds.
+  void add(std::size_t projection, std::uint64_t synapse, double dw);
+
  private:
   struct Rule {
     std::size_t projection;
@@ -32,6 +39,7 @@ class PlasticityRule {
   const Config& cfg_;
   Network& net_;
   std::vector<Rule> rules_;
+  std::vector<int> index_;  // per projection: its rule in rules_, or -1
   std::vector<double> post_state_, post_rate_, pre_rate_;  // per unit, per step
 };
 

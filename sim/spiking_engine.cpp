@@ -7,6 +7,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "sim/plasticity.hpp"
+
 namespace ebsim {
 
 namespace {
@@ -72,8 +74,26 @@ double SpikingEngine::kick_scale(double beta) const {
 
 double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / tau_); }
 
+void SpikingEngine::set_plasticity(PlasticityRule* rule) {
+  plasticity_ = rule;
+  plastic_fan_out_.assign(net_.populations.size(), {});
+  pending_.assign(net_.projections.size(), std::vector<std::deque<std::vector<double>>>(2));
+  if (!rule) return;
+  for (std::size_t p = 0; p < net_.projections.size(); ++p) {
+    if (!rule->plastic(p)) continue;
+    const Projection& proj = net_.projections[p];
+    plastic_fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
+    if (rule->settings(p).symmetric) {
+      if (proj.col_ptr.empty()) throw std::logic_error("projection `" + proj.name + "` has symmetric plasticity but no transposed index");
+      plastic_fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1});
+    }
+  }
+}
+
 void SpikingEngine::reset(std::uint32_t trial) {
   queue_.clear();
+  for (auto& per_projection : pending_)
+    for (auto& fifo : per_projection) fifo.clear();
   spikes_.clear();
   now_ = 0.0;
   t_ref_ = 0.0;
@@ -230,10 +250,10 @@ void SpikingEngine::advance_to(double t_ms) {
 }
 
 void SpikingEngine::process(const Event& e) {
-  if (e.kind() == Event::delivery) {
-    deliver(e);
-  } else {
-    fire_candidate(e.unit, e.time);
+  switch (e.kind()) {
+    case Event::delivery: deliver(e); break;
+    case Event::candidate: fire_candidate(e.unit, e.time); break;
+    case Event::plasticity: finish_plasticity(e); break;
   }
 }
 
@@ -246,6 +266,7 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
     ++spike_count_;
     if (record_[j]) spikes_.push_back({t, j});
     if (integrate_) spike_counts_[j] += 1.0;
+    if (plasticity_) start_plasticity(j, t);
     for (const FanOut& f : fan_out_[population_[j]]) {
       const Projection& p = net_.projections[f.projection];
       Event d;
@@ -274,6 +295,72 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   next.unit = j;
   next.flags = Event::pack(Event::candidate, 0);
   queue_.push(next);
+}
+
+// The postsynaptic units of a plastic (projection, direction) for presynaptic unit `pre`: a range
+// of the CSR rows (direction 0) or of the transposed index (direction 1).
+namespace {
+struct PostRange {
+  const std::uint32_t* index;
+  std::uint64_t begin, end;
+  std::uint32_t offset;
+};
+PostRange post_range(const Network& net, const Projection& p, std::uint8_t direction, std::uint32_t pre) {
+  const std::uint32_t src = net.populations[p.source].offset, tgt = net.populations[p.target].offset;
+  if (direction == 0) return {p.tgt_index.data(), p.row_ptr[pre - src], p.row_ptr[pre - src + 1], tgt};
+  return {p.src_index.data(), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
+}
+}  // namespace
+
+// A presynaptic spike at t opens a window at t + d (d: the projection's longest delay), when the
+// spike's own kick has reached every postsynaptic unit, so that D measures the rest of the input
+// and not the spike's own effect (which would add a Hebbian term lr rho' W / (r_max tau T)).
+void SpikingEngine::start_plasticity(std::uint32_t pre, double t) {
+  for (const PlasticFanOut& f : plastic_fan_out_[population_[pre]]) {
+    const Plasticity* rule = plasticity_->learning(f.projection);
+    if (!rule) continue;
+    const Projection& p = net_.projections[f.projection];
+    const double longest =
+        p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * *std::max_element(p.delay_step.begin(), p.delay_step.end()));
+    Event e;
+    e.time = t + longest;
+    e.unit = pre;
+    e.projection = f.projection;
+    e.group = 0;  // opens the window
+    e.flags = Event::pack(Event::plasticity, f.direction);
+    queue_.push(e);
+  }
+}
+
+void SpikingEngine::finish_plasticity(const Event& e) {
+  const Projection& p = net_.projections[e.projection];
+  const Plasticity& rule = plasticity_->settings(e.projection);
+  auto& fifo = pending_[e.projection][e.direction()];
+  const PostRange r = post_range(net_, p, e.direction(), e.unit);
+  const bool rate = rule.post == Plasticity::Post::rate_derivative;
+  auto value = [&](std::uint64_t k) {
+    const double s = state_at(r.offset + r.index[k], e.time);
+    return rate ? cfg_.model.rate.rho(s) : s;
+  };
+  if (e.group == 0) {  // window opens: remember the postsynaptic values, close it T later
+    std::vector<double> before;
+    before.reserve(r.end - r.begin);
+    for (std::uint64_t k = r.begin; k < r.end; ++k) before.push_back(value(k));
+    fifo.push_back(std::move(before));
+    Event close = e;
+    close.time = e.time + rule.window_ms;
+    close.group = 1;
+    queue_.push(close);
+    return;
+  }
+  const std::vector<double> before = std::move(fifo.front());
+  fifo.pop_front();
+  // lr * D / r_max, D = (value(t + T) - value(t)) / T; r_max per ms to match D per ms.
+  const double scale = rule.lr / (rule.window_ms * r_max_per_ms_);
+  for (std::uint64_t k = r.begin; k < r.end; ++k) {
+    const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
+    plasticity_->add(e.projection, synapse, scale * (value(k) - before[k - r.begin]));
+  }
 }
 
 // s_i += rho'(s_i) (1 - beta) W_ij / (r_max tau), with W_ij = gain * w.

@@ -19,6 +19,7 @@
 // crossed a boundary b at g_c = (b - T)/u, and the next piece follows without any exponential or
 // logarithm: u' = (b - T') / g_c. t_ref moves forward every 16 tau so that g never underflows.
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "models/unit_dynamics.hpp"
@@ -45,6 +46,7 @@ class SpikingEngine final : public Engine {
   std::vector<BoundaryCounts> boundary_counts() const override;
   void take_spikes(std::vector<Spike>& out) override;
   void enable_integrals() override { integrate_ = true; }
+  void set_plasticity(PlasticityRule* rule) override;
   void integrals(std::span<double> integral_s, std::span<double> counts) override;
   void record_spikes(std::uint32_t population) override;
 
@@ -85,6 +87,8 @@ class SpikingEngine final : public Engine {
   };
 
   void process(const Event& e);
+  void start_plasticity(std::uint32_t pre, double t);
+  void finish_plasticity(const Event& e);
   void fire_candidate(std::uint32_t unit, double t);
   void deliver(const Event& e);
   void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
@@ -121,6 +125,20 @@ class SpikingEngine final : public Engine {
   std::vector<std::uint16_t> population_;
   std::vector<Stream> streams_;
   std::vector<std::vector<FanOut>> fan_out_;  // per population
+
+  // STDP events (Eq. 26, DESIGN §3). A presynaptic spike at t samples rho(s_pre); the rate of change
+  // of each postsynaptic state is estimated over the window after it, D = (s(t + T) - s(t)) / T
+  // (or the same for rho(s)), and at t + T the weight moves by lr D / r_max. In expectation, pre
+  // spikes at rate r_max rho(s_pre) give dW/dt = lr rho(s_pre) <ds_post/dt over [t, t + T]>: the
+  // continuous rule, with a lead of T/2 (a bias of order T s''). The states at t wait in a FIFO per
+  // (projection, direction): with one window per projection, its events come due in spike order.
+  PlasticityRule* plasticity_ = nullptr;
+  struct PlasticFanOut {
+    std::uint16_t projection;
+    std::uint8_t direction;  // 0: pre in the source (post: targets); 1: pre in the target (symmetric rule)
+  };
+  std::vector<std::vector<PlasticFanOut>> plastic_fan_out_;   // per population
+  std::vector<std::vector<std::deque<std::vector<double>>>> pending_;  // [projection][direction]
 
   EventQueue queue_;
   double now_ = 0.0, t_ref_ = 0.0;
