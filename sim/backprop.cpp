@@ -7,6 +7,7 @@
 
 #include "models/energy.hpp"
 #include "sim/continuous_engine.hpp"
+#include "sim/fit.hpp"
 #include "sim/network.hpp"
 #include "sim/protocol.hpp"
 #include "sim/spiking_engine.hpp"
@@ -53,15 +54,6 @@ Vec scaled(const Vec& v, double f) {
   Vec out(v);
   for (double& x : out) x *= f;
   return out;
-}
-double loglog_slope(const Vec& x, const Vec& y) {
-  double mx = 0, my = 0;
-  const double n = double(x.size());
-  for (std::size_t k = 0; k < x.size(); ++k) mx += std::log(x[k]) / n, my += std::log(y[k]) / n;
-  double sxy = 0, sxx = 0;
-  for (std::size_t k = 0; k < x.size(); ++k)
-    sxy += (std::log(x[k]) - mx) * (std::log(y[k]) - my), sxx += (std::log(x[k]) - mx) * (std::log(x[k]) - mx);
-  return sxx > 0 ? sxy / sxx : std::nan("");
 }
 
 // The settled state and what the gradient sees of each unit.

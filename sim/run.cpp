@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "sim/continuous_engine.hpp"
+#include "sim/fit.hpp"
 #include "sim/network.hpp"
 #include "sim/plasticity.hpp"
 #include "sim/protocol.hpp"
@@ -453,18 +454,6 @@ double sweep_number(const std::string& text) {
   return std::nan("");
 }
 
-// Least-squares slope of log(y) against log(x).
-double loglog_slope(const std::vector<double>& x, const std::vector<double>& y) {
-  double mx = 0, my = 0;
-  const double n = double(x.size());
-  for (std::size_t k = 0; k < x.size(); ++k) mx += std::log(x[k]) / n, my += std::log(y[k]) / n;
-  double sxy = 0, sxx = 0;
-  for (std::size_t k = 0; k < x.size(); ++k) {
-    sxy += (std::log(x[k]) - mx) * (std::log(y[k]) - my);
-    sxx += (std::log(x[k]) - mx) * (std::log(x[k]) - mx);
-  }
-  return sxx > 0 ? sxy / sxx : std::nan("");
-}
 
 // Errors pooled over the compared populations (RMS, weighted by size).
 TheoryError pooled(const RunResult& r, const Config& cfg) {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "../support.hpp"
+#include "../engine_fixture.hpp"
 #include "models/energy.hpp"
 #include "sim/continuous_engine.hpp"
 #include "sim/network.hpp"
@@ -11,16 +11,7 @@
 using namespace ebsim;
 
 namespace {
-struct Setup {
-  Config cfg;
-  Network net;
-  std::vector<PhaseDrive> drives;
-  ContinuousEngine engine;
-  explicit Setup(const std::string& yaml, const std::vector<std::string>& overrides = {})
-      : cfg(test::config_from(yaml, overrides)), net(build_network(cfg)), drives(resolve_phases(cfg, net)), engine(cfg, net) {
-    engine.set_phase(drives[0]);
-  }
-};
+using Setup = test::EngineFixture<ContinuousEngine>;
 
 const char* const kOneUnit = R"(
 model: {beta1: -0.5, tau: 10 ms}

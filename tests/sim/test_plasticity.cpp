@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "../support.hpp"
+#include "../engine_fixture.hpp"
 #include "sim/continuous_engine.hpp"
 #include "sim/memory_sink.hpp"
 #include "sim/network.hpp"
@@ -31,14 +31,9 @@ protocol: {phases: [{name: free, duration: 1 ms, clamp: {x: 0.2}}]}
 }  // namespace
 
 TEST_CASE("Eq. 26 in the continuous engine: one step on a 3-unit network against a hand computation") {
-  const Config cfg = test::config_from(kThreeUnits);
-  Network net = build_network(cfg);
-  const auto drives = resolve_phases(cfg, net);
-  ContinuousEngine engine(cfg, net);
-  PlasticityRule rule(cfg, net);
-  engine.set_plasticity(&rule);
-  engine.set_phase(drives[0]);
-  rule.set_phase(0);
+  test::EngineFixture<ContinuousEngine> f(kThreeUnits, {}, true);
+  ContinuousEngine& engine = f.engine;
+  Network& net = f.net;
   engine.step();
   // By hand: rho(s) = s + 1/2 inside; eps = 0.01.
   const double rho_x = 0.7, rho_h = 0.5, rho_y = 0.6;
@@ -59,26 +54,19 @@ TEST_CASE("rate_derivative: no weight change onto a saturated unit; state_deriva
   // h starts above beta2 and decays (section 2.3.1): its rho stays 1, so d rho(h)/dt = 0.
   const std::string yaml = std::string(kThreeUnits);
   for (const char* post : {"rate_derivative", "state_derivative"}) {
-    const Config cfg = test::config_from(yaml, {"populations.h.initial=1.5", "projections.0.plasticity.post=" + std::string(post),
-                                                "projections.0.plasticity.symmetric=true"});
-    Network net = build_network(cfg);
-    const auto drives = resolve_phases(cfg, net);
-    ContinuousEngine engine(cfg, net);
-    PlasticityRule rule(cfg, net);
-    engine.set_plasticity(&rule);
-    engine.set_phase(drives[0]);
-    rule.set_phase(0);
-    for (int k = 0; k < 20; ++k) engine.step();
-    CHECK(engine.state()[1] > 0.5);  // still saturated
+    test::EngineFixture<ContinuousEngine> f(yaml, {"populations.h.initial=1.5", "projections.0.plasticity.post=" + std::string(post)},
+                                            true);
+    for (int k = 0; k < 20; ++k) f.engine.step();
+    CHECK(f.engine.state()[1] > 0.5);  // still saturated
     if (std::string(post) == "rate_derivative")
-      CHECK(net.projections[0].weight[0] == 0.3f);
+      CHECK(f.net.projections[0].weight[0] == 0.3f);
     else
-      CHECK(net.projections[0].weight[0] < 0.3f);  // h decays: ds/dt < 0
+      CHECK(f.net.projections[0].weight[0] < 0.3f);  // h decays: ds/dt < 0
   }
 }
 
 TEST_CASE("symmetric updates keep two opposite projections transposes of each other") {
-  const Config cfg = test::config_from(R"(
+  test::EngineFixture<ContinuousEngine> f(R"(
 model: {beta1: -0.5, tau: 10 ms}
 engine: {dt: 0.5 ms, sigma: 0.05}
 populations:
@@ -88,22 +76,15 @@ projections:
   - {name: ab, from: a, to: b, connectivity: {explicit: [[0, 0, 0.2], [1, 2, -0.3], [2, 3, 0.1], [0, 1, 0.4]]}, plasticity: {lr: 0.2, symmetric: true}}
   - {name: ba, from: b, to: a, connectivity: {explicit: [[0, 0, 0.2], [2, 1, -0.3], [3, 2, 0.1], [1, 0, 0.4]]}, plasticity: {lr: 0.2, symmetric: true}}
 protocol: {phases: [{duration: 50 ms, clamp: {a: [0.1, -0.2, 0.3]}}]}
-)");
-  Network net = build_network(cfg);
-  const auto drives = resolve_phases(cfg, net);
-  ContinuousEngine engine(cfg, net);
-  PlasticityRule rule(cfg, net);
-  engine.set_plasticity(&rule);
-  engine.set_phase(drives[0]);
-  rule.set_phase(0);
-  engine.advance_to(50.0);
-  const WeightTable ab = net.weight_table(0), ba = net.weight_table(1);
+)", {}, true);
+  f.engine.advance_to(50.0);
+  const WeightTable ab = f.net.weight_table(0), ba = f.net.weight_table(1);
   int changed = 0;
   for (std::size_t k = 0; k < ab.weight.size(); ++k)
     for (std::size_t m = 0; m < ba.weight.size(); ++m)
       if (ab.pre[k] == ba.post[m] && ab.post[k] == ba.pre[m]) {
         CHECK(ab.weight[k] == ba.weight[m]);  // bit for bit: the same sum in both
-        changed += ab.weight[k] != cfg.projections[0].synapses[k].weight;
+        changed += ab.weight[k] != f.cfg.projections[0].synapses[k].weight;
       }
   CHECK(changed > 0);
 }

@@ -9,7 +9,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "../support.hpp"
+#include "../engine_fixture.hpp"
 #include "sim/continuous_engine.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/network.hpp"
@@ -20,24 +20,7 @@ using namespace ebsim;
 
 namespace {
 
-struct Setup {
-  Config cfg;
-  Network net;
-  std::vector<PhaseDrive> drives;
-  SpikingEngine engine;
-  explicit Setup(const std::string& yaml, const std::vector<std::string>& overrides = {})
-      : cfg(test::config_from(yaml, overrides)), net(build_network(cfg)), drives(resolve_phases(cfg, net)), engine(cfg, net) {
-    engine.set_phase(drives[0]);
-    for (const std::string& name : cfg.record.spikes)
-      for (std::uint32_t k = 0; k < net.populations.size(); ++k)
-        if (net.populations[k].name == name) engine.record_spikes(k);
-  }
-  double state(std::uint32_t i) {
-    std::vector<double> s(net.n_units);
-    engine.sample_states(s);
-    return s[i];
-  }
-};
+using Setup = test::EngineFixture<SpikingEngine>;
 
 // One unit, no synapses: only its own exact dynamics between (ineffective) spikes.
 const char* const kLoneUnit = R"(
