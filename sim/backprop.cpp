@@ -81,14 +81,20 @@ FixedPoint settle(const Config& cfg, const Network& net, const std::vector<Phase
     fp.held[i] = engine.held(i);
     fp.rho_prime[i] = fp.held[i] ? 0.0 : cfg.model.rate.rho_prime(fp.s[i]);
   }
-  // A nudged output held on a boundary leaves it when the target lies inside: then its rate moves
-  // with it (rho' = 1 in the direction of the nudge), otherwise it stays (rho' = 0).
+  // A nudged output held on a boundary leaves it when the nudged dynamics inside point inward:
+  // its inside target (1 - beta) R_y + beta y* lies inside the interval (then its rate moves with
+  // it, rho' = 1), otherwise it stays held (rho' = 0).
+  Vec input(net.bias), rates(net.n_units);
+  for (std::uint32_t i = 0; i < net.n_units; ++i) rates[i] = cfg.model.rate.rho(fp.s[i]);
+  models::add_synaptic_input(net.coupling(), rates, input);
   const Layer& y = layers[0];
   for (std::uint32_t i = y.offset; i < y.offset + y.size; ++i)
     if (fp.held[i] && drives[1].beta[i] > 0) {
-      const double toward = drives[1].target[i] - fp.s[i];
-      const bool inward = (fp.s[i] >= cfg.model.rate.beta2() && toward < 0) || (fp.s[i] <= cfg.model.rate.beta1 && toward > 0);
-      fp.rho_prime[i] = inward ? 1.0 : 0.0;
+      const double beta = drives[1].beta[i];
+      const double inside_target = (1.0 - beta) * input[i] + beta * drives[1].target[i];
+      const bool upper = fp.s[i] >= cfg.model.rate.beta2();
+      fp.rho_prime[i] = upper ? (inside_target < cfg.model.rate.beta2() ? 1.0 : 0.0)
+                              : (inside_target > cfg.model.rate.beta1 ? 1.0 : 0.0);
     }
   return fp;
 }

@@ -87,6 +87,12 @@ class MapReader {
   MapReader(const Context& ctx, YAML::Node node, std::string path)
       : ctx_(ctx), node_(node), path_(std::move(path)) {
     if (!node_.IsMap()) fail(node_, path_, "expected a mapping of keys, got `" + scalar_text(node_) + "`");
+    // YAML parsers keep one of two equal keys silently: a second `record:` would vanish unseen.
+    std::set<std::string> seen;
+    for (const auto& kv : node_) {
+      const std::string k = kv.first.as<std::string>();
+      if (!seen.insert(k).second) fail(kv.first, key_path(k), "duplicate key `" + k + "`");
+    }
   }
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key_path, const std::string& msg) const {
@@ -411,6 +417,18 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
     p.weights = {kind, pat.dist.a, pat.dist.b};
   }
   p.symmetric = m.boolean("symmetric", false);
+  if (recurrent && p.symmetric) {
+    // A symmetric synapse inside a population is stored once and acts both ways (W_ij = W_ji = w).
+    if (p.connectivity == Connectivity::fixed_indegree)
+      m.fail(c, ckp, "a symmetric projection within a population stores each pair once; a fixed in-degree cannot hold in "
+                     "both directions: use `{random: p}`, `all_to_all` or an explicit list");
+    for (std::size_t a = 0; a < p.synapses.size(); ++a)
+      for (std::size_t b = 0; b < a; ++b)
+        if (p.synapses[b].pre == p.synapses[a].post && p.synapses[b].post == p.synapses[a].pre)
+          m.fail(c.begin()->second[a], ckp + ".explicit[" + std::to_string(a) + "]",
+                 "the pair " + std::to_string(p.synapses[a].pre) + " - " + std::to_string(p.synapses[a].post) + " is already listed as [" +
+                     std::to_string(b) + "]: a symmetric projection stores each pair once, for both directions");
+  }
   // delay: `1 ms`, or per synapse `{uniform: [1 ms, 3 ms]}` (rounded to 0.1 ms steps).
   m.set_default("delay", YAML::Node("1 ms"));
   const YAML::Node d = m.get("delay");
@@ -617,6 +635,14 @@ BackpropExperiment read_backprop(MapReader m, const Config& cfg) {
     check(e.window_ms > 0, sp, "window", "expected window > 0");
     check(e.sample_ms > 0 && e.sample_ms <= e.window_ms, sp, "sample", "expected 0 < sample <= window");
     check(e.report_at_ms > 0 && e.report_at_ms <= e.window_ms, sp, "report_at", "expected 0 < report_at <= window");
+    const auto multiple_of_sample = [&](double v) {
+      return std::abs(v / e.sample_ms - std::round(v / e.sample_ms)) < 1e-6 && v >= e.sample_ms - 1e-9;
+    };
+    check(multiple_of_sample(e.report_at_ms), sp, "report_at", "expected a multiple of `sample`");
+    check(multiple_of_sample(e.window_ms), sp, "window", "expected a multiple of `sample`");
+    // 4. The spiking part needs the hard sigmoid; say so now, not after the continuous parts ran.
+    if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
+      sp.fail(sp.node(), sp.key_path("r_max"), "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
     sp.finish();
   }
   m.finish();
@@ -653,6 +679,10 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     if (cfg.engine.kind == EngineKind::continuous && !is_multiple(cfg.record.rates.bin_ms, cfg.engine.dt_ms))
       fail(rates["bin"], "record.rates.bin", "expected a multiple of engine.dt");
     if (cfg.record.rates.theory) {
+      for (const ProjectionConfig& pc : cfg.projections)
+        if (pc.plasticity && pc.plasticity->lr != 0.0)
+          fail(rates["theory"], "record.rates.theory",
+               "the theory reference is the mean field of fixed weights; projection `" + pc.name + "` is plastic");
       if (cfg.engine.kind != EngineKind::spiking)
         fail(rates["theory"], "record.rates.theory", "the theory reference compares the spiking engine with the continuous one; use engine.kind: spiking");
       if (!is_multiple(cfg.record.rates.bin_ms, cfg.record.rates.theory_dt_ms))

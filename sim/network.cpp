@@ -140,7 +140,10 @@ void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, s
   Stream stream = make_stream(seed, Purpose::delays, index);
   boost::random::uniform_int_distribution<std::uint32_t> pick(0, max_step);
   p.delay_step.resize(p.tgt_index.size());
-  for (auto& d : p.delay_step) d = static_cast<std::uint8_t>(pick(stream));
+  for (auto& d : p.delay_step) {
+    d = static_cast<std::uint8_t>(pick(stream));
+    p.max_delay_step = std::max(p.max_delay_step, d);
+  }
   std::vector<std::uint64_t> order;
   std::vector<std::uint32_t> tgt;
   std::vector<models::weight_t> w;

@@ -47,6 +47,8 @@ struct Projection {
   std::vector<std::uint32_t> position;
 
   std::uint64_t synapse_count() const { return weight.size(); }
+  double longest_delay_ms() const { return delay_ms + kDelayStepMs * max_delay_step; }
+  std::uint8_t max_delay_step = 0;
 };
 
 struct Network {

@@ -591,9 +591,14 @@ std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
          << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23) << e.rate_rmse / cfg.sweep_points[k].model.r_max_hz
          << "\n";
     }
-    os << "  log-log slope against " << cfg.sweep->key << ": single-trial state error " << r.slope_state_single
-       << " (theory: -1/2, spiking noise), trial-averaged state error " << r.slope_state_mean
-       << ", trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
+    if (std::isnan(r.slope_state_single)) {
+      os << "  no log-log slope: the swept values are not all positive numbers\n";
+    } else {
+      const bool r_max = cfg.sweep->key == "model.r_max";
+      os << "  log-log slope against " << cfg.sweep->key << ": single-trial state error " << r.slope_state_single
+         << (r_max ? " (theory: -1/2, spiking noise)" : "") << ", trial-averaged state error " << r.slope_state_mean
+         << ", trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
+    }
   }
   return os.str();
 }

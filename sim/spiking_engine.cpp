@@ -77,7 +77,7 @@ double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / tau_);
 void SpikingEngine::set_plasticity(PlasticityRule* rule) {
   plasticity_ = rule;
   plastic_fan_out_.assign(net_.populations.size(), {});
-  pending_.assign(net_.projections.size(), std::vector<std::deque<std::vector<double>>>(2));
+  pending_.assign(net_.projections.size(), std::vector<std::deque<StdpWindow>>(2));
   if (!rule) return;
   for (std::size_t p = 0; p < net_.projections.size(); ++p) {
     if (!rule->plastic(p)) continue;
@@ -247,6 +247,8 @@ void SpikingEngine::advance_to(double t_ms) {
     process(e);
   }
   now_ = std::max(now_, t_ms);
+  // Also after a long stretch without events: g(now) must not underflow for sampling or phases.
+  if (now_ - t_ref_ > kReferenceSpan * tau_) move_reference(now_);
 }
 
 void SpikingEngine::process(const Event& e) {
@@ -319,11 +321,8 @@ void SpikingEngine::start_plasticity(std::uint32_t pre, double t) {
   for (const PlasticFanOut& f : plastic_fan_out_[population_[pre]]) {
     const Plasticity* rule = plasticity_->learning(f.projection);
     if (!rule) continue;
-    const Projection& p = net_.projections[f.projection];
-    const double longest =
-        p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * *std::max_element(p.delay_step.begin(), p.delay_step.end()));
     Event e;
-    e.time = t + longest;
+    e.time = t + net_.projections[f.projection].longest_delay_ms();
     e.unit = pre;
     e.projection = f.projection;
     e.group = 0;  // opens the window
@@ -343,18 +342,23 @@ void SpikingEngine::finish_plasticity(const Event& e) {
     return rate ? cfg_.model.rate.rho(s) : s;
   };
   if (e.group == 0) {  // window opens: remember the postsynaptic values, close it T later
-    std::vector<double> before;
-    before.reserve(r.end - r.begin);
-    for (std::uint64_t k = r.begin; k < r.end; ++k) before.push_back(value(k));
-    fifo.push_back(std::move(before));
+    StdpWindow open{e.time + rule.window_ms, e.unit, {}};
+    open.before.reserve(r.end - r.begin);
+    for (std::uint64_t k = r.begin; k < r.end; ++k) open.before.push_back(value(k));
     Event close = e;
-    close.time = e.time + rule.window_ms;
+    close.time = open.closes;
     close.group = 1;
+    fifo.push_back(std::move(open));
     queue_.push(close);
     return;
   }
-  const std::vector<double> before = std::move(fifo.front());
-  fifo.pop_front();
+  // Windows close in the order they opened, except when two closing times round to the same value
+  // (then the queue orders them by unit): find this unit's window, normally the first.
+  auto it = fifo.begin();
+  while (it != fifo.end() && !(it->unit == e.unit && it->closes == e.time)) ++it;
+  if (it == fifo.end()) throw std::logic_error("STDP window without its opening (projection " + p.name + ")");
+  const std::vector<double> before = std::move(it->before);
+  fifo.erase(it);
   // lr * D / r_max, D = (value(t + T) - value(t)) / T; r_max per ms to match D per ms.
   const double scale = rule.lr / (rule.window_ms * r_max_per_ms_);
   for (std::uint64_t k = r.begin; k < r.end; ++k) {

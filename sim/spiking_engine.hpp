@@ -127,18 +127,25 @@ class SpikingEngine final : public Engine {
   std::vector<std::vector<FanOut>> fan_out_;  // per population
 
   // STDP events (Eq. 26, DESIGN §3). A presynaptic spike at t samples rho(s_pre); the rate of change
-  // of each postsynaptic state is estimated over the window after it, D = (s(t + T) - s(t)) / T
-  // (or the same for rho(s)), and at t + T the weight moves by lr D / r_max. In expectation, pre
-  // spikes at rate r_max rho(s_pre) give dW/dt = lr rho(s_pre) <ds_post/dt over [t, t + T]>: the
-  // continuous rule, with a lead of T/2 (a bias of order T s''). The states at t wait in a FIFO per
-  // (projection, direction): with one window per projection, its events come due in spike order.
+  // of each postsynaptic state is estimated over a window that opens at t + d (d: the projection's
+  // longest delay, so the spike's own kick is excluded) and lasts T:
+  // D = (s(t + d + T) - s(t + d)) / T (or the same for rho(s)); when it closes the weight moves by
+  // lr D / r_max. In expectation, pre spikes at rate r_max rho(s_pre) give
+  // dW/dt = lr rho(s_pre) <ds_post/dt over the window>: the continuous rule, with a lead of d + T/2
+  // (a bias of order (d + T/2) s''). Open windows wait in a queue per (projection, direction); they
+  // close in the order they opened (one window length per projection).
   PlasticityRule* plasticity_ = nullptr;
   struct PlasticFanOut {
     std::uint16_t projection;
     std::uint8_t direction;  // 0: pre in the source (post: targets); 1: pre in the target (symmetric rule)
   };
   std::vector<std::vector<PlasticFanOut>> plastic_fan_out_;   // per population
-  std::vector<std::vector<std::deque<std::vector<double>>>> pending_;  // [projection][direction]
+  struct StdpWindow {
+    double closes;
+    std::uint32_t unit;
+    std::vector<double> before;  // postsynaptic values when the window opened
+  };
+  std::vector<std::vector<std::deque<StdpWindow>>> pending_;  // [projection][direction]
 
   EventQueue queue_;
   double now_ = 0.0, t_ref_ = 0.0;

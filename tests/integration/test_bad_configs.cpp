@@ -91,6 +91,10 @@ TEST_CASE("a non-numeric value is rejected") {
   expect_rejected(replace(kNet, "bias: 0.05", "bias: lots"), {"populations.h.bias", "expected a number"});
 }
 
+TEST_CASE("a duplicate key is rejected, not silently dropped") {
+  expect_rejected(kNet + "record: {weights: false}\n", {"cfg.yaml:", "record", "duplicate key `record`"});
+}
+
 TEST_CASE("an empty file is rejected") { expect_rejected("", {"cfg.yaml", "empty"}); }
 
 TEST_CASE("a missing config file is rejected") {

@@ -76,3 +76,28 @@ TEST_CASE("engine-specific constraints are checked at load") {
   CHECK_THROWS_WITH_AS(test::config_from(test::kSmallNet, {"projections.0.connectivity=one_to_one"}),
                        doctest::Contains("equal sizes"), ConfigError);
 }
+
+TEST_CASE("cross-section checks found in review (issues 3-5): rejected at load, not halfway through a run") {
+  // A symmetric projection inside a population stores each pair once.
+  const char* recurrent = R"(
+populations: {a: {role: hidden, size: 4}}
+projections: [{from: a, to: a, connectivity: {explicit: [[0, 1, 0.3], [1, 0, 0.3]]}, symmetric: true}]
+protocol: {phases: [{duration: 1 ms}]}
+)";
+  CHECK_THROWS_WITH_AS(test::config_from(recurrent), doctest::Contains("stores each pair once"), ConfigError);
+  CHECK_NOTHROW(test::config_from(recurrent, {"projections.0.symmetric=false"}));
+  CHECK_THROWS_WITH_AS(test::config_from(recurrent, {"projections.0.connectivity={fixed_indegree: 2}"}),
+                       doctest::Contains("fixed in-degree cannot hold in both directions"), ConfigError);
+  // The theory reference is the mean field of fixed weights.
+  const std::vector<std::string> theory{"engine.kind=spiking", "record.rates={populations: all, bin: 100 ms, theory: true}"};
+  CHECK(test::config_from(test::kSmallNet, theory).record.rates.theory);
+  std::vector<std::string> plastic = theory;
+  plastic.push_back("projections.0.plasticity={lr: 0.1}");
+  CHECK_THROWS_WITH_AS(test::config_from(test::kSmallNet, plastic), doctest::Contains("is plastic"), ConfigError);
+  // The backprop experiment's spiking part: report_at on the sampling grid; the hard sigmoid.
+  const std::string bp = test::source_dir() + "/configs/backprop_equivalence.yaml";
+  CHECK_NOTHROW(load_config(bp));
+  CHECK_THROWS_WITH_AS(load_config(bp, {"experiment.spiking.report_at=0.2 ms"}), doctest::Contains("multiple of `sample`"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(load_config(bp, {"model.rate=logistic"}), doctest::Contains("hard_sigmoid"), ConfigError);
+}

@@ -374,3 +374,19 @@ TEST_CASE("the engine's shared-frame pieces agree with the reference trajectory 
     }
   }
 }
+
+TEST_CASE("a long stretch without events leaves the state finite (the shared frame moves at every advance)") {
+  // tau = 1 ms and r_max = 0.05 Hz: seconds pass without any event; g(t) would underflow after
+  // ~745 tau if the frame only moved at events.
+  Setup s(R"(
+model: {beta1: -0.5, tau: 1 ms, r_max: 0.05 Hz}
+engine: {kind: spiking}
+populations: {u: {role: hidden, size: 1, bias: 0.2, initial: 0.4}}
+protocol: {phases: [{name: a, duration: 2 s}, {name: b, duration: 2 s}]}
+)");
+  s.engine.advance_to(2000.0);
+  s.engine.set_phase(s.drives[1]);
+  s.engine.advance_to(4000.0);
+  CHECK(std::isfinite(s.state(0)));
+  CHECK(s.state(0) == doctest::Approx(0.2).epsilon(1e-12));
+}
