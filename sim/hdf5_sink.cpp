@@ -543,12 +543,7 @@ void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const dou
   const std::string path = scoped(unscoped_path);
   if (path_components(path).empty())
     throw std::invalid_argument("write_array: `/` is a group, not a dataset path");
-  const std::uint64_t elements =
-      std::accumulate(shape.begin(), shape.end(), std::uint64_t{1}, std::multiplies<>());
-  if (elements != data.size())
-    throw std::invalid_argument("write_array(" + path + "): " + std::to_string(data.size()) +
-                                " values do not fill the shape (" + std::to_string(elements) +
-                                " elements)");
+  require_shape(path, data.size(), shape);
   try {
     require_absent(file.h5, path, "write_array");
     const std::vector<hsize_t> dims(shape.begin(), shape.end());

@@ -92,12 +92,7 @@ void MemorySink::write_array(const std::string& unscoped, std::span<const double
                              std::vector<std::uint64_t> shape) {
   require_open("write_array");
   const std::string path = this->path(unscoped);
-  const std::uint64_t elements =
-      std::accumulate(shape.begin(), shape.end(), std::uint64_t{1}, std::multiplies<>());
-  if (elements != data.size())
-    throw std::invalid_argument("write_array(" + path + "): " + std::to_string(data.size()) +
-                                " values do not fill the shape (" + std::to_string(elements) +
-                                " elements)");
+  require_shape(path, data.size(), shape);
   if (!arrays.try_emplace(path, Array{{data.begin(), data.end()}, std::move(shape)}).second)
     throw std::runtime_error("write_array(" + path + "): the path already exists");
 }

@@ -5,6 +5,7 @@
 // The HDF5 writer (sim/hdf5_sink.hpp) is one Sink; MemorySink (sim/memory_sink.hpp) serves tests.
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -40,6 +41,15 @@ struct WeightTable {
 };
 
 using AttributeValue = std::variant<double, std::int64_t, std::string>;
+
+// The array contract both sinks enforce: the values fill the shape exactly.
+inline void require_shape(const std::string& path, std::size_t values, const std::vector<std::uint64_t>& shape) {
+  std::uint64_t elements = 1;
+  for (std::uint64_t d : shape) elements *= d;
+  if (elements != values)
+    throw std::invalid_argument("write_array(" + path + "): " + std::to_string(values) + " values do not fill the shape (" +
+                                std::to_string(elements) + " elements)");
+}
 
 class Sink {
  public:
