@@ -124,11 +124,13 @@ TEST_CASE("lateral connections inside a layer leave the first-step equality inta
   for (const LayerCheck& c : r.layers) CHECK(c.relative_error < 1e-6);
 }
 
-TEST_CASE("spiking: paired continuations align Delta h_1 with -delta_{h_1}") {
-  // Null hypothesis: the trial-averaged Delta h_1 is unrelated to delta_{h_1}. For an isotropic
-  // random direction in N = 12 dimensions the cosine with a fixed vector has sd 1/sqrt(12) = 0.29,
-  // so cos > 0.9 (> 3 sd) rejects it at p < 0.002. The noise of the average falls like
-  // 1/sqrt(branches): the cosine after 300 branches must not be below the one after 10.
+TEST_CASE("spiking: paired continuations align Delta h_1 with -delta_{h_1}, better with more trials") {
+  // Null hypothesis: the trial-averaged Delta h_1 is unrelated to delta_{h_1}. An unrelated
+  // direction in N = 12 dimensions has a cosine with a fixed vector of sd 1/sqrt(12) = 0.29, so
+  // cos > 0.9 (> 3 sd) rejects it at p < 0.002. The trial count: the noise of the average falls
+  // like 1/sqrt(branches), so the cosine after 300 branches must exceed the one after 10. (It does
+  // not follow the pure 1/B law all the way: at finite r_max the spiking response carries a small
+  // systematic deviation from the linear theory, cos ~ 0.98-0.997 here.)
   MemorySink sink;
   const std::string yaml = layered(7) + R"(
   spiking: {r_max: [2 kHz], branches: 300, settle: 50 ms, spacing: 20 ms, window: 10 ms, sample: 0.5 ms, report_at: 10 ms}
@@ -136,8 +138,13 @@ TEST_CASE("spiking: paired continuations align Delta h_1 with -delta_{h_1}") {
   const BackpropResult r = run(yaml, sink);
   REQUIRE(r.complete);
   REQUIRE(r.spiking_cosine.size() == 1);
-  CHECK(r.spiking_cosine[0][1] > 0.9);
+  const double cos_all = r.spiking_cosine[0][1];
+  CHECK(cos_all > 0.9);
+  const auto& at = sink.arrays.at("/analysis/backprop/spiking/0/branches_at").data;
   const auto& vs = sink.arrays.at("/analysis/backprop/spiking/0/h1/cosine_vs_branches").data;
-  REQUIRE(vs.size() >= 3);
-  CHECK(vs.back() >= vs.front());
+  REQUIRE(at.size() >= 3);
+  REQUIRE(at.front() == 10.0);
+  REQUIRE(at.back() == 300.0);
+  CHECK(vs.back() == doctest::Approx(cos_all));
+  CHECK(vs.back() > vs.front());
 }
