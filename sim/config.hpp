@@ -167,6 +167,17 @@ struct BackpropExperiment {
   double report_at_ms = 5.0;                // time after the nudge starts for the summary table
 };
 
+// The STDP-window pairing protocol (DESIGN §4.3): a presynaptic spike at t_pre and a pulse to the
+// postsynaptic state at t_pre + dt, repeated; the weight change of the pre -> post synapse per
+// pairing against dt.
+struct StdpWindowExperiment {
+  std::string pre, post, projection;  // one unit each; pre is an input clamped below beta1
+  std::vector<double> offsets_ms;     // dt = t_post - t_pre
+  std::uint32_t pairings = 10, trials = 10;
+  double spacing_ms = 300.0;          // between pairings (the post state relaxes back)
+  double pulse = 1.0;                 // the jump of the postsynaptic state
+};
+
 // A parameter sweep: the experiment is run once per value of one config key (as with --set).
 struct Sweep {
   std::string key;                  // e.g. "model.r_max"
@@ -177,6 +188,7 @@ struct Config {
   std::string source_path;
   std::optional<Sweep> sweep;
   std::optional<BackpropExperiment> backprop;
+  std::optional<StdpWindowExperiment> stdp_window;
   std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
   std::string resolved_yaml;  // after defaults and --set overrides
   std::uint64_t seed = 1;

@@ -585,9 +585,45 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   return rec;
 }
 
+StdpWindowExperiment read_stdp_window(MapReader m, const Config& cfg) {
+  StdpWindowExperiment e;
+  m.choice("kind", {"backprop", "stdp_window"});
+  e.pre = m.string("pre");
+  e.post = m.string("post");
+  const PopulationConfig& pre = find_population(cfg, m, "pre", e.pre);
+  const PopulationConfig& post = find_population(cfg, m, "post", e.post);
+  if (pre.role != Role::input || pre.size != 1) m.fail(m.node()["pre"], m.key_path("pre"), "expected an input population of one unit");
+  if (post.role == Role::input || post.size != 1) m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
+  e.projection = m.string("projection", e.pre + "->" + e.post);
+  const ProjectionConfig* proj = nullptr;
+  for (const ProjectionConfig& p : cfg.projections)
+    if (p.name == e.projection) proj = &p;
+  if (!proj || proj->from != e.pre || proj->to != e.post)
+    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + e.pre + "` to `" + e.post + "`");
+  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + e.projection + "` has no plasticity");
+  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "the STDP window needs engine.kind: spiking");
+  MapReader off = m.map("offsets");
+  const double from = off.quantity("from", Dimension::time, "-100 ms"), to = off.quantity("to", Dimension::time, "100 ms");
+  const double step = off.quantity("step", Dimension::time, "2 ms");
+  check(step > 0 && to >= from, off, "step", "expected from <= to and step > 0");
+  off.finish();
+  for (double dt = from; dt <= to + 1e-9; dt += step) e.offsets_ms.push_back(std::round(dt * 1e6) / 1e6);
+  const std::int64_t pairings = m.integer("pairings", 10), trials = m.integer("trials", 10);
+  check(pairings >= 1 && pairings <= 100000, m, "pairings", "expected 1 to 1e5 pairings");
+  check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials (the confidence intervals need two)");
+  e.pairings = std::uint32_t(pairings);
+  e.trials = std::uint32_t(trials);
+  e.spacing_ms = m.quantity("spacing", Dimension::time, "300 ms");
+  e.pulse = m.number("pulse", 1.0);
+  const double span = std::max(std::abs(from), std::abs(to)) + proj->plasticity->window_ms + proj->delay_max_ms + proj->delay_ms;
+  check(e.spacing_ms > 2 * span, m, "spacing", "expected a spacing longer than twice the largest offset plus the plasticity window");
+  m.finish();
+  return e;
+}
+
 BackpropExperiment read_backprop(MapReader m, const Config& cfg) {
   BackpropExperiment e;
-  m.choice("kind", {"backprop"});
+  m.choice("kind", {"backprop", "stdp_window"});
   e.layers = read_population_list(m, "layers", cfg);
   if (e.layers.size() < 2) m.fail(m.node()["layers"], m.key_path("layers"), "expected the output and at least one hidden layer");
   const PopulationConfig* out = cfg.find_population(e.layers.front());
@@ -811,7 +847,14 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   }
   cfg.protocol = read_protocol(MapReader(ctx, top.require("protocol", "phases to run"), "protocol"), cfg);
   cfg.record = read_record(top.map("record"), cfg);
-  if (top.has("experiment")) cfg.backprop = read_backprop(MapReader(ctx, top.get("experiment"), "experiment"), cfg);
+  if (top.has("experiment")) {
+    MapReader ex(ctx, top.get("experiment"), "experiment");
+    const YAML::Node kind = ex.node()["kind"];
+    if (kind && kind.IsScalar() && kind.Scalar() == "stdp_window")
+      cfg.stdp_window = read_stdp_window(ex, cfg);
+    else
+      cfg.backprop = read_backprop(ex, cfg);
+  }
   check_engine_fits(cfg, root, ctx);
   MapReader out = top.map("output");
   cfg.output.path = out.string("path", "");

@@ -264,7 +264,29 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   // even when rho is 0 or 1, so a unit's stream stays aligned across paired continuations.
   const double s = state_at(j, t);
   const double u = boost::random::uniform_01<double>()(streams_[j]);
-  if (u < cfg_.model.rate.rho(s)) {
+  if (u < cfg_.model.rate.rho(s)) emit_spike(j, t);
+  Event next;
+  next.time = t + boost::random::exponential_distribution<double>(r_max_per_ms_)(streams_[j]);
+  next.unit = j;
+  next.flags = Event::pack(Event::candidate, 0);
+  queue_.push(next);
+}
+
+void SpikingEngine::force_spike(std::uint32_t j, double t) {
+  advance_to(t);
+  emit_spike(j, t);
+}
+
+void SpikingEngine::add_to_state(std::uint32_t i, double t, double delta) {
+  advance_to(t);
+  if (clamped_[i]) return;
+  const double gt = g(t);
+  const double s = state_at(i, t);
+  anchor(i, t, s + delta, 1.0 / gt, integrate_ ? integral_now(i, t, gt) : 0.0);
+}
+
+void SpikingEngine::emit_spike(std::uint32_t j, double t) {
+  {
     ++spike_count_;
     if (record_[j]) spikes_.push_back({t, j});
     if (integrate_) spike_counts_[j] += 1.0;
@@ -292,11 +314,6 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
       }
     }
   }
-  Event next;
-  next.time = t + boost::random::exponential_distribution<double>(r_max_per_ms_)(streams_[j]);
-  next.unit = j;
-  next.flags = Event::pack(Event::candidate, 0);
-  queue_.push(next);
 }
 
 // The postsynaptic units of a plastic (projection, direction) for presynaptic unit `pre`: a range
@@ -342,9 +359,24 @@ void SpikingEngine::finish_plasticity(const Event& e) {
     return rate ? cfg_.model.rate.rho(s) : s;
   };
   if (e.group == 0) {  // window opens: remember the postsynaptic values, close it T later
-    StdpWindow open{e.time + rule.window_ms, e.unit, {}};
+    StdpWindow open{e.time + rule.window_ms, e.unit, {}, {}};
     open.before.reserve(r.end - r.begin);
-    for (std::uint64_t k = r.begin; k < r.end; ++k) open.before.push_back(value(k));
+    const double spike_time = e.time - p.longest_delay_ms();
+    const double gain = e.direction() == 0 ? p.gain_forward : p.gain_backward;
+    const double settle = 1.0 - std::exp(-rule.window_ms / tau_);
+    for (std::uint64_t k = r.begin; k < r.end; ++k) {
+      // The spike's own kick landed before the window opened; over the window it decays by
+      // kick (1 - e^{-T/tau}) e^{-(open - arrival)/tau} (inside the linear range). Counting that
+      // decay back in keeps the spike's own effect out of D (else: a decay term -lr W ... per spike).
+      const std::uint32_t post = r.offset + r.index[k];
+      const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
+      const double arrival = spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
+      const double own = gain * double(p.weight[synapse]) * kick_scale_[post];
+      const double s = state_at(post, e.time);
+      const bool felt = !clamped_[post] && s - own >= b1_ && s - own <= b2_ && s >= b1_ && s <= b2_;
+      open.before.push_back(rate ? cfg_.model.rate.rho(s) : s);
+      open.own_decay.push_back(felt ? own * settle * std::exp(-(e.time - arrival) / tau_) : 0.0);
+    }
     Event close = e;
     close.time = open.closes;
     close.group = 1;
@@ -357,13 +389,13 @@ void SpikingEngine::finish_plasticity(const Event& e) {
   auto it = fifo.begin();
   while (it != fifo.end() && !(it->unit == e.unit && it->closes == e.time)) ++it;
   if (it == fifo.end()) throw std::logic_error("STDP window without its opening (projection " + p.name + ")");
-  const std::vector<double> before = std::move(it->before);
+  const std::vector<double> before = std::move(it->before), own_decay = std::move(it->own_decay);
   fifo.erase(it);
   // lr * D / r_max, D = (value(t + T) - value(t)) / T; r_max per ms to match D per ms.
   const double scale = rule.lr / (rule.window_ms * r_max_per_ms_);
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
     const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
-    plasticity_->add(e.projection, synapse, scale * (value(k) - before[k - r.begin]));
+    plasticity_->add(e.projection, synapse, scale * (value(k) - before[k - r.begin] + own_decay[k - r.begin]));
   }
 }
 

@@ -53,6 +53,10 @@ class SpikingEngine final : public Engine {
   std::uint64_t synaptic_events() const override { return synaptic_events_; }
   std::uint64_t spike_count() const override { return spike_count_; }
   double state_at(std::uint32_t unit, double t);  // exact s_unit(t), t >= the unit's last event
+  // Experimental protocols (STDP pairing): advance to t, then emit a spike of `unit` now, or move
+  // its state by `delta` (a brief input pulse, e.g. to evoke a postsynaptic response).
+  void force_spike(std::uint32_t unit, double t);
+  void add_to_state(std::uint32_t unit, double t, double delta);
 
  private:
   // The per-unit fields every synaptic event touches, together in one 24-byte record so that a kick
@@ -90,6 +94,7 @@ class SpikingEngine final : public Engine {
   void start_plasticity(std::uint32_t pre, double t);
   void finish_plasticity(const Event& e);
   void fire_candidate(std::uint32_t unit, double t);
+  void emit_spike(std::uint32_t unit, double t);  // deliveries, recording, plasticity
   void deliver(const Event& e);
   void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
   void kick_slow(std::uint32_t unit, double t, double g, double g_inv, double dw);
@@ -128,7 +133,8 @@ class SpikingEngine final : public Engine {
 
   // STDP events (Eq. 26, DESIGN §3). A presynaptic spike at t samples rho(s_pre); the rate of change
   // of each postsynaptic state is estimated over a window that opens at t + d (d: the projection's
-  // longest delay, so the spike's own kick is excluded) and lasts T:
+  // longest delay, so the spike's own kick is excluded, and its decay over the window counted back
+  // in) and lasts T:
   // D = (s(t + d + T) - s(t + d)) / T (or the same for rho(s)); when it closes the weight moves by
   // lr D / r_max. In expectation, pre spikes at rate r_max rho(s_pre) give
   // dW/dt = lr rho(s_pre) <ds_post/dt over the window>: the continuous rule, with a lead of d + T/2
@@ -143,7 +149,8 @@ class SpikingEngine final : public Engine {
   struct StdpWindow {
     double closes;
     std::uint32_t unit;
-    std::vector<double> before;  // postsynaptic values when the window opened
+    std::vector<double> before;     // postsynaptic values when the window opened
+    std::vector<double> own_decay;  // how much the spike's own kick decays over the window
   };
   std::vector<std::vector<std::deque<StdpWindow>>> pending_;  // [projection][direction]
 
