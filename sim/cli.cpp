@@ -16,6 +16,7 @@
 #include "sim/hdf5_sink.hpp"
 #include "sim/info.hpp"
 #include "sim/run.hpp"
+#include "sim/saturation.hpp"
 #include "sim/stdp_window.hpp"
 #include "sim/version.hpp"
 
@@ -186,7 +187,11 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
-    if (cfg.stdp_window) {
+    if (cfg.saturation) {
+      const SaturationResult result = run_saturation(cfg, sink, options);
+      complete = result.complete;
+      summary = format_saturation_summary(cfg, result);
+    } else if (cfg.stdp_window) {
       const StdpWindowResult result = run_stdp_window(cfg, sink, options);
       complete = result.complete;
       summary = format_stdp_summary(cfg, result);

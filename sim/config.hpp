@@ -178,6 +178,16 @@ struct StdpWindowExperiment {
   double pulse = 1.0;                 // the jump of the postsynaptic state
 };
 
+// The saturation predictions (§4): pulses that saturate the postsynaptic unit, under several
+// presynaptic drives, with both post: variants of the rule.
+struct SaturationExperiment {
+  std::string pre, post, projection;  // pre: an input population; post: one unit
+  std::vector<double> drives;         // clamp values of pre (its rates are r_max rho(drive))
+  double pulse = 1.5;                 // the state jump (+pulse above beta2, -pulse below beta1)
+  double settle_ms = 100.0;
+  std::uint32_t trials = 20;
+};
+
 // A parameter sweep: the experiment is run once per value of one config key (as with --set).
 struct Sweep {
   std::string key;                  // e.g. "model.r_max"
@@ -189,6 +199,7 @@ struct Config {
   std::optional<Sweep> sweep;
   std::optional<BackpropExperiment> backprop;
   std::optional<StdpWindowExperiment> stdp_window;
+  std::optional<SaturationExperiment> saturation;
   std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
   std::string resolved_yaml;  // after defaults and --set overrides
   std::uint64_t seed = 1;

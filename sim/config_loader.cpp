@@ -585,9 +585,40 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   return rec;
 }
 
+SaturationExperiment read_saturation(MapReader m, const Config& cfg) {
+  SaturationExperiment e;
+  m.choice("kind", {"backprop", "stdp_window", "saturation"});
+  e.pre = m.string("pre");
+  e.post = m.string("post");
+  const PopulationConfig& pre = find_population(cfg, m, "pre", e.pre);
+  const PopulationConfig& post = find_population(cfg, m, "post", e.post);
+  if (pre.role != Role::input) m.fail(m.node()["pre"], m.key_path("pre"), "expected an input population");
+  if (post.role == Role::input || post.size != 1) m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
+  e.projection = m.string("projection", e.pre + "->" + e.post);
+  const ProjectionConfig* proj = nullptr;
+  for (const ProjectionConfig& p : cfg.projections)
+    if (p.name == e.projection) proj = &p;
+  if (!proj || proj->from != e.pre || proj->to != e.post)
+    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + e.pre + "` to `" + e.post + "`");
+  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + e.projection + "` needs plasticity (both post: variants are run)");
+  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "the saturation experiment needs engine.kind: spiking");
+  m.set_default("drives", YAML::Load("[-0.5, 0.0, 0.5]"));
+  const YAML::Node d = m.get("drives");
+  if (!d.IsSequence() || d.size() < 2) m.fail(d, m.key_path("drives"), "expected at least two clamp values for the presynaptic population");
+  for (std::size_t i = 0; i < d.size(); ++i) e.drives.push_back(m.as_number(d[i], m.key_path("drives") + "[" + std::to_string(i) + "]"));
+  e.pulse = m.number("pulse", 1.5);
+  check(e.pulse > 1.0, m, "pulse", "expected a pulse > 1 (it must carry the unit beyond beta2 or below beta1 from anywhere inside)");
+  e.settle_ms = m.quantity("settle", Dimension::time, "100 ms");
+  const std::int64_t trials = m.integer("trials", 20);
+  check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials");
+  e.trials = std::uint32_t(trials);
+  m.finish();
+  return e;
+}
+
 StdpWindowExperiment read_stdp_window(MapReader m, const Config& cfg) {
   StdpWindowExperiment e;
-  m.choice("kind", {"backprop", "stdp_window"});
+  m.choice("kind", {"backprop", "stdp_window", "saturation"});
   e.pre = m.string("pre");
   e.post = m.string("post");
   const PopulationConfig& pre = find_population(cfg, m, "pre", e.pre);
@@ -623,7 +654,7 @@ StdpWindowExperiment read_stdp_window(MapReader m, const Config& cfg) {
 
 BackpropExperiment read_backprop(MapReader m, const Config& cfg) {
   BackpropExperiment e;
-  m.choice("kind", {"backprop", "stdp_window"});
+  m.choice("kind", {"backprop", "stdp_window", "saturation"});
   e.layers = read_population_list(m, "layers", cfg);
   if (e.layers.size() < 2) m.fail(m.node()["layers"], m.key_path("layers"), "expected the output and at least one hidden layer");
   const PopulationConfig* out = cfg.find_population(e.layers.front());
@@ -852,6 +883,8 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
     const YAML::Node kind = ex.node()["kind"];
     if (kind && kind.IsScalar() && kind.Scalar() == "stdp_window")
       cfg.stdp_window = read_stdp_window(ex, cfg);
+    else if (kind && kind.IsScalar() && kind.Scalar() == "saturation")
+      cfg.saturation = read_saturation(ex, cfg);
     else
       cfg.backprop = read_backprop(ex, cfg);
   }
