@@ -15,15 +15,14 @@ from ebsim_analysis import open_run  # noqa: E402
 
 
 def _tau_ms(config: str) -> float:
-    """model.tau from the resolved config (always written with its unit, e.g. `10 ms`)."""
-    in_model = False
-    for line in config.splitlines():
-        if not line.startswith(" "):
-            in_model = line.startswith("model:")
-        elif in_model and line.strip().startswith("tau:"):
-            value, unit = line.split(":", 1)[1].split()
-            return float(value) * {"ms": 1.0, "s": 1000.0, "us": 1e-3}[unit]
-    raise ValueError("no model.tau in the config")
+    """model.tau from the resolved config (always written with its unit, e.g. `10 ms`; tau is a
+    key of the model section only)."""
+    import re
+
+    m = re.search(r"\btau:\s*([0-9.eE+-]+)\s*(ms|us|s)\b", config)
+    if not m:
+        raise ValueError("no model.tau in the config")
+    return float(m.group(1)) * {"ms": 1.0, "s": 1000.0, "us": 1e-3}[m.group(2)]
 
 
 def stdp_figure(path, outdir):
