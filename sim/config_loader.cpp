@@ -585,23 +585,33 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   return rec;
 }
 
+// The plastic pre -> post projection of a plasticity experiment (STDP window, saturation): pre is
+// an input population (of one unit if pre_single), post one hidden or output unit.
+const ProjectionConfig& read_plastic_pair(MapReader& m, const Config& cfg, bool pre_single, std::string& pre_name,
+                                          std::string& post_name, std::string& projection) {
+  pre_name = m.string("pre");
+  post_name = m.string("post");
+  const PopulationConfig& pre = find_population(cfg, m, "pre", pre_name);
+  const PopulationConfig& post = find_population(cfg, m, "post", post_name);
+  if (pre.role != Role::input || (pre_single && pre.size != 1))
+    m.fail(m.node()["pre"], m.key_path("pre"), pre_single ? "expected an input population of one unit" : "expected an input population");
+  if (post.role == Role::input || post.size != 1)
+    m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
+  projection = m.string("projection", pre_name + "->" + post_name);
+  const ProjectionConfig* proj = nullptr;
+  for (const ProjectionConfig& p : cfg.projections)
+    if (p.name == projection) proj = &p;
+  if (!proj || proj->from != pre_name || proj->to != post_name)
+    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + pre_name + "` to `" + post_name + "`");
+  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + projection + "` has no plasticity");
+  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "this experiment needs engine.kind: spiking");
+  return *proj;
+}
+
 SaturationExperiment read_saturation(MapReader m, const Config& cfg) {
   SaturationExperiment e;
   m.choice("kind", {"backprop", "stdp_window", "saturation"});
-  e.pre = m.string("pre");
-  e.post = m.string("post");
-  const PopulationConfig& pre = find_population(cfg, m, "pre", e.pre);
-  const PopulationConfig& post = find_population(cfg, m, "post", e.post);
-  if (pre.role != Role::input) m.fail(m.node()["pre"], m.key_path("pre"), "expected an input population");
-  if (post.role == Role::input || post.size != 1) m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
-  e.projection = m.string("projection", e.pre + "->" + e.post);
-  const ProjectionConfig* proj = nullptr;
-  for (const ProjectionConfig& p : cfg.projections)
-    if (p.name == e.projection) proj = &p;
-  if (!proj || proj->from != e.pre || proj->to != e.post)
-    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + e.pre + "` to `" + e.post + "`");
-  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + e.projection + "` needs plasticity (both post: variants are run)");
-  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "the saturation experiment needs engine.kind: spiking");
+  read_plastic_pair(m, cfg, false, e.pre, e.post, e.projection);
   m.set_default("drives", YAML::Load("[-0.5, 0.0, 0.5]"));
   const YAML::Node d = m.get("drives");
   if (!d.IsSequence() || d.size() < 2) m.fail(d, m.key_path("drives"), "expected at least two clamp values for the presynaptic population");
@@ -619,20 +629,7 @@ SaturationExperiment read_saturation(MapReader m, const Config& cfg) {
 StdpWindowExperiment read_stdp_window(MapReader m, const Config& cfg) {
   StdpWindowExperiment e;
   m.choice("kind", {"backprop", "stdp_window", "saturation"});
-  e.pre = m.string("pre");
-  e.post = m.string("post");
-  const PopulationConfig& pre = find_population(cfg, m, "pre", e.pre);
-  const PopulationConfig& post = find_population(cfg, m, "post", e.post);
-  if (pre.role != Role::input || pre.size != 1) m.fail(m.node()["pre"], m.key_path("pre"), "expected an input population of one unit");
-  if (post.role == Role::input || post.size != 1) m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
-  e.projection = m.string("projection", e.pre + "->" + e.post);
-  const ProjectionConfig* proj = nullptr;
-  for (const ProjectionConfig& p : cfg.projections)
-    if (p.name == e.projection) proj = &p;
-  if (!proj || proj->from != e.pre || proj->to != e.post)
-    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + e.pre + "` to `" + e.post + "`");
-  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + e.projection + "` has no plasticity");
-  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "the STDP window needs engine.kind: spiking");
+  const ProjectionConfig* proj = &read_plastic_pair(m, cfg, true, e.pre, e.post, e.projection);
   MapReader off = m.map("offsets");
   const double from = off.quantity("from", Dimension::time, "-100 ms"), to = off.quantity("to", Dimension::time, "100 ms");
   const double step = off.quantity("step", Dimension::time, "2 ms");

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "sim/fit.hpp"
 #include "sim/network.hpp"
 #include "sim/plasticity.hpp"
 #include "sim/protocol.hpp"
@@ -22,15 +23,11 @@ LobeFit fit_lobe(const std::vector<double>& dt, const std::vector<double>& mean,
   LobeFit f;
   f.points = std::uint32_t(x.size());
   if (x.size() < 2) return f;
-  double mx = 0, my = 0;
-  for (std::size_t k = 0; k < x.size(); ++k) mx += x[k] / x.size(), my += y[k] / x.size();
-  double sxy = 0, sxx = 0;
-  for (std::size_t k = 0; k < x.size(); ++k) sxy += (x[k] - mx) * (y[k] - my), sxx += (x[k] - mx) * (x[k] - mx);
-  if (sxx <= 0) return f;
-  const double slope = sxy / sxx;
+  const Line line = linear_fit(x, y);
+  if (std::isnan(line.slope)) return f;
   f.fitted = true;
-  f.tau_ms = -1.0 / slope;  // negative: the lobe grows with |dt| (no decay)
-  f.amplitude = sign * std::exp(my - slope * mx);
+  f.tau_ms = -1.0 / line.slope;  // negative: the lobe grows with |dt| (no decay)
+  f.amplitude = sign * std::exp(line.intercept);
   return f;
 }
 
