@@ -211,6 +211,13 @@ struct Config {
   RecordConfig record;
   OutputConfig output;
 
+  // Index of the projection called `name` (the loader has checked that it exists).
+  std::size_t projection_index(const std::string& name) const {
+    for (std::size_t k = 0; k < projections.size(); ++k)
+      if (projections[k].name == name) return k;
+    return projections.size();
+  }
+
   const PopulationConfig* find_population(const std::string& name) const {
     for (const auto& p : populations)
       if (p.name == name) return &p;

@@ -70,9 +70,7 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
 SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions& options) {
   const SaturationExperiment& ex = *cfg.saturation;
   SaturationResult out;
-  std::size_t proj = 0;
-  for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    if (cfg.projections[k].name == ex.projection) proj = k;
+  const std::size_t proj = cfg.projection_index(ex.projection);
   const double tau = cfg.model.tau_ms, b1 = cfg.model.rate.beta1, b2 = cfg.model.rate.beta2();
   int side_index = 0;
   for (const double sign : {+1.0, -1.0}) {

@@ -37,9 +37,7 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
   const auto t_start = std::chrono::steady_clock::now();
   const StdpWindowExperiment& ex = *cfg.stdp_window;
   StdpWindowResult out;
-  std::size_t proj = 0;
-  for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    if (cfg.projections[k].name == ex.projection) proj = k;
+  const std::size_t proj = cfg.projection_index(ex.projection);
   const double lead = ex.spacing_ms / 2;  // the first pairing's reference time, after settling
   for (std::size_t o = 0; o < ex.offsets_ms.size(); ++o) {
     const double dt = ex.offsets_ms[o];
@@ -98,8 +96,7 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
   sink.write_attribute(g, "pairings", std::int64_t(ex.pairings));
   sink.write_attribute(g, "trials", std::int64_t(ex.trials));
   sink.write_attribute(g, "pulse", ex.pulse);
-  for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    if (k == proj) sink.write_attribute(g, "window_ms", cfg.projections[k].plasticity->window_ms);
+  sink.write_attribute(g, "window_ms", cfg.projections[proj].plasticity->window_ms);
   out.complete = true;
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return out;
