@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   g++ cmake make git pkg-config
-  libboost-dev libboost-program-options-dev libyaml-cpp-dev libhdf5-dev doctest-dev
+  libboost-dev libboost-program-options-dev libboost-iostreams-dev libyaml-cpp-dev libhdf5-dev doctest-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-neo python3-pytest python3-sklearn
 )
 missing=()

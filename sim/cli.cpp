@@ -15,6 +15,7 @@
 #include "sim/config_loader.hpp"
 #include "sim/hdf5_sink.hpp"
 #include "sim/info.hpp"
+#include "sim/learning.hpp"
 #include "sim/run.hpp"
 #include "sim/saturation.hpp"
 #include "sim/stdp_window.hpp"
@@ -187,7 +188,11 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
-    if (cfg.saturation) {
+    if (cfg.learning) {
+      const LearningResult result = run_learning(cfg, sink, options);
+      complete = result.complete;
+      summary = format_learning_summary(cfg, result);
+    } else if (cfg.saturation) {
       const SaturationResult result = run_saturation(cfg, sink, options);
       complete = result.complete;
       summary = format_saturation_summary(cfg, result);

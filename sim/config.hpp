@@ -4,6 +4,7 @@
 // downstream trusts these structs.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -188,6 +189,34 @@ struct SaturationExperiment {
   std::uint32_t trials = 20;
 };
 
+struct Dataset;
+
+// Learning on a labelled data set with the in-simulator rule (DESIGN §4.5): per example, clamp the
+// input to the features (protocol phase 0 settles: the free phase), nudge the output toward the
+// one-hot target (phase 1, where the projections' plasticity is on), then run any later phases;
+// against plain back-propagation on the same feedforward architecture.
+struct LearningExperiment {
+  enum class Split { interleaved, last };
+  std::string data_path;
+  std::shared_ptr<const Dataset> data;  // loaded and checked with the config
+  std::string input, output;            // the clamped and the nudged population
+  double feature_max = 16.0;            // x = beta1 + value / feature_max: rho(x) = value / feature_max
+  Split split = Split::interleaved;     // every k-th example (k = 1 / test_fraction) is a test example; or the last ones
+  double test_fraction = 0.2;
+  std::uint32_t train_examples = 0, test_examples = 0;  // 0: all; else the first N of each set
+  std::uint32_t epochs = 10, batch = 1;                 // batch 1: online (weights change during each nudge)
+  double lr_decay = 1.0;                                // learning rates x lr_decay^epoch
+  bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
+  double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
+  double readout_ms = 20.0;                             // spiking: y averaged over the free phase's last readout
+  std::uint32_t alignment_examples = 50;                // per epoch: examples whose update is compared with the gradient
+  bool baseline = true;
+  double baseline_lr = 0.05;
+  bool baseline_output_derivative = false;  // see sim/feedforward.hpp
+  std::vector<std::string> layers;                      // derived: input, hidden..., output
+  std::vector<std::size_t> layer_projections;           // derived: projection from layers[k] to layers[k+1]
+};
+
 // A parameter sweep: the experiment is run once per value of one config key (as with --set).
 struct Sweep {
   std::string key;                  // e.g. "model.r_max"
@@ -200,6 +229,7 @@ struct Config {
   std::optional<BackpropExperiment> backprop;
   std::optional<StdpWindowExperiment> stdp_window;
   std::optional<SaturationExperiment> saturation;
+  std::optional<LearningExperiment> learning;
   std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
   std::string resolved_yaml;  // after defaults and --set overrides
   std::uint64_t seed = 1;

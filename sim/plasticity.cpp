@@ -34,7 +34,7 @@ const Plasticity* PlasticityRule::learning(std::size_t projection) const {
 void PlasticityRule::add(std::size_t projection, std::uint64_t synapse, double dw) {
   const Plasticity& rule = rules_[index_[projection]].config;
   models::weight_t& w = net_.projections[projection].weight[synapse];
-  double v = double(w) + dw;
+  double v = double(w) + gain_ * dw;
   if (rule.w_min) v = std::max(v, *rule.w_min);
   if (rule.w_max) v = std::min(v, *rule.w_max);
   w = static_cast<models::weight_t>(v);
@@ -55,7 +55,7 @@ void PlasticityRule::apply_step(std::span<const double> before, std::span<const 
     Projection& p = net_.projections[r.projection];
     const std::uint32_t src = net_.populations[p.source].offset, tgt = net_.populations[p.target].offset;
     const std::vector<double>& post = r.config.post == Plasticity::Post::rate_derivative ? post_rate_ : post_state_;
-    const double lr = r.config.lr;
+    const double lr = gain_ * r.config.lr;
     for (std::uint32_t j = 0; j + 1 < p.row_ptr.size(); ++j) {
       for (std::uint64_t k = p.row_ptr[j]; k < p.row_ptr[j + 1]; ++k) {
         const std::uint32_t i = tgt + p.tgt_index[k];

@@ -19,6 +19,8 @@ class PlasticityRule {
   PlasticityRule(const Config& cfg, Network& net);
   bool any() const { return !rules_.empty(); }
   void set_phase(std::size_t phase);
+  // Multiplies every weight change (the learning experiment's sign of beta and its lr schedule).
+  void set_gain(double gain) { gain_ = gain; }
   // One step of the continuous engine's map took the state from s_before to s_after.
   void apply_step(std::span<const double> s_before, std::span<const double> s_after);
 
@@ -41,6 +43,7 @@ class PlasticityRule {
   std::vector<Rule> rules_;
   std::vector<int> index_;  // per projection: its rule in rules_, or -1
   std::vector<double> post_state_, post_rate_, pre_rate_;  // per unit, per step
+  double gain_ = 1.0;
 };
 
 }  // namespace ebsim

@@ -22,6 +22,8 @@ enum class Purpose : std::uint32_t {
   noise = 7,
   spikes = 8,
   delays = 9,
+  shuffle = 10,      // the learning experiment's example order
+  nudge_sign = 11,   // ... and its random nudge signs
 };
 
 using Stream = boost::random::taus88;
