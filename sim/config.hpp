@@ -209,6 +209,7 @@ struct LearningExperiment {
   bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
   double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
   double readout_ms = 20.0;                             // spiking: y averaged over the free phase's last readout
+  bool mean_field_readout = true;                       // spiking: also test with the continuous engine's fixed point
   std::uint32_t alignment_examples = 50;                // per epoch: examples whose update is compared with the gradient
   bool baseline = true;
   double baseline_lr = 0.05;

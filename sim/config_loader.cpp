@@ -777,6 +777,7 @@ LearningExperiment read_learning(MapReader m, const Config& cfg) {
         "expected target rates 0 <= off < on <= 1 (the targets are states beta1 + rate, inside [beta1, beta2])");
   t.finish();
   e.readout_ms = m.quantity("readout", Dimension::time, "20 ms");
+  e.mean_field_readout = m.boolean("mean_field_readout", true);
   const std::int64_t align = m.integer("alignment_examples", 50);
   check(align >= 0 && align <= 1000000, m, "alignment_examples", "expected 0 to 1e6 examples");
   e.alignment_examples = std::uint32_t(align);

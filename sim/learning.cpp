@@ -99,6 +99,17 @@ class Trainer {
         rule_(cfg, net_),
         train_engine_(make_engine(cfg, net_)),
         eval_engine_(make_engine(cfg, net_)) {
+    if (cfg.engine.kind == EngineKind::spiking && ex_.mean_field_readout) {
+      // The spiking-trained weights read out by the mean-field fixed point: the continuous engine
+      // with eps = 0.5 settling to 1e-4 (as configs/learn_digits.yaml), capped at 3 s.
+      mean_field_cfg_ = cfg;
+      mean_field_cfg_.engine.kind = EngineKind::continuous;
+      mean_field_cfg_.engine.dt_ms = cfg.model.tau_ms / 2;
+      mean_field_cfg_.engine.sigma = 0.0;
+      mean_field_cfg_.protocol.phases[0].duration_ms = 3000.0;
+      mean_field_cfg_.protocol.phases[0].settle = Settle{1e-4, 3000.0};
+      mean_field_engine_ = std::make_unique<ContinuousEngine>(mean_field_cfg_, net_);
+    }
     for (const Population& p : net_.populations) {
       if (p.name == ex_.input) in_ = &p;
       if (p.name == ex_.output) out_ = &p;
@@ -149,8 +160,9 @@ class Trainer {
     }
     rule_.set_phase(0);
     e.set_phase(drives_[0]);
-    const PhaseConfig& free = cfg_.protocol.phases[0];
-    if (cfg_.engine.kind == EngineKind::continuous) {
+    const Config& c = &e == mean_field_engine_.get() ? mean_field_cfg_ : cfg_;
+    const PhaseConfig& free = c.protocol.phases[0];
+    if (c.engine.kind == EngineKind::continuous) {
       settled_ = e.advance_until_settled(free.duration_ms, free.settle->tol);
       e.sample_states(state_);
       auto& ce = static_cast<ContinuousEngine&>(e);
@@ -158,11 +170,11 @@ class Trainer {
       return e.now();
     }
     const std::uint32_t n = net_.n_units;
-    std::vector<double> s0(n), s1(n), c(n);
+    std::vector<double> s0(n), s1(n), counts(n);
     e.advance_to(free.duration_ms - ex_.readout_ms);
-    e.integrals(s0, c);
+    e.integrals(s0, counts);
     e.advance_to(free.duration_ms);
-    e.integrals(s1, c);
+    e.integrals(s1, counts);
     for (std::uint32_t i = 0; i < n; ++i) state_[i] = (s1[i] - s0[i]) / ex_.readout_ms;
     return free.duration_ms;
   }
@@ -214,12 +226,17 @@ class Trainer {
     std::vector<double> predictions;
   };
 
-  Evaluation evaluate(const std::vector<std::uint32_t>& indices) {
+  bool has_mean_field() const { return mean_field_engine_ != nullptr; }
+
+  // Accuracy and loss over `indices` with plasticity off; mean_field: read out by the
+  // mean-field fixed point instead of the spiking engine.
+  Evaluation evaluate(const std::vector<std::uint32_t>& indices, bool mean_field = false) {
+    Engine& engine = mean_field ? *mean_field_engine_ : *eval_engine_;
     Evaluation ev;
     double correct = 0, loss = 0;
     for (std::uint32_t idx : indices) {
       load_example(idx, 1.0);
-      free_phase(*eval_engine_, kEvaluationKey + idx, nullptr);
+      free_phase(engine, kEvaluationKey + idx, nullptr);
       const auto y = outputs();
       const std::uint32_t guess = argmax(y);
       correct += guess == data_.labels[idx];
@@ -253,6 +270,8 @@ class Trainer {
   std::vector<PhaseDrive> drives_;
   PlasticityRule rule_;
   std::unique_ptr<Engine> train_engine_, eval_engine_;
+  Config mean_field_cfg_;
+  std::unique_ptr<ContinuousEngine> mean_field_engine_;
   const Population *in_ = nullptr, *out_ = nullptr;
   std::vector<double> base_beta_;
   std::vector<bool> nudged_;
@@ -306,7 +325,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
     LearningEpoch rec;
     rec.epoch = epoch;
     rec.alignment.assign(n_proj, kNaN);
-    rec.train_accuracy = rec.baseline_train_accuracy = rec.baseline_test_accuracy = kNaN;
+    rec.train_accuracy = rec.baseline_train_accuracy = rec.baseline_test_accuracy = rec.mean_field_test_accuracy = kNaN;
     if (epoch > 0) {
       std::vector<std::uint32_t> order = split.train;
       if (ex.shuffle) shuffle(order, order_rng);
@@ -373,6 +392,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
     rec.test_accuracy = test.accuracy;
     rec.test_loss = test.loss;
     if (ex.evaluate_train || last) rec.train_accuracy = trainer.evaluate(split.train).accuracy;
+    if (trainer.has_mean_field()) rec.mean_field_test_accuracy = trainer.evaluate(split.test, true).accuracy;
     if (baseline) {
       rec.baseline_test_accuracy = baseline_accuracy(split.test, last ? &baseline_predictions : nullptr);
       rec.baseline_train_accuracy = baseline_accuracy(split.train, nullptr);
@@ -394,6 +414,8 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   write("/training/epoch", column([](const LearningEpoch& e) { return double(e.epoch); }));
   write("/training/train_accuracy", column([](const LearningEpoch& e) { return e.train_accuracy; }));
   write("/training/test_accuracy", column([](const LearningEpoch& e) { return e.test_accuracy; }));
+  if (trainer.has_mean_field())
+    write("/training/mean_field_test_accuracy", column([](const LearningEpoch& e) { return e.mean_field_test_accuracy; }));
   write("/training/test_loss", column([](const LearningEpoch& e) { return e.test_loss; }));
   write("/training/examples_per_s", column([](const LearningEpoch& e) { return e.epoch ? e.examples_per_s : kNaN; }));
   write("/training/wall_s", column([](const LearningEpoch& e) { return e.wall_s; }));
@@ -441,11 +463,14 @@ std::string format_learning_summary(const Config& cfg, const LearningResult& r) 
   os << "ebsim learning: " << (spiking ? "spiking" : "continuous") << " engine, " << r.n_train << " training / " << r.n_test
      << " test examples of " << ex.data_path << " (" << (ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last")
      << " split), " << ex.epochs << " epoch(s), batch " << ex.batch << "\n";
-  os << "  epoch  train acc  test acc  test loss" << (ex.baseline ? "  | backprop train  test" : "") << "  | examples/s\n";
+  const bool mf = spiking && ex.mean_field_readout;
+  os << "  epoch  train acc  test acc  test loss" << (mf ? "  mean-field test" : "") << (ex.baseline ? "  | backprop train  test" : "")
+     << "  | examples/s\n";
   os << std::fixed;
   for (const LearningEpoch& e : r.epochs) {
     os << "  " << std::setw(5) << e.epoch << "  " << std::setprecision(4) << std::setw(9) << e.train_accuracy << "  " << std::setw(8)
        << e.test_accuracy << "  " << std::setw(9) << e.test_loss;
+    if (mf) os << "  " << std::setw(15) << e.mean_field_test_accuracy;
     if (ex.baseline) os << "  | " << std::setw(14) << e.baseline_train_accuracy << "  " << std::setw(5) << e.baseline_test_accuracy;
     if (e.epoch) os << "  | " << std::setprecision(1) << std::setw(10) << e.examples_per_s;
     os << "\n";
@@ -465,6 +490,7 @@ std::string format_learning_summary(const Config& cfg, const LearningResult& r) 
   if (!r.epochs.empty()) {
     const LearningEpoch& last = r.epochs.back();
     os << std::setprecision(2) << "  final test accuracy: in-simulator rule " << 100 * last.test_accuracy << " %";
+    if (mf) os << " (the same weights read out by the mean-field fixed point: " << 100 * last.mean_field_test_accuracy << " %)";
     if (ex.baseline) os << ", back-propagation " << 100 * last.baseline_test_accuracy << " % (difference "
                         << 100 * (last.baseline_test_accuracy - last.test_accuracy) << " points)";
     os << "\n";

@@ -9,7 +9,9 @@
 // with the phase's beta, its sign random per example with random_sign) while the projections'
 // rule Delta W ∝ ds_post/dt rho(s_pre) (Eq. 26) runs, then any later phases. The prediction is the
 // argmax of the outputs at the free fixed point (spiking engine: their states averaged over the
-// free phase's last `readout`). Results per epoch under /training in the output file.
+// free phase's last `readout`; with mean_field_readout also the continuous engine's fixed point
+// for the same weights, which separates what was learned from the readout's spiking noise).
+// Results per epoch under /training in the output file.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -51,6 +53,7 @@ struct LearningEpoch {
   double train_accuracy = 0.0, test_accuracy = 0.0;  // NaN when not evaluated
   double test_loss = 0.0;                            // mean 1/2 |y^ - y*|^2 at the free fixed point
   double baseline_train_accuracy = 0.0, baseline_test_accuracy = 0.0;
+  double mean_field_test_accuracy = 0.0;             // spiking: the weights read out by the continuous engine
   double wall_s = 0.0, examples_per_s = 0.0;         // the rule's training pass
   double free_ms = 0.0;                              // mean length of the free phase (settling time)
   std::uint32_t unsettled = 0;                       // training free phases that hit the cap unsettled

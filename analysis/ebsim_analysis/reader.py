@@ -137,6 +137,15 @@ class Run:
         """A dataset under /analysis as a numpy array (e.g. "final_state/h1")."""
         return self.root[f"analysis/{path}"][()]
 
+    def training(self) -> dict:
+        """The learning experiment's /training group: every dataset as a numpy array (one row per
+        epoch, epoch 0 before training; baseline/... for back-propagation) and the group's
+        attributes under "attrs"."""
+        g = self.root["training"]
+        out = {"attrs": {k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in g.attrs.items()}}
+        g.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        return out
+
     def rates(self, population: str, theory: bool = False):
         """(bin_start_ms, rate_hz, mean_state): trial-averaged, shape (bins, units); theory=True
         gives the continuous engine's prediction for the same bins."""

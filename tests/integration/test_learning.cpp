@@ -22,6 +22,13 @@ const std::string kDigits = "/usr/lib/python3/dist-packages/sklearn/datasets/dat
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// Replaces the first `from` in `text` (which must be there).
+void edit(std::string& text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+}
+
 // A small learning config: x (n_in) -> h -> y (n_out), continuous engine, eps = 0.5, data at `path`.
 std::string learning_yaml(const std::string& path, int n_in, int n_hidden, int n_out, const std::string& extra = "") {
   std::ostringstream os;
@@ -141,10 +148,10 @@ TEST_CASE("learning: the architecture must be a chain of symmetric projections")
   };
   std::string yaml = learning_yaml(kDigits, 64, 8, 10);
   std::string asym = yaml;
-  asym.replace(asym.find("symmetric: true"), 15, "symmetric: false");
+  edit(asym, "symmetric: true", "symmetric: false");
   CHECK(error(asym).find("must be `symmetric: true`") != std::string::npos);
   std::string free_learning = yaml;
-  free_learning.replace(free_learning.find("phases: [nudge]"), 15, "phases: [free]");
+  edit(free_learning, "phases: [nudge]", "phases: [free]");
   CHECK(error(free_learning).find("learns in the free phase") != std::string::npos);
 }
 
@@ -206,17 +213,18 @@ TEST_CASE("learning: one update of the rule is aligned with the back-propagated 
   for (int n = 0; n < 20; ++n) data << (n * 7) % 16 << "," << (n * 3) % 16 << "," << (n * 11) % 16 << "," << (n * 5) % 16 << "," << n % 3 << "\n";
   write(dir.file("tiny.csv"), data.str());
   std::string yaml = learning_yaml(dir.file("tiny.csv"), 4, 5, 3, "  epochs: 1\n  alignment_examples: 15\n  baseline: false\n");
-  yaml.replace(yaml.find("dt: 5 ms"), 8, "dt: 0.1 ms");
-  yaml.replace(yaml.find("tol: 1.0e-4"), 11, "tol: 1.0e-12");
-  yaml.replace(yaml.find("duration: 10 ms"), 15, "duration: 0.2 ms");
+  edit(yaml, "dt: 5 ms", "dt: 0.1 ms");
+  edit(yaml, "tol: 1.0e-4", "tol: 1.0e-12");
+  edit(yaml, "duration: 10 ms", "duration: 0.2 ms");
   // Small weights keep the fixed points inside [beta1, beta2], where rho' is constant: the regime
   // of the paper's linearisation. (Units held on a boundary near its edge respond one-sidedly; the
   // digits run reports the resulting alignment, about 0.2-0.9 for x -> h.)
-  while (yaml.find("glorot: 1}") != std::string::npos) yaml.replace(yaml.find("glorot: 1}"), 10, "glorot: 0.3}");
+  edit(yaml, "glorot: 1}", "glorot: 0.3}");
+  edit(yaml, "glorot: 1}", "glorot: 0.3}");
   // A large rate on x -> h keeps its eps^2-small changes far above float resolution; a small one on
   // h -> y keeps that projection's own change (made in step 1) from steering h in step 2.
-  yaml.replace(yaml.find("lr: 0.1,"), 8, "lr: 10,");
-  yaml.replace(yaml.find("lr: 0.05,"), 9, "lr: 0.01,");
+  edit(yaml, "lr: 0.1,", "lr: 10,");
+  edit(yaml, "lr: 0.05,", "lr: 0.01,");
   const Config cfg = test::config_from(yaml);
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
@@ -271,5 +279,65 @@ TEST_CASE("learning: a few hundred digits, accuracy rises far above chance, for 
       for (std::size_t k = 0; k < x.size(); ++k) CHECK((x[k] == y[k] || (std::isnan(x[k]) && std::isnan(y[k]))));
     }
     CHECK(again.weights.at("final").at("h->y").weight == sink.weights.at("final").at("h->y").weight);
+  }
+}
+
+TEST_CASE("learning: options (persistent states, random nudge signs, minibatches, the spiking engine)") {
+  auto run = [](const std::string& extra, const std::vector<std::string>& overrides) {
+    std::vector<std::string> o{"experiment.data.train_examples=300", "experiment.data.test_examples=100"};
+    o.insert(o.end(), overrides.begin(), overrides.end());
+    const Config cfg = test::config_from(learning_yaml(kDigits, 64, 30, 10, "  epochs: 3\n  baseline: false\n" + extra), o);
+    MemorySink sink;
+    sink.begin_run(make_metadata(cfg, "test"));
+    const LearningResult r = run_learning(cfg, sink, RunOptions{});
+    sink.end_run(r.complete);
+    REQUIRE(r.complete);
+    return sink;
+  };
+  const MemorySink plain = run("", {});
+  // Chance is 10 %; 100 test images: binomial sd 3 points; 50 % is 13 sd above chance.
+  CHECK(plain.arrays.at("/training/test_accuracy").data.back() > 0.5);
+  SUBCASE("persistent free-phase states: with frozen weights, the second visit starts at the fixed point") {
+    const std::vector<std::string> frozen{"projections.0.plasticity.lr=0", "projections.1.plasticity.lr=0"};
+    const MemorySink p = run("  persistent: true\n", frozen);
+    const MemorySink q = run("", frozen);
+    const auto& warm = p.arrays.at("/training/free_phase_ms").data;
+    const auto& cold = q.arrays.at("/training/free_phase_ms").data;
+    CAPTURE(cold[2]);
+    CHECK(warm[1] == cold[1]);  // the first visit starts cold either way
+    CHECK(cold[2] == cold[1]);  // without persistence every visit does
+    CHECK(cold[2] > 50.0);      // tens of steps of dt = 5 ms from the initial state
+    CHECK(warm[2] == 5.0);      // one step: the stored state is the fixed point
+  }
+  SUBCASE("random nudge signs: the update is sign-corrected, so it still learns") {
+    const MemorySink r = run("  random_sign: true\n", {});
+    CHECK(r.arrays.at("/training/test_accuracy").data.back() > 0.5);
+    CHECK(r.weights.at("final").at("x->h").weight != plain.weights.at("final").at("x->h").weight);
+  }
+  SUBCASE("minibatches apply the mean update at the end of each batch") {
+    // The mean over 5 examples moves 5 times less per example: rates x 5 keep the step size.
+    const MemorySink b = run("  batch: 5\n", {"projections.0.plasticity.lr=0.5", "projections.1.plasticity.lr=0.25"});
+    CHECK(b.arrays.at("/training/test_accuracy").data.back() > 0.5);
+    CHECK(b.weights.at("final").at("h->y").weight != plain.weights.at("final").at("h->y").weight);
+  }
+  SUBCASE("the spiking engine trains and reports both readouts") {
+    std::string yaml = learning_yaml(kDigits, 64, 20, 10, "  epochs: 1\n  baseline: false\n  readout: 10 ms\n");
+    edit(yaml, "engine: {kind: continuous, dt: 5 ms}", "engine: {kind: spiking}");
+    edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
+    edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}", "{name: free, duration: 30 ms, clamp: {x: 0}}");
+    edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
+    const Config cfg = test::config_from(yaml, {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
+    MemorySink sink;
+    sink.begin_run(make_metadata(cfg, "test"));
+    const LearningResult r = run_learning(cfg, sink, RunOptions{});
+    sink.end_run(r.complete);
+    REQUIRE(r.complete);
+    const auto& mf = sink.arrays.at("/training/mean_field_test_accuracy").data;
+    REQUIRE(mf.size() == 2);
+    CHECK(mf[1] >= 0.0);
+    CHECK(mf[1] <= 1.0);
+    // STDP events moved the weights.
+    CHECK(sink.weights.at("final").at("x->h").weight != sink.weights.at("initial").at("x->h").weight);
+    CHECK(sink.weights.at("final").at("h->y").weight != sink.weights.at("initial").at("h->y").weight);
   }
 }
