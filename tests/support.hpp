@@ -1,9 +1,13 @@
 #pragma once
 // Small helpers shared by the tests.
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
+#include "sim/cli.hpp"
 #include "sim/config_loader.hpp"
 
 namespace ebsim::test {
@@ -33,6 +37,19 @@ inline Config config_from(const std::string& yaml, const std::vector<std::string
 }
 
 inline std::string source_dir() { return EBSIM_SOURCE_DIR; }
+
+inline void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// The CLI run in-process: its exit code and what it wrote to stderr.
+struct CliOutcome {
+  int code;
+  std::string err;
+};
+inline CliOutcome run_cli(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = cli::main(args, out, err);
+  return {code, err.str()};
+}
 
 // A small layered network x -> h -> y with symmetric weights: the tests' workhorse.
 inline const char* const kSmallNet = R"(

@@ -14,18 +14,9 @@ using namespace ebsim;
 
 namespace {
 
-struct Outcome {
-  int code;
-  std::string err;
-};
-
-Outcome run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = cli::main(args, out, err);
-  return {code, err.str()};
-}
-
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+using Outcome = test::CliOutcome;
+using test::write_file;
+const auto run = test::run_cli;
 
 // Writes `yaml` as cfg.yaml, runs `ebsim run` into out.h5, and checks the message and that no file
 // (final or partial) appeared.
@@ -33,7 +24,7 @@ void expect_rejected(const std::string& yaml, const std::vector<std::string>& mu
                      const std::vector<std::string>& extra_args = {}) {
   test::TempDir dir;
   const std::string cfg = dir.file("cfg.yaml"), out = dir.file("out.h5");
-  write(cfg, yaml);
+  write_file(cfg, yaml);
   std::vector<std::string> args{"ebsim", "run", cfg, "-o", out, "--quiet"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   const Outcome o = run(args);
@@ -108,7 +99,7 @@ TEST_CASE("a missing config file is rejected") {
 TEST_CASE("an output directory that does not exist or is not writable is rejected before running") {
   test::TempDir dir;
   const std::string cfg = dir.file("cfg.yaml");
-  write(cfg, kNet);
+  write_file(cfg, kNet);
   Outcome o = run({"ebsim", "run", cfg, "-o", dir.file("missing/out.h5")});
   CHECK(o.code == 2);
   CHECK(o.err.find("does not exist") != std::string::npos);
@@ -135,8 +126,8 @@ TEST_CASE("an output directory that does not exist or is not writable is rejecte
 TEST_CASE("an existing output is never overwritten without --force") {
   test::TempDir dir;
   const std::string cfg = dir.file("cfg.yaml"), out = dir.file("out.h5");
-  write(cfg, kNet);
-  write(out, "precious results");
+  write_file(cfg, kNet);
+  write_file(out, "precious results");
   const Outcome o = run({"ebsim", "run", cfg, "-o", out, "--quiet"});
   CHECK(o.code == 2);
   CHECK(o.err.find("already exists (use --force") != std::string::npos);

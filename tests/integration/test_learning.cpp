@@ -20,7 +20,7 @@ namespace {
 
 const std::string kDigits = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+using test::write_file;
 
 // Replaces the first `from` in `text` (which must be there).
 void edit(std::string& text, const std::string& from, const std::string& to) {
@@ -45,15 +45,14 @@ std::string learning_yaml(const std::string& path, int n_in, int n_hidden, int n
   return os.str();
 }
 
-struct Outcome {
-  int code;
-  std::string err;
-};
-
-Outcome run_cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = cli::main(args, out, err);
-  return {code, err.str()};
+// The learning experiment into memory.
+MemorySink learn(const Config& cfg) {
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  const LearningResult r = run_learning(cfg, sink, RunOptions{});
+  sink.end_run(r.complete);
+  REQUIRE(r.complete);
+  return sink;
 }
 
 // `ebsim run` on a learning config whose data file is `data_text` (or missing): exit code 2, the
@@ -61,9 +60,9 @@ Outcome run_cli(const std::vector<std::string>& args) {
 void expect_data_rejected(const std::optional<std::string>& data_text, const std::vector<std::string>& must_contain) {
   test::TempDir dir;
   const std::string data = dir.file("data.csv"), cfg = dir.file("cfg.yaml"), out = dir.file("out.h5");
-  if (data_text) write(data, *data_text);
-  write(cfg, learning_yaml(data, 3, 4, 2));
-  const Outcome o = run_cli({"ebsim", "run", cfg, "-o", out, "--quiet"});
+  if (data_text) write_file(data, *data_text);
+  write_file(cfg, learning_yaml(data, 3, 4, 2));
+  const test::CliOutcome o = test::run_cli({"ebsim", "run", cfg, "-o", out, "--quiet"});
   CAPTURE(o.err);
   CHECK(o.code == 2);
   for (const std::string& s : must_contain) CHECK(o.err.find(s) != std::string::npos);
@@ -114,7 +113,7 @@ TEST_CASE("learning: a missing or malformed data file is a config error and noth
   expect_data_rejected(std::string("0,1,20,0\n1,0,2,1\n"), {"outside [0, feature_max]"});
   // Not gzip although it says so.
   test::TempDir dir;
-  write(dir.file("d.csv.gz"), "0,1,2,0\n");
+  write_file(dir.file("d.csv.gz"), "0,1,2,0\n");
   try {
     load_csv_dataset(dir.file("d.csv.gz"));
     FAIL("expected an error");
@@ -211,7 +210,7 @@ TEST_CASE("learning: one update of the rule is aligned with the back-propagated 
   test::TempDir dir;
   std::ostringstream data;
   for (int n = 0; n < 20; ++n) data << (n * 7) % 16 << "," << (n * 3) % 16 << "," << (n * 11) % 16 << "," << (n * 5) % 16 << "," << n % 3 << "\n";
-  write(dir.file("tiny.csv"), data.str());
+  write_file(dir.file("tiny.csv"), data.str());
   std::string yaml = learning_yaml(dir.file("tiny.csv"), 4, 5, 3, "  epochs: 1\n  alignment_examples: 15\n  baseline: false\n");
   edit(yaml, "dt: 5 ms", "dt: 0.1 ms");
   edit(yaml, "tol: 1.0e-4", "tol: 1.0e-12");
@@ -226,11 +225,7 @@ TEST_CASE("learning: one update of the rule is aligned with the back-propagated 
   edit(yaml, "lr: 0.1,", "lr: 10,");
   edit(yaml, "lr: 0.05,", "lr: 0.01,");
   const Config cfg = test::config_from(yaml);
-  MemorySink sink;
-  sink.begin_run(make_metadata(cfg, "test"));
-  const LearningResult r = run_learning(cfg, sink, RunOptions{});
-  sink.end_run(r.complete);
-  REQUIRE(r.complete);
+  const MemorySink sink = learn(cfg);
   const auto& a = sink.arrays.at("/training/alignment");
   REQUIRE(a.shape == std::vector<std::uint64_t>{2, 2});
   CHECK(std::isnan(a.data[0]));  // epoch 0: no update yet
@@ -248,12 +243,8 @@ TEST_CASE("learning: a few hundred digits, accuracy rises far above chance, for 
   // sd is 3 points, so 70 % is > 15 sd above chance (a working rule reaches ~85-90 % here).
   const Config cfg = test::config_from(learning_yaml(kDigits, 64, 30, 10, "  epochs: 3\n  alignment_examples: 10\n"),
                                        {"experiment.data.train_examples=300", "experiment.data.test_examples=100"});
-  MemorySink sink;
-  sink.begin_run(make_metadata(cfg, "test"));
-  const LearningResult r = run_learning(cfg, sink, RunOptions{});
-  sink.end_run(r.complete);
-  REQUIRE(r.complete);
-  REQUIRE(r.epochs.size() == 4);
+  const MemorySink sink = learn(cfg);
+  REQUIRE(sink.arrays.at("/training/epoch").data.size() == 4);
   const auto& test_acc = sink.arrays.at("/training/test_accuracy").data;
   const auto& base_acc = sink.arrays.at("/training/baseline/test_accuracy").data;
   for (std::size_t e = 0; e < test_acc.size(); ++e) MESSAGE("epoch " << e << ": rule " << test_acc[e] << ", backprop " << base_acc[e]);
@@ -266,10 +257,7 @@ TEST_CASE("learning: a few hundred digits, accuracy rises far above chance, for 
   CHECK(sink.weights.at("final").at("x->h").weight != sink.weights.at("initial").at("x->h").weight);
 
   SUBCASE("the same config and seed give the same results") {
-    MemorySink again;
-    again.begin_run(make_metadata(cfg, "test"));
-    const LearningResult r2 = run_learning(cfg, again, RunOptions{});
-    again.end_run(r2.complete);
+    const MemorySink again = learn(cfg);
     for (const char* path : {"/training/test_accuracy", "/training/train_accuracy", "/training/test_loss", "/training/alignment",
                              "/training/baseline/test_accuracy", "/training/test_predictions"}) {
       CAPTURE(path);
@@ -287,12 +275,7 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
     std::vector<std::string> o{"experiment.data.train_examples=300", "experiment.data.test_examples=100"};
     o.insert(o.end(), overrides.begin(), overrides.end());
     const Config cfg = test::config_from(learning_yaml(kDigits, 64, 30, 10, "  epochs: 3\n  baseline: false\n" + extra), o);
-    MemorySink sink;
-    sink.begin_run(make_metadata(cfg, "test"));
-    const LearningResult r = run_learning(cfg, sink, RunOptions{});
-    sink.end_run(r.complete);
-    REQUIRE(r.complete);
-    return sink;
+    return learn(cfg);
   };
   const MemorySink plain = run("", {});
   // Chance is 10 %; 100 test images: binomial sd 3 points; 50 % is 13 sd above chance.
@@ -327,11 +310,7 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
     edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}", "{name: free, duration: 30 ms, clamp: {x: 0}}");
     edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
     const Config cfg = test::config_from(yaml, {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
-    MemorySink sink;
-    sink.begin_run(make_metadata(cfg, "test"));
-    const LearningResult r = run_learning(cfg, sink, RunOptions{});
-    sink.end_run(r.complete);
-    REQUIRE(r.complete);
+    const MemorySink sink = learn(cfg);
     const auto& mf = sink.arrays.at("/training/mean_field_test_accuracy").data;
     REQUIRE(mf.size() == 2);
     CHECK(mf[1] >= 0.0);
