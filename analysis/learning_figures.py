@@ -61,7 +61,10 @@ def curves_figure(runs, outdir):
         ax.plot(epoch, 100 * t["test_accuracy"], "o-", color=c, ms=3, label=f"{label}: test")
         if np.any(np.isfinite(t["train_accuracy"])):
             ok = np.isfinite(t["train_accuracy"])
-            ax.plot(epoch[ok], 100 * t["train_accuracy"][ok], "--", color=c, lw=1, label=f"{label}: train")
+            ax.plot(epoch[ok], 100 * t["train_accuracy"][ok], "x--", color=c, lw=1, ms=4, label=f"{label}: train")
+        if "mean_field_test_accuracy" in t:
+            ax.plot(epoch, 100 * t["mean_field_test_accuracy"], ":", color=c, lw=1.2,
+                    label=f"{label}: test, read out by the mean-field fixed point")
         if "baseline/test_accuracy" in t and not baseline_drawn:
             ax.plot(epoch, 100 * t["baseline/test_accuracy"], "s-", color="C1", ms=3, label="back-propagation: test")
             ax.plot(epoch, 100 * t["baseline/train_accuracy"], "--", color="C1", lw=1, label="back-propagation: train")
@@ -83,11 +86,15 @@ def table(runs):
     rows = ["| network | engine | epochs | training examples | train acc. | test acc. | examples/s |",
             "|---|---|---|---|---|---|---|"]
     for t in runs:
-        eps = t["examples_per_s"][1:]
-        rows.append(f"| in-simulator rule (Eq. 26) | {t['engine']} | {len(t['epoch']) - 1} | {int(t['attrs']['n_train'])} | "
-                    f"{100 * t['train_accuracy'][-1]:.2f} % | {100 * t['test_accuracy'][-1]:.2f} % | {np.nanmean(eps):.0f} |")
+        epochs, n_train = len(t["epoch"]) - 1, int(t["attrs"]["n_train"])
+        rows.append(f"| in-simulator rule (Eq. 26) | {t['engine']} | {epochs} | {n_train} | "
+                    f"{100 * t['train_accuracy'][-1]:.2f} % | {100 * t['test_accuracy'][-1]:.2f} % | "
+                    f"{np.nanmean(t['examples_per_s'][1:]):.0f} |")
+        if "mean_field_test_accuracy" in t:
+            rows.append(f"| the same weights, read out by the mean-field fixed point | continuous | | | | "
+                        f"{100 * t['mean_field_test_accuracy'][-1]:.2f} % | |")
         if "baseline/test_accuracy" in t:
-            rows.append(f"| back-propagation, same architecture | (ebsim) | {len(t['epoch']) - 1} | {int(t['attrs']['n_train'])} | "
+            rows.append(f"| back-propagation, same architecture | (ebsim) | {epochs} | {n_train} | "
                         f"{100 * t['baseline/train_accuracy'][-1]:.2f} % | {100 * t['baseline/test_accuracy'][-1]:.2f} % | |")
     return "\n".join(rows)
 
