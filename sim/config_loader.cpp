@@ -762,6 +762,9 @@ LearningExperiment read_learning(MapReader m, const Config& cfg) {
   const std::int64_t epochs = m.integer("epochs", 10), batch = m.integer("batch", 1);
   check(epochs >= 1 && epochs <= 100000, m, "epochs", "expected 1 to 1e5 epochs");
   check(batch >= 1 && batch <= 100000, m, "batch", "expected a batch of 1 (online) or more examples");
+  // Each training visit keys its spiking streams by epoch * examples + index, below the keys of
+  // the evaluation passes (2^31 + index).
+  check(std::uint64_t(epochs) * data.size() < (std::uint64_t(1) << 31), m, "epochs", "expected epochs x examples < 2^31");
   e.epochs = std::uint32_t(epochs);
   e.batch = std::uint32_t(batch);
   e.lr_decay = m.number("lr_decay", 1.0);

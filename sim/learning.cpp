@@ -129,18 +129,15 @@ class Trainer {
   }
 
   Network& network() { return net_; }
-  const Population& output() const { return *out_; }
-  std::span<const double> target() const { return target_; }
 
   // Clamps, targets and beta signs of every phase for one example.
   void load_example(std::uint32_t idx, double sign) {
-    const auto x = data_.example(idx);
-    const double b1 = cfg_.model.rate.beta1;
-    for (std::uint32_t c = 0; c < out_->size; ++c) target_[c] = b1 + (c == data_.labels[idx] ? ex_.target_on : ex_.target_off);
+    const std::vector<double> x = input_states(idx);
+    target_ = target_states(idx);
     for (std::size_t p = 0; p < drives_.size(); ++p) {
       for (std::uint32_t u = 0; u < in_->size; ++u) {
         drives_[p].clamped[in_->offset + u] = 1;
-        drives_[p].clamp_value[in_->offset + u] = b1 + x[u] / ex_.feature_max;
+        drives_[p].clamp_value[in_->offset + u] = x[u];
       }
       if (!nudged_[p]) continue;
       for (std::uint32_t c = 0; c < out_->size; ++c) {
@@ -236,6 +233,7 @@ class Trainer {
     double correct = 0, loss = 0;
     for (std::uint32_t idx : indices) {
       load_example(idx, 1.0);
+      // The same spiking streams at every evaluation: epochs differ by their weights only.
       free_phase(engine, kEvaluationKey + idx, nullptr);
       const auto y = outputs();
       const std::uint32_t guess = argmax(y);
@@ -248,7 +246,7 @@ class Trainer {
     return ev;
   }
 
-  // The input states of an example, for the baseline.
+  // The input states of an example (x = beta1 + value / feature_max) and its target states.
   std::vector<double> input_states(std::uint32_t idx) const {
     const auto x = data_.example(idx);
     std::vector<double> v(x.size());
