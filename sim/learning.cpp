@@ -190,10 +190,10 @@ class Trainer {
     const double free_ms = free_phase(*train_engine_, key, start);
     if (ex_.persistent) persistent_[idx] = state_;
     std::vector<std::vector<double>> grad;
-    std::vector<std::vector<models::weight_t>> before;
+    std::vector<std::vector<double>> before;
     if (alignment) {
       grad = fixed_point_gradient(net_, ex_, cfg_.model.rate, state_, held_, target_);
-      for (std::size_t k : ex_.layer_projections) before.push_back(net_.projections[k].weight);
+      for (std::size_t k : ex_.layer_projections) before.push_back(weights(k));
     }
     double t = train_engine_->now();
     for (std::size_t p = 1; p < drives_.size(); ++p) {
@@ -205,9 +205,9 @@ class Trainer {
     if (alignment) {
       for (std::size_t m = 0; m < ex_.layer_projections.size(); ++m) {
         const std::size_t k = ex_.layer_projections[m];
-        const auto& w = net_.projections[k].weight;
+        const std::vector<double> w = weights(k);
         std::vector<double> dw(w.size()), minus_g(w.size());
-        for (std::size_t q = 0; q < w.size(); ++q) dw[q] = double(w[q]) - double(before[m][q]), minus_g[q] = -grad[k][q];
+        for (std::size_t q = 0; q < w.size(); ++q) dw[q] = w[q] - before[m][q], minus_g[q] = -grad[k][q];
         // Examples with no gradient (all inputs silent, all units held) carry no direction.
         const double c = cosine(dw, minus_g);
         if (!std::isnan(c)) (*alignment)[m] += c, (*aligned)[m] += 1;
@@ -217,6 +217,16 @@ class Trainer {
   }
 
   void set_gain(double g) { rule_.set_gain(g); }
+
+  // A chain projection's weights in double precision (the rule's copy where it is plastic; others
+  // never change), and setting them.
+  std::vector<double> weights(std::size_t k) const {
+    if (rule_.plastic(k)) return {rule_.weights(k).begin(), rule_.weights(k).end()};
+    return {net_.projections[k].weight.begin(), net_.projections[k].weight.end()};
+  }
+  void set_weights(std::size_t k, std::span<const double> w) {
+    if (rule_.plastic(k)) rule_.set_weights(k, w);
+  }
 
   struct Evaluation {
     double accuracy = 0.0, loss = 0.0;
@@ -333,16 +343,15 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
       double free_ms = 0;
       std::uint32_t unsettled = 0;
       const auto t0 = Clock::now();
-      std::vector<std::vector<models::weight_t>> w0;
-      std::vector<std::vector<double>> acc;
+      std::vector<std::vector<double>> w0, acc;
       for (std::size_t b = 0; b < order.size(); b += ex.batch) {
         const std::size_t end = std::min(order.size(), b + ex.batch);
         if (ex.batch > 1) {
           w0.clear();
           acc.clear();
           for (std::size_t k : ex.layer_projections) {
-            w0.push_back(net.projections[k].weight);
-            acc.emplace_back(net.projections[k].weight.size(), 0.0);
+            w0.push_back(trainer.weights(k));
+            acc.emplace_back(w0.back().size(), 0.0);
           }
         }
         for (std::size_t n = b; n < end; ++n) {
@@ -357,8 +366,9 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
           unsettled += !trainer.settled();
           if (ex.batch > 1)
             for (std::size_t m = 0; m < n_proj; ++m) {
-              auto& w = net.projections[ex.layer_projections[m]].weight;
-              for (std::size_t q = 0; q < w.size(); ++q) acc[m][q] += double(w[q]) - double(w0[m][q]), w[q] = w0[m][q];
+              const std::vector<double> w = trainer.weights(ex.layer_projections[m]);
+              for (std::size_t q = 0; q < w.size(); ++q) acc[m][q] += w[q] - w0[m][q];
+              trainer.set_weights(ex.layer_projections[m], w0[m]);
             }
           if (options.stop && options.stop->load()) return result;
           if (options.progress) options.progress((double(epoch - 1) * double(split.train.size()) + double(n + 1)) / work);
@@ -366,8 +376,8 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
         if (ex.batch > 1) {
           const double count = double(end - b);
           for (std::size_t m = 0; m < n_proj; ++m) {
-            auto& w = net.projections[ex.layer_projections[m]].weight;
-            for (std::size_t q = 0; q < w.size(); ++q) w[q] = static_cast<models::weight_t>(double(w0[m][q]) + acc[m][q] / count);
+            for (std::size_t q = 0; q < w0[m].size(); ++q) w0[m][q] += acc[m][q] / count;
+            trainer.set_weights(ex.layer_projections[m], w0[m]);
           }
         }
       }

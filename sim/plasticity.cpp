@@ -16,6 +16,8 @@ PlasticityRule::PlasticityRule(const Config& cfg, Network& net) : cfg_(cfg), net
     for (const PhaseConfig& ph : cfg.protocol.phases)
       r.in_phase.push_back(pl->phases.empty() || std::find(pl->phases.begin(), pl->phases.end(), ph.name) != pl->phases.end());
     rules_.push_back(std::move(r));
+    const auto& w = net.projections[k].weight;
+    shadow_.emplace_back(w.begin(), w.end());
   }
   post_state_.resize(net.n_units);
   post_rate_.resize(net.n_units);
@@ -32,12 +34,22 @@ const Plasticity* PlasticityRule::learning(std::size_t projection) const {
 }
 
 void PlasticityRule::add(std::size_t projection, std::uint64_t synapse, double dw) {
-  const Plasticity& rule = rules_[index_[projection]].config;
-  models::weight_t& w = net_.projections[projection].weight[synapse];
-  double v = double(w) + gain_ * dw;
+  const int r = index_[projection];
+  const Plasticity& rule = rules_[r].config;
+  double v = shadow_[r][synapse] + gain_ * dw;
   if (rule.w_min) v = std::max(v, *rule.w_min);
   if (rule.w_max) v = std::min(v, *rule.w_max);
-  w = static_cast<models::weight_t>(v);
+  shadow_[r][synapse] = v;
+  net_.projections[projection].weight[synapse] = static_cast<models::weight_t>(v);
+}
+
+void PlasticityRule::set_weights(std::size_t projection, std::span<const double> w) {
+  std::vector<double>& shadow = shadow_[index_[projection]];
+  auto& stored = net_.projections[projection].weight;
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    shadow[k] = w[k];
+    stored[k] = static_cast<models::weight_t>(w[k]);
+  }
 }
 
 void PlasticityRule::apply_step(std::span<const double> before, std::span<const double> after) {
@@ -50,8 +62,10 @@ void PlasticityRule::apply_step(std::span<const double> before, std::span<const 
     post_rate_[i] = models::post_change(models::PostFactor::rate_derivative, before[i], after[i], rate);
     pre_rate_[i] = rate.rho(before[i]);
   }
-  for (const Rule& r : rules_) {
+  for (std::size_t ri = 0; ri < rules_.size(); ++ri) {
+    const Rule& r = rules_[ri];
     if (!r.on) continue;
+    std::vector<double>& shadow = shadow_[ri];
     Projection& p = net_.projections[r.projection];
     const std::uint32_t src = net_.populations[p.source].offset, tgt = net_.populations[p.target].offset;
     const std::vector<double>& post = r.config.post == Plasticity::Post::rate_derivative ? post_rate_ : post_state_;
@@ -62,9 +76,10 @@ void PlasticityRule::apply_step(std::span<const double> before, std::span<const 
         // Eq. 26, forward (post i, pre j) and, for symmetric updates, backward (post j, pre i).
         double dw = models::weight_change(lr, post[i], pre_rate_[src + j]);
         if (r.config.symmetric) dw += models::weight_change(lr, post[src + j], pre_rate_[i]);
-        double w = double(p.weight[k]) + dw;
+        double w = shadow[k] + dw;
         if (r.config.w_min) w = std::max(w, *r.config.w_min);
         if (r.config.w_max) w = std::min(w, *r.config.w_max);
+        shadow[k] = w;
         p.weight[k] = static_cast<models::weight_t>(w);
       }
     }

@@ -6,6 +6,11 @@
 // stored weight moves by Delta W_ij + Delta W_ji (the rule applied in both directions), which keeps
 // W symmetric; a symmetric projection (one weight for both directions) must use it. Otherwise it
 // moves by Delta W_ij, the rule for the forward direction.
+//
+// The network stores float weights (memory). The rule keeps a double copy of every plastic weight
+// and accumulates there, writing the rounded value back after each change: many changes below a
+// float's resolution (a small rate, a long run) add up instead of rounding away one by one. Code
+// that sets plastic weights from outside goes through set_weights().
 #include <span>
 #include <vector>
 
@@ -30,6 +35,9 @@ class PlasticityRule {
   const Plasticity& settings(std::size_t projection) const { return rules_[index_[projection]].config; }
   // Moves one stored weight (position in the projection's arrays) by dw, within the bounds.
   void add(std::size_t projection, std::uint64_t synapse, double dw);
+  // A plastic projection's weights in double precision, and setting them (rounded into the network).
+  std::span<const double> weights(std::size_t projection) const { return shadow_[index_[projection]]; }
+  void set_weights(std::size_t projection, std::span<const double> w);
 
  private:
   struct Rule {
@@ -42,6 +50,7 @@ class PlasticityRule {
   Network& net_;
   std::vector<Rule> rules_;
   std::vector<int> index_;  // per projection: its rule in rules_, or -1
+  std::vector<std::vector<double>> shadow_;  // per rule: the weights in double precision
   std::vector<double> post_state_, post_rate_, pre_rate_;  // per unit, per step
   double gain_ = 1.0;
 };

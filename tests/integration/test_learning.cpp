@@ -220,9 +220,9 @@ TEST_CASE("learning: one update of the rule is aligned with the back-propagated 
   // digits run reports the resulting alignment, about 0.2-0.9 for x -> h.)
   edit(yaml, "glorot: 1}", "glorot: 0.3}");
   edit(yaml, "glorot: 1}", "glorot: 0.3}");
-  // A large rate on x -> h keeps its eps^2-small changes far above float resolution; a small one on
-  // h -> y keeps that projection's own change (made in step 1) from steering h in step 2.
-  edit(yaml, "lr: 0.1,", "lr: 10,");
+  // A small rate on h -> y keeps that projection's own change (made in step 1) from steering h in
+  // step 2. x -> h keeps its rate: its eps^2-small changes (~1e-6, below a float's resolution of
+  // its weights) are measured on the rule's double copy.
   edit(yaml, "lr: 0.05,", "lr: 0.01,");
   const Config cfg = test::config_from(yaml);
   const MemorySink sink = learn(cfg);

@@ -189,3 +189,20 @@ TEST_CASE("STDP events: the trial-averaged spiking Delta W over the nudge matche
   // one h unit sits at 0.49): allow 0.15 for both (measured here: 0.12, with noise 0.035).
   CHECK(rel < 3.0 * noise + 0.15);
 }
+
+TEST_CASE("weight changes below a float's resolution accumulate (the rule keeps double weights)") {
+  const Config cfg = test::config_from(kThreeUnits);
+  Network net = build_network(cfg);
+  PlasticityRule rule(cfg, net);
+  // 0.3f has an ulp of 3e-8: each change of 1e-9 alone would round back to the same float.
+  const double w0 = double(net.projections[0].weight[0]);
+  for (int k = 0; k < 100000; ++k) rule.add(0, 0, 1e-9);
+  // 1e5 double additions: rounding of at most 1e5 x 2^-53 ~ 1e-11 relative.
+  CHECK(rule.weights(0)[0] == doctest::Approx(w0 + 1e-4).epsilon(1e-10));
+  CHECK(double(net.projections[0].weight[0]) == doctest::Approx(w0 + 1e-4).epsilon(1e-7));  // rounded once
+  // set_weights writes both copies.
+  const std::vector<double> w{0.25};
+  rule.set_weights(1, w);
+  CHECK(rule.weights(1)[0] == 0.25);
+  CHECK(net.projections[1].weight[0] == 0.25f);
+}
