@@ -208,7 +208,8 @@ struct LearningExperiment {
   double lr_decay = 1.0;                                // learning rates x lr_decay^epoch
   bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
   double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
-  double readout_ms = 20.0;                             // spiking: y averaged over the free phase's last readout
+  double readout_ms = 20.0;                             // spiking evaluation: y averaged over the free phase's last readout
+  double evaluation_free_ms = 0.0;                      // spiking evaluation: free phase length; 0: the protocol's
   bool mean_field_readout = true;                       // spiking: also test with the continuous engine's fixed point
   std::uint32_t alignment_examples = 50;                // per epoch: examples whose update is compared with the gradient
   bool baseline = true;

@@ -780,6 +780,7 @@ LearningExperiment read_learning(MapReader m, const Config& cfg) {
         "expected target rates 0 <= off < on <= 1 (the targets are states beta1 + rate, inside [beta1, beta2])");
   t.finish();
   e.readout_ms = m.quantity("readout", Dimension::time, "20 ms");
+  e.evaluation_free_ms = m.quantity("evaluation_free", Dimension::time, "0 ms");
   e.mean_field_readout = m.boolean("mean_field_readout", true);
   const std::int64_t align = m.integer("alignment_examples", 50);
   check(align >= 0 && align <= 1000000, m, "alignment_examples", "expected 0 to 1e6 examples");
@@ -831,8 +832,10 @@ LearningExperiment read_learning(MapReader m, const Config& cfg) {
     m.fail(m.node(), m.key_path("kind"), "expected protocol phases [free, nudge (with a nudge on `" + e.output + "`), ...]");
   if (cfg.engine.kind == EngineKind::continuous && !phases[0].settle)
     m.fail(m.node(), m.key_path("kind"), "the continuous engine's free phase (protocol phase 0) must settle: give it `settle: {tol: ...}`");
-  if (cfg.engine.kind == EngineKind::spiking && !(e.readout_ms > 0 && e.readout_ms <= phases[0].duration_ms))
-    m.fail(m.node()["readout"], m.key_path("readout"), "expected 0 < readout <= the free phase's duration");
+  const double evaluation_free = e.evaluation_free_ms > 0 ? e.evaluation_free_ms : phases[0].duration_ms;
+  check(e.evaluation_free_ms >= 0, m, "evaluation_free", "expected 0 (the free phase's duration) or a duration");
+  if (cfg.engine.kind == EngineKind::spiking && !(e.readout_ms > 0 && e.readout_ms <= evaluation_free))
+    m.fail(m.node()["readout"], m.key_path("readout"), "expected 0 < readout <= the evaluation's free phase (evaluation_free, or the free phase's duration)");
   for (const ProjectionConfig& p : cfg.projections)
     if (p.plasticity && (p.plasticity->phases.empty() || std::find(p.plasticity->phases.begin(), p.plasticity->phases.end(), phases[0].name) != p.plasticity->phases.end()))
       m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` learns in the free phase `" + phases[0].name +

@@ -119,10 +119,7 @@ class Trainer {
       nudged_.push_back(cfg.protocol.phases[p].nudge.count(ex_.output) > 0);
     }
     train_engine_->set_plasticity(&rule_);
-    if (cfg.engine.kind == EngineKind::spiking) {
-      train_engine_->enable_integrals();
-      eval_engine_->enable_integrals();
-    }
+    if (cfg.engine.kind == EngineKind::spiking) eval_engine_->enable_integrals();
     state_.resize(net_.n_units);
     held_.assign(net_.n_units, 0);
     target_.resize(out_->size);
@@ -147,9 +144,10 @@ class Trainer {
     }
   }
 
-  // Phase 0 from reset: the free fixed point (continuous) or the readout average (spiking) in
-  // state_; returns the phase's length in ms.
-  double free_phase(Engine& e, std::uint32_t key, const std::vector<double>* start) {
+  // Phase 0 from reset: the free fixed point (continuous) or, in evaluation passes of the spiking
+  // engine, the average over the last `readout` of a free phase of `evaluation_free`, in state_.
+  // Returns the phase's length in ms.
+  double free_phase(Engine& e, std::uint32_t key, const std::vector<double>* start, bool evaluation) {
     e.reset(key);
     if (start) {
       auto s = static_cast<ContinuousEngine&>(e).mutable_state();
@@ -166,14 +164,19 @@ class Trainer {
       for (std::uint32_t i = 0; i < net_.n_units; ++i) held_[i] = ce.held(i) ? 1 : 0;
       return e.now();
     }
+    if (!evaluation) {  // training: the nudge starts from wherever the free phase ends
+      e.advance_to(free.duration_ms);
+      return free.duration_ms;
+    }
+    const double duration = ex_.evaluation_free_ms > 0 ? ex_.evaluation_free_ms : free.duration_ms;
     const std::uint32_t n = net_.n_units;
     std::vector<double> s0(n), s1(n), counts(n);
-    e.advance_to(free.duration_ms - ex_.readout_ms);
+    e.advance_to(duration - ex_.readout_ms);
     e.integrals(s0, counts);
-    e.advance_to(free.duration_ms);
+    e.advance_to(duration);
     e.integrals(s1, counts);
     for (std::uint32_t i = 0; i < n; ++i) state_[i] = (s1[i] - s0[i]) / ex_.readout_ms;
-    return free.duration_ms;
+    return duration;
   }
 
   bool settled() const { return settled_; }
@@ -187,7 +190,7 @@ class Trainer {
       if (persistent_.empty()) persistent_.resize(data_.size());
       if (!persistent_[idx].empty()) start = &persistent_[idx];
     }
-    const double free_ms = free_phase(*train_engine_, key, start);
+    const double free_ms = free_phase(*train_engine_, key, start, false);
     if (ex_.persistent) persistent_[idx] = state_;
     std::vector<std::vector<double>> grad;
     std::vector<std::vector<double>> before;
@@ -244,7 +247,7 @@ class Trainer {
     for (std::uint32_t idx : indices) {
       load_example(idx, 1.0);
       // The same spiking streams at every evaluation: epochs differ by their weights only.
-      free_phase(engine, kEvaluationKey + idx, nullptr);
+      free_phase(engine, kEvaluationKey + idx, nullptr, true);
       const auto y = outputs();
       const std::uint32_t guess = argmax(y);
       correct += guess == data_.labels[idx];

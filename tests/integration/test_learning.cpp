@@ -309,6 +309,10 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
     edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
     edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}", "{name: free, duration: 30 ms, clamp: {x: 0}}");
     edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
+    // The readout must fit in the evaluation's free phase (30 ms here, unless evaluation_free says more).
+    CHECK_THROWS_WITH_AS(test::config_from(yaml, {"experiment.readout=40 ms"}),
+                         doctest::Contains("expected 0 < readout <= the evaluation's free phase"), ConfigError);
+    CHECK_NOTHROW(test::config_from(yaml, {"experiment.readout=40 ms", "experiment.evaluation_free=50 ms"}));
     const Config cfg = test::config_from(yaml, {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
     const MemorySink sink = learn(cfg);
     const auto& mf = sink.arrays.at("/training/mean_field_test_accuracy").data;
