@@ -1017,6 +1017,8 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
       cfg.learning = read_learning(ex, cfg);
     else
       cfg.backprop = read_backprop(ex, cfg);
+    // The experiments run their own loops; a sweep around them would be ignored.
+    if (cfg.sweep) top.fail(top.get("sweep"), "sweep", "a sweep runs plain protocols only, not `experiment:`; run the experiment once per value with --set instead");
   }
   check_engine_fits(cfg, root, ctx);
   MapReader out = top.map("output");
