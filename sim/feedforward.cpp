@@ -1,6 +1,7 @@
 #include "sim/feedforward.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace ebsim {
 
