@@ -39,10 +39,6 @@ double dot(const Vec& a, const Vec& b) {
   return s;
 }
 double norm(const Vec& a) { return std::sqrt(dot(a, a)); }
-double cosine(const Vec& a, const Vec& b) {
-  const double d = norm(a) * norm(b);
-  return d > 0 ? dot(a, b) / d : 0.0;
-}
 // |a - b| / |b|
 double relative_error(const Vec& a, const Vec& b) {
   Vec d(a.size());

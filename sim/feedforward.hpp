@@ -11,8 +11,9 @@
 // The output error is the paper's delta_y = s_L - y* (Eq. 12-25; the error the nudge delivers: it
 // moves y whether or not y is saturated). With output_derivative the clip's derivative multiplies
 // it too (textbook back-propagation through the output nonlinearity); from a Glorot start, outputs
-// saturated on the wrong side then never recover (measured on the digits: 5.9 % test accuracy
-// whatever the rate). Hidden layers always use the clip's derivative (closed interval).
+// saturated on the wrong side then pass no error and learning crawls (configs/learn_digits.yaml:
+// 7.8 % test accuracy after one epoch, 65 % after ten). Hidden layers always use the clip's
+// derivative (closed interval).
 #include <cstdint>
 #include <span>
 #include <vector>

@@ -1,6 +1,7 @@
 #pragma once
-// Least-squares fits used by the experiments' reports.
+// Least-squares fits and the cosine similarity used by the experiments' reports.
 #include <cmath>
+#include <span>
 #include <vector>
 
 namespace ebsim {
@@ -24,6 +25,13 @@ inline double loglog_slope(const std::vector<double>& x, const std::vector<doubl
   std::vector<double> lx, ly;
   for (std::size_t k = 0; k < x.size(); ++k) lx.push_back(std::log(x[k])), ly.push_back(std::log(y[k]));
   return linear_fit(lx, ly).slope;
+}
+
+// cos(a, b); 0 when either vector is zero.
+inline double cosine(std::span<const double> a, std::span<const double> b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) ab += a[k] * b[k], aa += a[k] * a[k], bb += b[k] * b[k];
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
 }
 
 }  // namespace ebsim

@@ -11,6 +11,7 @@
 
 #include "sim/continuous_engine.hpp"
 #include "sim/feedforward.hpp"
+#include "sim/fit.hpp"
 #include "sim/plasticity.hpp"
 #include "sim/protocol.hpp"
 #include "sim/random.hpp"
@@ -65,12 +66,6 @@ std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const 
     delta = std::move(below);
   }
   return grad;
-}
-
-double cosine(std::span<const double> a, std::span<const double> b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) ab += a[k] * b[k], aa += a[k] * a[k], bb += b[k] * b[k];
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : std::numeric_limits<double>::quiet_NaN();
 }
 
 namespace {
@@ -211,9 +206,12 @@ class Trainer {
         const std::vector<double> w = weights(k);
         std::vector<double> dw(w.size()), minus_g(w.size());
         for (std::size_t q = 0; q < w.size(); ++q) dw[q] = w[q] - before[m][q], minus_g[q] = -grad[k][q];
-        // Examples with no gradient (all inputs silent, all units held) carry no direction.
-        const double c = cosine(dw, minus_g);
-        if (!std::isnan(c)) (*alignment)[m] += c, (*aligned)[m] += 1;
+        // Examples without a gradient or an update (all inputs silent, all units held) carry no
+        // direction: they are left out of the mean.
+        auto zero = [](const std::vector<double>& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0; }); };
+        if (zero(dw) || zero(minus_g)) continue;
+        (*alignment)[m] += cosine(dw, minus_g);
+        (*aligned)[m] += 1;
       }
     }
     return free_ms;

@@ -45,8 +45,6 @@ std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const 
                                                       const models::RateFunction& rate, std::span<const double> s,
                                                       std::span<const std::uint8_t> held, std::span<const double> target_states);
 
-// cos(a, b); NaN when either is zero (no direction).
-double cosine(std::span<const double> a, std::span<const double> b);
 
 struct LearningEpoch {
   std::uint32_t epoch = 0;  // 0: before training
