@@ -205,7 +205,7 @@ struct LearningExperiment {
   double test_fraction = 0.2;
   std::uint32_t train_examples = 0, test_examples = 0;  // 0: all; else the first N of each set
   std::uint32_t epochs = 10, batch = 1;                 // batch 1: online (weights change during each nudge)
-  double lr_decay = 1.0;                                // learning rates x lr_decay^epoch
+  double lr_decay = 1.0;                                // learning rates x lr_decay^(epoch - 1)
   bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
   double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
   double readout_ms = 20.0;                             // spiking evaluation: y averaged over the free phase's last readout

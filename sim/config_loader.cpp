@@ -768,7 +768,7 @@ LearningExperiment read_learning(MapReader m, const Config& cfg) {
   e.epochs = std::uint32_t(epochs);
   e.batch = std::uint32_t(batch);
   e.lr_decay = m.number("lr_decay", 1.0);
-  check(e.lr_decay > 0 && e.lr_decay <= 1, m, "lr_decay", "expected 0 < lr_decay <= 1 (learning rates x lr_decay^epoch)");
+  check(e.lr_decay > 0 && e.lr_decay <= 1, m, "lr_decay", "expected 0 < lr_decay <= 1 (learning rates x lr_decay^(epoch - 1))");
   e.shuffle = m.boolean("shuffle", true);
   e.random_sign = m.boolean("random_sign", false);
   e.persistent = m.boolean("persistent", false);

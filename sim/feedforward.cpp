@@ -25,6 +25,7 @@ FeedforwardNet::FeedforwardNet(const Network& net, const LearningExperiment& ex,
     bias_[k].assign(net.bias.begin() + pop.offset, net.bias.begin() + pop.offset + pop.size);
     a_.emplace_back(pop.size, 0.0);
     s_.emplace_back(pop.size, 0.0);
+    rho_.emplace_back(pop.size, 0.0);
     delta_.emplace_back(pop.size, 0.0);
   }
   for (std::size_t k = 1; k < n_layers; ++k) {
@@ -48,7 +49,7 @@ std::span<const double> FeedforwardNet::forward(std::span<const double> x) {
   const double b1 = rate_.beta1, b2 = rate_.beta2();
   for (std::size_t k = 1; k < s_.size(); ++k) {
     const std::uint32_t cols = size_[k - 1];
-    std::vector<double> r(cols);
+    std::vector<double>& r = rho_[k - 1];
     for (std::uint32_t j = 0; j < cols; ++j) r[j] = rate_.rho(s_[k - 1][j]);
     for (std::uint32_t i = 0; i < size_[k]; ++i) {
       double a = bias_[k][i];
@@ -76,7 +77,7 @@ void FeedforwardNet::accumulate_gradient(std::span<const double> x, std::span<co
       const std::uint8_t* m = mask_[k].data() + std::size_t(i) * cols;
       double* g = last_grad_[k].data() + std::size_t(i) * cols;
       for (std::uint32_t j = 0; j < cols; ++j) {
-        g[j] = m[j] ? delta_[k][i] * rate_.rho(s_[k - 1][j]) : 0.0;
+        g[j] = m[j] ? delta_[k][i] * rho_[k - 1][j] : 0.0;
         if (k > 1) delta_[k - 1][j] += w[j] * delta_[k][i];
       }
     }

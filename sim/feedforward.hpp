@@ -46,7 +46,7 @@ class FeedforwardNet {
   std::vector<std::vector<double>> weight_;   // layer k >= 1: n_k x n_{k-1}, row-major
   std::vector<std::vector<std::uint8_t>> mask_;  // 1 where the network has a synapse
   std::vector<std::vector<double>> bias_;
-  std::vector<std::vector<double>> a_, s_, delta_;  // per layer
+  std::vector<std::vector<double>> a_, s_, rho_, delta_;  // per layer (rho_: rho(s), from forward())
   std::vector<std::vector<double>> pending_, last_grad_;
   std::uint32_t examples_ = 0;
 };

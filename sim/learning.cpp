@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "sim/continuous_engine.hpp"
