@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "support.hpp"
-#include "sim/network.hpp"
-#include "sim/plasticity.hpp"
-#include "sim/protocol.hpp"
+#include "sim/core/network.hpp"
+#include "sim/core/plasticity.hpp"
+#include "sim/core/protocol.hpp"
 
 namespace ebsim::test {
 

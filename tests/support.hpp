@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/cli.hpp"
-#include "sim/config_loader.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/io/config_loader.hpp"
+#include "sim/io/sink.hpp"
 
 namespace ebsim::test {
 
@@ -35,6 +36,22 @@ class TempDir {
 inline Config config_from(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   return load_config_text(yaml, "test.yaml", overrides);
 }
+
+// Provenance with every field set (the seed at the top of the uint64 range).
+inline RunMetadata example_metadata() {
+  RunMetadata meta;
+  meta.resolved_config = "network:\n  h1: {size: 300}\n";
+  meta.seed = 18446744073709551615ull;  // the full uint64 range must survive
+  meta.version = "0.1.0";
+  meta.git_revision = "abc1234";
+  meta.command_line = "ebsim run configs/example.yaml --seed 7";
+  meta.engine = "continuous";
+  meta.populations = {{"h1", "hidden", 300}, {"v", "visible", 4}};
+  return meta;
+}
+
+// Debian's copy of scikit-learn's 8x8 digits (python3-sklearn).
+inline const std::string kDigits = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
 
 inline std::string source_dir() { return EBSIM_SOURCE_DIR; }
 

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "../support.hpp"
-#include "sim/cli.hpp"
+#include "tests/support.hpp"
+#include "sim/cli/cli.hpp"
 
 using namespace ebsim;
 

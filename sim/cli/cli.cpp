@@ -1,0 +1,278 @@
+#include "sim/cli/cli.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "sim/experiments/backprop.hpp"
+#include "sim/io/config_loader.hpp"
+#include "sim/io/hdf5_sink.hpp"
+#include "sim/io/info.hpp"
+#include "sim/experiments/learning.hpp"
+#include "sim/run/run.hpp"
+#include "sim/experiments/saturation.hpp"
+#include "sim/experiments/stdp_window.hpp"
+#include "sim/io/version.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace ebsim::cli {
+
+namespace {
+
+// Set by SIGINT/SIGTERM during a run; the runner stops at its next check and the output is closed
+// cleanly, marked incomplete. (A signal handler can only reach a global.)
+std::atomic<bool> g_stop_requested{false};
+extern "C" void request_stop(int) { g_stop_requested.store(true); }
+
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_stop_requested = false;
+    old_int_ = std::signal(SIGINT, request_stop);
+    old_term_ = std::signal(SIGTERM, request_stop);
+  }
+  ~SignalGuard() {
+    std::signal(SIGINT, old_int_);
+    std::signal(SIGTERM, old_term_);
+  }
+
+ private:
+  void (*old_int_)(int);
+  void (*old_term_)(int);
+};
+
+constexpr const char* kUsage =
+    "usage: ebsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG    run an experiment and write one HDF5 file\n"
+    "  check CONFIG  validate a config (nothing is run or written)\n"
+    "  info FILE.h5  print what an output file holds\n"
+    "\n"
+    "`ebsim <command> --help` describes each command's options.\n";
+
+// A progress bar with ETA on stderr, redrawn at most 10 times a second.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::ostream& err) : err_(err), start_(Clock::now()), last_(start_) {}
+  void update(double fraction) {
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(100) && fraction < 1.0) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const int width = 30, filled = static_cast<int>(fraction * width);
+    err_ << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::fixed
+         << std::setprecision(1) << std::setw(5) << 100.0 * fraction << "%  elapsed " << elapsed << " s";
+    if (fraction > 0.01) err_ << "  ETA " << elapsed * (1.0 - fraction) / fraction << " s";
+    err_ << "   " << std::defaultfloat << std::flush;
+    drawn_ = true;
+  }
+  ~ProgressBar() {
+    if (drawn_) err_ << "\r" << std::string(80, ' ') << "\r" << std::flush;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::ostream& err_;
+  Clock::time_point start_, last_;
+  bool drawn_ = false;
+};
+
+std::string join_args(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+// Parses one sub-command's options. Returns false (and sets code) when the caller should return.
+bool parse(const std::vector<std::string>& args, po::options_description& opts, po::variables_map& vm,
+           const std::string& usage, std::ostream& out, std::ostream& err, int& code) {
+  po::options_description all;
+  all.add(opts).add_options()("positional", po::value<std::string>(), "")("help,h", "show this help");
+  po::positional_options_description pos;
+  pos.add("positional", 1);
+  try {
+    po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 2, args.end()))
+                  .options(all)
+                  .positional(pos)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    err << "ebsim " << args[1] << ": " << e.what() << "\n" << usage << opts;
+    code = 2;
+    return false;
+  }
+  if (vm.count("help")) {
+    out << usage << opts << "  -h [ --help ]          show this help\n";
+    code = 0;
+    return false;
+  }
+  if (!vm.count("positional")) {
+    err << "ebsim " << args[1] << ": missing argument\n" << usage;
+    code = 2;
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> overrides_of(const po::variables_map& vm) {
+  std::vector<std::string> o;
+  if (vm.count("set")) o = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) o.push_back("seed=" + std::to_string(vm["seed"].as<std::uint64_t>()));
+  return o;
+}
+
+// Refuses outputs that would lose something or cannot be written, before anything runs.
+std::string output_problem(const fs::path& out, bool force) {
+  std::error_code ec;
+  if (fs::exists(out, ec)) {
+    if (!force) return "output `" + out.string() + "` already exists (use --force to overwrite it)";
+    if (fs::is_directory(out, ec)) return "output `" + out.string() + "` is a directory";
+  }
+  const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  if (!fs::is_directory(dir, ec)) return "output directory `" + dir.string() + "` does not exist";
+  if (::access(dir.c_str(), W_OK) != 0) return "output directory `" + dir.string() + "` is not writable";
+  return {};
+}
+
+int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
+  po::options_description opts("ebsim run options");
+  opts.add_options()("output,o", po::value<std::string>(), "output HDF5 file (default: the config's output.path)")(
+      "set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set key.path=value (repeatable)")(
+      "seed", po::value<std::uint64_t>(), "override the seed")("force", "overwrite an existing output file")(
+      "quiet,q", "no progress bar and no summary");
+  po::variables_map vm;
+  int code = 0;
+  if (!parse(args, opts, vm, "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--force] [--quiet]\n",
+             out, err, code))
+    return code;
+  const std::string config_path = vm["positional"].as<std::string>();
+  Config cfg;
+  try {
+    cfg = load_config(config_path, overrides_of(vm));
+  } catch (const ConfigError& e) {
+    err << "ebsim: error: " << e.what() << "\n";
+    return 2;
+  }
+  const std::string output = vm.count("output") ? vm["output"].as<std::string>() : cfg.output.path;
+  if (output.empty()) {
+    err << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
+    return 2;
+  }
+  if (const std::string problem = output_problem(output, vm.count("force") > 0); !problem.empty()) {
+    err << "ebsim: error: " << problem << "\n";
+    return 2;
+  }
+  const bool quiet = vm.count("quiet") > 0;
+  try {
+    Hdf5Sink sink(output);
+    RunOptions options;
+    options.command_line = join_args(args);
+    options.stop = &g_stop_requested;
+    std::optional<ProgressBar> bar;
+    if (terminal && !quiet) {
+      bar.emplace(err);
+      options.progress = [&bar](double f) { bar->update(f); };
+    }
+    SignalGuard guard;
+    sink.begin_run(make_metadata(cfg, options.command_line));
+    bool complete = false;
+    std::string summary;
+    if (cfg.learning) {
+      const LearningResult result = run_learning(cfg, sink, options);
+      complete = result.complete;
+      summary = format_learning_summary(cfg, result);
+    } else if (cfg.saturation) {
+      const SaturationResult result = run_saturation(cfg, sink, options);
+      complete = result.complete;
+      summary = format_saturation_summary(cfg, result);
+    } else if (cfg.stdp_window) {
+      const StdpWindowResult result = run_stdp_window(cfg, sink, options);
+      complete = result.complete;
+      summary = format_stdp_summary(cfg, result);
+    } else if (cfg.backprop) {
+      const BackpropResult result = run_backprop(cfg, sink, options);
+      complete = result.complete;
+      summary = format_backprop_summary(cfg, result);
+    } else if (cfg.sweep) {
+      const SweepResult result = run_sweep(cfg, sink, options);
+      complete = result.complete;
+      summary = format_sweep_summary(cfg, result);
+    } else {
+      const RunResult result = run_experiment(cfg, sink, options);
+      complete = result.complete;
+      summary = format_summary(cfg, result);
+    }
+    sink.end_run(complete);
+    bar.reset();
+    if (!complete) {
+      err << "ebsim: interrupted; the partial output is kept at `" << sink.partial_path()
+          << "`, marked incomplete (`" << output << "` was not written)\n";
+      return 130;
+    }
+    if (!quiet) out << summary << "  output: " << output << "\n";
+  } catch (const std::exception& e) {
+    err << "ebsim: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description opts("ebsim check options");
+  opts.add_options()("set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set key.path=value")(
+      "seed", po::value<std::uint64_t>(), "override the seed")("print", "print the resolved config (defaults filled in)");
+  po::variables_map vm;
+  int code = 0;
+  if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code)) return code;
+  const std::string path = vm["positional"].as<std::string>();
+  try {
+    const Config cfg = load_config(path, overrides_of(vm));
+    out << path << ": OK (" << cfg.populations.size() << " populations, " << cfg.projections.size() << " projections, "
+        << cfg.protocol.phases.size() << " phases x " << cfg.protocol.trials << " trial(s), "
+        << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine)\n";
+    if (vm.count("print")) out << cfg.resolved_yaml;
+  } catch (const ConfigError& e) {
+    err << "ebsim: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+int cmd_info(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description opts("ebsim info options");
+  po::variables_map vm;
+  int code = 0;
+  if (!parse(args, opts, vm, "usage: ebsim info FILE.h5\n", out, err, code)) return code;
+  return print_info(vm["positional"].as<std::string>(), out, err);
+}
+
+}  // namespace
+
+int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
+  if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
+    (args.size() < 2 ? err : out) << kUsage;
+    return args.size() < 2 ? 2 : 0;
+  }
+  if (args[1] == "--version") {
+    out << "ebsim " << kVersion << " (" << kGitRevision << ")\n";
+    return 0;
+  }
+  if (args[1] == "run") return cmd_run(args, out, err, terminal);
+  if (args[1] == "check") return cmd_check(args, out, err);
+  if (args[1] == "info") return cmd_info(args, out, err);
+  err << "ebsim: unknown command `" << args[1] << "`\n" << kUsage;
+  return 2;
+}
+
+}  // namespace ebsim::cli

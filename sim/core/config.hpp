@@ -1,0 +1,262 @@
+#pragma once
+// The experiment as plain value types, units already converted (times in ms, rates in Hz).
+// Produced once by load_config() (sim/io/config_loader.hpp), which validates every key; everything
+// downstream trusts these structs.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/rate_function.hpp"
+
+namespace ebsim {
+
+enum class Role { input, hidden, output };
+
+// A scalar per unit: a constant, or drawn from a distribution with the run's seed.
+struct Distribution {
+  enum class Kind { constant, uniform, normal };
+  Kind kind = Kind::constant;
+  double a = 0.0;  // constant value, uniform low, normal mean
+  double b = 0.0;  // uniform high, normal standard deviation
+};
+
+// Values for a whole population (clamp values, targets): one Distribution, or explicit values.
+struct Pattern {
+  Distribution dist;
+  std::vector<double> values;  // non-empty: explicit values, one per unit
+};
+
+struct ModelConfig {
+  models::RateFunction rate;
+  double tau_ms = 10.0;
+  double r_max_hz = 200.0;
+  // Eq. 8: asymmetric W acts as (W + W^T)/2 ("symmetrise", the energy-based model). "directed"
+  // uses W as given (R_i = rho'(s_i)(b_i + sum_j W_ij rho(s_j)) with no energy behind it).
+  bool symmetrise = true;
+};
+
+enum class EngineKind { continuous, spiking };
+enum class Boundary { project, literal };
+
+struct EngineConfig {
+  EngineKind kind = EngineKind::continuous;
+  double dt_ms = 0.1;              // continuous engine step; eps = dt / tau
+  double sigma = 0.0;              // std of eta in R(s + eta) (Eq. 1-2)
+  Boundary boundary = Boundary::project;
+};
+
+struct PopulationConfig {
+  std::string name;
+  Role role = Role::hidden;
+  std::uint32_t size = 0;
+  Pattern bias;
+  Pattern initial_state;  // state at t = 0 for free units
+};
+
+enum class Connectivity { all_to_all, one_to_one, random, fixed_indegree, explicit_list };
+
+struct WeightInit {
+  enum class Kind { constant, uniform, normal, glorot };
+  Kind kind = Kind::glorot;
+  double a = 0.0;  // constant value, uniform low, normal mean, glorot gain
+  double b = 0.0;  // uniform high, normal standard deviation
+};
+
+struct Synapse {
+  std::uint32_t pre = 0;
+  std::uint32_t post = 0;
+  double weight = 0.0;
+};
+
+// The synaptic rule Delta W_ij ∝ ds_i/dt rho(s_j) (Eq. 26), per projection.
+struct Plasticity {
+  enum class Post { state_derivative, rate_derivative };
+  double lr = 0.0;
+  Post post = Post::state_derivative;  // ds_i/dt (Eq. 26), or d rho(s_i)/dt = rho'(s_i) ds_i/dt
+  bool symmetric = true;               // apply Delta W_ij + Delta W_ji to both directions
+  std::optional<double> w_min, w_max;  // optional bounds
+  std::vector<std::string> phases;     // phases in which it learns; empty: all
+  double window_ms = 10.0;             // spiking estimator of ds_i/dt: (s_i(t + T) - s_i(t)) / T
+};
+
+struct ProjectionConfig {
+  std::string name;  // "<from>-><to>" unless given
+  std::string from, to;
+  Connectivity connectivity = Connectivity::all_to_all;
+  double probability = 1.0;          // random
+  std::uint32_t indegree = 0;        // fixed_indegree
+  std::vector<Synapse> synapses;     // explicit_list (weights given there)
+  WeightInit weights;
+  bool symmetric = false;            // W_ij = W_ji: stored once, acts in both directions
+  double delay_ms = 1.0;             // spiking engine only; the lower end with per-synapse delays
+  double delay_max_ms = 0.0;         // > delay_ms: per-synapse delays uniform in [delay_ms, delay_max_ms]
+  std::optional<Plasticity> plasticity;
+};
+
+struct Nudge {
+  Pattern target;
+  double beta = 1.0;  // (1 - beta) R_y + beta y_target (Eq. 12 is beta = 1)
+};
+
+struct Settle {
+  double tol = 1e-9;          // stop when max_i |R_i(s) - s_i| < tol (per unit of eps-normalised step)
+  double max_duration_ms = 0; // cap
+};
+
+struct PhaseConfig {
+  std::string name;
+  double duration_ms = 0.0;             // for settle phases: the cap
+  std::map<std::string, Pattern> clamp; // input populations; inherited by later phases
+  std::map<std::string, Nudge> nudge;   // output populations; this phase only
+  std::optional<Settle> settle;
+};
+
+struct ProtocolConfig {
+  std::vector<PhaseConfig> phases;
+  std::uint32_t trials = 1;
+  double total_duration_ms() const {
+    double t = 0;
+    for (const auto& p : phases) t += p.duration_ms;
+    return t;
+  }
+};
+
+struct StateRecording {
+  std::vector<std::string> populations;  // empty: none
+  double period_ms = 1.0;
+};
+
+// Rate-averaged quantities on a grid of bins within each trial: firing rates (Hz) and
+// window-averaged states, and, with theory, the continuous engine's prediction in the same shapes.
+struct RateRecording {
+  std::vector<std::string> populations;  // empty: none
+  double bin_ms = 10.0;
+  bool theory = false;
+  double theory_dt_ms = 0.01;  // the mean-field reference's step (sigma = 0, small eps)
+};
+
+struct RecordConfig {
+  RateRecording rates;
+  StateRecording states;
+  std::vector<std::string> spikes;  // populations whose spikes are written (spiking engine)
+  bool weights = true;              // initial and final weights of every projection
+  bool weight_snapshots = false;    // also at the end of every phase of every trial
+};
+
+struct OutputConfig {
+  std::string path;  // may be empty: no file (ebsim check), or the CLI's -o
+};
+
+// The backprop-equivalence experiment (paper §3, Eq. 12-25; DESIGN §4.2): settle with the first
+// phase's clamps, nudge with the second phase's target, compare early perturbations with
+// back-propagated errors.
+struct BackpropExperiment {
+  std::vector<std::string> layers;          // the nudged output first, then hidden layers inward
+  std::vector<double> eps;                  // eps sweep of the discrete map (dimensionless)
+  bool logistic = true;                     // also run the smooth rate function
+  double ct_eps = 0.001;                    // continuous-time limit: small eps ...
+  std::uint32_t ct_steps = 300;             // ... and steps (t = steps * eps * tau)
+  std::vector<double> spiking_r_max_hz;     // empty: no spiking part
+  std::uint32_t branches = 1000;            // paired continuations per r_max
+  double spiking_settle_ms = 100.0;         // free run before the first branch point
+  double spacing_ms = 20.0;                 // between branch points along the free run
+  double window_ms = 10.0;                  // length of each paired continuation
+  double sample_ms = 0.5;                   // sampling step within a continuation
+  double report_at_ms = 5.0;                // time after the nudge starts for the summary table
+};
+
+// The STDP-window pairing protocol (DESIGN §4.3): a presynaptic spike at t_pre and a pulse to the
+// postsynaptic state at t_pre + dt, repeated; the weight change of the pre -> post synapse per
+// pairing against dt.
+struct StdpWindowExperiment {
+  std::string pre, post, projection;  // one unit each; pre is an input clamped below beta1
+  std::vector<double> offsets_ms;     // dt = t_post - t_pre
+  std::uint32_t pairings = 10, trials = 10;
+  double spacing_ms = 300.0;          // between pairings (the post state relaxes back)
+  double pulse = 1.0;                 // the jump of the postsynaptic state
+};
+
+// The saturation predictions (§4): pulses that saturate the postsynaptic unit, under several
+// presynaptic drives, with both post: variants of the rule.
+struct SaturationExperiment {
+  std::string pre, post, projection;  // pre: an input population; post: one unit
+  std::vector<double> drives;         // clamp values of pre (its rates are r_max rho(drive))
+  double pulse = 1.5;                 // the state jump (+pulse above beta2, -pulse below beta1)
+  double settle_ms = 100.0;
+  std::uint32_t trials = 20;
+};
+
+struct Dataset;
+
+// Learning on a labelled data set with the in-simulator rule (DESIGN §4.5): per example, clamp the
+// input to the features (protocol phase 0 settles: the free phase), nudge the output toward the
+// one-hot target (phase 1, where the projections' plasticity is on), then run any later phases;
+// against plain back-propagation on the same feedforward architecture.
+struct LearningExperiment {
+  enum class Split { interleaved, last };
+  std::string data_path;
+  std::shared_ptr<const Dataset> data;  // loaded and checked with the config
+  std::string input, output;            // the clamped and the nudged population
+  double feature_max = 16.0;            // x = beta1 + value / feature_max: rho(x) = value / feature_max
+  Split split = Split::interleaved;     // every k-th example (k = 1 / test_fraction) is a test example; or the last ones
+  double test_fraction = 0.2;
+  std::uint32_t train_examples = 0, test_examples = 0;  // 0: all; else the first N of each set
+  std::uint32_t epochs = 10, batch = 1;                 // batch 1: online (weights change during each nudge)
+  double lr_decay = 1.0;                                // learning rates x lr_decay^(epoch - 1)
+  bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
+  double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
+  double readout_ms = 20.0;                             // spiking evaluation: y averaged over the free phase's last readout
+  double evaluation_free_ms = 0.0;                      // spiking evaluation: free phase length; 0: the protocol's
+  bool mean_field_readout = true;                       // spiking: also test with the continuous engine's fixed point
+  std::uint32_t alignment_examples = 50;                // per epoch: examples whose update is compared with the gradient
+  bool baseline = true;
+  double baseline_lr = 0.05;
+  bool baseline_output_derivative = false;  // see sim/experiments/feedforward.hpp
+  std::vector<std::string> layers;                      // derived: input, hidden..., output
+  std::vector<std::size_t> layer_projections;           // derived: projection from layers[k] to layers[k+1]
+};
+
+// A parameter sweep: the experiment is run once per value of one config key (as with --set).
+struct Sweep {
+  std::string key;                  // e.g. "model.r_max"
+  std::vector<std::string> values;  // YAML text, e.g. "400 Hz"
+};
+
+struct Config {
+  std::string source_path;
+  std::optional<Sweep> sweep;
+  std::optional<BackpropExperiment> backprop;
+  std::optional<StdpWindowExperiment> stdp_window;
+  std::optional<SaturationExperiment> saturation;
+  std::optional<LearningExperiment> learning;
+  std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
+  std::string resolved_yaml;  // after defaults and --set overrides
+  std::uint64_t seed = 1;
+  ModelConfig model;
+  EngineConfig engine;
+  std::vector<PopulationConfig> populations;
+  std::vector<ProjectionConfig> projections;
+  ProtocolConfig protocol;
+  RecordConfig record;
+  OutputConfig output;
+
+  // Index of the projection called `name` (the loader has checked that it exists).
+  std::size_t projection_index(const std::string& name) const {
+    for (std::size_t k = 0; k < projections.size(); ++k)
+      if (projections[k].name == name) return k;
+    return projections.size();
+  }
+
+  const PopulationConfig* find_population(const std::string& name) const {
+    for (const auto& p : populations)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+std::string to_string(Role role);
+
+}  // namespace ebsim

@@ -1,0 +1,73 @@
+#pragma once
+// The network: populations laid out in one global index space, projections as frozen CSR arrays
+// (structure of arrays, by presynaptic unit), biases per unit.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/coupling.hpp"
+#include "sim/core/config.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/weight_table.hpp"
+
+namespace ebsim {
+
+struct Population {
+  std::string name;
+  Role role = Role::hidden;
+  std::uint32_t offset = 0;  // first global unit index
+  std::uint32_t size = 0;
+};
+
+struct Projection {
+  std::string name;
+  std::uint32_t source = 0, target = 0;  // population indices
+  bool symmetric = false;
+  double delay_ms = 1.0;  // the (shortest) delay
+  // Per-synapse delays (empty when the projection has one delay): delay = delay_ms + 0.1 ms *
+  // delay_step[k]. Each row is sorted by delay, then target, and split into delay groups so that a
+  // spike's fan-out is one contiguous scan per group: row j's groups are
+  // group_ptr[j] .. group_ptr[j+1], group g spanning synapses group_begin[g] .. group_begin[g+1]
+  // with delay step group_step[g]. The transposed index has the same structure (col_group_*).
+  std::vector<std::uint8_t> delay_step;
+  std::vector<std::uint64_t> group_ptr, group_begin, col_group_ptr, col_group_begin;
+  std::vector<std::uint8_t> group_step, col_group_step;
+  static constexpr double kDelayStepMs = 0.1;
+  // How the stored weights act (see models/coupling.hpp): symmetric (1, 1); asymmetric under
+  // Eq. 8's symmetrisation (1/2, 1/2); asymmetric and directed (1, 0).
+  double gain_forward = 1.0, gain_backward = 0.0;
+  // CSR by source unit: targets of source j are tgt_index[row_ptr[j] .. row_ptr[j+1]), ascending.
+  std::vector<std::uint64_t> row_ptr;
+  std::vector<std::uint32_t> tgt_index;
+  std::vector<models::weight_t> weight;
+  // Transposed index, built when the spiking engine needs the backward direction: target unit i's
+  // sources are src_index[col_ptr[i] .. col_ptr[i+1]), their weights weight[position[...]].
+  std::vector<std::uint64_t> col_ptr;
+  std::vector<std::uint32_t> src_index;
+  std::vector<std::uint32_t> position;
+
+  std::uint64_t synapse_count() const { return weight.size(); }
+  double longest_delay_ms() const { return delay_ms + kDelayStepMs * max_delay_step; }
+  std::uint8_t max_delay_step = 0;
+};
+
+struct Network {
+  std::vector<Population> populations;
+  std::vector<Projection> projections;
+  std::vector<double> bias;  // per global unit
+  std::uint32_t n_units = 0;
+
+  std::vector<models::CouplingBlock> coupling() const;
+  WeightTable weight_table(std::size_t projection) const;
+  const Population& population_of(std::uint32_t unit) const;
+  std::uint64_t synapse_count() const;
+};
+
+Network build_network(const Config& cfg);
+
+// Draws a pattern (constant, explicit values or a distribution) for `size` units from the
+// stream keyed by (seed, purpose, key_a, key_b).
+std::vector<double> draw_pattern(const Pattern& pattern, std::uint32_t size, std::uint64_t seed,
+                                 Purpose purpose, std::uint64_t key_a, std::uint64_t key_b);
+
+}  // namespace ebsim

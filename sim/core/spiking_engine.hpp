@@ -1,0 +1,163 @@
+#pragma once
+// The spiking engine: discrete events, exact between events (DESIGN §2).
+//
+// - Each unit fires an inhomogeneous Poisson process of rate r_max rho(s_i(t)), generated exactly
+//   by thinning: candidates at rate r_max, each accepted with probability rho(s_i) evaluated on the
+//   exact trajectory at the candidate's time. Clamped inputs fire at r_max rho(x).
+// - A spike of j reaches i after the projection's delay and kicks s_i += rho'(s_i) W_ij / (r_max tau)
+//   (times (1 - beta) for a nudged output). In expectation: tau ds/dt = R(s) - s, the continuous
+//   theory (Eq. 1, 8); the spiking noise plays the role of eta.
+// - Between events tau ds/dt = rho'(s) A + C - s (A = (1 - beta) b, C = beta y*), solved in closed
+//   form (models/unit_dynamics.hpp) and evaluated lazily, only when an event touches a unit.
+//
+// Hot-path representation. Within one piece of its trajectory (no boundary crossing) a unit follows
+// s(t) = T + (s0 - T) e^{-(t - t0)/tau}. ebsim stores the offset in a frame shared by all units,
+// u = (s - T) e^{(t - t_ref)/tau}, so that s(t) = T + u g(t) with g(t) = e^{-(t - t_ref)/tau}
+// computed once per event, not once per synapse: delivering a spike to K targets costs K
+// multiply-adds and no exponential. Each regime (below, inside, above, held) has a window of
+// states; the trajectory is monotone within a piece, so a state outside its window means the piece
+// crossed a boundary b at g_c = (b - T)/u, and the next piece follows without any exponential or
+// logarithm: u' = (b - T') / g_c. t_ref moves forward every 16 tau so that g never underflows.
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "models/unit_dynamics.hpp"
+#include "sim/core/config.hpp"
+#include "sim/core/engine.hpp"
+#include "sim/core/event_queue.hpp"
+#include "sim/core/network.hpp"
+#include "sim/core/random.hpp"
+
+namespace ebsim {
+
+class SpikingEngine final : public Engine {
+ public:
+  SpikingEngine(const Config& cfg, const Network& net);
+
+  void reset(std::uint32_t trial) override;
+  void set_phase(const PhaseDrive& drive) override;
+  void advance_to(double t_ms) override;
+  bool advance_until_settled(double t_cap_ms, double tol) override;
+  void hold_until(double t_ms) override;
+  double now() const override { return now_; }
+  double residual() const override;
+  void sample_states(std::span<double> out) override;
+  std::vector<BoundaryCounts> boundary_counts() const override;
+  void take_spikes(std::vector<Spike>& out) override;
+  void enable_integrals() override { integrate_ = true; }
+  void set_plasticity(PlasticityRule* rule) override;
+  void integrals(std::span<double> integral_s, std::span<double> counts) override;
+  void record_spikes(std::uint32_t population) override;
+
+  std::uint64_t synaptic_events() const override { return synaptic_events_; }
+  std::uint64_t spike_count() const override { return spike_count_; }
+  double state_at(std::uint32_t unit, double t);  // exact s_unit(t), t >= the unit's last event
+  // Experimental protocols (STDP pairing): advance to t, then emit a spike of `unit` now, or move
+  // its state by `delta` (a brief input pulse, e.g. to evoke a postsynaptic response).
+  void force_spike(std::uint32_t unit, double t);
+  void add_to_state(std::uint32_t unit, double t, double delta);
+
+ private:
+  // The per-unit fields every synaptic event touches, together in one 24-byte record so that a kick
+  // costs one cache line, not one line per field.
+  struct Piece {
+    double offset = 0.0;     // u: s(t) = target + u g(t) while the state is in the regime's window
+    double target = 0.0;     // T: A + C inside, C outside (below/above), the boundary when held
+    float fast_kick = 0.0f;  // kick scale on the fast path: kick_scale_ if the window is kStable, else 0
+    models::UnitRegime regime = models::UnitRegime::inside;
+    std::uint8_t window = 0;  // fast-path window (below): where a kicked state may land
+  };
+  // A kick takes the fast path (one multiply-add, no branch on the unit's kind) when the kicked
+  // state `next` stays in the piece's window:
+  //   kStable: inside with its target inside, rho' = 1: next in [beta1, beta2];
+  //   kAbove / kBelow: saturated, rho' = 0, the kick has no effect (§2.3.1; next = s): the piece
+  //            stays current while s >= beta2 (s <= beta1);
+  //   kSlow: inside with a crossing ahead, or held on a boundary: always the slow path;
+  //   kAny: clamped (no kick, no crossing).
+  // Spikes reach units in random order, so a branch on the kind would be mispredicted about half
+  // the time; the window lookup is branch-free.
+  static constexpr std::uint8_t kStable = 0, kAbove = 1, kBelow = 2, kSlow = 3, kAny = 4;
+  struct Window {
+    double lo, hi;
+  };
+  Window valid_[5];          // per regime: states where the piece is still the current one
+  Window kick_window_[5];    // per fast-path window id
+  std::uint8_t window_for(const Piece& p) const;
+
+  struct FanOut {
+    std::uint16_t projection;
+    std::uint8_t direction;  // 0: source -> target (CSR rows); 1: target -> source (transposed index)
+  };
+
+  void process(const Event& e);
+  void start_plasticity(std::uint32_t pre, double t);
+  void finish_plasticity(const Event& e);
+  void fire_candidate(std::uint32_t unit, double t);
+  void emit_spike(std::uint32_t unit, double t);  // deliveries, recording, plasticity
+  void deliver(const Event& e);
+  void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
+  void kick_slow(std::uint32_t unit, double t, double g, double g_inv, double dw);
+  // Starts a new piece at time t from state s. `integral` is int_0^t s dt, carried over when
+  // integrals are on (the state is continuous in it: kicks are jumps of s, not of its integral).
+  void anchor(std::uint32_t unit, double t, double s, double g_inv, double integral = 0.0);
+  // Moves piece p of `unit` across the boundaries its trajectory crossed before the time where
+  // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
+  void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
+  double value(const Piece& p, double gt) const;  // s on a current piece, kept in its window
+  double integral_now(std::uint32_t unit, double t, double gt) const;  // on a current piece
+  double kick_scale(double beta) const;
+  double target_of(models::UnitRegime regime, std::uint32_t unit) const;
+  void move_reference(double t);
+  double g(double t) const;  // e^{-(t - t_ref)/tau}
+
+  const Config& cfg_;
+  const Network& net_;
+  models::UnitParams params_;
+  double tau_, r_max_per_ms_, b1_, b2_;
+
+  std::vector<Piece> piece_;
+  // Colder per-unit fields.
+  std::vector<double> gated_, nudge_;  // A and C of tau ds/dt = rho'(s) A + C - s
+  std::vector<double> kick_scale_;     // (1 - beta) / (r_max tau); 0 for clamped units
+  std::vector<double> clamp_value_;
+  std::vector<std::uint8_t> clamped_;
+  // Window averages (enable_integrals): on a piece, int_0^t s = integral_base + T t - u tau g(t).
+  // A kick changes u by step / g(t), so it adds tau * step to integral_base: no exponential.
+  bool integrate_ = false;
+  std::vector<double> integral_base_, spike_counts_;
+  std::vector<std::uint8_t> record_;  // buffer this unit's spikes
+  std::vector<std::uint16_t> population_;
+  std::vector<Stream> streams_;
+  std::vector<std::vector<FanOut>> fan_out_;  // per population
+
+  // STDP events (Eq. 26, DESIGN §3). A presynaptic spike at t samples rho(s_pre); the rate of change
+  // of each postsynaptic state is estimated over a window that opens at t + d (d: the projection's
+  // longest delay, so the spike's own kick is excluded, and its decay over the window counted back
+  // in) and lasts T:
+  // D = (s(t + d + T) - s(t + d)) / T (or the same for rho(s)); when it closes the weight moves by
+  // lr D / r_max. In expectation, pre spikes at rate r_max rho(s_pre) give
+  // dW/dt = lr rho(s_pre) <ds_post/dt over the window>: the continuous rule, with a lead of d + T/2
+  // (a bias of order (d + T/2) s''). Open windows wait in a queue per (projection, direction); they
+  // close in the order they opened (one window length per projection).
+  PlasticityRule* plasticity_ = nullptr;
+  struct PlasticFanOut {
+    std::uint16_t projection;
+    std::uint8_t direction;  // 0: pre in the source (post: targets); 1: pre in the target (symmetric rule)
+  };
+  std::vector<std::vector<PlasticFanOut>> plastic_fan_out_;   // per population
+  struct StdpWindow {
+    double closes;
+    std::uint32_t unit;
+    std::vector<double> before;     // postsynaptic values when the window opened
+    std::vector<double> own_decay;  // how much the spike's own kick decays over the window
+  };
+  std::vector<std::vector<std::deque<StdpWindow>>> pending_;  // [projection][direction]
+
+  EventQueue queue_;
+  double now_ = 0.0, t_ref_ = 0.0;
+  std::vector<Spike> spikes_;
+  std::uint64_t synaptic_events_ = 0, spike_count_ = 0;
+};
+
+}  // namespace ebsim

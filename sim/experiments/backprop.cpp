@@ -1,0 +1,458 @@
+#include "sim/experiments/backprop.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "models/energy.hpp"
+#include "sim/core/continuous_engine.hpp"
+#include "sim/core/fit.hpp"
+#include "sim/core/network.hpp"
+#include "sim/core/protocol.hpp"
+#include "sim/core/spiking_engine.hpp"
+#include "sim/io/version.hpp"
+
+namespace ebsim {
+
+namespace {
+
+using Vec = std::vector<double>;
+
+struct Layer {
+  std::string name;
+  std::uint32_t offset = 0, size = 0;
+};
+
+std::vector<Layer> find_layers(const Network& net, const std::vector<std::string>& names) {
+  std::vector<Layer> out;
+  for (const std::string& n : names)
+    for (const Population& p : net.populations)
+      if (p.name == n) out.push_back({p.name, p.offset, p.size});
+  return out;
+}
+
+Vec slice(std::span<const double> v, const Layer& l) { return Vec(v.begin() + l.offset, v.begin() + l.offset + l.size); }
+double dot(const Vec& a, const Vec& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+double norm(const Vec& a) { return std::sqrt(dot(a, a)); }
+// |a - b| / |b|
+double relative_error(const Vec& a, const Vec& b) {
+  Vec d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  const double nb = norm(b);
+  return nb > 0 ? norm(d) / nb : norm(d);
+}
+Vec scaled(const Vec& v, double f) {
+  Vec out(v);
+  for (double& x : out) x *= f;
+  return out;
+}
+
+// The settled state and what the gradient sees of each unit.
+struct FixedPoint {
+  Vec s;
+  Vec rho_prime;  // effective: 0 for units held on a boundary
+  std::vector<std::uint8_t> held;
+  bool converged = false;
+  double residual = 0.0;
+};
+
+FixedPoint settle(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
+                  const std::vector<Layer>& layers) {
+  ContinuousEngine engine(cfg, net);
+  engine.reset(0);
+  engine.set_phase(drives[0]);
+  const PhaseConfig& phase = cfg.protocol.phases[0];
+  FixedPoint fp;
+  fp.converged = engine.advance_until_settled(phase.duration_ms, phase.settle->tol);
+  fp.residual = engine.residual();
+  fp.s.assign(engine.state().begin(), engine.state().end());
+  fp.held.resize(net.n_units);
+  fp.rho_prime.resize(net.n_units);
+  for (std::uint32_t i = 0; i < net.n_units; ++i) {
+    fp.held[i] = engine.held(i);
+    fp.rho_prime[i] = fp.held[i] ? 0.0 : cfg.model.rate.rho_prime(fp.s[i]);
+  }
+  // A nudged output held on a boundary leaves it when the nudged dynamics inside point inward:
+  // its inside target (1 - beta) R_y + beta y* lies inside the interval (then its rate moves with
+  // it, rho' = 1), otherwise it stays held (rho' = 0).
+  Vec input(net.bias), rates(net.n_units);
+  for (std::uint32_t i = 0; i < net.n_units; ++i) rates[i] = cfg.model.rate.rho(fp.s[i]);
+  models::add_synaptic_input(net.coupling(), rates, input);
+  const Layer& y = layers[0];
+  for (std::uint32_t i = y.offset; i < y.offset + y.size; ++i)
+    if (fp.held[i] && drives[1].beta[i] > 0) {
+      const double beta = drives[1].beta[i];
+      const double inside_target = (1.0 - beta) * input[i] + beta * drives[1].target[i];
+      const bool upper = fp.s[i] >= cfg.model.rate.beta2();
+      fp.rho_prime[i] = upper ? (inside_target < cfg.model.rate.beta2() ? 1.0 : 0.0)
+                              : (inside_target > cfg.model.rate.beta1 ? 1.0 : 0.0);
+    }
+  return fp;
+}
+
+// Back-propagated errors, layer by layer (Eq. 13-25): delta_y = beta (y^ - y*) (the first step of
+// the nudge moves y by -eps delta_y), delta_{h_k} = J_k^T delta_{h_{k-1}} with
+// J_k = d R_{h_{k-1}} / d h_k = diag(rho'_{k-1}) W_{k-1,k} diag(rho'_k). W^T is applied through the
+// transposed coupling (the gains of every block swapped), so the reference is true
+// back-propagation even when the network's own W is not symmetric.
+std::vector<Vec> backpropagate(const Network& net, const FixedPoint& fp, const PhaseDrive& nudge,
+                               const std::vector<Layer>& layers) {
+  std::vector<models::CouplingBlock> transposed = net.coupling();
+  for (auto& b : transposed) std::swap(b.gain_forward, b.gain_backward);
+  std::vector<Vec> delta;
+  const Layer& y = layers[0];
+  Vec d0(y.size);
+  for (std::uint32_t u = 0; u < y.size; ++u) {
+    const std::uint32_t i = y.offset + u;
+    d0[u] = nudge.beta[i] * (fp.s[i] - nudge.target[i]);
+  }
+  delta.push_back(d0);
+  for (std::size_t k = 1; k < layers.size(); ++k) {
+    Vec v(net.n_units, 0.0), out(net.n_units, 0.0);
+    const Layer& prev = layers[k - 1];
+    for (std::uint32_t u = 0; u < prev.size; ++u) v[prev.offset + u] = fp.rho_prime[prev.offset + u] * delta[k - 1][u];
+    models::add_synaptic_input(transposed, v, out);
+    const Layer& cur = layers[k];
+    Vec dk(cur.size);
+    for (std::uint32_t u = 0; u < cur.size; ++u) dk[u] = fp.rho_prime[cur.offset + u] * out[cur.offset + u];
+    delta.push_back(dk);
+  }
+  return delta;
+}
+
+// The nudged continuation minus the un-nudged one from the same fixed point, with the engine's map
+// at step size cfg.engine.dt. Returns Delta for every layer after each of `steps` steps:
+// [step][layer] vectors.
+std::vector<std::vector<Vec>> paired_map(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
+                                         const FixedPoint& fp, const std::vector<Layer>& layers, std::uint32_t steps,
+                                         std::vector<Vec>* nudged_states = nullptr) {
+  ContinuousEngine nudged(cfg, net), free(cfg, net);
+  nudged.set_phase(drives[1]);
+  free.set_phase(drives[0]);
+  std::copy(fp.s.begin(), fp.s.end(), nudged.mutable_state().begin());
+  std::copy(fp.s.begin(), fp.s.end(), free.mutable_state().begin());
+  std::vector<std::vector<Vec>> out;
+  if (nudged_states) nudged_states->push_back(Vec(nudged.state().begin(), nudged.state().end()));
+  for (std::uint32_t n = 0; n < steps; ++n) {
+    nudged.step();
+    free.step();
+    if (nudged_states) nudged_states->push_back(Vec(nudged.state().begin(), nudged.state().end()));
+    std::vector<Vec> per_layer;
+    for (const Layer& l : layers) {
+      Vec d(l.size);
+      for (std::uint32_t u = 0; u < l.size; ++u) d[u] = nudged.state()[l.offset + u] - free.state()[l.offset + u];
+      per_layer.push_back(d);
+    }
+    out.push_back(per_layer);
+  }
+  return out;
+}
+
+Config with_eps(const Config& cfg, double eps) {
+  Config c = cfg;
+  c.engine.dt_ms = eps * cfg.model.tau_ms;
+  c.engine.sigma = 0.0;
+  return c;
+}
+
+// Branch counts at which the spiking cosine is recorded: 10, 30, 100, 300, ... and the total.
+bool is_checkpoint(std::uint32_t done, std::uint32_t total) {
+  if (done == total) return true;
+  for (std::uint64_t m = 10; m < total; m *= 10)
+    if (done == m || done == 3 * m) return true;
+  return false;
+}
+
+// Non-layered structure: connections inside a layer, or skipping one.
+std::string structure_problems(const Config& cfg, const std::vector<Layer>& layers) {
+  auto index = [&](const std::string& name) -> int {
+    for (std::size_t k = 0; k < layers.size(); ++k)
+      if (layers[k].name == name) return int(k);
+    return int(layers.size());  // inputs and other populations: beyond the last layer
+  };
+  std::string note;
+  for (const ProjectionConfig& p : cfg.projections) {
+    const int a = index(p.from), b = index(p.to);
+    if (a == b) note += (note.empty() ? "" : "; ") + ("`" + p.name + "` connects units inside a layer");
+    else if (std::abs(a - b) > 1) note += (note.empty() ? "" : "; ") + ("`" + p.name + "` skips a layer");
+  }
+  return note;
+}
+
+}  // namespace
+
+BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& options) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const BackpropExperiment& ex = *cfg.backprop;
+  BackpropResult result;
+  const Network net = build_network(cfg);
+  const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
+  const std::vector<Layer> layers = find_layers(net, ex.layers);
+  const std::size_t L = layers.size();
+  result.structure_note = structure_problems(cfg, layers);
+  result.layered = result.structure_note.empty();
+  result.reference_eps = cfg.engine.dt_ms / cfg.model.tau_ms;
+
+  for (const Population& p : net.populations)
+    sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size), {p.size});
+  for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
+  sink.write_attribute("/", "weights_effective",
+                       std::string(cfg.model.symmetrise ? "(W + W^T)/2 (Eq. 8)" : "W as given (directed)"));
+
+  // 1. The fixed point and the reference errors.
+  const FixedPoint fp = settle(cfg, net, drives, layers);
+  result.converged = fp.converged;
+  const std::vector<Vec> delta = backpropagate(net, fp, drives[1], layers);
+  const std::string g = "/analysis/backprop";
+  sink.write_attribute(g, "layers", [&] {
+    std::string s;
+    for (const Layer& l : layers) s += (s.empty() ? "" : ",") + l.name;
+    return s;
+  }());
+  sink.write_attribute(g, "converged", std::int64_t(fp.converged));
+  sink.write_attribute(g, "residual", fp.residual);
+  sink.write_attribute(g, "layered", std::int64_t(result.layered));
+  sink.write_attribute(g, "structure", result.structure_note.empty() ? std::string("layered") : result.structure_note);
+  for (const Population& p : net.populations) {
+    const Layer l{p.name, p.offset, p.size};
+    sink.write_array(g + "/fixed_point/" + p.name, slice(fp.s, l), {p.size});
+    sink.write_array(g + "/rho_prime/" + p.name, slice(fp.rho_prime, l), {p.size});
+  }
+  sink.write_array(g + "/target", slice(drives[1].target, layers[0]), {layers[0].size});
+  sink.write_attribute(g + "/target", "beta", drives[1].beta[layers[0].offset]);
+  for (std::size_t k = 0; k < L; ++k) {
+    sink.write_array(g + "/delta/" + layers[k].name, delta[k], {layers[k].size});
+    LayerCheck c;
+    c.layer = layers[k].name;
+    for (std::uint32_t u = 0; u < layers[k].size; ++u) c.held += fp.held[layers[k].offset + u];
+    result.layers.push_back(c);
+  }
+
+  // 2. The discrete map: Delta h_k at step k + 1 against -eps^(k+1) delta_{h_k}, over the eps sweep.
+  const std::size_t n_eps = ex.eps.size();
+  std::vector<Vec> norms(L, Vec(n_eps)), cosines(L, Vec(n_eps)), errors(L, Vec(n_eps));
+  std::vector<Vec> measured(L);
+  for (std::size_t e = 0; e < n_eps; ++e) {
+    const Config ce = with_eps(cfg, ex.eps[e]);
+    const auto steps = paired_map(ce, net, drives, fp, layers, std::uint32_t(L));
+    for (std::size_t k = 0; k < L; ++k) {
+      const Vec& d = steps[k][k];  // layer k at step k + 1
+      const Vec expected = scaled(delta[k], -std::pow(ex.eps[e], double(k + 1)));
+      norms[k][e] = norm(d);
+      cosines[k][e] = cosine(d, scaled(delta[k], -1.0));
+      errors[k][e] = relative_error(d, expected);
+      measured[k].insert(measured[k].end(), d.begin(), d.end());
+    }
+    if (options.progress) options.progress(0.3 * double(e + 1) / double(n_eps));
+  }
+  sink.write_array(g + "/discrete/eps", ex.eps, {n_eps});
+  for (std::size_t k = 0; k < L; ++k) {
+    const std::string lg = g + "/discrete/" + layers[k].name;
+    sink.write_array(lg + "/measured", measured[k], {n_eps, layers[k].size});
+    sink.write_array(lg + "/cosine", cosines[k], {n_eps});
+    sink.write_array(lg + "/relative_error", errors[k], {n_eps});
+    sink.write_array(lg + "/norm", norms[k], {n_eps});
+    sink.write_attribute(lg, "step", std::int64_t(k + 1));
+    LayerCheck& c = result.layers[k];
+    c.cosine = *std::min_element(cosines[k].begin(), cosines[k].end());
+    c.relative_error = *std::max_element(errors[k].begin(), errors[k].end());
+    c.exponent = loglog_slope(ex.eps, norms[k]);
+    sink.write_array(lg + "/exponent", Vec{c.exponent}, {});
+  }
+
+  // 3. The smooth (logistic) rate function: the o(eps) terms appear.
+  if (ex.logistic) {
+    Config cl = cfg;
+    cl.model.rate.kind = models::RateKind::logistic;
+    const FixedPoint fpl = settle(cl, net, drives, layers);
+    const std::vector<Vec> deltal = backpropagate(net, fpl, drives[1], layers);
+    std::vector<Vec> errl(L, Vec(n_eps));
+    for (std::size_t e = 0; e < n_eps; ++e) {
+      const Config ce = with_eps(cl, ex.eps[e]);
+      const auto steps = paired_map(ce, net, drives, fpl, layers, std::uint32_t(L));
+      for (std::size_t k = 0; k < L; ++k)
+        errl[k][e] = relative_error(steps[k][k], scaled(deltal[k], -std::pow(ex.eps[e], double(k + 1))));
+    }
+    for (std::size_t k = 0; k < L; ++k) {
+      sink.write_array(g + "/logistic/" + layers[k].name + "/relative_error", errl[k], {n_eps});
+      result.layers[k].logistic_error_small = errl[k].front();
+      result.layers[k].logistic_error_large = errl[k].back();
+    }
+    sink.write_array(g + "/logistic/eps", ex.eps, {n_eps});
+  }
+  if (options.progress) options.progress(0.4);
+
+  // 4. Continuous time: small eps, Delta h_k(t) ~ -((t/tau)^(k+1)/(k+1)!) delta_{h_k}.
+  {
+    const Config cc = with_eps(cfg, ex.ct_eps);
+    std::vector<Vec> trajectory;  // the nudged states, steps + 1 of them
+    const auto steps = paired_map(cc, net, drives, fp, layers, ex.ct_steps, &trajectory);
+    // Eq. 26 along the early nudged trajectory: Delta W_{post,pre} = sum_n (s_post(n+1) - s_post(n))
+    // rho(s_pre(n)) for each pair of neighbouring layers, against the back-propagation gradient
+    // -delta_post rho(s^_pre)^T (section 3.2: the early weight change approximates SGD).
+    for (std::size_t k = 0; k + 1 < L; ++k) {
+      const Layer& post = layers[k];
+      const Layer& pre = layers[k + 1];
+      Vec dw(std::size_t(post.size) * pre.size, 0.0), grad(dw.size());
+      for (std::uint32_t n = 0; n < ex.ct_steps; ++n)
+        for (std::uint32_t a = 0; a < post.size; ++a) {
+          const double post_change = trajectory[n + 1][post.offset + a] - trajectory[n][post.offset + a];
+          for (std::uint32_t b = 0; b < pre.size; ++b)
+            dw[a * pre.size + b] += post_change * cfg.model.rate.rho(trajectory[n][pre.offset + b]);
+        }
+      for (std::uint32_t a = 0; a < post.size; ++a)
+        for (std::uint32_t b = 0; b < pre.size; ++b)
+          grad[a * pre.size + b] = -delta[k][a] * cfg.model.rate.rho(fp.s[pre.offset + b]);
+      const std::string wg = g + "/weight_alignment/" + post.name + "-" + pre.name;
+      sink.write_array(wg + "/delta_w", dw, {post.size, pre.size});
+      sink.write_array(wg + "/gradient", grad, {post.size, pre.size});
+      const double c = cosine(dw, grad);
+      sink.write_array(wg + "/cosine", Vec{c}, {});
+      result.weight_alignment.push_back({post.name + " <- " + pre.name, c});
+    }
+    Vec t_ms(ex.ct_steps);
+    for (std::uint32_t n = 0; n < ex.ct_steps; ++n) t_ms[n] = double(n + 1) * cc.engine.dt_ms;
+    sink.write_array(g + "/continuous_time/t_ms", t_ms, {ex.ct_steps});
+    for (std::size_t k = 0; k < L; ++k) {
+      Vec nrm(ex.ct_steps), theory(ex.ct_steps), cos_t(ex.ct_steps), fit_t, fit_n;
+      const double fact = std::tgamma(double(k) + 2.0);
+      for (std::uint32_t n = 0; n < ex.ct_steps; ++n) {
+        nrm[n] = norm(steps[n][k]);
+        theory[n] = std::pow(t_ms[n] / cfg.model.tau_ms, double(k + 1)) / fact * norm(delta[k]);
+        cos_t[n] = cosine(steps[n][k], scaled(delta[k], -1.0));
+        // "Early t": the last 80 % of the window, past the first steps where the discrete map's
+        // binomial C(n, k+1) still differs from n^(k+1)/(k+1)!.
+        if (n >= ex.ct_steps / 5 && nrm[n] > 0) fit_t.push_back(t_ms[n]), fit_n.push_back(nrm[n]);
+      }
+      const std::string lg = g + "/continuous_time/" + layers[k].name;
+      sink.write_array(lg + "/norm", nrm, {ex.ct_steps});
+      sink.write_array(lg + "/theory_norm", theory, {ex.ct_steps});
+      sink.write_array(lg + "/cosine", cos_t, {ex.ct_steps});
+      result.layers[k].ct_slope = loglog_slope(fit_t, fit_n);
+      sink.write_array(lg + "/slope", Vec{result.layers[k].ct_slope}, {});
+    }
+  }
+  if (options.progress) options.progress(0.5);
+
+  // 5. Spiking: paired continuations with common random numbers, branched along a free run.
+  for (std::size_t r = 0; r < ex.spiking_r_max_hz.size(); ++r) {
+    Config cs = cfg;
+    cs.engine.kind = EngineKind::spiking;
+    cs.model.r_max_hz = ex.spiking_r_max_hz[r];
+    const Network net_s = build_network(cs);
+    SpikingEngine base(cs, net_s);
+    base.reset(0);
+    base.set_phase(drives[0]);
+    base.advance_to(ex.spiking_settle_ms);
+    const auto n_samples = static_cast<std::uint32_t>(std::llround(ex.window_ms / ex.sample_ms));
+    const auto report_index = static_cast<std::uint32_t>(std::llround(ex.report_at_ms / ex.sample_ms)) - 1;
+    std::vector<std::vector<Vec>> sum(n_samples, std::vector<Vec>(L));
+    for (auto& row : sum)
+      for (std::size_t k = 0; k < L; ++k) row[k].assign(layers[k].size, 0.0);
+    std::vector<double> checkpoints;
+    std::vector<Vec> cos_vs_branches(L);
+    Vec a_state(net_s.n_units), b_state(net_s.n_units);
+    for (std::uint32_t b = 0; b < ex.branches; ++b) {
+      const double t_branch = ex.spiking_settle_ms + double(b) * ex.spacing_ms;
+      base.advance_to(t_branch);
+      SpikingEngine nudged = base, free = base;  // the same state and random streams
+      nudged.set_phase(drives[1]);
+      free.set_phase(drives[0]);
+      for (std::uint32_t j = 0; j < n_samples; ++j) {
+        const double t = t_branch + double(j + 1) * ex.sample_ms;
+        nudged.advance_to(t);
+        free.advance_to(t);
+        nudged.sample_states(a_state);
+        free.sample_states(b_state);
+        for (std::size_t k = 0; k < L; ++k)
+          for (std::uint32_t u = 0; u < layers[k].size; ++u)
+            sum[j][k][u] += a_state[layers[k].offset + u] - b_state[layers[k].offset + u];
+      }
+      const std::uint32_t done = b + 1;
+      if (is_checkpoint(done, ex.branches)) {
+        checkpoints.push_back(done);
+        for (std::size_t k = 0; k < L; ++k) cos_vs_branches[k].push_back(cosine(sum[report_index][k], scaled(delta[k], -1.0)));
+      }
+      if (options.progress)
+        options.progress(0.5 + 0.5 * (double(r) + double(done) / ex.branches) / double(ex.spiking_r_max_hz.size()));
+      if (options.stop && options.stop->load()) return result;
+    }
+    const std::string sg = g + "/spiking/" + std::to_string(r);
+    sink.write_attribute(sg, "r_max_hz", cs.model.r_max_hz);
+    sink.write_attribute(sg, "branches", std::int64_t(ex.branches));
+    Vec t_ms(n_samples);
+    for (std::uint32_t j = 0; j < n_samples; ++j) t_ms[j] = double(j + 1) * ex.sample_ms;
+    sink.write_array(sg + "/t_ms", t_ms, {n_samples});
+    sink.write_array(sg + "/branches_at", checkpoints, {checkpoints.size()});
+    Vec final_cos;
+    for (std::size_t k = 0; k < L; ++k) {
+      Vec mean, cos_t(n_samples);
+      for (std::uint32_t j = 0; j < n_samples; ++j) {
+        const Vec m = scaled(sum[j][k], 1.0 / ex.branches);
+        mean.insert(mean.end(), m.begin(), m.end());
+        cos_t[j] = cosine(m, scaled(delta[k], -1.0));
+      }
+      const std::string lg = sg + "/" + layers[k].name;
+      sink.write_array(lg + "/mean_delta", mean, {n_samples, layers[k].size});
+      sink.write_array(lg + "/cosine", cos_t, {n_samples});
+      sink.write_array(lg + "/cosine_vs_branches", cos_vs_branches[k], {cos_vs_branches[k].size()});
+      final_cos.push_back(cos_t[report_index]);
+    }
+    result.spiking_r_max_hz.push_back(cs.model.r_max_hz);
+    result.spiking_cosine.push_back(final_cos);
+    for (std::size_t k = 0; k < L; ++k) result.layers[k].spiking_cosine = final_cos[k];
+  }
+  result.complete = true;
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  return result;
+}
+
+std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) {
+  const BackpropExperiment& ex = *cfg.backprop;
+  std::ostringstream os;
+  os << "ebsim backprop-equivalence experiment (paper §3): " << (r.complete ? "" : "[INTERRUPTED] ") << r.wall_s << " s\n";
+  os << "  fixed point " << (r.converged ? "converged" : "NOT converged (the comparison is not meaningful)") << "; network "
+     << (r.layered ? "layered" : "NOT layered: " + r.structure_note + " (the equality is not exact; see the errors)") << "\n";
+  os << "  discrete map, Delta h_k at step k+1 vs -eps^(k+1) delta_{h_k}, worst over eps in [" << ex.eps.front() << ", "
+     << ex.eps.back() << "]; continuous-time slope over t in (" << ex.ct_steps / 5 * ex.ct_eps << ", " << ex.ct_steps * ex.ct_eps
+     << "] tau\n";
+  os << "    layer   k  held  cosine            rel. error   exponent (k+1)  slope in t (k+1)";
+  if (ex.logistic) os << "  logistic rel. error (eps small -> large)";
+  if (!r.spiking_r_max_hz.empty()) os << "  spiking cosine";
+  os << "\n";
+  for (std::size_t k = 0; k < r.layers.size(); ++k) {
+    const LayerCheck& c = r.layers[k];
+    os << "    " << std::left << std::setw(7) << c.layer << std::right << " " << k << "  " << std::setw(4) << c.held << "  "
+       << std::setprecision(12) << std::fixed << c.cosine << std::defaultfloat << std::setprecision(3) << "  "
+       << std::setw(10) << std::scientific << c.relative_error << std::defaultfloat << "  " << std::setw(8) << std::fixed
+       << std::setprecision(4) << c.exponent << " (" << k + 1 << ")   " << std::setw(8) << c.ct_slope << " (" << k + 1 << ")"
+       << std::defaultfloat << std::setprecision(3);
+    if (ex.logistic) os << "       " << std::scientific << c.logistic_error_small << " -> " << c.logistic_error_large << std::defaultfloat;
+    if (!r.spiking_r_max_hz.empty()) os << "       " << std::fixed << std::setprecision(3) << c.spiking_cosine << std::defaultfloat;
+    os << "\n";
+  }
+  if (!r.weight_alignment.empty()) {
+    os << "  Eq. 26 over the early nudge (t <= " << ex.ct_steps * ex.ct_eps << " tau): cosine of Delta W with the gradient -delta_post rho(pre)^T:";
+    for (const auto& [name, c] : r.weight_alignment) os << "  " << name << " " << std::fixed << std::setprecision(4) << c << std::defaultfloat;
+    os << "\n";
+  }
+  if (!r.spiking_r_max_hz.empty()) {
+    os << "  spiking: cosine of the trial-averaged Delta h_k(" << ex.report_at_ms << " ms) with -delta_{h_k}, " << ex.branches
+       << " paired branches each\n    r_max (Hz)";
+    for (const LayerCheck& c : r.layers) os << "  " << std::setw(7) << c.layer;
+    os << "\n";
+    for (std::size_t i = 0; i < r.spiking_r_max_hz.size(); ++i) {
+      os << "    " << std::setw(10) << std::fixed << std::setprecision(0) << r.spiking_r_max_hz[i] << std::defaultfloat;
+      for (double c : r.spiking_cosine[i]) os << "  " << std::setw(7) << std::fixed << std::setprecision(3) << c << std::defaultfloat;
+      os << "\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace ebsim

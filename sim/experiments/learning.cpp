@@ -1,0 +1,512 @@
+#include "sim/experiments/learning.hpp"
+
+#include <algorithm>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "sim/core/continuous_engine.hpp"
+#include "sim/experiments/feedforward.hpp"
+#include "sim/core/fit.hpp"
+#include "sim/core/plasticity.hpp"
+#include "sim/core/protocol.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/spiking_engine.hpp"
+
+namespace ebsim {
+
+DataSplit split_dataset(const LearningExperiment& ex) {
+  DataSplit s;
+  const std::size_t n = ex.data->size();
+  if (ex.split == LearningExperiment::Split::interleaved) {
+    const std::size_t k = std::max<std::size_t>(2, std::size_t(std::llround(1.0 / ex.test_fraction)));
+    for (std::size_t i = 0; i < n; ++i) (i % k == k - 1 ? s.test : s.train).push_back(std::uint32_t(i));
+  } else {
+    const std::size_t n_test = std::size_t(std::llround(ex.test_fraction * double(n)));
+    for (std::size_t i = 0; i < n; ++i) (i >= n - n_test ? s.test : s.train).push_back(std::uint32_t(i));
+  }
+  if (ex.train_examples > 0 && ex.train_examples < s.train.size()) s.train.resize(ex.train_examples);
+  if (ex.test_examples > 0 && ex.test_examples < s.test.size()) s.test.resize(ex.test_examples);
+  return s;
+}
+
+std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const LearningExperiment& ex,
+                                                      const models::RateFunction& rate, std::span<const double> s,
+                                                      std::span<const std::uint8_t> held, std::span<const double> target_states) {
+  std::vector<std::vector<double>> grad(net.projections.size());
+  // The receiving unit's factor: 0 where a drive beyond a boundary holds it (it does not respond).
+  auto rho_prime = [&](std::uint32_t unit) { return held[unit] ? 0.0 : rate.rho_prime(s[unit]); };
+  const std::size_t L = ex.layers.size() - 1;
+  const Population& out = net.populations[net.projections[ex.layer_projections[L - 1]].target];
+  std::vector<double> delta(out.size);  // of the current layer, population-local
+  for (std::uint32_t u = 0; u < out.size; ++u) delta[u] = s[out.offset + u] - target_states[u];
+  for (std::size_t k = L; k >= 1; --k) {
+    const std::size_t pi = ex.layer_projections[k - 1];
+    const Projection& p = net.projections[pi];
+    const Population& src = net.populations[p.source];
+    const Population& tgt = net.populations[p.target];
+    grad[pi].assign(p.synapse_count(), 0.0);
+    std::vector<double> below(src.size, 0.0);
+    for (std::uint32_t j = 0; j < src.size; ++j) {
+      const double r = rate.rho(s[src.offset + j]);
+      for (std::uint64_t q = p.row_ptr[j]; q < p.row_ptr[j + 1]; ++q) {
+        const std::uint32_t i = p.tgt_index[q];
+        grad[pi][q] = delta[i] * r;
+        // J^T delta. The sending unit's factor is d rho / ds (closed interval): a nudged output
+        // moves even where it was held, and a held hidden unit's delta is already 0 from its
+        // receiving factor below. W acts with gain_forward + gain_backward (1: symmetric chain).
+        below[j] += (p.gain_forward + p.gain_backward) * double(p.weight[q]) * rate.rho_prime(s[tgt.offset + i]) * delta[i];
+      }
+    }
+    for (std::uint32_t j = 0; j < src.size; ++j) below[j] *= rho_prime(src.offset + j);
+    delta = std::move(below);
+  }
+  return grad;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::uint32_t kEvaluationKey = 0x80000000u;  // spiking streams of evaluation passes
+
+std::unique_ptr<Engine> make_engine(const Config& cfg, const Network& net) {
+  if (cfg.engine.kind == EngineKind::spiking) return std::make_unique<SpikingEngine>(cfg, net);
+  return std::make_unique<ContinuousEngine>(cfg, net);
+}
+
+std::uint32_t argmax(std::span<const double> v) {
+  return std::uint32_t(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+class Trainer {
+ public:
+  explicit Trainer(const Config& cfg)
+      : cfg_(cfg),
+        ex_(*cfg.learning),
+        data_(*ex_.data),
+        net_(build_network(cfg)),
+        drives_(resolve_phases(cfg, net_)),
+        rule_(cfg, net_),
+        train_engine_(make_engine(cfg, net_)),
+        eval_engine_(make_engine(cfg, net_)) {
+    if (cfg.engine.kind == EngineKind::spiking && ex_.mean_field_readout) {
+      // The spiking-trained weights read out by the mean-field fixed point: the continuous engine
+      // with eps = 0.5 settling to 1e-4 (as configs/learn_digits.yaml), capped at 3 s.
+      mean_field_cfg_ = cfg;
+      mean_field_cfg_.engine.kind = EngineKind::continuous;
+      mean_field_cfg_.engine.dt_ms = cfg.model.tau_ms / 2;
+      mean_field_cfg_.engine.sigma = 0.0;
+      mean_field_cfg_.protocol.phases[0].duration_ms = 3000.0;
+      mean_field_cfg_.protocol.phases[0].settle = Settle{1e-4, 3000.0};
+      mean_field_engine_ = std::make_unique<ContinuousEngine>(mean_field_cfg_, net_);
+    }
+    for (const Population& p : net_.populations) {
+      if (p.name == ex_.input) in_ = &p;
+      if (p.name == ex_.output) out_ = &p;
+    }
+    for (std::size_t p = 0; p < drives_.size(); ++p) {
+      base_beta_.push_back(drives_[p].beta[out_->offset]);
+      nudged_.push_back(cfg.protocol.phases[p].nudge.count(ex_.output) > 0);
+    }
+    train_engine_->set_plasticity(&rule_);
+    if (cfg.engine.kind == EngineKind::spiking) eval_engine_->enable_integrals();
+    state_.resize(net_.n_units);
+    held_.assign(net_.n_units, 0);
+    target_.resize(out_->size);
+  }
+
+  Network& network() { return net_; }
+
+  // Clamps, targets and beta signs of every phase for one example.
+  void load_example(std::uint32_t idx, double sign) {
+    const std::vector<double> x = input_states(idx);
+    target_ = target_states(idx);
+    for (std::size_t p = 0; p < drives_.size(); ++p) {
+      for (std::uint32_t u = 0; u < in_->size; ++u) {
+        drives_[p].clamped[in_->offset + u] = 1;
+        drives_[p].clamp_value[in_->offset + u] = x[u];
+      }
+      if (!nudged_[p]) continue;
+      for (std::uint32_t c = 0; c < out_->size; ++c) {
+        drives_[p].target[out_->offset + c] = target_[c];
+        drives_[p].beta[out_->offset + c] = sign * base_beta_[p];
+      }
+    }
+  }
+
+  // Phase 0 from reset: the free fixed point (continuous) or, in evaluation passes of the spiking
+  // engine, the average over the last `readout` of a free phase of `evaluation_free`, in state_.
+  // Returns the phase's length in ms.
+  double free_phase(Engine& e, std::uint32_t key, const std::vector<double>* start, bool evaluation) {
+    e.reset(key);
+    if (start) {
+      auto s = static_cast<ContinuousEngine&>(e).mutable_state();
+      std::copy(start->begin(), start->end(), s.begin());
+    }
+    rule_.set_phase(0);
+    e.set_phase(drives_[0]);
+    const Config& c = &e == mean_field_engine_.get() ? mean_field_cfg_ : cfg_;
+    const PhaseConfig& free = c.protocol.phases[0];
+    if (c.engine.kind == EngineKind::continuous) {
+      settled_ = e.advance_until_settled(free.duration_ms, free.settle->tol);
+      e.sample_states(state_);
+      auto& ce = static_cast<ContinuousEngine&>(e);
+      for (std::uint32_t i = 0; i < net_.n_units; ++i) held_[i] = ce.held(i) ? 1 : 0;
+      return e.now();
+    }
+    if (!evaluation) {  // training: the nudge starts from wherever the free phase ends
+      e.advance_to(free.duration_ms);
+      return free.duration_ms;
+    }
+    const double duration = ex_.evaluation_free_ms > 0 ? ex_.evaluation_free_ms : free.duration_ms;
+    const std::uint32_t n = net_.n_units;
+    std::vector<double> s0(n), s1(n), counts(n);
+    e.advance_to(duration - ex_.readout_ms);
+    e.integrals(s0, counts);
+    e.advance_to(duration);
+    e.integrals(s1, counts);
+    for (std::uint32_t i = 0; i < n; ++i) state_[i] = (s1[i] - s0[i]) / ex_.readout_ms;
+    return duration;
+  }
+
+  bool settled() const { return settled_; }
+  std::span<const double> outputs() const { return {state_.data() + out_->offset, out_->size}; }
+
+  // One training example; the weights move during the later phases. Returns the free phase's length.
+  double train(std::uint32_t idx, std::uint32_t key, double sign, std::vector<double>* alignment, std::vector<double>* aligned) {
+    load_example(idx, sign);
+    std::vector<double>* start = nullptr;
+    if (ex_.persistent) {
+      if (persistent_.empty()) persistent_.resize(data_.size());
+      if (!persistent_[idx].empty()) start = &persistent_[idx];
+    }
+    const double free_ms = free_phase(*train_engine_, key, start, false);
+    if (ex_.persistent) persistent_[idx] = state_;
+    std::vector<std::vector<double>> grad;
+    std::vector<std::vector<double>> before;
+    if (alignment) {
+      grad = fixed_point_gradient(net_, ex_, cfg_.model.rate, state_, held_, target_);
+      for (std::size_t k : ex_.layer_projections) before.push_back(weights(k));
+    }
+    double t = train_engine_->now();
+    for (std::size_t p = 1; p < drives_.size(); ++p) {
+      rule_.set_phase(p);
+      train_engine_->set_phase(drives_[p]);
+      t += cfg_.protocol.phases[p].duration_ms;
+      train_engine_->advance_to(t);
+    }
+    if (alignment) {
+      for (std::size_t m = 0; m < ex_.layer_projections.size(); ++m) {
+        const std::size_t k = ex_.layer_projections[m];
+        const std::vector<double> w = weights(k);
+        std::vector<double> dw(w.size()), minus_g(w.size());
+        for (std::size_t q = 0; q < w.size(); ++q) dw[q] = w[q] - before[m][q], minus_g[q] = -grad[k][q];
+        // Examples without a gradient or an update (all inputs silent, all units held) carry no
+        // direction: they are left out of the mean.
+        auto zero = [](const std::vector<double>& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0; }); };
+        if (zero(dw) || zero(minus_g)) continue;
+        (*alignment)[m] += cosine(dw, minus_g);
+        (*aligned)[m] += 1;
+      }
+    }
+    return free_ms;
+  }
+
+  void set_gain(double g) { rule_.set_gain(g); }
+
+  // A chain projection's weights in double precision (the rule's copy where it is plastic; others
+  // never change), and setting them.
+  std::vector<double> weights(std::size_t k) const {
+    if (rule_.plastic(k)) return {rule_.weights(k).begin(), rule_.weights(k).end()};
+    return {net_.projections[k].weight.begin(), net_.projections[k].weight.end()};
+  }
+  void set_weights(std::size_t k, std::span<const double> w) {
+    if (rule_.plastic(k)) rule_.set_weights(k, w);
+  }
+
+  struct Evaluation {
+    double accuracy = 0.0, loss = 0.0;
+    std::vector<double> predictions;
+  };
+
+  bool has_mean_field() const { return mean_field_engine_ != nullptr; }
+
+  // Accuracy and loss over `indices` with plasticity off; mean_field: read out by the
+  // mean-field fixed point instead of the spiking engine.
+  Evaluation evaluate(const std::vector<std::uint32_t>& indices, bool mean_field = false) {
+    Engine& engine = mean_field ? *mean_field_engine_ : *eval_engine_;
+    Evaluation ev;
+    double correct = 0, loss = 0;
+    for (std::uint32_t idx : indices) {
+      load_example(idx, 1.0);
+      // The same spiking streams at every evaluation: epochs differ by their weights only.
+      free_phase(engine, kEvaluationKey + idx, nullptr, true);
+      const auto y = outputs();
+      const std::uint32_t guess = argmax(y);
+      correct += guess == data_.labels[idx];
+      for (std::uint32_t c = 0; c < out_->size; ++c) loss += 0.5 * (y[c] - target_[c]) * (y[c] - target_[c]);
+      ev.predictions.push_back(guess);
+    }
+    ev.accuracy = correct / double(indices.size());
+    ev.loss = loss / double(indices.size());
+    return ev;
+  }
+
+  // The input states of an example (x = beta1 + value / feature_max) and its target states.
+  std::vector<double> input_states(std::uint32_t idx) const {
+    const auto x = data_.example(idx);
+    std::vector<double> v(x.size());
+    for (std::size_t u = 0; u < x.size(); ++u) v[u] = cfg_.model.rate.beta1 + x[u] / ex_.feature_max;
+    return v;
+  }
+  std::vector<double> target_states(std::uint32_t idx) const {
+    std::vector<double> t(out_->size);
+    for (std::uint32_t c = 0; c < out_->size; ++c)
+      t[c] = cfg_.model.rate.beta1 + (c == data_.labels[idx] ? ex_.target_on : ex_.target_off);
+    return t;
+  }
+
+ private:
+  const Config& cfg_;
+  const LearningExperiment& ex_;
+  const Dataset& data_;
+  Network net_;
+  std::vector<PhaseDrive> drives_;
+  PlasticityRule rule_;
+  std::unique_ptr<Engine> train_engine_, eval_engine_;
+  Config mean_field_cfg_;
+  std::unique_ptr<ContinuousEngine> mean_field_engine_;
+  const Population *in_ = nullptr, *out_ = nullptr;
+  std::vector<double> base_beta_;
+  std::vector<bool> nudged_;
+  std::vector<double> state_, target_;
+  std::vector<std::uint8_t> held_;
+  std::vector<std::vector<double>> persistent_;
+  bool settled_ = true;
+};
+
+// Fisher-Yates with Boost's distribution: the same order on every platform (std::shuffle is not).
+void shuffle(std::vector<std::uint32_t>& v, Stream& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) {
+    boost::random::uniform_int_distribution<std::size_t> pick(0, i - 1);
+    std::swap(v[i - 1], v[pick(rng)]);
+  }
+}
+
+}  // namespace
+
+LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& options) {
+  const LearningExperiment& ex = *cfg.learning;
+  const Dataset& data = *ex.data;
+  const auto start = Clock::now();
+  LearningResult result;
+  const DataSplit split = split_dataset(ex);
+  result.n_train = split.train.size();
+  result.n_test = split.test.size();
+  Trainer trainer(cfg);
+  Network& net = trainer.network();
+  for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
+  std::optional<FeedforwardNet> baseline;
+  if (ex.baseline) baseline.emplace(net, ex, cfg.model.rate, ex.baseline_output_derivative);
+  auto baseline_accuracy = [&](const std::vector<std::uint32_t>& indices, std::vector<double>* predictions) {
+    double correct = 0;
+    for (std::uint32_t idx : indices) {
+      const auto x = trainer.input_states(idx);
+      const std::uint32_t guess = argmax(baseline->forward(x));
+      correct += guess == data.labels[idx];
+      if (predictions) predictions->push_back(guess);
+    }
+    return correct / double(indices.size());
+  };
+
+  const std::size_t n_proj = ex.layer_projections.size();
+  Stream order_rng = make_stream(cfg.seed, Purpose::shuffle, 0);
+  Stream sign_rng = make_stream(cfg.seed, Purpose::nudge_sign, 0);
+  std::vector<double> test_predictions, baseline_predictions;
+  const double work = double(ex.epochs) * double(split.train.size());
+
+  for (std::uint32_t epoch = 0; epoch <= ex.epochs; ++epoch) {
+    LearningEpoch rec;
+    rec.epoch = epoch;
+    rec.alignment.assign(n_proj, kNaN);
+    rec.train_accuracy = rec.baseline_train_accuracy = rec.baseline_test_accuracy = rec.mean_field_test_accuracy = kNaN;
+    if (epoch > 0) {
+      std::vector<std::uint32_t> order = split.train;
+      if (ex.shuffle) shuffle(order, order_rng);
+      const double decay = std::pow(ex.lr_decay, double(epoch - 1));
+      std::vector<double> alignment(n_proj, 0.0), aligned_per_projection(n_proj, 0.0);
+      std::uint32_t aligned = 0;
+      double free_ms = 0;
+      std::uint32_t unsettled = 0;
+      const auto t0 = Clock::now();
+      std::vector<std::vector<double>> w0, acc;
+      for (std::size_t b = 0; b < order.size(); b += ex.batch) {
+        const std::size_t end = std::min(order.size(), b + ex.batch);
+        if (ex.batch > 1) {
+          w0.clear();
+          acc.clear();
+          for (std::size_t k : ex.layer_projections) {
+            w0.push_back(trainer.weights(k));
+            acc.emplace_back(w0.back().size(), 0.0);
+          }
+        }
+        for (std::size_t n = b; n < end; ++n) {
+          const std::uint32_t idx = order[n];
+          double sign = 1.0;
+          if (ex.random_sign) sign = boost::random::uniform_int_distribution<int>(0, 1)(sign_rng) ? 1.0 : -1.0;
+          trainer.set_gain(sign * decay);
+          const bool align = aligned < ex.alignment_examples && cfg.engine.kind == EngineKind::continuous;
+          free_ms += trainer.train(idx, epoch * std::uint32_t(data.size()) + idx, sign, align ? &alignment : nullptr,
+                                   &aligned_per_projection);
+          aligned += align;
+          unsettled += !trainer.settled();
+          if (ex.batch > 1)
+            for (std::size_t m = 0; m < n_proj; ++m) {
+              const std::vector<double> w = trainer.weights(ex.layer_projections[m]);
+              for (std::size_t q = 0; q < w.size(); ++q) acc[m][q] += w[q] - w0[m][q];
+              trainer.set_weights(ex.layer_projections[m], w0[m]);
+            }
+          if (options.stop && options.stop->load()) return result;
+          if (options.progress) options.progress((double(epoch - 1) * double(split.train.size()) + double(n + 1)) / work);
+        }
+        if (ex.batch > 1) {
+          const double count = double(end - b);
+          for (std::size_t m = 0; m < n_proj; ++m) {
+            for (std::size_t q = 0; q < w0[m].size(); ++q) w0[m][q] += acc[m][q] / count;
+            trainer.set_weights(ex.layer_projections[m], w0[m]);
+          }
+        }
+      }
+      rec.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      rec.examples_per_s = double(order.size()) / rec.wall_s;
+      rec.free_ms = free_ms / double(order.size());
+      rec.unsettled = unsettled;
+      for (std::size_t m = 0; m < n_proj; ++m)
+        if (aligned_per_projection[m] > 0) rec.alignment[m] = alignment[m] / aligned_per_projection[m];
+      if (baseline) {
+        for (std::size_t b = 0; b < order.size(); b += ex.batch) {
+          const std::size_t end = std::min(order.size(), b + ex.batch);
+          for (std::size_t n = b; n < end; ++n) baseline->accumulate_gradient(trainer.input_states(order[n]), trainer.target_states(order[n]));
+          baseline->apply(ex.baseline_lr * decay);
+        }
+      }
+    }
+    const bool last = epoch == ex.epochs;
+    const Trainer::Evaluation test = trainer.evaluate(split.test);
+    rec.test_accuracy = test.accuracy;
+    rec.test_loss = test.loss;
+    if (ex.evaluate_train || last) rec.train_accuracy = trainer.evaluate(split.train).accuracy;
+    if (trainer.has_mean_field()) rec.mean_field_test_accuracy = trainer.evaluate(split.test, true).accuracy;
+    if (baseline) {
+      rec.baseline_test_accuracy = baseline_accuracy(split.test, last ? &baseline_predictions : nullptr);
+      rec.baseline_train_accuracy = baseline_accuracy(split.train, nullptr);
+    }
+    if (last) test_predictions = test.predictions;
+    result.epochs.push_back(rec);
+    if (options.stop && options.stop->load()) return result;
+  }
+  for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
+
+  // /training: one row per epoch (epoch 0: before training).
+  const std::size_t rows = result.epochs.size();
+  auto column = [&](auto field) {
+    std::vector<double> v;
+    for (const LearningEpoch& e : result.epochs) v.push_back(field(e));
+    return v;
+  };
+  auto write = [&](const std::string& path, const std::vector<double>& v) { sink.write_array(path, v, {v.size()}); };
+  write("/training/epoch", column([](const LearningEpoch& e) { return double(e.epoch); }));
+  write("/training/train_accuracy", column([](const LearningEpoch& e) { return e.train_accuracy; }));
+  write("/training/test_accuracy", column([](const LearningEpoch& e) { return e.test_accuracy; }));
+  if (trainer.has_mean_field())
+    write("/training/mean_field_test_accuracy", column([](const LearningEpoch& e) { return e.mean_field_test_accuracy; }));
+  write("/training/test_loss", column([](const LearningEpoch& e) { return e.test_loss; }));
+  write("/training/examples_per_s", column([](const LearningEpoch& e) { return e.epoch ? e.examples_per_s : kNaN; }));
+  write("/training/wall_s", column([](const LearningEpoch& e) { return e.wall_s; }));
+  write("/training/unsettled", column([](const LearningEpoch& e) { return double(e.unsettled); }));
+  write("/training/free_phase_ms", column([](const LearningEpoch& e) { return e.epoch ? e.free_ms : kNaN; }));
+  std::vector<double> align;
+  std::string align_names;
+  for (const LearningEpoch& e : result.epochs) align.insert(align.end(), e.alignment.begin(), e.alignment.end());
+  for (std::size_t k : ex.layer_projections) align_names += (align_names.empty() ? "" : ",") + net.projections[k].name;
+  sink.write_array("/training/alignment", align, {rows, n_proj});
+  sink.write_attribute("/training/alignment", "projections", align_names);
+  sink.write_attribute("/training/alignment", "meaning",
+                       std::string("mean over the first alignment_examples examples of each epoch (those with a non-zero gradient) of "
+                                   "cos(Delta W, -dC/dW), dC/dW back-propagated at the free fixed point (continuous engine only)"));
+  std::vector<double> test_labels;
+  for (std::uint32_t idx : split.test) test_labels.push_back(data.labels[idx]);
+  write("/training/test_labels", test_labels);
+  write("/training/test_predictions", test_predictions);
+  std::vector<double> train_idx(split.train.begin(), split.train.end()), test_idx(split.test.begin(), split.test.end());
+  write("/training/train_indices", train_idx);
+  write("/training/test_indices", test_idx);
+  if (baseline) {
+    write("/training/baseline/train_accuracy", column([](const LearningEpoch& e) { return e.baseline_train_accuracy; }));
+    write("/training/baseline/test_accuracy", column([](const LearningEpoch& e) { return e.baseline_test_accuracy; }));
+    write("/training/baseline/test_predictions", baseline_predictions);
+    sink.write_attribute("/training/baseline", "method",
+                         std::string("back-propagation, feedforward pass of the same chain: s_k = clip(b_k + W_k rho(s_{k-1}), beta1, beta2), "
+                                     "C = 1/2 |s_L - y*|^2, SGD with the same initial weights, order and batches"));
+    sink.write_attribute("/training/baseline", "lr", ex.baseline_lr);
+  }
+  sink.write_attribute("/training", "data", ex.data_path);
+  sink.write_attribute("/training", "split", std::string(ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last"));
+  sink.write_attribute("/training", "n_train", std::int64_t(result.n_train));
+  sink.write_attribute("/training", "n_test", std::int64_t(result.n_test));
+  sink.write_attribute("/training", "engine", std::string(cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous"));
+  result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  result.complete = true;
+  return result;
+}
+
+std::string format_learning_summary(const Config& cfg, const LearningResult& r) {
+  const LearningExperiment& ex = *cfg.learning;
+  std::ostringstream os;
+  const bool spiking = cfg.engine.kind == EngineKind::spiking;
+  os << "ebsim learning: " << (spiking ? "spiking" : "continuous") << " engine, " << r.n_train << " training / " << r.n_test
+     << " test examples of " << ex.data_path << " (" << (ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last")
+     << " split), " << ex.epochs << " epoch(s), batch " << ex.batch << "\n";
+  const bool mf = spiking && ex.mean_field_readout;
+  os << "  epoch  train acc  test acc  test loss" << (mf ? "  mean-field test" : "") << (ex.baseline ? "  | backprop train  test" : "")
+     << "  | examples/s\n";
+  os << std::fixed;
+  for (const LearningEpoch& e : r.epochs) {
+    os << "  " << std::setw(5) << e.epoch << "  " << std::setprecision(4) << std::setw(9) << e.train_accuracy << "  " << std::setw(8)
+       << e.test_accuracy << "  " << std::setw(9) << e.test_loss;
+    if (mf) os << "  " << std::setw(15) << e.mean_field_test_accuracy;
+    if (ex.baseline) os << "  | " << std::setw(14) << e.baseline_train_accuracy << "  " << std::setw(5) << e.baseline_test_accuracy;
+    if (e.epoch) os << "  | " << std::setprecision(1) << std::setw(10) << e.examples_per_s;
+    os << "\n";
+  }
+  std::uint64_t unsettled = 0;
+  for (const LearningEpoch& e : r.epochs) unsettled += e.unsettled;
+  if (unsettled > 0)
+    os << "  WARNING: " << unsettled << " training free phases hit the cap (" << cfg.protocol.phases[0].duration_ms
+       << " ms) before settling to tol; their updates start from a moving state (see /training/unsettled)\n";
+  if (!r.epochs.empty() && !spiking && ex.alignment_examples > 0) {
+    const LearningEpoch& first = r.epochs.size() > 1 ? r.epochs[1] : r.epochs[0];
+    os << "  alignment of the rule's update with -dC/dW (epoch 1, mean cosine per projection):";
+    for (std::size_t m = 0; m < ex.layer_projections.size(); ++m)
+      os << " " << cfg.projections[ex.layer_projections[m]].name << " " << std::setprecision(3) << first.alignment[m];
+    os << "\n";
+  }
+  if (!r.epochs.empty()) {
+    const LearningEpoch& last = r.epochs.back();
+    os << std::setprecision(2) << "  final test accuracy: in-simulator rule " << 100 * last.test_accuracy << " %";
+    if (mf) os << " (the same weights read out by the mean-field fixed point: " << 100 * last.mean_field_test_accuracy << " %)";
+    if (ex.baseline) os << ", back-propagation " << 100 * last.baseline_test_accuracy << " % (difference "
+                        << 100 * (last.baseline_test_accuracy - last.test_accuracy) << " points)";
+    os << "\n";
+  }
+  os << std::setprecision(1) << "  wall time " << r.wall_s << " s\n";
+  return os.str();
+}
+
+}  // namespace ebsim

@@ -1,0 +1,39 @@
+#pragma once
+// The paper's saturation predictions (§4; DESIGN §4.4), measured in spiking neurons.
+// A pulse drives a postsynaptic unit beyond beta2 (or below beta1) while its presynaptic inputs
+// fire at different rates, then:
+//   (a) while saturated its state ignores the synaptic input (rho' = 0, Eq. 8) and decays with the
+//       leak time constant tau toward 0, back into the sensitive range; its rate meanwhile is r_max
+//       (above) or 0 (below), then returns toward baseline;
+//   (b) the weight change at synapses onto it under each `post:` variant of Eq. 26.
+#include <string>
+#include <vector>
+
+#include "sim/core/config.hpp"
+#include "sim/run/run.hpp"
+#include "sim/io/sink.hpp"
+
+namespace ebsim {
+
+struct SaturationSide {
+  std::string side;              // "above beta2" or "below beta1"
+  double start_state = 0.0;      // right after the pulse
+  double saturated_ms = 0.0;     // predicted time to re-enter: tau ln(s0 / boundary)
+  double max_input_effect = 0.0; // max |s(t; drive a) - s(t; drive b)| while saturated, over drives
+  double fitted_tau_ms = 0.0;    // from the decay while saturated
+  double rate_hz = 0.0;          // measured firing rate while saturated (all drives, all trials)
+  double runs = 0.0;             // how many saturated intervals it pooled
+  double dw_state = 0.0;         // mean Delta W per synapse over the saturated interval, post: state_derivative
+  double dw_rate = 0.0;          // ... post: rate_derivative
+  double dw_state_sem = 0.0, dw_rate_sem = 0.0;
+};
+
+struct SaturationResult {
+  bool complete = false;
+  std::vector<SaturationSide> sides;
+};
+
+SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions& options);
+std::string format_saturation_summary(const Config& cfg, const SaturationResult& result);
+
+}  // namespace ebsim

@@ -1,0 +1,604 @@
+#include "sim/io/hdf5_sink.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace ebsim {
+
+namespace {
+
+// Chunks of whole rows near 64 KiB: large enough for deflate to pay off, small enough that a reader
+// slicing a few rows or spikes decompresses little.
+constexpr std::size_t kChunkBytes = 64 * 1024;
+// Each growing dataset buffers about this much before one HDF5 write, so long runs hold little
+// in memory and HDF5 is not called per row.
+constexpr std::size_t kBlockBytes = 1024 * 1024;
+constexpr int kDeflateLevel = 4;
+// SONATA files identify themselves by these root attributes.
+constexpr std::uint32_t kSonataMagic = 0x0A7A;
+constexpr std::array<std::uint32_t, 2> kSonataVersion{0, 1};
+
+// Element types as stored (fixed little-endian, so the file does not depend on the writer's
+// machine) and as held in memory.
+template <class T>
+struct Element;
+template <>
+struct Element<float> {
+  static const H5::PredType& file() { return H5::PredType::IEEE_F32LE; }
+  static const H5::PredType& memory() { return H5::PredType::NATIVE_FLOAT; }
+};
+template <>
+struct Element<double> {
+  static const H5::PredType& file() { return H5::PredType::IEEE_F64LE; }
+  static const H5::PredType& memory() { return H5::PredType::NATIVE_DOUBLE; }
+};
+template <>
+struct Element<std::uint32_t> {
+  static const H5::PredType& file() { return H5::PredType::STD_U32LE; }
+  static const H5::PredType& memory() { return H5::PredType::NATIVE_UINT32; }
+};
+template <>
+struct Element<std::uint64_t> {
+  static const H5::PredType& file() { return H5::PredType::STD_U64LE; }
+  static const H5::PredType& memory() { return H5::PredType::NATIVE_UINT64; }
+};
+template <>
+struct Element<std::int64_t> {
+  static const H5::PredType& file() { return H5::PredType::STD_I64LE; }
+  static const H5::PredType& memory() { return H5::PredType::NATIVE_INT64; }
+};
+
+// Variable-length UTF-8: h5py reads these as str (attributes) or bytes (datasets).
+H5::StrType text_type() {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  type.setCset(H5T_CSET_UTF8);
+  return type;
+}
+
+// Names only the failing call: HDF5's error stack, which says more, is already cleared by the C++
+// wrappers' cleanup while the exception unwinds. Callers pre-check the common mistakes (existing
+// paths, missing directories) so that those get a precise message instead.
+std::runtime_error hdf5_failure(const std::string& file, const std::string& operation,
+                                const H5::Exception& error) {
+  return std::runtime_error(file + ": " + operation + " failed: " + error.getDetailMsg() + " (in " +
+                            error.getFuncName() + ")");
+}
+
+H5::LinkCreatPropList with_intermediate_groups() {
+  H5::LinkCreatPropList properties;
+  properties.setCreateIntermediateGroup(true);
+  return properties;
+}
+
+// Population, projection and label names become single path components.
+void require_plain_name(const std::string& name, const char* what) {
+  if (name.empty() || name == "." || name.find('/') != std::string::npos)
+    throw std::invalid_argument(std::string(what) + " name `" + name +
+                                "` cannot be an HDF5 group name (empty, `.` or containing `/`)");
+}
+
+// "/a/b/c" -> {"a", "b", "c"}; "/" -> {}.
+std::vector<std::string> path_components(const std::string& path) {
+  if (path.empty() || path.front() != '/')
+    throw std::invalid_argument("HDF5 path `" + path + "` must be absolute (start with `/`)");
+  std::vector<std::string> parts;
+  std::size_t begin = 1;
+  while (begin < path.size()) {
+    const std::size_t end = std::min(path.find('/', begin), path.size());
+    const std::string part = path.substr(begin, end - begin);
+    if (part.empty() || part == "." || part == "..")
+      throw std::invalid_argument("HDF5 path `" + path + "` has an empty, `.` or `..` component");
+    parts.push_back(part);
+    begin = end + 1;
+  }
+  if (path.size() > 1 && path.back() == '/')
+    throw std::invalid_argument("HDF5 path `" + path + "` ends with `/`");
+  return parts;
+}
+
+// H5Lexists fails rather than answering when a link on the way is missing or not a group: walk
+// the path and say which.
+bool object_exists(const H5::H5File& file, const std::string& path) {
+  std::string prefix;
+  for (const std::string& part : path_components(path)) {
+    if (!prefix.empty() && file.childObjType(prefix) != H5O_TYPE_GROUP)
+      throw std::runtime_error(file.getFileName() + ": " + path + ": " + prefix +
+                               " is not a group");
+    prefix += "/" + part;
+    if (!file.nameExists(prefix)) return false;
+  }
+  return true;
+}
+
+// Output is written once: a second write to a path is a bug in the caller, named as such rather
+// than as HDF5's "H5Gcreate2 failed".
+void require_absent(const H5::H5File& file, const std::string& path, const char* operation) {
+  if (object_exists(file, path))
+    throw std::runtime_error(file.getFileName() + ": " + operation + "(" + path +
+                             "): the path already exists");
+}
+
+H5::Attribute fresh_attribute(const H5::H5Object& object, const std::string& name,
+                              const H5::DataType& type, const H5::DataSpace& space) {
+  if (object.attrExists(name)) object.removeAttr(name);
+  return object.createAttribute(name, type, space);
+}
+
+template <class T>
+void set_attribute(const H5::H5Object& object, const std::string& name, T value) {
+  fresh_attribute(object, name, Element<T>::file(), H5::DataSpace(H5S_SCALAR))
+      .write(Element<T>::memory(), &value);
+}
+
+void set_text_attribute(const H5::H5Object& object, const std::string& name,
+                        const std::string& value) {
+  const H5::StrType type = text_type();
+  fresh_attribute(object, name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
+}
+
+void set_value_attribute(const H5::H5Object& object, const std::string& name,
+                         const AttributeValue& value) {
+  std::visit(
+      [&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>)
+          set_text_attribute(object, name, v);
+        else
+          set_attribute<V>(object, name, v);
+      },
+      value);
+}
+
+// A fixed-size dataset. Chunked and compressed only when it spans more than one chunk: for small
+// arrays the chunk index costs more than compression saves.
+template <class T>
+H5::DataSet write_dataset(
+    const H5::Group& parent, const std::string& name, std::span<const T> values,
+    const std::vector<hsize_t>& dims,
+    const H5::LinkCreatPropList& link_properties = H5::LinkCreatPropList::DEFAULT) {
+  const int rank = static_cast<int>(dims.size());
+  const H5::DataSpace space =
+      rank == 0 ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(rank, dims.data());
+  H5::DSetCreatPropList properties;
+  if (values.size() * sizeof(T) > kChunkBytes) {
+    const std::size_t row_bytes = values.size() * sizeof(T) / dims[0];
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = std::min<hsize_t>(dims[0], std::max<std::size_t>(1, kChunkBytes / row_bytes));
+    properties.setChunk(rank, chunk.data());
+    properties.setShuffle();
+    properties.setDeflate(kDeflateLevel);
+  }
+  H5::DataSet dataset = parent.createDataSet(name, Element<T>::file(), space, properties,
+                                             H5::DSetAccPropList::DEFAULT, link_properties);
+  if (!values.empty()) dataset.write(values.data(), Element<T>::memory());
+  return dataset;
+}
+
+// A dataset growing along its first dimension (time for reports, spikes for spike lists). Rows are
+// buffered and written in blocks of whole chunks, so each compressed chunk is written once (except
+// the last, at flush) and HDF5 is called about once per block.
+template <class T>
+class GrowingDataset {
+ public:
+  static GrowingDataset vector(const H5::Group& parent, const std::string& name) {
+    return GrowingDataset(parent, name, 1, 1);
+  }
+  static GrowingDataset matrix(const H5::Group& parent, const std::string& name, hsize_t columns) {
+    return GrowingDataset(parent, name, 2, columns);
+  }
+
+  const H5::DataSet& dataset() const { return dataset_; }
+  hsize_t rows_written() const { return rows_written_; }
+
+  void append(std::span<const T> values) {
+    buffer_.insert(buffer_.end(), values.begin(), values.end());
+    const hsize_t buffered_rows = buffer_.size() / columns_;
+    if (buffered_rows >= block_rows_) write_rows(buffered_rows - buffered_rows % block_rows_);
+  }
+  void flush() { write_rows(buffer_.size() / columns_); }
+
+ private:
+  GrowingDataset(const H5::Group& parent, const std::string& name, int rank, hsize_t columns)
+      : rank_(rank), columns_(columns) {
+    const std::size_t row_bytes = columns * sizeof(T);
+    const hsize_t chunk_rows = std::max<std::size_t>(1, kChunkBytes / row_bytes);
+    block_rows_ = chunk_rows * std::max<std::size_t>(1, kBlockBytes / (chunk_rows * row_bytes));
+    const std::array<hsize_t, 2> dims{0, columns};
+    const std::array<hsize_t, 2> max_dims{H5S_UNLIMITED, columns};
+    const std::array<hsize_t, 2> chunk{chunk_rows, columns};
+    H5::DSetCreatPropList properties;
+    properties.setChunk(rank, chunk.data());
+    properties.setShuffle();
+    properties.setDeflate(kDeflateLevel);
+    dataset_ = parent.createDataSet(name, Element<T>::file(),
+                                    H5::DataSpace(rank, dims.data(), max_dims.data()), properties);
+  }
+
+  void write_rows(hsize_t count) {
+    if (count == 0) return;
+    const std::array<hsize_t, 2> new_dims{rows_written_ + count, columns_};
+    dataset_.extend(new_dims.data());
+    H5::DataSpace file_space = dataset_.getSpace();
+    const std::array<hsize_t, 2> start{rows_written_, 0};
+    const std::array<hsize_t, 2> extent{count, columns_};
+    file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), start.data());
+    const H5::DataSpace memory_space(rank_, extent.data());
+    dataset_.write(buffer_.data(), Element<T>::memory(), memory_space, file_space);
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(count * columns_));
+    rows_written_ += count;
+  }
+
+  int rank_;
+  hsize_t columns_;
+  hsize_t block_rows_ = 1;
+  H5::DataSet dataset_;
+  std::vector<T> buffer_;
+  hsize_t rows_written_ = 0;
+};
+
+// /report/<population>: data (time x nodes) and the SONATA mapping of one population.
+class ReportStream {
+ public:
+  ReportStream(const H5::Group& group, std::uint32_t n_nodes, double t_start_ms, double dt_ms)
+      : data_(GrowingDataset<float>::matrix(group, "data", n_nodes)),
+        n_nodes_(n_nodes),
+        t_start_ms_(t_start_ms),
+        dt_ms_(dt_ms) {
+    set_text_attribute(data_.dataset(), "units", "1");  // the state s is dimensionless
+    const H5::Group mapping = group.createGroup("mapping");
+    std::vector<std::uint64_t> node_ids(n_nodes);
+    std::iota(node_ids.begin(), node_ids.end(), std::uint64_t{0});
+    write_dataset<std::uint64_t>(mapping, "node_ids", node_ids, {n_nodes});
+    // One element (the point neuron itself) per node.
+    const std::vector<std::uint32_t> element_ids(n_nodes, 0);
+    write_dataset<std::uint32_t>(mapping, "element_ids", element_ids, {n_nodes});
+    std::vector<std::uint64_t> index_pointers(std::size_t{n_nodes} + 1);
+    std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{0});
+    write_dataset<std::uint64_t>(mapping, "index_pointers", index_pointers, {n_nodes + hsize_t{1}});
+    const std::array<double, 3> time{t_start_ms, t_start_ms, dt_ms};
+    time_ = write_dataset<double>(mapping, "time", time, {3});
+    set_text_attribute(time_, "units", "ms");
+  }
+
+  std::uint32_t n_nodes() const { return n_nodes_; }
+
+  void append(std::span<const float> row) {
+    data_.append(row);
+    sync_time();
+  }
+  void flush() {
+    data_.flush();
+    sync_time();
+  }
+
+ private:
+  // mapping/time = [start, stop, step] with stop = start + rows * step for the rows in the file,
+  // so a .partial file left by a failure is self-consistent too.
+  void sync_time() {
+    if (rows_in_time_ == data_.rows_written()) return;
+    rows_in_time_ = data_.rows_written();
+    const std::array<double, 3> time{
+        t_start_ms_, t_start_ms_ + static_cast<double>(rows_in_time_) * dt_ms_, dt_ms_};
+    time_.write(time.data(), Element<double>::memory());
+  }
+
+  GrowingDataset<float> data_;
+  H5::DataSet time_;
+  std::uint32_t n_nodes_;
+  double t_start_ms_, dt_ms_;
+  hsize_t rows_in_time_ = 0;
+};
+
+// /spikes/<population>: timestamps and node_ids, appended in time order.
+class SpikeStream {
+ public:
+  explicit SpikeStream(const H5::Group& group)
+      : timestamps_(GrowingDataset<double>::vector(group, "timestamps")),
+        node_ids_(GrowingDataset<std::uint64_t>::vector(group, "node_ids")) {
+    set_text_attribute(group, "sorting", "by_time");
+    set_text_attribute(timestamps_.dataset(), "units", "ms");
+  }
+
+  // The file promises sorting = by_time; a violation is the caller's bug, reported before
+  // anything is written.
+  void append(const std::string& population, std::span<const double> times_ms,
+              std::span<const std::uint64_t> node_ids) {
+    if (times_ms.size() != node_ids.size())
+      throw std::invalid_argument("append_spikes(" + population +
+                                  "): " + std::to_string(times_ms.size()) + " times but " +
+                                  std::to_string(node_ids.size()) + " node ids");
+    double previous = last_time_ms_;
+    for (const double t : times_ms) {
+      if (!(t >= previous))
+        throw std::invalid_argument("append_spikes(" + population + "): spike time " +
+                                    std::to_string(t) + " ms after " + std::to_string(previous) +
+                                    " ms breaks time order");
+      previous = t;
+    }
+    timestamps_.append(times_ms);
+    node_ids_.append(node_ids);
+    last_time_ms_ = previous;
+  }
+  void flush() {
+    timestamps_.flush();
+    node_ids_.flush();
+  }
+
+ private:
+  GrowingDataset<double> timestamps_;
+  GrowingDataset<std::uint64_t> node_ids_;
+  double last_time_ms_ = -std::numeric_limits<double>::infinity();
+};
+
+}  // namespace
+
+struct Hdf5Sink::OpenFile {
+  H5::H5File h5;
+  std::map<std::string, ReportStream> reports;
+  std::map<std::string, SpikeStream> spikes;
+  std::string scope;  // "" (root) or "/a/b"
+};
+
+Hdf5Sink::Hdf5Sink(std::string final_path)
+    : final_path_(std::move(final_path)), partial_path_(final_path_ + ".partial") {
+  H5::Exception::dontPrint();  // errors surface as exceptions with messages, not stderr dumps
+  // HDF5's C++ wrappers lose the operating system's reason (errno) while unwinding: ask the OS
+  // first, so "No such file or directory" or "Permission denied" reaches the user.
+  if (std::FILE* probe = std::fopen(partial_path_.c_str(), "wb"))
+    std::fclose(probe);
+  else
+    throw std::runtime_error(partial_path_ +
+                             ": cannot create the output file: " + std::strerror(errno));
+  try {
+    // Closing the file closes every object still open in it, so close() really releases it.
+    H5::FileAccPropList access;
+    access.setFcloseDegree(H5F_CLOSE_STRONG);
+    file_ = std::make_unique<OpenFile>(OpenFile{
+        H5::H5File(partial_path_, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
+    // Marked incomplete from the start: whatever happens next, the file never claims too much.
+    set_attribute<std::int64_t>(file_->h5.openGroup("/"), "complete", 0);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "creating the output file", error);
+  }
+}
+
+Hdf5Sink::~Hdf5Sink() {
+  if (!file_) return;
+  try {
+    close(false);
+  } catch (...) {
+    // A destructor must not throw; the file already says complete = 0.
+  }
+}
+
+Hdf5Sink::OpenFile& Hdf5Sink::open_file(const char* operation) {
+  if (!file_)
+    throw std::logic_error(std::string("Hdf5Sink::") + operation + " after end_run (" +
+                           partial_path_ + ")");
+  return *file_;
+}
+
+void Hdf5Sink::begin_run(const RunMetadata& meta) {
+  OpenFile& file = open_file("begin_run");
+  for (const PopulationInfo& population : meta.populations)
+    require_plain_name(population.name, "population");
+  try {
+    const H5::Group root = file.h5.openGroup("/");
+    set_attribute<std::uint32_t>(root, "magic", kSonataMagic);
+    const hsize_t version_length = kSonataVersion.size();
+    fresh_attribute(root, "version", Element<std::uint32_t>::file(),
+                    H5::DataSpace(1, &version_length))
+        .write(Element<std::uint32_t>::memory(), kSonataVersion.data());
+    set_attribute<std::int64_t>(root, "complete", 0);
+    set_attribute<std::uint64_t>(root, "seed", meta.seed);
+    set_text_attribute(root, "ebsim_version", meta.version);
+    set_text_attribute(root, "git_revision", meta.git_revision);
+    set_text_attribute(root, "command_line", meta.command_line);
+    set_text_attribute(root, "engine", meta.engine);
+    const H5::StrType type = text_type();
+    root.createDataSet("config", type, H5::DataSpace(H5S_SCALAR)).write(meta.resolved_config, type);
+    for (const PopulationInfo& population : meta.populations) {
+      const H5::Group group =
+          file.h5.createGroup("/populations/" + population.name, with_intermediate_groups());
+      set_text_attribute(group, "role", population.role);
+      set_attribute<std::uint64_t>(group, "size", population.size);
+    }
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing the run metadata", error);
+  }
+}
+
+std::string Hdf5Sink::scoped(const std::string& path) const {
+  if (!file_ || file_->scope.empty()) return path;
+  return path == "/" ? file_->scope : file_->scope + path;
+}
+
+void Hdf5Sink::set_scope(const std::string& prefix) {
+  OpenFile& file = open_file("set_scope");
+  if (!prefix.empty()) path_components(prefix);  // validates
+  try {
+    for (auto& [population, report] : file.reports) report.flush();
+    for (auto& [population, spikes] : file.spikes) spikes.flush();
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "finishing scope " + file.scope, error);
+  }
+  file.reports.clear();
+  file.spikes.clear();
+  file.scope = prefix == "/" ? "" : prefix;
+}
+
+void Hdf5Sink::declare_report(const std::string& population, std::uint32_t n_nodes,
+                              double t_start_ms, double dt_ms) {
+  OpenFile& file = open_file("declare_report");
+  require_plain_name(population, "population");
+  if (n_nodes == 0)
+    throw std::invalid_argument("declare_report(" + population + "): the population has no nodes");
+  if (!(dt_ms > 0.0) || !std::isfinite(dt_ms) || !std::isfinite(t_start_ms))
+    throw std::invalid_argument("declare_report(" + population +
+                                "): sampling start and step must be finite, step positive");
+  if (file.reports.contains(population))
+    throw std::invalid_argument("declare_report(" + population + "): declared twice");
+  const std::string group_path = scoped("/report/" + population);
+  try {
+    require_absent(file.h5, group_path, "declare_report");
+    const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
+    file.reports.try_emplace(population, group, n_nodes, t_start_ms, dt_ms);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "creating " + group_path, error);
+  }
+}
+
+void Hdf5Sink::append_report(const std::string& population, std::span<const float> row) {
+  OpenFile& file = open_file("append_report");
+  const auto found = file.reports.find(population);
+  if (found == file.reports.end())
+    throw std::invalid_argument("append_report(" + population + "): report not declared");
+  ReportStream& report = found->second;
+  if (row.size() != report.n_nodes())
+    throw std::invalid_argument("append_report(" + population + "): row of " +
+                                std::to_string(row.size()) + " values for " +
+                                std::to_string(report.n_nodes()) + " nodes");
+  try {
+    report.append(row);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing /report/" + population + "/data", error);
+  }
+}
+
+void Hdf5Sink::declare_spikes(const std::string& population) {
+  OpenFile& file = open_file("declare_spikes");
+  require_plain_name(population, "population");
+  if (file.spikes.contains(population))
+    throw std::invalid_argument("declare_spikes(" + population + "): declared twice");
+  const std::string group_path = scoped("/spikes/" + population);
+  try {
+    require_absent(file.h5, group_path, "declare_spikes");
+    const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
+    file.spikes.try_emplace(population, group);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "creating " + group_path, error);
+  }
+}
+
+void Hdf5Sink::append_spikes(const std::string& population, std::span<const double> times_ms,
+                             std::span<const std::uint64_t> node_ids) {
+  OpenFile& file = open_file("append_spikes");
+  const auto found = file.spikes.find(population);
+  if (found == file.spikes.end())
+    throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
+  try {
+    found->second.append(population, times_ms, node_ids);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing /spikes/" + population, error);
+  }
+}
+
+void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table) {
+  OpenFile& file = open_file("write_weights");
+  require_plain_name(label, "weight label");
+  require_plain_name(table.projection, "projection");
+  const std::size_t n = table.pre.size();
+  if (table.post.size() != n || table.weight.size() != n ||
+      (!table.delays_ms.empty() && table.delays_ms.size() != n))
+    throw std::invalid_argument("write_weights(" + label + ", " + table.projection +
+                                "): pre, post, weight and delay differ in length");
+  const std::string group_path = scoped("/weights/" + label + "/" + table.projection);
+  try {
+    require_absent(file.h5, group_path, "write_weights");
+    const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
+    write_dataset<std::uint64_t>(group, "pre", table.pre, {n});
+    write_dataset<std::uint64_t>(group, "post", table.post, {n});
+    write_dataset<double>(group, "weight", table.weight, {n});
+    if (!table.delays_ms.empty()) write_dataset<double>(group, "delay", table.delays_ms, {n});
+    set_attribute<double>(group, "delay_ms", table.delay_ms);
+    set_text_attribute(group, "source", table.source);
+    set_text_attribute(group, "target", table.target);
+    set_attribute<std::int64_t>(group, "symmetric", table.symmetric ? 1 : 0);
+    set_attribute<double>(group, "gain_forward", table.gain_forward);
+    set_attribute<double>(group, "gain_backward", table.gain_backward);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing " + group_path, error);
+  }
+}
+
+void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const double> data,
+                           std::vector<std::uint64_t> shape) {
+  OpenFile& file = open_file("write_array");
+  const std::string path = scoped(unscoped_path);
+  if (path_components(path).empty())
+    throw std::invalid_argument("write_array: `/` is a group, not a dataset path");
+  require_shape(path, data.size(), shape);
+  try {
+    require_absent(file.h5, path, "write_array");
+    const std::vector<hsize_t> dims(shape.begin(), shape.end());
+    write_dataset<double>(file.h5, path, data, dims, with_intermediate_groups());
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing " + path, error);
+  }
+}
+
+void Hdf5Sink::write_attribute(const std::string& unscoped_path, const std::string& name,
+                               const AttributeValue& value) {
+  OpenFile& file = open_file("write_attribute");
+  const std::string path = scoped(unscoped_path);
+  path_components(path);  // validates
+  if (name.empty()) throw std::invalid_argument("write_attribute(" + path + "): empty name");
+  try {
+    if (!object_exists(file.h5, path)) file.h5.createGroup(path, with_intermediate_groups());
+    switch (file.h5.childObjType(path)) {
+      case H5O_TYPE_GROUP:
+        set_value_attribute(file.h5.openGroup(path), name, value);
+        break;
+      case H5O_TYPE_DATASET:
+        set_value_attribute(file.h5.openDataSet(path), name, value);
+        break;
+      default:
+        throw std::runtime_error(partial_path_ + ": write_attribute(" + path +
+                                 "): not a group or dataset");
+    }
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing attribute " + name + " of " + path, error);
+  }
+}
+
+void Hdf5Sink::end_run(bool complete) {
+  open_file("end_run");
+  close(complete);
+}
+
+void Hdf5Sink::close(bool complete) {
+  OpenFile& file = *file_;
+  try {
+    for (auto& [population, report] : file.reports) report.flush();
+    for (auto& [population, spikes] : file.spikes) spikes.flush();
+    set_attribute<std::int64_t>(file.h5.openGroup("/"), "complete", complete ? 1 : 0);
+    file.reports.clear();
+    file.spikes.clear();
+    file.h5.flush(H5F_SCOPE_GLOBAL);
+    file.h5.close();
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "finishing the file", error);
+  }
+  file_.reset();
+  if (complete && std::rename(partial_path_.c_str(), final_path_.c_str()) != 0)
+    throw std::runtime_error(partial_path_ + ": complete, but renaming it to " + final_path_ +
+                             " failed: " + std::strerror(errno));
+}
+
+}  // namespace ebsim

@@ -1,0 +1,58 @@
+#pragma once
+// The run's HDF5 file (DESIGN §5): SONATA spike and report layouts, weights, the resolved config
+// and provenance, free-form /analysis arrays. Everything goes to "<final>.partial", which is
+// renamed to the final name only by end_run(true): a file under the final name is always a finished
+// run, and an interrupted one leaves "<final>.partial" with the root attribute complete = 0.
+#include <memory>
+#include <string>
+
+#include "sim/io/sink.hpp"
+
+namespace ebsim {
+
+class Hdf5Sink final : public Sink {
+ public:
+  // Creates (truncating) final_path + ".partial" at once, so an unwritable destination fails before
+  // any simulation time is spent. Throws std::runtime_error.
+  explicit Hdf5Sink(std::string final_path);
+  // Without a prior end_run, closes the file as incomplete; never throws.
+  ~Hdf5Sink() override;
+  Hdf5Sink(const Hdf5Sink&) = delete;
+  Hdf5Sink& operator=(const Hdf5Sink&) = delete;
+
+  const std::string& final_path() const { return final_path_; }
+  const std::string& partial_path() const { return partial_path_; }
+
+  void begin_run(const RunMetadata& meta) override;
+  void set_scope(const std::string& prefix) override;
+  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
+                      double dt_ms) override;
+  void append_report(const std::string& population, std::span<const float> row) override;
+  void declare_spikes(const std::string& population) override;
+  void append_spikes(const std::string& population, std::span<const double> times_ms,
+                     std::span<const std::uint64_t> node_ids) override;
+  void write_weights(const std::string& label, const WeightTable& table) override;
+  // Overwriting an existing path is an error: analysis results are written once.
+  void write_array(const std::string& path, std::span<const double> data,
+                   std::vector<std::uint64_t> shape) override;
+  // Creates the group path if nothing exists there; an attribute of the same name is replaced.
+  void write_attribute(const std::string& path, const std::string& name,
+                       const AttributeValue& value) override;
+  // Flushes buffered rows and spikes, sets complete, closes; renames to final_path if complete.
+  void end_run(bool complete) override;
+
+ private:
+  // HDF5 handles and write buffers. Kept out of this header because hdf5 is a private dependency
+  // of ebsim_sim: users of the sink never see H5Cpp.h.
+  struct OpenFile;
+
+  OpenFile& open_file(const char* operation);  // throws std::logic_error after end_run
+  std::string scoped(const std::string& path) const;  // path under the current scope
+  void close(bool complete);
+
+  std::string final_path_;
+  std::string partial_path_;
+  std::unique_ptr<OpenFile> file_;  // null once closed
+};
+
+}  // namespace ebsim

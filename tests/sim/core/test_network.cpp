@@ -1,0 +1,114 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "tests/support.hpp"
+#include "sim/core/network.hpp"
+
+using namespace ebsim;
+
+namespace {
+const char* const kTwoPops = R"(
+populations:
+  a: {role: input, size: 200}
+  b: {role: hidden, size: 300}
+projections:
+  - {from: a, to: b, connectivity: {random: 0.1}, weights: {normal: [0.0, 0.2]}}
+protocol:
+  phases: [{duration: 1 ms, clamp: {a: 0}}]
+)";
+}
+
+TEST_CASE("random connectivity has the binomial number of synapses and N(mu, sd) weights") {
+  const Network net = build_network(test::config_from(kTwoPops));
+  const Projection& p = net.projections[0];
+  // Binomial(60000, 0.1): mean 6000, sd = sqrt(60000 * 0.1 * 0.9) ~ 73.5; allow 5 sd.
+  CHECK(std::abs(double(p.synapse_count()) - 6000.0) < 5 * 73.5);
+  double sum = 0, sum2 = 0;
+  for (float w : p.weight) sum += w, sum2 += double(w) * w;
+  const double n = double(p.weight.size()), mean = sum / n, sd = std::sqrt(sum2 / n - mean * mean);
+  CHECK(std::abs(mean) < 5 * 0.2 / std::sqrt(n));  // 5 standard errors
+  CHECK(sd == doctest::Approx(0.2).epsilon(0.05));  // sd of the sd ~ 0.2/sqrt(2n) ~ 0.9 %
+  // CSR invariants: row pointers non-decreasing, targets ascending and in range within a row.
+  for (std::uint32_t j = 0; j < 200; ++j)
+    for (std::uint64_t k = p.row_ptr[j]; k + 1 < p.row_ptr[j + 1]; ++k) CHECK(p.tgt_index[k] < p.tgt_index[k + 1]);
+  CHECK(p.row_ptr.back() == p.synapse_count());
+  // Asymmetric under the default Eq. 8 symmetrisation: half weight both ways.
+  CHECK(p.gain_forward == 0.5);
+  CHECK(p.gain_backward == 0.5);
+}
+
+TEST_CASE("fixed in-degree gives every target exactly k distinct sources, without self-connections") {
+  const Network net = build_network(test::config_from(R"(
+populations: {a: {role: hidden, size: 50}}
+projections: [{from: a, to: a, connectivity: {fixed_indegree: 7}, weights: 0.1}]
+protocol: {phases: [{duration: 1 ms}]}
+)"));
+  const Projection& p = net.projections[0];
+  std::map<std::uint32_t, std::set<std::uint32_t>> sources;
+  for (std::uint32_t j = 0; j < 50; ++j)
+    for (std::uint64_t k = p.row_ptr[j]; k < p.row_ptr[j + 1]; ++k) {
+      CHECK(p.tgt_index[k] != j);
+      sources[p.tgt_index[k]].insert(j);
+    }
+  REQUIRE(sources.size() == 50);
+  for (const auto& [i, s] : sources) CHECK(s.size() == 7);
+}
+
+TEST_CASE("a symmetric recurrent projection stores each pair once and acts in both directions") {
+  const Network net = build_network(test::config_from(R"(
+populations: {a: {role: hidden, size: 6}}
+projections: [{from: a, to: a, connectivity: all_to_all, weights: {uniform: [-1, 1]}, symmetric: true}]
+protocol: {phases: [{duration: 1 ms}]}
+)"));
+  const Projection& p = net.projections[0];
+  CHECK(p.synapse_count() == 15);  // 6 * 5 / 2 unordered pairs
+  CHECK(p.gain_forward == 1.0);
+  CHECK(p.gain_backward == 1.0);
+  // The effective W, built from the coupling view, is symmetric with zero diagonal.
+  std::vector<double> W(36, 0.0);
+  for (std::uint32_t j = 0; j < 6; ++j) {
+    std::vector<double> e(6, 0.0), out(6, 0.0);
+    e[j] = 1.0;
+    models::add_synaptic_input(net.coupling(), e, out);
+    for (std::uint32_t i = 0; i < 6; ++i) W[i * 6 + j] = out[i];
+  }
+  for (std::uint32_t i = 0; i < 6; ++i) {
+    CHECK(W[i * 6 + i] == 0.0);
+    for (std::uint32_t j = 0; j < 6; ++j) CHECK(W[i * 6 + j] == W[j * 6 + i]);
+  }
+}
+
+TEST_CASE("glorot weights lie within gain * sqrt(6 / (fan_in + fan_out)); one_to_one and explicit lists") {
+  const Network net = build_network(test::config_from(R"(
+populations:
+  a: {role: input, size: 10}
+  b: {role: hidden, size: 10}
+  c: {role: output, size: 3}
+projections:
+  - {from: a, to: b, weights: {glorot: 2.0}}
+  - {name: diag, from: a, to: b, connectivity: one_to_one, weights: 0.25}
+  - {from: b, to: c, connectivity: {explicit: [[0, 2, 0.5], [9, 0, -1.5]]}}
+protocol: {phases: [{duration: 1 ms, clamp: {a: 0}}]}
+)"));
+  const double limit = 2.0 * std::sqrt(6.0 / 20.0);
+  for (float w : net.projections[0].weight) CHECK(std::abs(w) <= limit);
+  CHECK(net.projections[0].synapse_count() == 100);
+  CHECK(net.projections[1].synapse_count() == 10);
+  const WeightTable t = net.weight_table(2);
+  REQUIRE(t.weight.size() == 2);
+  CHECK(t.pre == std::vector<std::uint64_t>{0, 9});
+  CHECK(t.post == std::vector<std::uint64_t>{2, 0});
+  CHECK(t.weight == std::vector<double>{0.5, -1.5});
+}
+
+TEST_CASE("the same seed builds the same network; another seed builds another") {
+  const Network a = build_network(test::config_from(kTwoPops));
+  const Network b = build_network(test::config_from(kTwoPops));
+  const Network c = build_network(test::config_from(kTwoPops, {"seed=2"}));
+  CHECK(a.projections[0].tgt_index == b.projections[0].tgt_index);
+  CHECK(a.projections[0].weight == b.projections[0].weight);
+  CHECK(a.projections[0].tgt_index != c.projections[0].tgt_index);
+}

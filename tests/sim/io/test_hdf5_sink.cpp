@@ -1,0 +1,402 @@
+#include <H5Cpp.h>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/io/hdf5_sink.hpp"
+#include "sim/io/info.hpp"
+#include "tests/support.hpp"
+
+namespace fs = std::filesystem;
+using ebsim::Hdf5Sink;
+using ebsim::test::example_metadata;
+
+namespace {
+
+std::vector<hsize_t> dims_of(const H5::DataSet& dataset) {
+  const H5::DataSpace space = dataset.getSpace();
+  std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+  space.getSimpleExtentDims(dims.data());
+  return dims;
+}
+
+template <class T>
+std::vector<T> read_all(const H5::H5File& file, const std::string& path,
+                        const H5::PredType& memory_type) {
+  const H5::DataSet dataset = file.openDataSet(path);
+  std::vector<T> values(static_cast<std::size_t>(dataset.getSpace().getSimpleExtentNpoints()));
+  if (!values.empty()) dataset.read(values.data(), memory_type);
+  return values;
+}
+
+template <class T>
+T read_attribute(const H5::H5Object& object, const std::string& name,
+                 const H5::PredType& memory_type) {
+  T value{};
+  object.openAttribute(name).read(memory_type, &value);
+  return value;
+}
+
+std::string read_text_attribute(const H5::H5Object& object, const std::string& name) {
+  const H5::Attribute attribute = object.openAttribute(name);
+  std::string value;
+  attribute.read(attribute.getStrType(), value);
+  return value;
+}
+
+std::int64_t complete_flag(const std::string& path) {
+  const H5::H5File file(path, H5F_ACC_RDONLY);
+  return read_attribute<std::int64_t>(file.openGroup("/"), "complete", H5::PredType::NATIVE_INT64);
+}
+
+// Row k of the test report: values that identify their row and column exactly in float32.
+std::vector<float> report_row(std::uint32_t k, std::uint32_t n) {
+  std::vector<float> row(n);
+  for (std::uint32_t i = 0; i < n; ++i) row[i] = static_cast<float>(k * 1000 + i);
+  return row;
+}
+
+constexpr std::uint32_t kNodes = 300;
+constexpr std::uint32_t kRows = 1000;    // more than one 864-row write block at 300 nodes
+constexpr std::size_t kSpikes = 200000;  // more than one 131072-spike write block
+constexpr std::size_t kSpikesPerAppend = 1000;
+constexpr std::size_t kSynapses = 20000;  // large enough to be stored chunked
+
+// Writes every kind of output once, as a run would.
+void write_full_run(Hdf5Sink& sink) {
+  sink.begin_run(example_metadata());
+  sink.declare_report("h1", kNodes, 10.0, 0.5);
+  for (std::uint32_t k = 0; k < kRows; ++k) sink.append_report("h1", report_row(k, kNodes));
+
+  sink.declare_spikes("h1");
+  sink.declare_spikes("v");  // never spikes: its datasets must exist, empty
+  for (std::size_t begin = 0; begin < kSpikes; begin += kSpikesPerAppend) {
+    std::vector<double> times;
+    std::vector<std::uint64_t> ids;
+    for (std::size_t i = begin; i < begin + kSpikesPerAppend; ++i) {
+      times.push_back(0.01 * static_cast<double>(i / 2));  // pairs of simultaneous spikes
+      ids.push_back(i % kNodes);
+    }
+    sink.append_spikes("h1", times, ids);
+  }
+
+  ebsim::WeightTable initial{"v_h1",          "v", "h1", true, 1.0, 0.5, {0, 1, 3}, {2, 2, 299},
+                             {0.1, -0.2, 0.3}, 1.0, {}};
+  sink.write_weights("initial", initial);
+  ebsim::WeightTable final_weights{"v_h1", "v", "h1", true, 1.0, 0.5, {}, {}, {}, 1.0, {}};
+  for (std::size_t s = 0; s < kSynapses; ++s) {
+    final_weights.pre.push_back(s % 4);
+    final_weights.post.push_back(s % kNodes);
+    final_weights.weight.push_back(1e-3 * static_cast<double>(s));
+  }
+  sink.write_weights("final", final_weights);
+
+  const std::vector<double> steps{12.0};
+  sink.write_array("/analysis/settle/steps", steps, {});
+  const std::vector<double> rates{1, 2, 3, 4, 5, 6};
+  sink.write_array("/analysis/rates", rates, {2, 3});
+  std::vector<double> trace(10000);
+  for (std::size_t i = 0; i < trace.size(); ++i) trace[i] = static_cast<double>(i) * 0.25;
+  sink.write_array("/analysis/trace", trace, {trace.size()});
+
+  sink.write_attribute("/analysis/settle", "passed", std::int64_t{1});
+  sink.write_attribute("/analysis/rates", "units", std::string("Hz"));  // on a dataset
+  sink.write_attribute("/analysis/new/group", "tolerance", 0.5);        // creates the group
+  sink.write_attribute("/", "note", std::string("first"));
+  sink.write_attribute("/", "note", std::string("replaced"));
+}
+
+}  // namespace
+
+TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames when complete") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("run.h5");
+  {
+    Hdf5Sink sink(path);
+    CHECK(sink.partial_path() == path + ".partial");
+    write_full_run(sink);
+    CHECK(fs::exists(sink.partial_path()));
+    CHECK_FALSE(fs::exists(path));
+    sink.end_run(true);
+    CHECK_THROWS_AS(sink.end_run(true), std::logic_error);
+    CHECK_THROWS_AS(sink.declare_spikes("late"), std::logic_error);
+  }
+  REQUIRE(fs::exists(path));
+  CHECK_FALSE(fs::exists(path + ".partial"));
+
+  const H5::H5File file(path, H5F_ACC_RDONLY);
+  const H5::Group root = file.openGroup("/");
+
+  SUBCASE("provenance and populations") {
+    CHECK(read_attribute<std::uint32_t>(root, "magic", H5::PredType::NATIVE_UINT32) == 0x0A7A);
+    const H5::Attribute version = root.openAttribute("version");
+    CHECK(version.getSpace().getSimpleExtentNpoints() == 2);
+    std::uint32_t sonata_version[2] = {9, 9};
+    version.read(H5::PredType::NATIVE_UINT32, sonata_version);
+    CHECK(sonata_version[0] == 0);
+    CHECK(sonata_version[1] == 1);
+    CHECK(read_attribute<std::int64_t>(root, "complete", H5::PredType::NATIVE_INT64) == 1);
+    CHECK(read_attribute<std::uint64_t>(root, "seed", H5::PredType::NATIVE_UINT64) ==
+          18446744073709551615ull);
+    CHECK(read_text_attribute(root, "ebsim_version") == "0.1.0");
+    CHECK(read_text_attribute(root, "git_revision") == "abc1234");
+    CHECK(read_text_attribute(root, "command_line") == "ebsim run configs/example.yaml --seed 7");
+    CHECK(read_text_attribute(root, "engine") == "continuous");
+    CHECK(read_text_attribute(root, "note") == "replaced");
+
+    const H5::DataSet config = file.openDataSet("/config");
+    CHECK(config.getSpace().getSimpleExtentType() == H5S_SCALAR);
+    std::string config_text;
+    config.read(config_text, config.getStrType());
+    CHECK(config_text == "network:\n  h1: {size: 300}\n");
+
+    const H5::Group h1 = file.openGroup("/populations/h1");
+    CHECK(read_text_attribute(h1, "role") == "hidden");
+    CHECK(read_attribute<std::uint64_t>(h1, "size", H5::PredType::NATIVE_UINT64) == 300);
+    CHECK(read_text_attribute(file.openGroup("/populations/v"), "role") == "visible");
+  }
+
+  SUBCASE("report data is time x nodes float32, chunked by whole rows, every row intact") {
+    const H5::DataSet data = file.openDataSet("/report/h1/data");
+    CHECK(data.getTypeClass() == H5T_FLOAT);
+    CHECK(data.getFloatType().getSize() == 4);
+    CHECK(dims_of(data) == std::vector<hsize_t>{kRows, kNodes});
+    hsize_t max_dims[2] = {0, 0};
+    data.getSpace().getSimpleExtentDims(nullptr, max_dims);
+    CHECK(max_dims[0] == H5S_UNLIMITED);
+    CHECK(max_dims[1] == kNodes);
+    const H5::DSetCreatPropList properties = data.getCreatePlist();
+    hsize_t chunk[2] = {0, 0};
+    REQUIRE(properties.getChunk(2, chunk) == 2);
+    CHECK(chunk[0] == 65536 / (kNodes * 4));
+    CHECK(chunk[1] == kNodes);
+    CHECK(properties.allFiltersAvail());
+    CHECK(read_text_attribute(data, "units") == "1");
+
+    const std::vector<float> values =
+        read_all<float>(file, "/report/h1/data", H5::PredType::NATIVE_FLOAT);
+    REQUIRE(values.size() == std::size_t{kRows} * kNodes);
+    bool all_rows_match = true;
+    for (std::uint32_t k = 0; k < kRows; ++k) {
+      const std::vector<float> expected = report_row(k, kNodes);
+      all_rows_match = all_rows_match && std::equal(expected.begin(), expected.end(),
+                                                    values.begin() + std::ptrdiff_t{k} * kNodes);
+    }
+    CHECK(all_rows_match);
+  }
+
+  SUBCASE("report mapping follows SONATA, time = [start, start + rows * step, step] in ms") {
+    const auto node_ids =
+        read_all<std::uint64_t>(file, "/report/h1/mapping/node_ids", H5::PredType::NATIVE_UINT64);
+    REQUIRE(node_ids.size() == kNodes);
+    for (std::uint64_t i = 0; i < kNodes; ++i) CHECK(node_ids[i] == i);
+    const H5::DataSet element_ids = file.openDataSet("/report/h1/mapping/element_ids");
+    CHECK(element_ids.getIntType().getSize() == 4);
+    CHECK(element_ids.getIntType().getSign() == H5T_SGN_NONE);
+    const auto elements = read_all<std::uint32_t>(file, "/report/h1/mapping/element_ids",
+                                                  H5::PredType::NATIVE_UINT32);
+    CHECK(elements == std::vector<std::uint32_t>(kNodes, 0));
+    const auto pointers = read_all<std::uint64_t>(file, "/report/h1/mapping/index_pointers",
+                                                  H5::PredType::NATIVE_UINT64);
+    REQUIRE(pointers.size() == kNodes + 1);
+    for (std::uint64_t i = 0; i <= kNodes; ++i) CHECK(pointers[i] == i);
+    const auto time =
+        read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE);
+    CHECK(time == std::vector<double>{10.0, 10.0 + kRows * 0.5, 0.5});
+    CHECK(read_text_attribute(file.openDataSet("/report/h1/mapping/time"), "units") == "ms");
+  }
+
+  SUBCASE("spikes are stored by time with units, and a silent population has empty datasets") {
+    const H5::Group h1 = file.openGroup("/spikes/h1");
+    CHECK(read_text_attribute(h1, "sorting") == "by_time");
+    CHECK(read_text_attribute(file.openDataSet("/spikes/h1/timestamps"), "units") == "ms");
+    CHECK(file.openDataSet("/spikes/h1/node_ids").getIntType().getSize() == 8);
+    const auto times = read_all<double>(file, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE);
+    const auto ids =
+        read_all<std::uint64_t>(file, "/spikes/h1/node_ids", H5::PredType::NATIVE_UINT64);
+    REQUIRE(times.size() == kSpikes);
+    REQUIRE(ids.size() == kSpikes);
+    bool all_spikes_match = true;
+    for (std::size_t i = 0; i < kSpikes; ++i)
+      all_spikes_match =
+          all_spikes_match && times[i] == 0.01 * static_cast<double>(i / 2) && ids[i] == i % kNodes;
+    CHECK(all_spikes_match);
+
+    CHECK(dims_of(file.openDataSet("/spikes/v/timestamps")) == std::vector<hsize_t>{0});
+    CHECK(dims_of(file.openDataSet("/spikes/v/node_ids")) == std::vector<hsize_t>{0});
+    CHECK(read_text_attribute(file.openGroup("/spikes/v"), "sorting") == "by_time");
+  }
+
+  SUBCASE("weights per label and projection with their attributes") {
+    const H5::Group initial = file.openGroup("/weights/initial/v_h1");
+    CHECK(read_text_attribute(initial, "source") == "v");
+    CHECK(read_text_attribute(initial, "target") == "h1");
+    CHECK(read_attribute<std::int64_t>(initial, "symmetric", H5::PredType::NATIVE_INT64) == 1);
+    CHECK(read_attribute<double>(initial, "gain_forward", H5::PredType::NATIVE_DOUBLE) == 1.0);
+    CHECK(read_attribute<double>(initial, "gain_backward", H5::PredType::NATIVE_DOUBLE) == 0.5);
+    CHECK(read_all<std::uint64_t>(file, "/weights/initial/v_h1/pre", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{0, 1, 3});
+    CHECK(
+        read_all<std::uint64_t>(file, "/weights/initial/v_h1/post", H5::PredType::NATIVE_UINT64) ==
+        std::vector<std::uint64_t>{2, 2, 299});
+    CHECK(read_all<double>(file, "/weights/initial/v_h1/weight", H5::PredType::NATIVE_DOUBLE) ==
+          std::vector<double>{0.1, -0.2, 0.3});
+
+    const auto final_weights =
+        read_all<double>(file, "/weights/final/v_h1/weight", H5::PredType::NATIVE_DOUBLE);
+    REQUIRE(final_weights.size() == kSynapses);
+    CHECK(final_weights[kSynapses - 1] == 1e-3 * static_cast<double>(kSynapses - 1));
+    CHECK(file.openDataSet("/weights/final/v_h1/weight").getCreatePlist().getLayout() ==
+          H5D_CHUNKED);
+  }
+
+  SUBCASE("arrays keep their shape and values; attributes land on groups and datasets") {
+    const H5::DataSet steps = file.openDataSet("/analysis/settle/steps");
+    CHECK(steps.getSpace().getSimpleExtentType() == H5S_SCALAR);
+    CHECK(read_all<double>(file, "/analysis/settle/steps", H5::PredType::NATIVE_DOUBLE) ==
+          std::vector<double>{12.0});
+    CHECK(dims_of(file.openDataSet("/analysis/rates")) == std::vector<hsize_t>{2, 3});
+    CHECK(read_all<double>(file, "/analysis/rates", H5::PredType::NATIVE_DOUBLE) ==
+          std::vector<double>{1, 2, 3, 4, 5, 6});
+    const auto trace = read_all<double>(file, "/analysis/trace", H5::PredType::NATIVE_DOUBLE);
+    REQUIRE(trace.size() == 10000);
+    CHECK(trace[9999] == 9999 * 0.25);
+
+    CHECK(read_attribute<std::int64_t>(file.openGroup("/analysis/settle"), "passed",
+                                       H5::PredType::NATIVE_INT64) == 1);
+    CHECK(read_text_attribute(file.openDataSet("/analysis/rates"), "units") == "Hz");
+    CHECK(read_attribute<double>(file.openGroup("/analysis/new/group"), "tolerance",
+                                 H5::PredType::NATIVE_DOUBLE) == 0.5);
+  }
+
+  SUBCASE("ebsim info lists every dataset with type and shape") {
+    std::ostringstream out, err;
+    CHECK(ebsim::print_info(path, out, err) == 0);
+    CHECK(err.str().empty());
+    const std::string text = out.str();
+    const auto line_of = [&](const std::string& needle) {
+      const std::size_t at = text.find(needle);
+      if (at == std::string::npos) return std::string();
+      const std::size_t begin = text.rfind('\n', at) + 1;
+      return text.substr(begin, text.find('\n', at) - begin);
+    };
+    CHECK(line_of("/report/h1/data").find("float32 [1000 x 300]") != std::string::npos);
+    CHECK(line_of("/spikes/v/node_ids").find("uint64 [0]") != std::string::npos);
+    CHECK(line_of("/analysis/settle/steps").find("float64 scalar = 12") != std::string::npos);
+    CHECK(line_of("status").find("complete") != std::string::npos);
+    CHECK(line_of("engine").find("continuous") != std::string::npos);
+    CHECK(line_of("seed").find("18446744073709551615") != std::string::npos);
+    CHECK(line_of("h1  ").find("hidden, 300 nodes") != std::string::npos);
+  }
+}
+
+TEST_CASE("end_run(false) keeps the .partial file, marked incomplete, and writes no final file") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("interrupted.h5");
+  {
+    Hdf5Sink sink(path);
+    sink.begin_run(example_metadata());
+    sink.declare_report("h1", 20, 0.0, 1.0);
+    for (std::uint32_t k = 0; k < 5; ++k) sink.append_report("h1", report_row(k, 20));
+    sink.end_run(false);
+  }
+  CHECK_FALSE(fs::exists(path));
+  REQUIRE(fs::exists(path + ".partial"));
+  CHECK(complete_flag(path + ".partial") == 0);
+  const H5::H5File file(path + ".partial", H5F_ACC_RDONLY);
+  CHECK(dims_of(file.openDataSet("/report/h1/data")) == std::vector<hsize_t>{5, 20});
+
+  std::ostringstream out, err;
+  CHECK(ebsim::print_info(path + ".partial", out, err) == 0);
+  CHECK(out.str().find("INCOMPLETE") != std::string::npos);
+}
+
+TEST_CASE("an Hdf5Sink destroyed without end_run leaves a readable .partial file with its data") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("abandoned.h5");
+  {
+    Hdf5Sink sink(path);
+    sink.begin_run(example_metadata());
+    sink.declare_report("h1", 20, 0.0, 1.0);
+    for (std::uint32_t k = 0; k < 7; ++k) sink.append_report("h1", report_row(k, 20));
+    sink.declare_spikes("h1");
+    const std::vector<double> times{1.0, 2.0};
+    const std::vector<std::uint64_t> ids{3, 4};
+    sink.append_spikes("h1", times, ids);
+  }
+  CHECK_FALSE(fs::exists(path));
+  REQUIRE(fs::exists(path + ".partial"));
+  CHECK(complete_flag(path + ".partial") == 0);
+  const H5::H5File file(path + ".partial", H5F_ACC_RDONLY);
+  CHECK(dims_of(file.openDataSet("/report/h1/data")) == std::vector<hsize_t>{7, 20});
+  CHECK(read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE) ==
+        std::vector<double>{0.0, 7.0, 1.0});
+  CHECK(read_all<double>(file, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE) ==
+        std::vector<double>{1.0, 2.0});
+}
+
+TEST_CASE("Hdf5Sink rejects overwrites and contract violations with messages naming the path") {
+  const ebsim::test::TempDir dir;
+  Hdf5Sink sink(dir.file("errors.h5"));
+  sink.begin_run(example_metadata());
+  const std::vector<double> one{1.0};
+  sink.write_array("/analysis/x", one, {});
+
+  SUBCASE("write_array to an existing path") {
+    try {
+      sink.write_array("/analysis/x", one, {});
+      FAIL("expected std::runtime_error");
+    } catch (const std::runtime_error& error) {
+      CHECK(std::string(error.what()).find("/analysis/x") != std::string::npos);
+    }
+    CHECK_THROWS_AS(sink.write_array("/analysis", one, {}), std::runtime_error);  // a group
+  }
+  SUBCASE("malformed arrays and paths") {
+    CHECK_THROWS_AS(sink.write_array("/analysis/y", one, {2}), std::invalid_argument);
+    CHECK_THROWS_AS(sink.write_array("analysis/y", one, {}), std::invalid_argument);
+    CHECK_THROWS_AS(sink.write_array("/analysis//y", one, {}), std::invalid_argument);
+    CHECK_THROWS_AS(sink.write_array("/analysis/x/below_a_dataset", one, {}), std::runtime_error);
+  }
+  SUBCASE("reports and spikes") {
+    sink.declare_report("h1", 3, 0.0, 1.0);
+    CHECK_THROWS_AS(sink.declare_report("h1", 3, 0.0, 1.0), std::invalid_argument);
+    CHECK_THROWS_AS(sink.append_report("nope", std::vector<float>(3)), std::invalid_argument);
+    CHECK_THROWS_AS(sink.append_report("h1", std::vector<float>(2)), std::invalid_argument);
+    CHECK_THROWS_AS(sink.declare_report("a/b", 3, 0.0, 1.0), std::invalid_argument);
+    sink.declare_spikes("h1");
+    const std::vector<double> late{5.0}, early{4.0};
+    const std::vector<std::uint64_t> id{0};
+    sink.append_spikes("h1", late, id);
+    CHECK_THROWS_AS(sink.append_spikes("h1", early, id), std::invalid_argument);
+    CHECK_THROWS_AS(sink.append_spikes("h1", late, std::vector<std::uint64_t>{}),
+                    std::invalid_argument);
+  }
+  SUBCASE("weights written twice") {
+    const ebsim::WeightTable table{"p", "a", "b", false, 1.0, 0.0, {0}, {0}, {0.5}, 1.0, {}};
+    sink.write_weights("initial", table);
+    CHECK_THROWS_AS(sink.write_weights("initial", table), std::runtime_error);
+  }
+  sink.end_run(true);
+}
+
+TEST_CASE("Hdf5Sink reports an unwritable destination as std::runtime_error naming the file") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("missing_directory/run.h5");
+  try {
+    Hdf5Sink sink(path);
+    FAIL("expected std::runtime_error");
+  } catch (const std::runtime_error& error) {
+    const std::string message = error.what();
+    CHECK(message.find(path + ".partial") != std::string::npos);
+    CHECK(message.find("No such file or directory") != std::string::npos);
+  }
+}
+
