@@ -16,15 +16,10 @@ constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 int region(double s, const models::RateFunction& r) { return s < r.beta1 ? -1 : (s > r.beta2() ? 1 : 0); }
 }  // namespace
 
-ContinuousEngine::ContinuousEngine(const Config& cfg, const Network& net)
-    : cfg_(cfg),
+ContinuousEngine::ContinuousEngine(const EngineParams& params, const Network& net)
+    : params_(params),
       net_(net),
       coupling_(net.coupling()),
-      rate_(cfg.model.rate),
-      dt_(cfg.engine.dt_ms),
-      tau_(cfg.model.tau_ms),
-      sigma_(cfg.engine.sigma),
-      project_(cfg.engine.boundary == Boundary::project && cfg.model.rate.has_boundaries()),
       s_(net.n_units),
       noisy_(net.n_units),
       rates_(net.n_units),
@@ -39,11 +34,7 @@ ContinuousEngine::ContinuousEngine(const Config& cfg, const Network& net)
 void ContinuousEngine::reset(std::uint32_t trial) {
   step_ = 0;
   residual_ = std::numeric_limits<double>::quiet_NaN();
-  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
-    const Population& pop = net_.populations[k];
-    const auto init = draw_pattern(cfg_.populations[k].initial_state, pop.size, cfg_.seed, Purpose::initial_state, k, 0);
-    std::copy(init.begin(), init.end(), s_.begin() + pop.offset);
-  }
+  std::copy(params_.initial_state.begin(), params_.initial_state.end(), s_.begin());
   if (drive_)
     for (std::uint32_t i = 0; i < net_.n_units; ++i)
       if (drive_->clamped[i]) s_[i] = drive_->clamp_value[i];
@@ -53,8 +44,8 @@ void ContinuousEngine::reset(std::uint32_t trial) {
   std::fill(last_crossing_.begin(), last_crossing_.end(), kNever);
   std::fill(prev_crossing_.begin(), prev_crossing_.end(), kNever);
   noise_.clear();
-  if (sigma_ > 0)
-    for (std::uint32_t i = 0; i < net_.n_units; ++i) noise_.push_back(make_stream(cfg_.seed, Purpose::noise, trial, i));
+  if (params_.sigma > 0)
+    for (std::uint32_t i = 0; i < net_.n_units; ++i) noise_.push_back(make_stream(params_.seed, Purpose::noise, trial, i));
 }
 
 void ContinuousEngine::set_phase(const PhaseDrive& drive) {
@@ -65,28 +56,30 @@ void ContinuousEngine::set_phase(const PhaseDrive& drive) {
 
 void ContinuousEngine::step() {
   const std::uint32_t n = net_.n_units;
-  const double eps = dt_ / tau_;
-  if (sigma_ > 0) {
-    boost::random::normal_distribution<double> normal(0.0, sigma_);
+  const models::RateFunction& rate = params_.rate;
+  const double dt = params_.dt_ms, eps = dt / params_.tau_ms;
+  if (params_.sigma > 0) {
+    boost::random::normal_distribution<double> normal(0.0, params_.sigma);
     for (std::uint32_t i = 0; i < n; ++i) noisy_[i] = s_[i] + normal(noise_[i]);  // Eq. 2
   } else {
     noisy_ = s_;
   }
   for (std::uint32_t i = 0; i < n; ++i) {
-    rates_[i] = rate_.rho(noisy_[i]);
+    rates_[i] = rate.rho(noisy_[i]);
     input_[i] = net_.bias[i];
   }
   models::add_synaptic_input(coupling_, rates_, input_);  // b_i + sum_j W_ij rho(s_j + eta_j)
 
   if (integrate_) {
-    const double r_max_per_ms = cfg_.model.r_max_hz / 1000.0;
+    const double r_max_per_ms = params_.r_max_per_ms;
     for (std::uint32_t i = 0; i < n; ++i) {
-      integral_s_[i] += s_[i] * dt_;
-      expected_count_[i] += r_max_per_ms * rate_.rho(s_[i]) * dt_;
+      integral_s_[i] += s_[i] * dt;
+      expected_count_[i] += r_max_per_ms * rate.rho(s_[i]) * dt;
     }
   }
-  const double b1 = rate_.beta1, b2 = rate_.beta2();
+  const double b1 = rate.beta1, b2 = rate.beta2();
   if (plasticity_) before_ = s_;
+  const bool project = params_.project_boundaries();
   double max_residual = 0.0;
   for (std::uint32_t i = 0; i < n; ++i) {
     if (drive_->clamped[i]) {
@@ -95,11 +88,11 @@ void ContinuousEngine::step() {
     }
     const double beta = drive_->beta[i];
     const double outside = beta * drive_->target[i];  // the drive where rho' = 0
-    const double r = (1.0 - beta) * rate_.rho_prime(noisy_[i]) * input_[i] + outside;  // Eq. 8 / 12
+    const double r = (1.0 - beta) * rate.rho_prime(noisy_[i]) * input_[i] + outside;  // Eq. 8 / 12
     const double old = s_[i];
     double next = old + eps * (r - old);  // Eq. 1
     held_[i] = kFree;
-    if (project_ && old >= b1 && old <= b2) {
+    if (project && old >= b1 && old <= b2) {
       // Leaving the interval while the field outside points back: slide along the boundary.
       if (next > b2 && outside < b2) {
         next = b2;
@@ -109,7 +102,7 @@ void ContinuousEngine::step() {
         held_[i] = kHeldLow;
       }
     }
-    if (region(next, rate_) != region(old, rate_)) {
+    if (region(next, rate) != region(old, rate)) {
       prev_crossing_[i] = last_crossing_[i];
       last_crossing_[i] = step_;
     }
@@ -122,12 +115,12 @@ void ContinuousEngine::step() {
 }
 
 void ContinuousEngine::advance_to(double t_ms) {
-  const auto target = static_cast<std::uint64_t>(std::llround(t_ms / dt_));
+  const auto target = static_cast<std::uint64_t>(std::llround(t_ms / params_.dt_ms));
   while (step_ < target) step();
 }
 
 bool ContinuousEngine::advance_until_settled(double t_cap_ms, double tol) {
-  const auto target = static_cast<std::uint64_t>(std::llround(t_cap_ms / dt_));
+  const auto target = static_cast<std::uint64_t>(std::llround(t_cap_ms / params_.dt_ms));
   while (step_ < target) {
     step();
     if (residual_ < tol) return true;
@@ -136,13 +129,13 @@ bool ContinuousEngine::advance_until_settled(double t_cap_ms, double tol) {
 }
 
 void ContinuousEngine::hold_until(double t_ms) {
-  const auto target = static_cast<std::uint64_t>(std::llround(t_ms / dt_));
+  const auto target = static_cast<std::uint64_t>(std::llround(t_ms / params_.dt_ms));
   if (target <= step_) return;
   if (integrate_) {  // the frozen state over the skipped steps
-    const double span = double(target - step_) * dt_, r_max_per_ms = cfg_.model.r_max_hz / 1000.0;
+    const double span = double(target - step_) * params_.dt_ms, r_max_per_ms = params_.r_max_per_ms;
     for (std::uint32_t i = 0; i < net_.n_units; ++i) {
       integral_s_[i] += s_[i] * span;
-      expected_count_[i] += r_max_per_ms * rate_.rho(s_[i]) * span;
+      expected_count_[i] += r_max_per_ms * params_.rate.rho(s_[i]) * span;
     }
   }
   step_ = target;
@@ -154,6 +147,12 @@ void ContinuousEngine::integrals(std::span<double> integral_s, std::span<double>
 }
 
 void ContinuousEngine::sample_states(std::span<double> out) { std::copy(s_.begin(), s_.end(), out.begin()); }
+
+void ContinuousEngine::set_states(std::span<const double> states) { std::copy(states.begin(), states.end(), s_.begin()); }
+
+void ContinuousEngine::held_units(std::span<std::uint8_t> out) const {
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) out[i] = held_[i] != kFree ? 1 : 0;
+}
 
 std::vector<BoundaryCounts> ContinuousEngine::boundary_counts() const {
   std::vector<BoundaryCounts> out(net_.populations.size());

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "models/coupling.hpp"
-#include "sim/core/config.hpp"
 #include "sim/core/engine.hpp"
+#include "sim/core/engine_params.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/random.hpp"
 
@@ -20,16 +20,18 @@ namespace ebsim {
 
 class ContinuousEngine final : public Engine {
  public:
-  ContinuousEngine(const Config& cfg, const Network& net);
+  ContinuousEngine(const EngineParams& params, const Network& net);
 
   void reset(std::uint32_t trial) override;
   void set_phase(const PhaseDrive& drive) override;
   void advance_to(double t_ms) override;
   bool advance_until_settled(double t_cap_ms, double tol) override;
   void hold_until(double t_ms) override;
-  double now() const override { return double(step_) * dt_; }
+  double now() const override { return double(step_) * params_.dt_ms; }
   double residual() const override { return residual_; }
   void sample_states(std::span<double> out) override;
+  void set_states(std::span<const double> states) override;
+  void held_units(std::span<std::uint8_t> out) const override;
   std::vector<BoundaryCounts> boundary_counts() const override;
   void enable_integrals() override { integrate_ = true; }
   void set_plasticity(PlasticityRule* rule) override { plasticity_ = rule; }
@@ -39,19 +41,16 @@ class ContinuousEngine final : public Engine {
   void step();
   std::span<const double> state() const { return s_; }
   std::span<double> mutable_state() { return s_; }
-  double eps() const { return dt_ / tau_; }
+  double eps() const { return params_.dt_ms / params_.tau_ms; }
   // Held on a boundary by a drive beyond it after the last step (its effective rho' is 0).
   bool held(std::uint32_t unit) const { return held_[unit] != kFree; }
 
  private:
   enum : std::uint8_t { kFree = 0, kHeldLow = 1, kHeldHigh = 2 };
 
-  const Config& cfg_;
+  EngineParams params_;
   const Network& net_;
   std::vector<models::CouplingBlock> coupling_;
-  models::RateFunction rate_;
-  double dt_, tau_, sigma_;
-  bool project_;
 
   std::vector<double> s_, noisy_, rates_, input_;
   const PhaseDrive* drive_ = nullptr;

@@ -1,6 +1,6 @@
 #pragma once
-// The contract every engine keeps (STYLE §5): the protocol runner (sim/run/run.cpp) owns time, phases,
-// trials and recording; an engine only advances its state and answers questions about it.
+// The contract every engine keeps: the protocol runner (sim/run/) owns time, phases, trials and
+// recording; an engine only advances its state and answers questions about it.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -41,6 +41,11 @@ class Engine {
   virtual double residual() const = 0;
   // States of all units at now().
   virtual void sample_states(std::span<double> out) = 0;
+  // Sets every unit's state at now(), e.g. to start a trial from a remembered state (the learning
+  // experiment's persistent states); the next set_phase() clamps what it clamps.
+  virtual void set_states(std::span<const double> states) = 0;
+  // 1 for units held on a boundary by a drive beyond it (their effective rho' is 0), else 0.
+  virtual void held_units(std::span<std::uint8_t> out) const = 0;
   // Per population.
   virtual std::vector<BoundaryCounts> boundary_counts() const = 0;
   // Moves the spikes emitted since the last call (in time order) to `out`; engines without spikes

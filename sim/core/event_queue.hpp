@@ -22,9 +22,11 @@ namespace ebsim {
 struct Event {  // 16 bytes
   enum Kind : std::uint8_t { delivery = 0, candidate = 1, plasticity = 2 };
   double time = 0.0;             // ms since the trial started
-  std::uint32_t unit = 0;        // the spiking unit (delivery) or the candidate's unit
-  std::uint16_t projection = 0;  // delivery: which projection carries the spike
-  std::uint8_t group = 0;        // delivery: delay group within the unit's row (per-synapse delays)
+  std::uint32_t unit = 0;        // the spiking unit (delivery, plasticity) or the candidate's unit
+  std::uint16_t projection = 0;  // delivery, plasticity: which projection
+  // delivery: the delay group within the unit's row (per-synapse delays); plasticity: whether the
+  // event opens or closes an STDP window (StdpEstimator::kOpen / kClose).
+  std::uint8_t group = 0;
   std::uint8_t flags = candidate;  // bits 0-1: kind; bit 2: direction (0 forward, 1 backward)
 
   Kind kind() const { return Kind(flags & 3u); }

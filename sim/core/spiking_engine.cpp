@@ -18,15 +18,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kReferenceSpan = 16.0;
 }  // namespace
 
-SpikingEngine::SpikingEngine(const Config& cfg, const Network& net)
-    : cfg_(cfg),
-      net_(net),
-      params_{cfg.model.tau_ms, cfg.model.rate.beta1},
-      tau_(cfg.model.tau_ms),
-      r_max_per_ms_(cfg.model.r_max_hz / 1000.0),
-      b1_(cfg.model.rate.beta1),
-      b2_(cfg.model.rate.beta2()) {
-  if (!cfg.model.rate.has_boundaries())
+SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
+    : params_(params), net_(net), b1_(params.rate.beta1), b2_(params.rate.beta2()), stdp_(net, params) {
+  if (!params.rate.has_boundaries())
     throw std::invalid_argument("the spiking engine needs the hard-sigmoid rate function");
   if (net.projections.size() > 65535) throw std::invalid_argument("the spiking engine handles at most 65535 projections");
   const std::uint32_t n = net.n_units;
@@ -68,53 +62,33 @@ SpikingEngine::SpikingEngine(const Config& cfg, const Network& net)
 
 // (1 - beta) / (r_max tau), rounded to float once: the fast path stores it as a float, and both
 // paths must kick by the same amount (the rounding, ~6e-8 relative, is far below the spiking noise).
-double SpikingEngine::kick_scale(double beta) const {
-  return static_cast<double>(static_cast<float>((1.0 - beta) / (r_max_per_ms_ * tau_)));
+double SpikingEngine::kick_scale_for(double beta) const {
+  return static_cast<double>(static_cast<float>((1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms)));
 }
 
-double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / tau_); }
+double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / params_.tau_ms); }
 
-void SpikingEngine::set_plasticity(PlasticityRule* rule) {
-  plasticity_ = rule;
-  plastic_fan_out_.assign(net_.populations.size(), {});
-  pending_.assign(net_.projections.size(), std::vector<std::deque<StdpWindow>>(2));
-  if (!rule) return;
-  for (std::size_t p = 0; p < net_.projections.size(); ++p) {
-    if (!rule->plastic(p)) continue;
-    const Projection& proj = net_.projections[p];
-    plastic_fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
-    if (rule->settings(p).symmetric) {
-      if (proj.col_ptr.empty()) throw std::logic_error("projection `" + proj.name + "` has symmetric plasticity but no transposed index");
-      plastic_fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1});
-    }
-  }
-}
+void SpikingEngine::set_plasticity(PlasticityRule* rule) { stdp_.attach(rule); }
 
 void SpikingEngine::reset(std::uint32_t trial) {
   queue_.clear();
-  for (auto& per_projection : pending_)
-    for (auto& fifo : per_projection) fifo.clear();
+  stdp_.clear();
   spikes_.clear();
   now_ = 0.0;
   t_ref_ = 0.0;
   streams_.clear();
   streams_.reserve(net_.n_units);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) streams_.push_back(make_stream(cfg_.seed, Purpose::spikes, trial, i));
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) streams_.push_back(make_stream(params_.seed, Purpose::spikes, trial, i));
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(clamped_.begin(), clamped_.end(), 0);
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
-  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
-    const Population& pop = net_.populations[k];
-    const auto init = draw_pattern(cfg_.populations[k].initial_state, pop.size, cfg_.seed, Purpose::initial_state, k, 0);
-    for (std::uint32_t u = 0; u < pop.size; ++u) {
-      const std::uint32_t i = pop.offset + u;
-      gated_[i] = net_.bias[i];
-      nudge_[i] = 0.0;
-      kick_scale_[i] = kick_scale(0.0);
-      anchor(i, 0.0, init[u], 1.0, 0.0);
-    }
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    gated_[i] = net_.bias[i];
+    nudge_[i] = 0.0;
+    kick_scale_[i] = kick_scale_for(0.0);
+    anchor(i, 0.0, params_.initial_state[i], 1.0, 0.0);
   }
-  boost::random::exponential_distribution<double> interval(r_max_per_ms_);
+  boost::random::exponential_distribution<double> interval(params_.r_max_per_ms);
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
     Event e;
     e.time = interval(streams_[i]);
@@ -143,14 +117,14 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
     const double beta = drive.beta[i];
     gated_[i] = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
     nudge_[i] = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
-    kick_scale_[i] = kick_scale(beta);
+    kick_scale_[i] = kick_scale_for(beta);
     anchor(i, now_, s, g_inv, integral);
   }
 }
 
 double SpikingEngine::integral_now(std::uint32_t i, double t, double gt) const {
   const Piece& p = piece_[i];
-  return integral_base_[i] + p.target * t - p.offset * tau_ * gt;
+  return integral_base_[i] + p.target * t - p.offset * params_.tau_ms * gt;
 }
 
 // Inside, s relaxes toward A + C (Eq. 8 with rho' = 1); outside toward C (§2.3.1); held: stays.
@@ -166,7 +140,7 @@ double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) cons
 }
 
 void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
-  const models::UnitRegime regime = models::unit_regime(s, {gated_[i], nudge_[i]}, params_);
+  const models::UnitRegime regime = models::unit_regime(s, {gated_[i], nudge_[i]}, unit_params());
   Piece& p = piece_[i];
   p.regime = regime;
   p.target = target_of(regime, i);
@@ -175,7 +149,7 @@ void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, do
                  : (s - p.target) * g_inv;
   p.window = window_for(p);
   p.fast_kick = p.window == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
-  if (integrate_) integral_base_[i] = integral - p.target * t + p.offset * tau_ / g_inv;
+  if (integrate_) integral_base_[i] = integral - p.target * t + p.offset * params_.tau_ms / g_inv;
 }
 
 void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, double* integral_base) const {
@@ -195,14 +169,15 @@ void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, doubl
     }
     // The piece reached `boundary` where g = g_c; the next piece starts there exactly.
     const double g_c = (boundary - p.target) / p.offset;
-    const UnitRegime next = models::unit_regime(boundary, {gated_[i], nudge_[i]}, params_);
+    const UnitRegime next = models::unit_regime(boundary, {gated_[i], nudge_[i]}, unit_params());
     const double next_target = target_of(next, i);
     const bool held = next == UnitRegime::held_at_beta1 || next == UnitRegime::held_at_beta2;
     const double next_offset = held ? 0.0 : (boundary - next_target) / g_c;
     if (integral_base) {  // int_0^V s is continuous at the crossing time V: g(V) = g_c
-      const double v = t_ref_ - tau_ * std::log(g_c);
-      const double at_v = *integral_base + p.target * v - p.offset * tau_ * g_c;
-      *integral_base = at_v - next_target * v + next_offset * tau_ * g_c;
+      const double tau = params_.tau_ms;
+      const double v = t_ref_ - tau * std::log(g_c);
+      const double at_v = *integral_base + p.target * v - p.offset * tau * g_c;
+      *integral_base = at_v - next_target * v + next_offset * tau * g_c;
     }
     p.regime = next;
     p.target = next_target;
@@ -243,19 +218,19 @@ void SpikingEngine::advance_to(double t_ms) {
   while (!queue_.empty() && queue_.top().time <= t_ms) {
     const Event e = queue_.top();
     queue_.pop();
-    if (e.time - t_ref_ > kReferenceSpan * tau_) move_reference(e.time);
+    if (e.time - t_ref_ > kReferenceSpan * params_.tau_ms) move_reference(e.time);
     process(e);
   }
   now_ = std::max(now_, t_ms);
   // Also after a long stretch without events: g(now) must not underflow for sampling or phases.
-  if (now_ - t_ref_ > kReferenceSpan * tau_) move_reference(now_);
+  if (now_ - t_ref_ > kReferenceSpan * params_.tau_ms) move_reference(now_);
 }
 
 void SpikingEngine::process(const Event& e) {
   switch (e.kind()) {
     case Event::delivery: deliver(e); break;
     case Event::candidate: fire_candidate(e.unit, e.time); break;
-    case Event::plasticity: finish_plasticity(e); break;
+    case Event::plasticity: stdp_.on_event(e, *this); break;
   }
 }
 
@@ -264,9 +239,9 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   // even when rho is 0 or 1, so a unit's stream stays aligned across paired continuations.
   const double s = state_at(j, t);
   const double u = boost::random::uniform_01<double>()(streams_[j]);
-  if (u < cfg_.model.rate.rho(s)) emit_spike(j, t);
+  if (u < params_.rate.rho(s)) emit_spike(j, t);
   Event next;
-  next.time = t + boost::random::exponential_distribution<double>(r_max_per_ms_)(streams_[j]);
+  next.time = t + boost::random::exponential_distribution<double>(params_.r_max_per_ms)(streams_[j]);
   next.unit = j;
   next.flags = Event::pack(Event::candidate, 0);
   queue_.push(next);
@@ -286,116 +261,31 @@ void SpikingEngine::add_to_state(std::uint32_t i, double t, double delta) {
 }
 
 void SpikingEngine::emit_spike(std::uint32_t j, double t) {
-  {
-    ++spike_count_;
-    if (record_[j]) spikes_.push_back({t, j});
-    if (integrate_) spike_counts_[j] += 1.0;
-    if (plasticity_) start_plasticity(j, t);
-    for (const FanOut& f : fan_out_[population_[j]]) {
-      const Projection& p = net_.projections[f.projection];
-      Event d;
-      d.time = t + p.delay_ms;
-      d.unit = j;
-      d.projection = f.projection;
-      d.flags = Event::pack(Event::delivery, f.direction);
-      if (p.delay_step.empty()) {
-        queue_.push(d);
-        continue;
-      }
-      // Per-synapse delays: one delivery per delay group of this unit's row (or column).
-      const Population& own = net_.populations[f.direction == 0 ? p.source : p.target];
-      const auto& ptr = f.direction == 0 ? p.group_ptr : p.col_group_ptr;
-      const auto& step = f.direction == 0 ? p.group_step : p.col_group_step;
-      const std::uint32_t row = j - own.offset;
-      for (std::uint64_t g = ptr[row]; g < ptr[row + 1]; ++g) {
-        d.time = t + p.delay_ms + Projection::kDelayStepMs * step[g];
-        d.group = static_cast<std::uint8_t>(g - ptr[row]);
-        queue_.push(d);
-      }
+  ++spike_count_;
+  if (record_[j]) spikes_.push_back({t, j});
+  if (integrate_) spike_counts_[j] += 1.0;
+  if (stdp_.active()) stdp_.on_spike(j, population_[j], t, *this);
+  for (const FanOut& f : fan_out_[population_[j]]) {
+    const Projection& p = net_.projections[f.projection];
+    Event d;
+    d.time = t + p.delay_ms;
+    d.unit = j;
+    d.projection = f.projection;
+    d.flags = Event::pack(Event::delivery, f.direction);
+    if (p.delay_step.empty()) {
+      queue_.push(d);
+      continue;
     }
-  }
-}
-
-// The postsynaptic units of a plastic (projection, direction) for presynaptic unit `pre`: a range
-// of the CSR rows (direction 0) or of the transposed index (direction 1).
-namespace {
-struct PostRange {
-  const std::uint32_t* index;
-  std::uint64_t begin, end;
-  std::uint32_t offset;
-};
-PostRange post_range(const Network& net, const Projection& p, std::uint8_t direction, std::uint32_t pre) {
-  const std::uint32_t src = net.populations[p.source].offset, tgt = net.populations[p.target].offset;
-  if (direction == 0) return {p.tgt_index.data(), p.row_ptr[pre - src], p.row_ptr[pre - src + 1], tgt};
-  return {p.src_index.data(), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
-}
-}  // namespace
-
-// A presynaptic spike at t opens a window at t + d (d: the projection's longest delay), when the
-// spike's own kick has reached every postsynaptic unit, so that D measures the rest of the input
-// and not the spike's own effect (which would add a Hebbian term lr rho' W / (r_max tau T)).
-void SpikingEngine::start_plasticity(std::uint32_t pre, double t) {
-  for (const PlasticFanOut& f : plastic_fan_out_[population_[pre]]) {
-    const Plasticity* rule = plasticity_->learning(f.projection);
-    if (!rule) continue;
-    Event e;
-    e.time = t + net_.projections[f.projection].longest_delay_ms();
-    e.unit = pre;
-    e.projection = f.projection;
-    e.group = 0;  // opens the window
-    e.flags = Event::pack(Event::plasticity, f.direction);
-    queue_.push(e);
-  }
-}
-
-void SpikingEngine::finish_plasticity(const Event& e) {
-  const Projection& p = net_.projections[e.projection];
-  const Plasticity& rule = plasticity_->settings(e.projection);
-  auto& fifo = pending_[e.projection][e.direction()];
-  const PostRange r = post_range(net_, p, e.direction(), e.unit);
-  const bool rate = rule.post == Plasticity::Post::rate_derivative;
-  auto value = [&](std::uint64_t k) {
-    const double s = state_at(r.offset + r.index[k], e.time);
-    return rate ? cfg_.model.rate.rho(s) : s;
-  };
-  if (e.group == 0) {  // window opens: remember the postsynaptic values, close it T later
-    StdpWindow open{e.time + rule.window_ms, e.unit, {}, {}};
-    open.before.reserve(r.end - r.begin);
-    const double spike_time = e.time - p.longest_delay_ms();
-    const double gain = e.direction() == 0 ? p.gain_forward : p.gain_backward;
-    const double settle = 1.0 - std::exp(-rule.window_ms / tau_);
-    for (std::uint64_t k = r.begin; k < r.end; ++k) {
-      // The spike's own kick landed before the window opened; over the window it decays by
-      // kick (1 - e^{-T/tau}) e^{-(open - arrival)/tau} (inside the linear range). Counting that
-      // decay back in keeps the spike's own effect out of D (else: a decay term -lr W ... per spike).
-      const std::uint32_t post = r.offset + r.index[k];
-      const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
-      const double arrival = spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
-      const double own = gain * double(p.weight[synapse]) * kick_scale_[post];
-      const double s = state_at(post, e.time);
-      const bool felt = !clamped_[post] && s - own >= b1_ && s - own <= b2_ && s >= b1_ && s <= b2_;
-      open.before.push_back(rate ? cfg_.model.rate.rho(s) : s);
-      open.own_decay.push_back(felt ? own * settle * std::exp(-(e.time - arrival) / tau_) : 0.0);
+    // Per-synapse delays: one delivery per delay group of this unit's row (or column).
+    const Population& own = net_.populations[f.direction == 0 ? p.source : p.target];
+    const auto& ptr = f.direction == 0 ? p.group_ptr : p.col_group_ptr;
+    const auto& step = f.direction == 0 ? p.group_step : p.col_group_step;
+    const std::uint32_t row = j - own.offset;
+    for (std::uint64_t g = ptr[row]; g < ptr[row + 1]; ++g) {
+      d.time = t + p.delay_ms + Projection::kDelayStepMs * step[g];
+      d.group = static_cast<std::uint8_t>(g - ptr[row]);
+      queue_.push(d);
     }
-    Event close = e;
-    close.time = open.closes;
-    close.group = 1;
-    fifo.push_back(std::move(open));
-    queue_.push(close);
-    return;
-  }
-  // Windows close in the order they opened, except when two closing times round to the same value
-  // (then the queue orders them by unit): find this unit's window, normally the first.
-  auto it = fifo.begin();
-  while (it != fifo.end() && !(it->unit == e.unit && it->closes == e.time)) ++it;
-  if (it == fifo.end()) throw std::logic_error("STDP window without its opening (projection " + p.name + ")");
-  const std::vector<double> before = std::move(it->before), own_decay = std::move(it->own_decay);
-  fifo.erase(it);
-  // lr * D / r_max, D = (value(t + T) - value(t)) / T; r_max per ms to match D per ms.
-  const double scale = rule.lr / (rule.window_ms * r_max_per_ms_);
-  for (std::uint64_t k = r.begin; k < r.end; ++k) {
-    const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
-    plasticity_->add(e.projection, synapse, scale * (value(k) - before[k - r.begin] + own_decay[k - r.begin]));
   }
 }
 
@@ -409,7 +299,7 @@ inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, 
     return;
   }
   p.offset += step * g_inv;
-  if (integrate_) integral_base_[i] += tau_ * step;
+  if (integrate_) integral_base_[i] += params_.tau_ms * step;
 }
 
 void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv, double dw) {
@@ -476,15 +366,37 @@ void SpikingEngine::sample_states(std::span<double> out) {
   for (std::uint32_t i = 0; i < net_.n_units; ++i) out[i] = state_at(i, now_);
 }
 
+void SpikingEngine::set_states(std::span<const double> states) {
+  const double gt = g(now_), g_inv = 1.0 / gt;
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    if (clamped_[i]) continue;
+    state_at(i, now_);  // follows crossings: the integral bookkeeping is current at now
+    anchor(i, now_, states[i], g_inv, integrate_ ? integral_now(i, now_, gt) : 0.0);
+  }
+}
+
+models::UnitRegime SpikingEngine::regime_now(std::uint32_t i, double gt) const {
+  Piece p = piece_[i];
+  follow_crossings(p, i, gt, nullptr);
+  return p.regime;
+}
+
+void SpikingEngine::held_units(std::span<std::uint8_t> out) const {
+  const double gt = g(now_);
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+    const models::UnitRegime r = regime_now(i, gt);
+    out[i] = !clamped_[i] && (r == models::UnitRegime::held_at_beta1 || r == models::UnitRegime::held_at_beta2);
+  }
+}
+
 std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
   std::vector<BoundaryCounts> out(net_.populations.size());
   const double gt = g(now_);
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
     if (clamped_[i]) continue;
-    Piece p = piece_[i];
-    follow_crossings(p, i, gt, nullptr);
-    if (p.regime == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
-    if (p.regime == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
+    const models::UnitRegime r = regime_now(i, gt);
+    if (r == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
+    if (r == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
   }
   return out;
 }

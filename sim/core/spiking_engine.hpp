@@ -19,21 +19,21 @@
 // crossed a boundary b at g_c = (b - T)/u, and the next piece follows without any exponential or
 // logarithm: u' = (b - T') / g_c. t_ref moves forward every 16 tau so that g never underflows.
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "models/unit_dynamics.hpp"
-#include "sim/core/config.hpp"
 #include "sim/core/engine.hpp"
+#include "sim/core/engine_params.hpp"
 #include "sim/core/event_queue.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/random.hpp"
+#include "sim/core/stdp_estimator.hpp"
 
 namespace ebsim {
 
-class SpikingEngine final : public Engine {
+class SpikingEngine final : public Engine, private StdpHost {
  public:
-  SpikingEngine(const Config& cfg, const Network& net);
+  SpikingEngine(const EngineParams& params, const Network& net);
 
   void reset(std::uint32_t trial) override;
   void set_phase(const PhaseDrive& drive) override;
@@ -43,6 +43,8 @@ class SpikingEngine final : public Engine {
   double now() const override { return now_; }
   double residual() const override;
   void sample_states(std::span<double> out) override;
+  void set_states(std::span<const double> states) override;
+  void held_units(std::span<std::uint8_t> out) const override;
   std::vector<BoundaryCounts> boundary_counts() const override;
   void take_spikes(std::vector<Spike>& out) override;
   void enable_integrals() override { integrate_ = true; }
@@ -52,7 +54,7 @@ class SpikingEngine final : public Engine {
 
   std::uint64_t synaptic_events() const override { return synaptic_events_; }
   std::uint64_t spike_count() const override { return spike_count_; }
-  double state_at(std::uint32_t unit, double t);  // exact s_unit(t), t >= the unit's last event
+  double state_at(std::uint32_t unit, double t) override;  // exact s_unit(t), t >= the unit's last event
   // Experimental protocols (STDP pairing): advance to t, then emit a spike of `unit` now, or move
   // its state by `delta` (a brief input pulse, e.g. to evoke a postsynaptic response).
   void force_spike(std::uint32_t unit, double t);
@@ -91,8 +93,10 @@ class SpikingEngine final : public Engine {
   };
 
   void process(const Event& e);
-  void start_plasticity(std::uint32_t pre, double t);
-  void finish_plasticity(const Event& e);
+  // StdpHost: what the STDP estimator asks of the engine.
+  bool clamped(std::uint32_t unit) const override { return clamped_[unit] != 0; }
+  double kick_scale(std::uint32_t unit) const override { return kick_scale_[unit]; }
+  void schedule(const Event& e) override { queue_.push(e); }
   void fire_candidate(std::uint32_t unit, double t);
   void emit_spike(std::uint32_t unit, double t);  // deliveries, recording, plasticity
   void deliver(const Event& e);
@@ -104,17 +108,18 @@ class SpikingEngine final : public Engine {
   // Moves piece p of `unit` across the boundaries its trajectory crossed before the time where
   // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
   void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
+  models::UnitRegime regime_now(std::uint32_t unit, double gt) const;  // after crossings up to now
   double value(const Piece& p, double gt) const;  // s on a current piece, kept in its window
   double integral_now(std::uint32_t unit, double t, double gt) const;  // on a current piece
-  double kick_scale(double beta) const;
+  double kick_scale_for(double beta) const;
+  models::UnitParams unit_params() const { return {params_.tau_ms, params_.rate.beta1}; }
   double target_of(models::UnitRegime regime, std::uint32_t unit) const;
   void move_reference(double t);
   double g(double t) const;  // e^{-(t - t_ref)/tau}
 
-  const Config& cfg_;
+  EngineParams params_;
   const Network& net_;
-  models::UnitParams params_;
-  double tau_, r_max_per_ms_, b1_, b2_;
+  double b1_, b2_;  // params_.rate's boundaries, read on every slow-path kick
 
   std::vector<Piece> piece_;
   // Colder per-unit fields.
@@ -131,28 +136,7 @@ class SpikingEngine final : public Engine {
   std::vector<Stream> streams_;
   std::vector<std::vector<FanOut>> fan_out_;  // per population
 
-  // STDP events (Eq. 26, DESIGN §3). A presynaptic spike at t samples rho(s_pre); the rate of change
-  // of each postsynaptic state is estimated over a window that opens at t + d (d: the projection's
-  // longest delay, so the spike's own kick is excluded, and its decay over the window counted back
-  // in) and lasts T:
-  // D = (s(t + d + T) - s(t + d)) / T (or the same for rho(s)); when it closes the weight moves by
-  // lr D / r_max. In expectation, pre spikes at rate r_max rho(s_pre) give
-  // dW/dt = lr rho(s_pre) <ds_post/dt over the window>: the continuous rule, with a lead of d + T/2
-  // (a bias of order (d + T/2) s''). Open windows wait in a queue per (projection, direction); they
-  // close in the order they opened (one window length per projection).
-  PlasticityRule* plasticity_ = nullptr;
-  struct PlasticFanOut {
-    std::uint16_t projection;
-    std::uint8_t direction;  // 0: pre in the source (post: targets); 1: pre in the target (symmetric rule)
-  };
-  std::vector<std::vector<PlasticFanOut>> plastic_fan_out_;   // per population
-  struct StdpWindow {
-    double closes;
-    std::uint32_t unit;
-    std::vector<double> before;     // postsynaptic values when the window opened
-    std::vector<double> own_decay;  // how much the spike's own kick decays over the window
-  };
-  std::vector<std::vector<std::deque<StdpWindow>>> pending_;  // [projection][direction]
+  StdpEstimator stdp_;  // the rule's STDP events (Eq. 26)
 
   EventQueue queue_;
   double now_ = 0.0, t_ref_ = 0.0;

@@ -61,12 +61,12 @@ struct FixedPoint {
   double residual = 0.0;
 };
 
-FixedPoint settle(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
-                  const std::vector<Layer>& layers) {
-  ContinuousEngine engine(cfg, net);
+FixedPoint settle(const EngineParams& params, const PhaseConfig& phase, const Network& net,
+                  const std::vector<PhaseDrive>& drives, const std::vector<Layer>& layers) {
+  const models::RateFunction& rate = params.rate;
+  ContinuousEngine engine(params, net);
   engine.reset(0);
   engine.set_phase(drives[0]);
-  const PhaseConfig& phase = cfg.protocol.phases[0];
   FixedPoint fp;
   fp.converged = engine.advance_until_settled(phase.duration_ms, phase.settle->tol);
   fp.residual = engine.residual();
@@ -75,22 +75,21 @@ FixedPoint settle(const Config& cfg, const Network& net, const std::vector<Phase
   fp.rho_prime.resize(net.n_units);
   for (std::uint32_t i = 0; i < net.n_units; ++i) {
     fp.held[i] = engine.held(i);
-    fp.rho_prime[i] = fp.held[i] ? 0.0 : cfg.model.rate.rho_prime(fp.s[i]);
+    fp.rho_prime[i] = fp.held[i] ? 0.0 : rate.rho_prime(fp.s[i]);
   }
   // A nudged output held on a boundary leaves it when the nudged dynamics inside point inward:
   // its inside target (1 - beta) R_y + beta y* lies inside the interval (then its rate moves with
   // it, rho' = 1), otherwise it stays held (rho' = 0).
   Vec input(net.bias), rates(net.n_units);
-  for (std::uint32_t i = 0; i < net.n_units; ++i) rates[i] = cfg.model.rate.rho(fp.s[i]);
+  for (std::uint32_t i = 0; i < net.n_units; ++i) rates[i] = rate.rho(fp.s[i]);
   models::add_synaptic_input(net.coupling(), rates, input);
   const Layer& y = layers[0];
   for (std::uint32_t i = y.offset; i < y.offset + y.size; ++i)
     if (fp.held[i] && drives[1].beta[i] > 0) {
       const double beta = drives[1].beta[i];
       const double inside_target = (1.0 - beta) * input[i] + beta * drives[1].target[i];
-      const bool upper = fp.s[i] >= cfg.model.rate.beta2();
-      fp.rho_prime[i] = upper ? (inside_target < cfg.model.rate.beta2() ? 1.0 : 0.0)
-                              : (inside_target > cfg.model.rate.beta1 ? 1.0 : 0.0);
+      const bool upper = fp.s[i] >= rate.beta2();
+      fp.rho_prime[i] = upper ? (inside_target < rate.beta2() ? 1.0 : 0.0) : (inside_target > rate.beta1 ? 1.0 : 0.0);
     }
   return fp;
 }
@@ -126,12 +125,12 @@ std::vector<Vec> backpropagate(const Network& net, const FixedPoint& fp, const P
 }
 
 // The nudged continuation minus the un-nudged one from the same fixed point, with the engine's map
-// at step size cfg.engine.dt. Returns Delta for every layer after each of `steps` steps:
+// at step size params.dt_ms. Returns Delta for every layer after each of `steps` steps:
 // [step][layer] vectors.
-std::vector<std::vector<Vec>> paired_map(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
+std::vector<std::vector<Vec>> paired_map(const EngineParams& params, const Network& net, const std::vector<PhaseDrive>& drives,
                                          const FixedPoint& fp, const std::vector<Layer>& layers, std::uint32_t steps,
                                          std::vector<Vec>* nudged_states = nullptr) {
-  ContinuousEngine nudged(cfg, net), free(cfg, net);
+  ContinuousEngine nudged(params, net), free(params, net);
   nudged.set_phase(drives[1]);
   free.set_phase(drives[0]);
   std::copy(fp.s.begin(), fp.s.end(), nudged.mutable_state().begin());
@@ -153,11 +152,9 @@ std::vector<std::vector<Vec>> paired_map(const Config& cfg, const Network& net, 
   return out;
 }
 
-Config with_eps(const Config& cfg, double eps) {
-  Config c = cfg;
-  c.engine.dt_ms = eps * cfg.model.tau_ms;
-  c.engine.sigma = 0.0;
-  return c;
+// The deterministic map (sigma = 0) at step size eps.
+EngineParams with_eps(const EngineParams& params, double eps) {
+  return params.with_dt(eps * params.tau_ms).with_sigma(0.0);
 }
 
 // Branch counts at which the spiking cosine is recorded: 10, 30, 100, 300, ... and the total.
@@ -196,7 +193,8 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   const std::size_t L = layers.size();
   result.structure_note = structure_problems(cfg, layers);
   result.layered = result.structure_note.empty();
-  result.reference_eps = cfg.engine.dt_ms / cfg.model.tau_ms;
+  const EngineParams params = lower_engine_params(cfg);
+  result.reference_eps = params.dt_ms / params.tau_ms;
 
   for (const Population& p : net.populations)
     sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size), {p.size});
@@ -205,7 +203,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
                        std::string(cfg.model.symmetrise ? "(W + W^T)/2 (Eq. 8)" : "W as given (directed)"));
 
   // 1. The fixed point and the reference errors.
-  const FixedPoint fp = settle(cfg, net, drives, layers);
+  const FixedPoint fp = settle(params, cfg.protocol.phases[0], net, drives, layers);
   result.converged = fp.converged;
   const std::vector<Vec> delta = backpropagate(net, fp, drives[1], layers);
   const std::string g = "/analysis/backprop";
@@ -238,8 +236,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   std::vector<Vec> norms(L, Vec(n_eps)), cosines(L, Vec(n_eps)), errors(L, Vec(n_eps));
   std::vector<Vec> measured(L);
   for (std::size_t e = 0; e < n_eps; ++e) {
-    const Config ce = with_eps(cfg, ex.eps[e]);
-    const auto steps = paired_map(ce, net, drives, fp, layers, std::uint32_t(L));
+    const auto steps = paired_map(with_eps(params, ex.eps[e]), net, drives, fp, layers, std::uint32_t(L));
     for (std::size_t k = 0; k < L; ++k) {
       const Vec& d = steps[k][k];  // layer k at step k + 1
       const Vec expected = scaled(delta[k], -std::pow(ex.eps[e], double(k + 1)));
@@ -267,14 +264,14 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
 
   // 3. The smooth (logistic) rate function: the o(eps) terms appear.
   if (ex.logistic) {
-    Config cl = cfg;
-    cl.model.rate.kind = models::RateKind::logistic;
-    const FixedPoint fpl = settle(cl, net, drives, layers);
+    models::RateFunction logistic = params.rate;
+    logistic.kind = models::RateKind::logistic;
+    const EngineParams pl = params.with_rate(logistic);
+    const FixedPoint fpl = settle(pl, cfg.protocol.phases[0], net, drives, layers);
     const std::vector<Vec> deltal = backpropagate(net, fpl, drives[1], layers);
     std::vector<Vec> errl(L, Vec(n_eps));
     for (std::size_t e = 0; e < n_eps; ++e) {
-      const Config ce = with_eps(cl, ex.eps[e]);
-      const auto steps = paired_map(ce, net, drives, fpl, layers, std::uint32_t(L));
+      const auto steps = paired_map(with_eps(pl, ex.eps[e]), net, drives, fpl, layers, std::uint32_t(L));
       for (std::size_t k = 0; k < L; ++k)
         errl[k][e] = relative_error(steps[k][k], scaled(deltal[k], -std::pow(ex.eps[e], double(k + 1))));
     }
@@ -289,9 +286,9 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
 
   // 4. Continuous time: small eps, Delta h_k(t) ~ -((t/tau)^(k+1)/(k+1)!) delta_{h_k}.
   {
-    const Config cc = with_eps(cfg, ex.ct_eps);
+    const EngineParams pc = with_eps(params, ex.ct_eps);
     std::vector<Vec> trajectory;  // the nudged states, steps + 1 of them
-    const auto steps = paired_map(cc, net, drives, fp, layers, ex.ct_steps, &trajectory);
+    const auto steps = paired_map(pc, net, drives, fp, layers, ex.ct_steps, &trajectory);
     // Eq. 26 along the early nudged trajectory: Delta W_{post,pre} = sum_n (s_post(n+1) - s_post(n))
     // rho(s_pre(n)) for each pair of neighbouring layers, against the back-propagation gradient
     // -delta_post rho(s^_pre)^T (section 3.2: the early weight change approximates SGD).
@@ -316,7 +313,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
       result.weight_alignment.push_back({post.name + " <- " + pre.name, c});
     }
     Vec t_ms(ex.ct_steps);
-    for (std::uint32_t n = 0; n < ex.ct_steps; ++n) t_ms[n] = double(n + 1) * cc.engine.dt_ms;
+    for (std::uint32_t n = 0; n < ex.ct_steps; ++n) t_ms[n] = double(n + 1) * pc.dt_ms;
     sink.write_array(g + "/continuous_time/t_ms", t_ms, {ex.ct_steps});
     for (std::size_t k = 0; k < L; ++k) {
       Vec nrm(ex.ct_steps), theory(ex.ct_steps), cos_t(ex.ct_steps), fit_t, fit_n;
@@ -341,11 +338,11 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
 
   // 5. Spiking: paired continuations with common random numbers, branched along a free run.
   for (std::size_t r = 0; r < ex.spiking_r_max_hz.size(); ++r) {
-    Config cs = cfg;
+    Config cs = cfg;  // the network with the transposed index the spiking engine needs
     cs.engine.kind = EngineKind::spiking;
-    cs.model.r_max_hz = ex.spiking_r_max_hz[r];
     const Network net_s = build_network(cs);
-    SpikingEngine base(cs, net_s);
+    const EngineParams ps = params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]);
+    SpikingEngine base(ps, net_s);
     base.reset(0);
     base.set_phase(drives[0]);
     base.advance_to(ex.spiking_settle_ms);
@@ -383,7 +380,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
       if (options.stop && options.stop->load()) return result;
     }
     const std::string sg = g + "/spiking/" + std::to_string(r);
-    sink.write_attribute(sg, "r_max_hz", cs.model.r_max_hz);
+    sink.write_attribute(sg, "r_max_hz", ps.r_max_hz);
     sink.write_attribute(sg, "branches", std::int64_t(ex.branches));
     Vec t_ms(n_samples);
     for (std::uint32_t j = 0; j < n_samples; ++j) t_ms[j] = double(j + 1) * ex.sample_ms;
@@ -403,7 +400,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
       sink.write_array(lg + "/cosine_vs_branches", cos_vs_branches[k], {cos_vs_branches[k].size()});
       final_cos.push_back(cos_t[report_index]);
     }
-    result.spiking_r_max_hz.push_back(cs.model.r_max_hz);
+    result.spiking_r_max_hz.push_back(ps.r_max_hz);
     result.spiking_cosine.push_back(final_cos);
     for (std::size_t k = 0; k < L; ++k) result.layers[k].spiking_cosine = final_cos[k];
   }

@@ -10,13 +10,12 @@
 #include <optional>
 #include <sstream>
 
-#include "sim/core/continuous_engine.hpp"
+#include "sim/core/engine_factory.hpp"
 #include "sim/experiments/feedforward.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/random.hpp"
-#include "sim/core/spiking_engine.hpp"
 
 namespace ebsim {
 
@@ -75,11 +74,6 @@ using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t kEvaluationKey = 0x80000000u;  // spiking streams of evaluation passes
 
-std::unique_ptr<Engine> make_engine(const Config& cfg, const Network& net) {
-  if (cfg.engine.kind == EngineKind::spiking) return std::make_unique<SpikingEngine>(cfg, net);
-  return std::make_unique<ContinuousEngine>(cfg, net);
-}
-
 std::uint32_t argmax(std::span<const double> v) {
   return std::uint32_t(std::max_element(v.begin(), v.end()) - v.begin());
 }
@@ -93,18 +87,17 @@ class Trainer {
         net_(build_network(cfg)),
         drives_(resolve_phases(cfg, net_)),
         rule_(cfg, net_),
-        train_engine_(make_engine(cfg, net_)),
-        eval_engine_(make_engine(cfg, net_)) {
-    if (cfg.engine.kind == EngineKind::spiking && ex_.mean_field_readout) {
+        params_(lower_engine_params(cfg)),
+        train_engine_(make_engine(params_, net_)),
+        eval_engine_(make_engine(params_, net_)),
+        free_phase_{cfg.protocol.phases[0].duration_ms, cfg.protocol.phases[0].settle} {
+    if (params_.kind == EngineKind::spiking && ex_.mean_field_readout) {
       // The spiking-trained weights read out by the mean-field fixed point: the continuous engine
       // with eps = 0.5 settling to 1e-4 (as configs/learn_digits.yaml), capped at 3 s.
-      mean_field_cfg_ = cfg;
-      mean_field_cfg_.engine.kind = EngineKind::continuous;
-      mean_field_cfg_.engine.dt_ms = cfg.model.tau_ms / 2;
-      mean_field_cfg_.engine.sigma = 0.0;
-      mean_field_cfg_.protocol.phases[0].duration_ms = 3000.0;
-      mean_field_cfg_.protocol.phases[0].settle = Settle{1e-4, 3000.0};
-      mean_field_engine_ = std::make_unique<ContinuousEngine>(mean_field_cfg_, net_);
+      const EngineParams mean_field =
+          params_.with_kind(EngineKind::continuous).with_dt(params_.tau_ms / 2).with_sigma(0.0);
+      mean_field_engine_ = make_engine(mean_field, net_);
+      mean_field_free_ = {3000.0, Settle{1e-4, 3000.0}};
     }
     for (const Population& p : net_.populations) {
       if (p.name == ex_.input) in_ = &p;
@@ -115,7 +108,7 @@ class Trainer {
       nudged_.push_back(cfg.protocol.phases[p].nudge.count(ex_.output) > 0);
     }
     train_engine_->set_plasticity(&rule_);
-    if (cfg.engine.kind == EngineKind::spiking) eval_engine_->enable_integrals();
+    if (params_.kind == EngineKind::spiking) eval_engine_->enable_integrals();
     state_.resize(net_.n_units);
     held_.assign(net_.n_units, 0);
     target_.resize(out_->size);
@@ -145,19 +138,15 @@ class Trainer {
   // Returns the phase's length in ms.
   double free_phase(Engine& e, std::uint32_t key, const std::vector<double>* start, bool evaluation) {
     e.reset(key);
-    if (start) {
-      auto s = static_cast<ContinuousEngine&>(e).mutable_state();
-      std::copy(start->begin(), start->end(), s.begin());
-    }
+    if (start) e.set_states(*start);
     rule_.set_phase(0);
     e.set_phase(drives_[0]);
-    const Config& c = &e == mean_field_engine_.get() ? mean_field_cfg_ : cfg_;
-    const PhaseConfig& free = c.protocol.phases[0];
-    if (c.engine.kind == EngineKind::continuous) {
+    const bool mean_field = &e == mean_field_engine_.get();
+    const FreePhase& free = mean_field ? mean_field_free_ : free_phase_;
+    if (mean_field || params_.kind == EngineKind::continuous) {
       settled_ = e.advance_until_settled(free.duration_ms, free.settle->tol);
       e.sample_states(state_);
-      auto& ce = static_cast<ContinuousEngine&>(e);
-      for (std::uint32_t i = 0; i < net_.n_units; ++i) held_[i] = ce.held(i) ? 1 : 0;
+      e.held_units(held_);
       return e.now();
     }
     if (!evaluation) {  // training: the nudge starts from wherever the free phase ends
@@ -279,9 +268,15 @@ class Trainer {
   Network net_;
   std::vector<PhaseDrive> drives_;
   PlasticityRule rule_;
+  EngineParams params_;
   std::unique_ptr<Engine> train_engine_, eval_engine_;
-  Config mean_field_cfg_;
-  std::unique_ptr<ContinuousEngine> mean_field_engine_;
+  // The free phase: its cap and settle tolerance (continuous engine), or its length (spiking).
+  struct FreePhase {
+    double duration_ms;
+    std::optional<Settle> settle;
+  };
+  FreePhase free_phase_, mean_field_free_;
+  std::unique_ptr<Engine> mean_field_engine_;
   const Population *in_ = nullptr, *out_ = nullptr;
   std::vector<double> base_beta_;
   std::vector<bool> nudged_;

@@ -29,7 +29,7 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
   const Population& pre = net.populations[p.source];
   for (std::uint32_t u = 0; u < pre.size; ++u) drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
   const std::uint32_t post = net.populations[p.target].offset;
-  SpikingEngine engine(cfg, net);
+  SpikingEngine engine(lower_engine_params(cfg), net);
   PlasticityRule rule(cfg, net);
   engine.set_plasticity(&rule);
   engine.record_spikes(p.target);

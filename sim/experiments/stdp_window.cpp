@@ -47,7 +47,7 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
       const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
       const std::uint32_t pre = net.populations[net.projections[proj].source].offset;
       const std::uint32_t post = net.populations[net.projections[proj].target].offset;
-      SpikingEngine engine(cfg, net);
+      SpikingEngine engine(lower_engine_params(cfg), net);
       PlasticityRule rule(cfg, net);
       engine.set_plasticity(&rule);
       engine.reset(std::uint32_t(o * ex.trials + trial));  // independent streams per offset and trial

@@ -9,12 +9,12 @@
 #include <sstream>
 
 #include "sim/core/continuous_engine.hpp"
+#include "sim/core/engine_factory.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/io/quantity.hpp"
-#include "sim/core/spiking_engine.hpp"
 #include "sim/io/version.hpp"
 
 namespace ebsim {
@@ -24,14 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 constexpr double kTimeSlack = 1e-9;  // ms; grid times are compared with this slack
-
-std::unique_ptr<Engine> make_engine(const Config& cfg, const Network& net) {
-  switch (cfg.engine.kind) {
-    case EngineKind::continuous: return std::make_unique<ContinuousEngine>(cfg, net);
-    case EngineKind::spiking: return std::make_unique<SpikingEngine>(cfg, net);
-  }
-  throw std::logic_error("unknown engine kind");
-}
 
 std::vector<const Population*> find_populations(const Network& net, const std::vector<std::string>& names) {
   std::vector<const Population*> out;
@@ -314,14 +306,14 @@ double rmse(const std::vector<double>& a, const std::vector<double>& b, std::siz
 
 // The continuous engine's prediction for the same protocol (sigma = 0, dt = theory_dt), binned as
 // the spiking run was, under /theory; errors under /analysis/theory_check.
-std::vector<TheoryError> run_theory(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
-                                    const RateRecorder& spiking, Sink& sink) {
+std::vector<TheoryError> run_theory(const Config& cfg, const EngineParams& params, const Network& net,
+                                    const std::vector<PhaseDrive>& drives, const RateRecorder& spiking, Sink& sink) {
   Config tcfg = cfg;
   tcfg.engine.kind = EngineKind::continuous;
   tcfg.engine.sigma = 0.0;
   tcfg.engine.dt_ms = cfg.record.rates.theory_dt_ms;
   tcfg.protocol.trials = 1;
-  ContinuousEngine engine(tcfg, net);
+  ContinuousEngine engine(params.with_kind(EngineKind::continuous).with_sigma(0.0).with_dt(tcfg.engine.dt_ms), net);
   RateRecorder theory(tcfg, net, 1);
   Recorders rec;
   rec.rates = &theory;
@@ -378,7 +370,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   const auto t_build = Clock::now();
   Network net = build_network(cfg);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
-  std::unique_ptr<Engine> engine = make_engine(cfg, net);
+  const EngineParams params = lower_engine_params(cfg);
+  std::unique_ptr<Engine> engine = make_engine(params, net);
   PlasticityRule plasticity(cfg, net);
   if (plasticity.any()) engine->set_plasticity(&plasticity);
   result.wall_build_s = seconds_since(t_build);
@@ -430,7 +423,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   }
   if (rates.active()) {
     rates.write(sink, "/rates");
-    if (cfg.record.rates.theory) result.theory = run_theory(cfg, net, drives, rates, sink);
+    if (cfg.record.rates.theory) result.theory = run_theory(cfg, params, net, drives, rates, sink);
   }
   if (cfg.record.weights)
     for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "sim/core/engine_factory.hpp"
 #include "tests/engine_fixture.hpp"
 #include "sim/core/continuous_engine.hpp"
 #include "sim/io/memory_sink.hpp"
@@ -139,9 +140,7 @@ std::vector<double> weight_change(const Config& cfg, std::uint32_t trial) {
   std::vector<double> before;
   for (const Projection& p : net.projections) before.insert(before.end(), p.weight.begin(), p.weight.end());
   const auto drives = resolve_phases(cfg, net);
-  std::unique_ptr<Engine> engine;
-  if (cfg.engine.kind == EngineKind::spiking) engine = std::make_unique<SpikingEngine>(cfg, net);
-  else engine = std::make_unique<ContinuousEngine>(cfg, net);
+  std::unique_ptr<Engine> engine = make_engine(lower_engine_params(cfg), net);
   PlasticityRule rule(cfg, net);
   engine->set_plasticity(&rule);
   engine->reset(trial);

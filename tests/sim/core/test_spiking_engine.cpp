@@ -227,7 +227,7 @@ protocol: {phases: [{duration: 600 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}]}
   const Config ccfg = test::config_from(net);
   const Network cnet = build_network(ccfg);
   const auto cdrives = resolve_phases(ccfg, cnet);
-  ContinuousEngine theory(ccfg, cnet);
+  ContinuousEngine theory(lower_engine_params(ccfg), cnet);
   theory.set_phase(cdrives[0]);
   REQUIRE(theory.advance_until_settled(600.0, 1e-9));  // errors measured are ~1e-2
   const std::vector<double> fixed(theory.state().begin(), theory.state().end());
