@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "models/plasticity.hpp"
 #include "models/rate_function.hpp"
 
 namespace ebsim {
@@ -73,7 +74,7 @@ struct Synapse {
 
 // The synaptic rule Delta W_ij ∝ ds_i/dt rho(s_j) (Eq. 26), per projection.
 struct Plasticity {
-  enum class Post { state_derivative, rate_derivative };
+  using Post = models::PostFactor;  // the rule's postsynaptic factor (models/plasticity.hpp)
   double lr = 0.0;
   Post post = Post::state_derivative;  // ds_i/dt (Eq. 26), or d rho(s_i)/dt = rho'(s_i) ds_i/dt
   bool symmetric = true;               // apply Delta W_ij + Delta W_ji to both directions
