@@ -2,12 +2,12 @@
 
 #include <sys/resource.h>
 
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <memory>
 #include <sstream>
 
+#include "sim/core/clock.hpp"
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/network.hpp"
@@ -21,8 +21,6 @@ namespace ebsim {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 constexpr double kTimeSlack = 1e-9;  // ms; grid times are compared with this slack
 
 std::unique_ptr<Engine> make_engine(const Config& cfg, const Network& net) {
@@ -375,13 +373,13 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
-  const auto t_build = Clock::now();
+  const Stopwatch build_watch;
   Network net = build_network(cfg);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   std::unique_ptr<Engine> engine = make_engine(cfg, net);
   PlasticityRule plasticity(cfg, net);
   if (plasticity.any()) engine->set_plasticity(&plasticity);
-  result.wall_build_s = seconds_since(t_build);
+  result.wall_build_s = build_watch.seconds();
   result.synapses = net.synapse_count();
 
   sink.write_attribute("/", "weights_effective",
@@ -396,7 +394,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   SpikeRecorder spikes(cfg, net, *engine, sink);
   RateRecorder rates(cfg, net, cfg.protocol.trials);
   std::vector<double> final_states;
-  const auto t_run = Clock::now();
+  const Stopwatch run_watch;
   Recorders recorders{&states, &spikes, &rates, plasticity.any() ? &plasticity : nullptr, {}};
   if (cfg.record.weight_snapshots)
     recorders.on_phase_end = [&](std::uint32_t trial, const std::string& phase) {
@@ -404,7 +402,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
         sink.write_weights("trial" + std::to_string(trial) + "_" + phase, net.weight_table(k));
     };
   result.complete = run_trials(cfg, drives, *engine, recorders, options, result.phases, final_states, net.n_units);
-  result.wall_run_s = seconds_since(t_run);
+  result.wall_run_s = run_watch.seconds();
   result.synaptic_events = engine->synaptic_events();
   result.spikes = engine->spike_count();
   result.samples = states.samples();
