@@ -143,12 +143,16 @@ class RateRecorder {
     std::swap(counts_, prev_counts_);
   }
 
-  std::vector<double> trial_mean(const std::vector<double>& v, std::uint32_t size) const {
-    std::vector<double> m(bins_ * size, 0.0);
-    for (std::uint32_t tr = 0; tr < trials_; ++tr)
-      for (std::size_t j = 0; j < m.size(); ++j) m[j] += v[tr * m.size() + j] / trials_;
-    return m;
-  }
+  // The recorded populations; k below indexes this list.
+  const std::vector<const Population*>& populations() const { return pops_; }
+  std::uint32_t trials() const { return trials_; }
+  // Window-averaged states and rates (Hz) of population k: trials x bins x units.
+  const std::vector<double>& states(std::size_t k) const { return state_[k]; }
+  const std::vector<double>& rates(std::size_t k) const { return rate_[k]; }
+  // Their means over trials: bins x units.
+  std::vector<double> mean_states(std::size_t k) const { return trial_mean(state_[k], pops_[k]->size); }
+  std::vector<double> mean_rates(std::size_t k) const { return trial_mean(rate_[k], pops_[k]->size); }
+
   // Writes <group>/<pop>/{rate_hz, mean_state} (trial means, bins x units) and, with several
   // trials, the per-trial arrays (trials x bins x units).
   void write(Sink& sink, const std::string& group) const {
@@ -170,13 +174,19 @@ class RateRecorder {
     }
   }
 
+ private:
+  std::vector<double> trial_mean(const std::vector<double>& v, std::uint32_t size) const {
+    std::vector<double> m(bins_ * size, 0.0);
+    for (std::uint32_t tr = 0; tr < trials_; ++tr)
+      for (std::size_t j = 0; j < m.size(); ++j) m[j] += v[tr * m.size() + j] / trials_;
+    return m;
+  }
+
   std::vector<const Population*> pops_;
   double bin_ms_;
   std::uint64_t bins_;
   std::uint32_t trials_;
   std::vector<std::vector<double>> state_, rate_;  // per population: trials x bins x units
-
- private:
   std::vector<double> integral_, counts_, prev_integral_, prev_counts_;
 };
 
@@ -331,19 +341,20 @@ std::vector<TheoryError> run_theory(const Config& cfg, const Network& net, const
   sink.write_attribute("/theory", "what", std::string("continuous engine, sigma = 0: the mean-field prediction of the spiking run"));
 
   std::vector<TheoryError> errors;
-  for (std::size_t k = 0; k < spiking.pops_.size(); ++k) {
-    const Population& p = *spiking.pops_[k];
+  for (std::size_t k = 0; k < spiking.populations().size(); ++k) {
+    const Population& p = *spiking.populations()[k];
     if (p.role == Role::input) continue;  // clamped: nothing to compare
     TheoryError e;
     e.population = p.name;
-    const std::vector<double>& t_state = theory.state_[k];
-    const std::vector<double>& t_rate = theory.rate_[k];
-    e.state_rmse = rmse(spiking.trial_mean(spiking.state_[k], p.size), t_state);
-    e.rate_rmse = rmse(spiking.trial_mean(spiking.rate_[k], p.size), t_rate);
+    const std::vector<double>& t_state = theory.states(k);  // one trial: bins x units
+    const std::vector<double>& t_rate = theory.rates(k);
+    e.state_rmse = rmse(spiking.mean_states(k), t_state);
+    e.rate_rmse = rmse(spiking.mean_rates(k), t_rate);
+    const std::uint32_t trials = spiking.trials();
     double s2 = 0.0, r2 = 0.0;
-    for (std::uint32_t tr = 0; tr < spiking.trials_; ++tr) {
-      s2 += std::pow(rmse(spiking.state_[k], t_state, tr * t_state.size()), 2) / spiking.trials_;
-      r2 += std::pow(rmse(spiking.rate_[k], t_rate, tr * t_rate.size()), 2) / spiking.trials_;
+    for (std::uint32_t tr = 0; tr < trials; ++tr) {
+      s2 += std::pow(rmse(spiking.states(k), t_state, tr * t_state.size()), 2) / trials;
+      r2 += std::pow(rmse(spiking.rates(k), t_rate, tr * t_rate.size()), 2) / trials;
     }
     e.state_rmse_single = std::sqrt(s2);
     e.rate_rmse_single = std::sqrt(r2);
