@@ -17,6 +17,8 @@
 #include "sim/io/info.hpp"
 #include "sim/experiments/learning.hpp"
 #include "sim/run/run.hpp"
+#include "sim/run/summary.hpp"
+#include "sim/run/sweep.hpp"
 #include "sim/experiments/saturation.hpp"
 #include "sim/experiments/stdp_window.hpp"
 #include "sim/io/version.hpp"

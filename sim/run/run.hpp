@@ -59,20 +59,4 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line);
 // One experiment, all its trials, written into the sink's current scope.
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options);
 
-struct SweepResult {
-  bool complete = false;
-  std::vector<double> values;       // the swept quantity, in ebsim's units (ms, Hz) or plain
-  std::vector<RunResult> points;
-  double slope_state_single = 0.0;  // log-log slope of the pooled single-trial state RMSE
-  double slope_state_mean = 0.0;    // ... of the trial-averaged state RMSE
-  double slope_rho_mean = 0.0;      // ... of the trial-averaged rate RMSE over r_max
-};
-
-// cfg.sweep_points in turn, each under /sweep/<k>; the table and slopes under /analysis/sweep.
-SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options);
-
-// Short human summaries (what the CLI prints at the end).
-std::string format_summary(const Config& cfg, const RunResult& result);
-std::string format_sweep_summary(const Config& cfg, const SweepResult& result);
-
 }  // namespace ebsim
