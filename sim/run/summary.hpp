@@ -3,7 +3,7 @@
 #include <string>
 
 #include "sim/core/config.hpp"
-#include "sim/run/run.hpp"
+#include "sim/run/results.hpp"
 #include "sim/run/sweep.hpp"
 
 namespace ebsim {

@@ -5,7 +5,7 @@
 
 #include "sim/core/config.hpp"
 #include "sim/io/sink.hpp"
-#include "sim/run/run.hpp"
+#include "sim/run/results.hpp"
 
 namespace ebsim {
 
