@@ -1,5 +1,5 @@
 #pragma once
-// The contract every engine keeps (STYLE §5): the protocol runner (sim/run/run.cpp) owns time, phases,
+// The contract every engine keeps (STYLE §5): the protocol runner (sim/run/) owns time, phases,
 // trials and recording; an engine only advances its state and answers questions about it.
 #include <cstdint>
 #include <span>
