@@ -4,19 +4,21 @@
 
 #include <atomic>
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
+#include "sim/core/clock.hpp"
 #include "sim/experiments/backprop.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
 #include "sim/experiments/learning.hpp"
 #include "sim/run/run.hpp"
+#include "sim/run/summary.hpp"
+#include "sim/run/sweep.hpp"
 #include "sim/experiments/saturation.hpp"
 #include "sim/experiments/stdp_window.hpp"
 #include "sim/io/version.hpp"
@@ -63,12 +65,11 @@ constexpr const char* kUsage =
 // A progress bar with ETA on stderr, redrawn at most 10 times a second.
 class ProgressBar {
  public:
-  explicit ProgressBar(std::ostream& err) : err_(err), start_(Clock::now()), last_(start_) {}
+  explicit ProgressBar(std::ostream& err) : err_(err) {}
   void update(double fraction) {
-    const auto now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(100) && fraction < 1.0) return;
-    last_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double elapsed = watch_.seconds();
+    if (elapsed - last_drawn_s_ < 0.1 && fraction < 1.0) return;
+    last_drawn_s_ = elapsed;
     const int width = 30, filled = static_cast<int>(fraction * width);
     err_ << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::fixed
          << std::setprecision(1) << std::setw(5) << 100.0 * fraction << "%  elapsed " << elapsed << " s";
@@ -81,9 +82,9 @@ class ProgressBar {
   }
 
  private:
-  using Clock = std::chrono::steady_clock;
   std::ostream& err_;
-  Clock::time_point start_, last_;
+  Stopwatch watch_;
+  double last_drawn_s_ = 0.0;
   bool drawn_ = false;
 };
 

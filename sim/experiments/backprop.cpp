@@ -1,11 +1,11 @@
 #include "sim/experiments/backprop.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "models/energy.hpp"
+#include "sim/core/clock.hpp"
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/network.hpp"
@@ -184,7 +184,7 @@ std::string structure_problems(const Config& cfg, const std::vector<Layer>& laye
 }  // namespace
 
 BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& options) {
-  const auto t_start = std::chrono::steady_clock::now();
+  const Stopwatch watch;
   const BackpropExperiment& ex = *cfg.backprop;
   BackpropResult result;
   const Network net = build_network(cfg);
@@ -405,7 +405,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
     for (std::size_t k = 0; k < L; ++k) result.layers[k].spiking_cosine = final_cos[k];
   }
   result.complete = true;
-  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  result.wall_s = watch.seconds();
   return result;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/random/uniform_int_distribution.hpp>
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -10,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "sim/core/clock.hpp"
 #include "sim/core/engine_factory.hpp"
 #include "sim/experiments/feedforward.hpp"
 #include "sim/core/fit.hpp"
@@ -70,7 +70,6 @@ std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const 
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t kEvaluationKey = 0x80000000u;  // spiking streams of evaluation passes
 
@@ -299,7 +298,7 @@ void shuffle(std::vector<std::uint32_t>& v, Stream& rng) {
 LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& options) {
   const LearningExperiment& ex = *cfg.learning;
   const Dataset& data = *ex.data;
-  const auto start = Clock::now();
+  const Stopwatch watch;
   LearningResult result;
   const DataSplit split = split_dataset(ex);
   result.n_train = split.train.size();
@@ -339,7 +338,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
       std::uint32_t aligned = 0;
       double free_ms = 0;
       std::uint32_t unsettled = 0;
-      const auto t0 = Clock::now();
+      const Stopwatch epoch_watch;
       std::vector<std::vector<double>> w0, acc;
       for (std::size_t b = 0; b < order.size(); b += ex.batch) {
         const std::size_t end = std::min(order.size(), b + ex.batch);
@@ -378,7 +377,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
           }
         }
       }
-      rec.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      rec.wall_s = epoch_watch.seconds();
       rec.examples_per_s = double(order.size()) / rec.wall_s;
       rec.free_ms = free_ms / double(order.size());
       rec.unsettled = unsettled;
@@ -456,7 +455,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   sink.write_attribute("/training", "n_train", std::int64_t(result.n_train));
   sink.write_attribute("/training", "n_test", std::int64_t(result.n_test));
   sink.write_attribute("/training", "engine", std::string(cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous"));
-  result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  result.wall_s = watch.seconds();
   result.complete = true;
   return result;
 }

@@ -1,10 +1,10 @@
 #include "sim/experiments/stdp_window.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 
+#include "sim/core/clock.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/plasticity.hpp"
@@ -34,7 +34,7 @@ LobeFit fit_lobe(const std::vector<double>& dt, const std::vector<double>& mean,
 }  // namespace
 
 StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions& options) {
-  const auto t_start = std::chrono::steady_clock::now();
+  const Stopwatch watch;
   const StdpWindowExperiment& ex = *cfg.stdp_window;
   StdpWindowResult out;
   const std::size_t proj = cfg.projection_index(ex.projection);
@@ -98,7 +98,7 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
   sink.write_attribute(g, "pulse", ex.pulse);
   sink.write_attribute(g, "window_ms", cfg.projections[proj].plasticity->window_ms);
   out.complete = true;
-  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  out.wall_s = watch.seconds();
   return out;
 }
 

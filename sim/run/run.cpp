@@ -2,356 +2,21 @@
 
 #include <sys/resource.h>
 
-#include <chrono>
-#include <cmath>
-#include <iomanip>
 #include <memory>
-#include <sstream>
+#include <span>
+#include <string>
 
-#include "sim/core/continuous_engine.hpp"
+#include "sim/core/clock.hpp"
 #include "sim/core/engine_factory.hpp"
-#include "sim/core/fit.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
-#include "sim/io/quantity.hpp"
 #include "sim/io/version.hpp"
+#include "sim/run/recorders.hpp"
+#include "sim/run/theory.hpp"
+#include "sim/run/trials.hpp"
 
 namespace ebsim {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-constexpr double kTimeSlack = 1e-9;  // ms; grid times are compared with this slack
-
-std::vector<const Population*> find_populations(const Network& net, const std::vector<std::string>& names) {
-  std::vector<const Population*> out;
-  for (const std::string& name : names)
-    for (const Population& p : net.populations)
-      if (p.name == name) out.push_back(&p);
-  return out;
-}
-
-// Samples recorded populations on the global grid t = g * period (SONATA report).
-class StateRecorder {
- public:
-  StateRecorder(const Config& cfg, const Network& net, Sink& sink)
-      : sink_(sink), pops_(find_populations(net, cfg.record.states.populations)), buffer_(net.n_units) {
-    for (const Population* p : pops_) sink.declare_report(p->name, p->size, 0.0, cfg.record.states.period_ms);
-  }
-  bool active() const { return !pops_.empty(); }
-  void sample(Engine& engine) {
-    engine.sample_states(buffer_);
-    for (const Population* p : pops_) {
-      row_.assign(buffer_.begin() + p->offset, buffer_.begin() + p->offset + p->size);
-      sink_.append_report(p->name, row_);
-    }
-    ++samples_;
-  }
-  std::uint64_t samples() const { return samples_; }
-
- private:
-  Sink& sink_;
-  std::vector<const Population*> pops_;
-  std::vector<double> buffer_;
-  std::vector<float> row_;
-  std::uint64_t samples_ = 0;
-};
-
-// Drains the engine's spike buffer into the sink, per population, with global times.
-class SpikeRecorder {
- public:
-  SpikeRecorder(const Config& cfg, const Network& net, Engine& engine, Sink& sink) : net_(net), sink_(sink) {
-    by_pop_.resize(net.populations.size());
-    for (const Population* p : find_populations(net, cfg.record.spikes)) {
-      engine.record_spikes(static_cast<std::uint32_t>(p - net.populations.data()));
-      sink.declare_spikes(p->name);
-      active_ = true;
-    }
-  }
-  void drain(Engine& engine, double t0) {
-    if (!active_) return;
-    engine.take_spikes(buffer_);
-    for (auto& b : by_pop_) b.times.clear(), b.ids.clear();
-    for (const Spike& s : buffer_) {
-      const Population& p = net_.population_of(s.unit);
-      Batch& b = by_pop_[&p - net_.populations.data()];
-      b.times.push_back(t0 + s.time);
-      b.ids.push_back(s.unit - p.offset);
-    }
-    for (std::size_t k = 0; k < by_pop_.size(); ++k)
-      if (!by_pop_[k].times.empty()) sink_.append_spikes(net_.populations[k].name, by_pop_[k].times, by_pop_[k].ids);
-  }
-
- private:
-  struct Batch {
-    std::vector<double> times;
-    std::vector<std::uint64_t> ids;
-  };
-  const Network& net_;
-  Sink& sink_;
-  bool active_ = false;
-  std::vector<Spike> buffer_;
-  std::vector<Batch> by_pop_;
-};
-
-// Binned rates (Hz) and window-averaged states, exact: differences of the engine's cumulative
-// integrals at bin edges t = b * bin within each trial. Kept in memory (trials x bins x units).
-class RateRecorder {
- public:
-  RateRecorder(const Config& cfg, const Network& net, std::uint32_t trials)
-      : pops_(find_populations(net, cfg.record.rates.populations)),
-        bin_ms_(cfg.record.rates.bin_ms),
-        bins_(static_cast<std::uint64_t>(std::llround(cfg.protocol.total_duration_ms() / bin_ms_))),
-        trials_(trials),
-        integral_(net.n_units),
-        counts_(net.n_units),
-        prev_integral_(net.n_units),
-        prev_counts_(net.n_units) {
-    for (const Population* p : pops_) {
-      state_.emplace_back(trials_ * bins_ * p->size, 0.0);
-      rate_.emplace_back(trials_ * bins_ * p->size, 0.0);
-    }
-  }
-  bool active() const { return !pops_.empty(); }
-  double next_edge(std::uint64_t bin) const { return double(bin + 1) * bin_ms_; }  // end of `bin`
-  std::uint64_t bins() const { return bins_; }
-
-  void start_trial() {
-    std::fill(prev_integral_.begin(), prev_integral_.end(), 0.0);
-    std::fill(prev_counts_.begin(), prev_counts_.end(), 0.0);
-  }
-  void end_bin(Engine& engine, std::uint32_t trial, std::uint64_t bin) {
-    engine.integrals(integral_, counts_);
-    for (std::size_t k = 0; k < pops_.size(); ++k) {
-      const Population& p = *pops_[k];
-      const std::size_t row = (std::size_t(trial) * bins_ + bin) * p.size;
-      for (std::uint32_t u = 0; u < p.size; ++u) {
-        const std::uint32_t i = p.offset + u;
-        state_[k][row + u] = (integral_[i] - prev_integral_[i]) / bin_ms_;
-        rate_[k][row + u] = (counts_[i] - prev_counts_[i]) / bin_ms_ * 1000.0;  // Hz
-      }
-    }
-    std::swap(integral_, prev_integral_);
-    std::swap(counts_, prev_counts_);
-  }
-
-  std::vector<double> trial_mean(const std::vector<double>& v, std::uint32_t size) const {
-    std::vector<double> m(bins_ * size, 0.0);
-    for (std::uint32_t tr = 0; tr < trials_; ++tr)
-      for (std::size_t j = 0; j < m.size(); ++j) m[j] += v[tr * m.size() + j] / trials_;
-    return m;
-  }
-  // Writes <group>/<pop>/{rate_hz, mean_state} (trial means, bins x units) and, with several
-  // trials, the per-trial arrays (trials x bins x units).
-  void write(Sink& sink, const std::string& group) const {
-    for (std::size_t k = 0; k < pops_.size(); ++k) {
-      const Population& p = *pops_[k];
-      const std::string g = group + "/" + p.name;
-      sink.write_array(g + "/rate_hz", trial_mean(rate_[k], p.size), {bins_, p.size});
-      sink.write_array(g + "/mean_state", trial_mean(state_[k], p.size), {bins_, p.size});
-      if (trials_ > 1) {
-        sink.write_array(g + "/rate_hz_trials", rate_[k], {trials_, bins_, p.size});
-        sink.write_array(g + "/mean_state_trials", state_[k], {trials_, bins_, p.size});
-      }
-      const std::vector<double> time{0.0, double(bins_) * bin_ms_, bin_ms_};
-      sink.write_array(g + "/time", time, {3});
-      sink.write_attribute(g + "/time", "units", std::string("ms"));
-      sink.write_attribute(g + "/rate_hz", "units", std::string("Hz"));
-      sink.write_attribute(g + "/mean_state", "units", std::string("1"));
-      sink.write_attribute(g, "trials", std::int64_t(trials_));
-    }
-  }
-
-  std::vector<const Population*> pops_;
-  double bin_ms_;
-  std::uint64_t bins_;
-  std::uint32_t trials_;
-  std::vector<std::vector<double>> state_, rate_;  // per population: trials x bins x units
-
- private:
-  std::vector<double> integral_, counts_, prev_integral_, prev_counts_;
-};
-
-struct Recorders {
-  StateRecorder* states = nullptr;
-  SpikeRecorder* spikes = nullptr;
-  RateRecorder* rates = nullptr;
-  PlasticityRule* plasticity = nullptr;
-  std::function<void(std::uint32_t trial, const std::string& phase)> on_phase_end;
-};
-
-// Runs every trial of the protocol on `engine`, feeding the recorders. Returns false if stopped.
-bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine& engine, const Recorders& rec,
-                const RunOptions& options, std::vector<PhaseResult>& phases, std::vector<double>& final_states,
-                std::uint32_t n_units) {
-  const bool record_states = rec.states && rec.states->active();
-  const bool record_rates = rec.rates && rec.rates->active();
-  if (record_rates) engine.enable_integrals();
-  const double period = cfg.record.states.period_ms;
-  const double trial_ms = cfg.protocol.total_duration_ms();
-  const double total_ms = trial_ms * cfg.protocol.trials;
-  const double chunk_ms = std::max(trial_ms / 200.0, cfg.engine.dt_ms);  // progress and interrupt granularity
-  const std::size_t n_phases = cfg.protocol.phases.size();
-  std::uint64_t next_tick = 0;  // global state-sample index: t = next_tick * period
-  final_states.assign(std::size_t(cfg.protocol.trials) * n_units, 0.0);
-
-  for (std::uint32_t trial = 0; trial < cfg.protocol.trials; ++trial) {
-    const double t0 = trial * trial_ms;  // global time of this trial's start
-    const bool last_trial = trial + 1 == cfg.protocol.trials;
-    engine.reset(trial);
-    if (record_rates) rec.rates->start_trial();
-    std::uint64_t next_bin = 0;
-    double phase_start = 0.0;
-    for (std::size_t ph = 0; ph < n_phases; ++ph) {
-      const PhaseConfig& phase = cfg.protocol.phases[ph];
-      engine.set_phase(drives[ph]);
-      if (rec.plasticity) rec.plasticity->set_phase(ph);
-      const double phase_end = phase_start + phase.duration_ms;
-      const bool last_phase = ph + 1 == n_phases;
-      PhaseResult pr;
-      pr.name = phase.name;
-      pr.trial = trial;
-      pr.settle = phase.settle.has_value();
-      bool settled = false;
-      // A state sample at a trial boundary belongs to the next trial's start, except at the end.
-      auto tick_time = [&] { return double(next_tick) * period - t0; };
-      auto tick_due = [&](double t) {
-        return record_states && std::abs(tick_time() - t) < kTimeSlack &&
-               (t < phase_end - kTimeSlack || !last_phase || last_trial);
-      };
-      auto bin_due = [&](double t) {
-        return record_rates && next_bin < rec.rates->bins() && std::abs(rec.rates->next_edge(next_bin) - t) < kTimeSlack;
-      };
-      double t = engine.now();
-      while (true) {
-        if (tick_due(t)) {
-          rec.states->sample(engine);
-          ++next_tick;
-          continue;
-        }
-        if (bin_due(t)) {
-          rec.rates->end_bin(engine, trial, next_bin++);
-          continue;
-        }
-        if (t >= phase_end - kTimeSlack) break;
-        double t_next = std::min(phase_end, t + chunk_ms);
-        if (record_states) t_next = std::min(t_next, tick_time());
-        if (record_rates && next_bin < rec.rates->bins()) t_next = std::min(t_next, rec.rates->next_edge(next_bin));
-        if (settled) {
-          engine.hold_until(t_next);
-        } else if (phase.settle) {
-          if (engine.advance_until_settled(t_next, phase.settle->tol)) {
-            settled = true;
-            pr.converged = true;
-            pr.settle_time_ms = engine.now() - phase_start;
-            engine.hold_until(t_next);
-          }
-        } else {
-          engine.advance_to(t_next);
-        }
-        t = t_next;
-        if (rec.spikes) rec.spikes->drain(engine, t0);
-        if (options.progress) options.progress((t0 + t) / total_ms);
-        if (options.stop && options.stop->load()) return false;
-      }
-      if (pr.settle && !pr.converged) pr.settle_time_ms = phase.duration_ms;
-      pr.residual = engine.residual();
-      pr.boundary = engine.boundary_counts();
-      phases.push_back(pr);
-      if (rec.on_phase_end) rec.on_phase_end(trial, phase.name);
-      phase_start = phase_end;
-    }
-    engine.sample_states(std::span<double>(final_states).subspan(std::size_t(trial) * n_units, n_units));
-  }
-  return true;
-}
-
-void write_phase_analysis(const Config& cfg, const Network& net, const std::vector<PhaseResult>& phases, Sink& sink) {
-  const std::size_t n_phases = cfg.protocol.phases.size(), trials = cfg.protocol.trials, n_pops = net.populations.size();
-  for (std::size_t ph = 0; ph < n_phases; ++ph) {
-    std::vector<double> converged, settle_time, residual, held_low, held_high, chattering;
-    for (std::size_t tr = 0; tr < trials; ++tr) {
-      const PhaseResult& r = phases[tr * n_phases + ph];
-      converged.push_back(r.converged ? 1.0 : 0.0);
-      settle_time.push_back(r.settle_time_ms);
-      residual.push_back(r.residual);
-      for (const BoundaryCounts& b : r.boundary) {
-        held_low.push_back(b.held_low);
-        held_high.push_back(b.held_high);
-        chattering.push_back(b.chattering);
-      }
-    }
-    const std::string g = "/analysis/phases/" + cfg.protocol.phases[ph].name;
-    sink.write_attribute(g, "index", std::int64_t(ph));
-    sink.write_attribute(g, "duration_ms", cfg.protocol.phases[ph].duration_ms);
-    sink.write_attribute(g, "settle", std::int64_t(cfg.protocol.phases[ph].settle ? 1 : 0));
-    if (cfg.protocol.phases[ph].settle) {
-      sink.write_array(g + "/converged", converged, {trials});
-      sink.write_array(g + "/settle_time_ms", settle_time, {trials});
-    }
-    sink.write_array(g + "/residual", residual, {trials});
-    sink.write_array(g + "/held_low", held_low, {trials, n_pops});
-    sink.write_array(g + "/held_high", held_high, {trials, n_pops});
-    sink.write_array(g + "/chattering", chattering, {trials, n_pops});
-  }
-}
-
-double rmse(const std::vector<double>& a, const std::vector<double>& b, std::size_t offset = 0) {
-  double sq = 0.0;
-  for (std::size_t j = 0; j < b.size(); ++j) sq += (a[offset + j] - b[j]) * (a[offset + j] - b[j]);
-  return b.empty() ? 0.0 : std::sqrt(sq / double(b.size()));
-}
-
-// The continuous engine's prediction for the same protocol (sigma = 0, dt = theory_dt), binned as
-// the spiking run was, under /theory; errors under /analysis/theory_check.
-std::vector<TheoryError> run_theory(const Config& cfg, const EngineParams& params, const Network& net,
-                                    const std::vector<PhaseDrive>& drives, const RateRecorder& spiking, Sink& sink) {
-  Config tcfg = cfg;
-  tcfg.engine.kind = EngineKind::continuous;
-  tcfg.engine.sigma = 0.0;
-  tcfg.engine.dt_ms = cfg.record.rates.theory_dt_ms;
-  tcfg.protocol.trials = 1;
-  ContinuousEngine engine(params.with_kind(EngineKind::continuous).with_sigma(0.0).with_dt(tcfg.engine.dt_ms), net);
-  RateRecorder theory(tcfg, net, 1);
-  Recorders rec;
-  rec.rates = &theory;
-  std::vector<PhaseResult> phases;
-  std::vector<double> finals;
-  run_trials(tcfg, drives, engine, rec, RunOptions{}, phases, finals, net.n_units);
-  theory.write(sink, "/theory");
-  sink.write_attribute("/theory", "dt_ms", tcfg.engine.dt_ms);
-  sink.write_attribute("/theory", "what", std::string("continuous engine, sigma = 0: the mean-field prediction of the spiking run"));
-
-  std::vector<TheoryError> errors;
-  for (std::size_t k = 0; k < spiking.pops_.size(); ++k) {
-    const Population& p = *spiking.pops_[k];
-    if (p.role == Role::input) continue;  // clamped: nothing to compare
-    TheoryError e;
-    e.population = p.name;
-    const std::vector<double>& t_state = theory.state_[k];
-    const std::vector<double>& t_rate = theory.rate_[k];
-    e.state_rmse = rmse(spiking.trial_mean(spiking.state_[k], p.size), t_state);
-    e.rate_rmse = rmse(spiking.trial_mean(spiking.rate_[k], p.size), t_rate);
-    double s2 = 0.0, r2 = 0.0;
-    for (std::uint32_t tr = 0; tr < spiking.trials_; ++tr) {
-      s2 += std::pow(rmse(spiking.state_[k], t_state, tr * t_state.size()), 2) / spiking.trials_;
-      r2 += std::pow(rmse(spiking.rate_[k], t_rate, tr * t_rate.size()), 2) / spiking.trials_;
-    }
-    e.state_rmse_single = std::sqrt(s2);
-    e.rate_rmse_single = std::sqrt(r2);
-    const std::string g = "/analysis/theory_check/" + p.name;
-    sink.write_array(g + "/state_rmse", std::vector<double>{e.state_rmse}, {});
-    sink.write_array(g + "/rate_rmse_hz", std::vector<double>{e.rate_rmse}, {});
-    sink.write_array(g + "/state_rmse_single_trial", std::vector<double>{e.state_rmse_single}, {});
-    sink.write_array(g + "/rate_rmse_single_trial_hz", std::vector<double>{e.rate_rmse_single}, {});
-    errors.push_back(e);
-  }
-  return errors;
-}
-
-}  // namespace
 
 RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
   RunMetadata meta;
@@ -367,14 +32,14 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
-  const auto t_build = Clock::now();
+  const Stopwatch build_watch;
   Network net = build_network(cfg);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const EngineParams params = lower_engine_params(cfg);
   std::unique_ptr<Engine> engine = make_engine(params, net);
   PlasticityRule plasticity(cfg, net);
   if (plasticity.any()) engine->set_plasticity(&plasticity);
-  result.wall_build_s = seconds_since(t_build);
+  result.wall_build_s = build_watch.seconds();
   result.synapses = net.synapse_count();
 
   sink.write_attribute("/", "weights_effective",
@@ -389,7 +54,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   SpikeRecorder spikes(cfg, net, *engine, sink);
   RateRecorder rates(cfg, net, cfg.protocol.trials);
   std::vector<double> final_states;
-  const auto t_run = Clock::now();
+  const Stopwatch run_watch;
   Recorders recorders{&states, &spikes, &rates, plasticity.any() ? &plasticity : nullptr, {}};
   if (cfg.record.weight_snapshots)
     recorders.on_phase_end = [&](std::uint32_t trial, const std::string& phase) {
@@ -397,7 +62,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
         sink.write_weights("trial" + std::to_string(trial) + "_" + phase, net.weight_table(k));
     };
   result.complete = run_trials(cfg, drives, *engine, recorders, options, result.phases, final_states, net.n_units);
-  result.wall_run_s = seconds_since(t_run);
+  result.wall_run_s = run_watch.seconds();
   result.synaptic_events = engine->synaptic_events();
   result.spikes = engine->spike_count();
   result.samples = states.samples();
@@ -430,170 +95,6 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   sink.write_attribute("/", "trial_duration_ms", cfg.protocol.total_duration_ms());
   sink.write_attribute("/", "trials", std::int64_t(cfg.protocol.trials));
   return result;
-}
-
-namespace {
-
-// A swept value as a number in ebsim's units: plain, or a rate (Hz), or a time (ms).
-double sweep_number(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used == text.size()) return v;
-  } catch (...) {
-  }
-  for (Dimension d : {Dimension::rate, Dimension::time})
-    if (const auto q = parse_quantity(text, d); q.value) return *q.value;
-  return std::nan("");
-}
-
-
-// Errors pooled over the compared populations (RMS, weighted by size).
-TheoryError pooled(const RunResult& r, const Config& cfg) {
-  TheoryError e;
-  double n = 0;
-  for (const TheoryError& t : r.theory) {
-    const double size = cfg.find_population(t.population)->size;
-    n += size;
-    e.state_rmse += size * t.state_rmse * t.state_rmse;
-    e.rate_rmse += size * t.rate_rmse * t.rate_rmse;
-    e.state_rmse_single += size * t.state_rmse_single * t.state_rmse_single;
-    e.rate_rmse_single += size * t.rate_rmse_single * t.rate_rmse_single;
-  }
-  if (n > 0) {
-    e.state_rmse = std::sqrt(e.state_rmse / n);
-    e.rate_rmse = std::sqrt(e.rate_rmse / n);
-    e.state_rmse_single = std::sqrt(e.state_rmse_single / n);
-    e.rate_rmse_single = std::sqrt(e.rate_rmse_single / n);
-  }
-  return e;
-}
-
-}  // namespace
-
-SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options) {
-  SweepResult out;
-  const std::size_t n = cfg.sweep_points.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    RunOptions point_options = options;
-    if (options.progress) point_options.progress = [&, k](double f) { options.progress((double(k) + f) / double(n)); };
-    sink.set_scope("/sweep/" + std::to_string(k));
-    sink.write_attribute("/", "value", cfg.sweep->values[k]);
-    out.points.push_back(run_experiment(cfg.sweep_points[k], sink, point_options));
-    out.values.push_back(sweep_number(cfg.sweep->values[k]));
-    if (!out.points.back().complete) {
-      sink.set_scope("");
-      return out;
-    }
-  }
-  sink.set_scope("");
-  out.complete = true;
-  std::vector<double> state_single, state_mean, rate_mean, rate_single, rho_mean;
-  for (std::size_t k = 0; k < n; ++k) {
-    const TheoryError e = pooled(out.points[k], cfg.sweep_points[k]);
-    state_single.push_back(e.state_rmse_single);
-    state_mean.push_back(e.state_rmse);
-    rate_mean.push_back(e.rate_rmse);
-    rate_single.push_back(e.rate_rmse_single);
-    rho_mean.push_back(e.rate_rmse / cfg.sweep_points[k].model.r_max_hz);  // error in rho = rate / r_max
-  }
-  const bool have_theory = !out.points.front().theory.empty();
-  const std::string g = "/analysis/sweep";
-  sink.write_attribute(g, "key", cfg.sweep->key);
-  sink.write_array(g + "/values", out.values, {n});
-  if (have_theory) {
-    sink.write_array(g + "/state_rmse_single_trial", state_single, {n});
-    sink.write_array(g + "/state_rmse", state_mean, {n});
-    sink.write_array(g + "/rate_rmse_hz", rate_mean, {n});
-    sink.write_array(g + "/rate_rmse_single_trial_hz", rate_single, {n});
-    sink.write_array(g + "/rho_rmse", rho_mean, {n});
-    out.slope_state_single = loglog_slope(out.values, state_single);
-    out.slope_state_mean = loglog_slope(out.values, state_mean);
-    out.slope_rho_mean = loglog_slope(out.values, rho_mean);
-    sink.write_array(g + "/slope_state_rmse_single_trial", std::vector<double>{out.slope_state_single}, {});
-    sink.write_array(g + "/slope_state_rmse", std::vector<double>{out.slope_state_mean}, {});
-    sink.write_array(g + "/slope_rho_rmse", std::vector<double>{out.slope_rho_mean}, {});
-  }
-  return out;
-}
-
-std::string format_summary(const Config& cfg, const RunResult& r) {
-  std::ostringstream os;
-  os << std::setprecision(4);
-  os << "ebsim " << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " run: "
-     << cfg.populations.size() << " populations, " << r.synapses << " synapses, " << cfg.protocol.trials
-     << " trial(s) of " << cfg.protocol.total_duration_ms() << " ms" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
-  os << "  build " << r.wall_build_s << " s, simulation " << r.wall_run_s << " s, " << r.samples << " samples recorded\n";
-  if (cfg.engine.kind == EngineKind::spiking) {
-    os << "  spikes: " << r.spikes << ", synaptic events delivered: " << r.synaptic_events << "\n";
-    os << "  wall time: network construction " << r.wall_build_s << " s, simulation loop " << r.wall_run_s << " s\n";
-    os << std::setprecision(6);
-    os << "  synaptic events per second: " << (r.wall_run_s > 0 ? double(r.synaptic_events) / r.wall_run_s : 0.0) << "\n";
-    if (r.synapses > 0)
-      os << "  bytes per synapse: " << double(r.peak_rss_bytes) / double(r.synapses) << " (peak resident memory "
-         << double(r.peak_rss_bytes) / (1 << 20) << " MiB over " << r.synapses << " synapses)\n";
-    os << std::setprecision(4);
-  }
-  for (const PhaseResult& p : r.phases) {
-    // With several trials, the first and the last tell the story.
-    if (cfg.protocol.trials > 1 && p.trial != 0 && p.trial != cfg.protocol.trials - 1) continue;
-    os << "  phase " << std::left << std::setw(10) << p.name << std::right;
-    if (cfg.protocol.trials > 1) os << " (trial " << p.trial << ")";
-    if (p.settle) os << (p.converged ? " settled in " : " NOT settled within ") << p.settle_time_ms << " ms,";
-    if (!std::isnan(p.residual)) os << " residual max|R-s| = " << std::scientific << p.residual << std::defaultfloat << ",";
-    std::uint32_t low = 0, high = 0, chatter = 0;
-    for (const auto& b : p.boundary) low += b.held_low, high += b.held_high, chatter += b.chattering;
-    os << " " << low << " unit(s) held at beta1, " << high << " at beta2";
-    if (low + high) os << " (rho' = 0 for gradients)";
-    if (chatter) os << ", WARNING " << chatter << " unit(s) chattering across a boundary";
-    os << "\n";
-  }
-  if (!r.populations.empty()) {
-    os << "  final state   population  role     size  mean s     mean rate r_max*rho(s) (Hz)\n";
-    for (const auto& p : r.populations)
-      os << "                " << std::left << std::setw(11) << p.name << " " << std::setw(8) << p.role << std::right
-         << std::setw(5) << p.size << "  " << std::setw(9) << p.mean_state << "  " << std::setw(9) << p.mean_rate << "\n";
-  }
-  if (!r.theory.empty()) {
-    os << "  spiking vs continuous theory (RMSE over bins and units; trial-averaged | single trial):\n";
-    os << "    population  state             rate (Hz)\n";
-    for (const TheoryError& e : r.theory)
-      os << "    " << std::left << std::setw(11) << e.population << std::right << " " << std::setw(7) << e.state_rmse
-         << " | " << std::setw(7) << e.state_rmse_single << "  " << std::setw(7) << e.rate_rmse << " | " << std::setw(7)
-         << e.rate_rmse_single << "\n";
-  }
-  return os.str();
-}
-
-std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
-  std::ostringstream os;
-  os << std::setprecision(4);
-  os << "ebsim sweep over " << cfg.sweep->key << ": " << r.points.size() << " of " << cfg.sweep_points.size()
-     << " runs" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
-  double wall = 0;
-  for (const RunResult& p : r.points) wall += p.wall_build_s + p.wall_run_s;
-  os << "  wall time " << wall << " s\n";
-  if (r.complete && !r.points.front().theory.empty()) {
-    os << "  spiking vs continuous theory, pooled over compared populations (RMSE over bins and units):\n";
-    os << "    " << std::left << std::setw(14) << cfg.sweep->key << std::right
-       << "  state (1 trial)  state (trial mean)  rate Hz (1 trial)  rate Hz (trial mean)  rate/r_max (trial mean)\n";
-    for (std::size_t k = 0; k < r.points.size(); ++k) {
-      const TheoryError e = pooled(r.points[k], cfg.sweep_points[k]);
-      os << "    " << std::left << std::setw(14) << cfg.sweep->values[k] << std::right << "  " << std::setw(15)
-         << e.state_rmse_single << "  " << std::setw(18) << e.state_rmse << "  " << std::setw(17) << e.rate_rmse_single
-         << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23) << e.rate_rmse / cfg.sweep_points[k].model.r_max_hz
-         << "\n";
-    }
-    if (std::isnan(r.slope_state_single)) {
-      os << "  no log-log slope: the swept values are not all positive numbers\n";
-    } else {
-      const bool r_max = cfg.sweep->key == "model.r_max";
-      os << "  log-log slope against " << cfg.sweep->key << ": single-trial state error " << r.slope_state_single
-         << (r_max ? " (theory: -1/2, spiking noise)" : "") << ", trial-averaged state error " << r.slope_state_mean
-         << ", trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
-    }
-  }
-  return os.str();
 }
 
 }  // namespace ebsim

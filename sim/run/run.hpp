@@ -1,78 +1,19 @@
 #pragma once
 // The protocol runner: builds the network, drives an engine through trials and phases, samples
 // states on a regular grid, bins rates, runs the mean-field reference, and hands everything to a
-// Sink. The caller owns the sink's lifecycle (begin_run / end_run), so one file can hold a sweep.
-#include <atomic>
-#include <functional>
+// Sink. The caller owns the sink's lifecycle (begin_run / end_run), so one file can hold a sweep
+// (sim/run/sweep.hpp); sim/run/summary.hpp prints the results.
 #include <string>
-#include <vector>
 
 #include "sim/core/config.hpp"
-#include "sim/core/engine.hpp"
 #include "sim/io/sink.hpp"
+#include "sim/run/results.hpp"
 
 namespace ebsim {
-
-struct RunOptions {
-  std::string command_line;
-  std::function<void(double fraction_done)> progress;  // may be empty
-  const std::atomic<bool>* stop = nullptr;             // set from a signal handler to interrupt
-};
-
-struct PhaseResult {
-  std::string name;
-  std::uint32_t trial = 0;
-  bool settle = false, converged = false;
-  double settle_time_ms = 0.0;  // when it converged (settle phases)
-  double residual = 0.0;        // max_i |R_i - s_i| at the phase end (continuous engine)
-  std::vector<BoundaryCounts> boundary;  // per population, at the phase end
-};
-
-struct PopulationSummary {
-  std::string name;
-  std::string role;
-  std::uint32_t size = 0;
-  double mean_state = 0.0, mean_rate = 0.0;  // at the end of the last trial; rate = r_max * rho(s)
-};
-
-// Spiking against the continuous theory, per population (record.rates.theory).
-struct TheoryError {
-  std::string population;
-  double state_rmse = 0.0, rate_rmse = 0.0;                           // trial-averaged bins
-  double state_rmse_single = 0.0, rate_rmse_single = 0.0;             // single-trial bins (RMS over trials)
-};
-
-struct RunResult {
-  bool complete = false;
-  std::vector<PhaseResult> phases;
-  std::vector<PopulationSummary> populations;
-  std::vector<TheoryError> theory;
-  std::uint64_t synapses = 0;
-  double wall_build_s = 0.0, wall_run_s = 0.0;
-  std::uint64_t samples = 0;
-  std::uint64_t synaptic_events = 0, spikes = 0;  // spiking engine
-  std::uint64_t peak_rss_bytes = 0;               // of the whole process, at the end of the run
-};
 
 RunMetadata make_metadata(const Config& cfg, const std::string& command_line);
 
 // One experiment, all its trials, written into the sink's current scope.
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options);
-
-struct SweepResult {
-  bool complete = false;
-  std::vector<double> values;       // the swept quantity, in ebsim's units (ms, Hz) or plain
-  std::vector<RunResult> points;
-  double slope_state_single = 0.0;  // log-log slope of the pooled single-trial state RMSE
-  double slope_state_mean = 0.0;    // ... of the trial-averaged state RMSE
-  double slope_rho_mean = 0.0;      // ... of the trial-averaged rate RMSE over r_max
-};
-
-// cfg.sweep_points in turn, each under /sweep/<k>; the table and slopes under /analysis/sweep.
-SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options);
-
-// Short human summaries (what the CLI prints at the end).
-std::string format_summary(const Config& cfg, const RunResult& result);
-std::string format_sweep_summary(const Config& cfg, const SweepResult& result);
 
 }  // namespace ebsim

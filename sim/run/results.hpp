@@ -1,0 +1,55 @@
+#pragma once
+// What the protocol runner is given (RunOptions) and what it returns: per phase, per population,
+// and the spiking run's distance from the mean-field theory.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/core/engine.hpp"
+
+namespace ebsim {
+
+struct RunOptions {
+  std::string command_line;
+  std::function<void(double fraction_done)> progress;  // may be empty
+  const std::atomic<bool>* stop = nullptr;             // set from a signal handler to interrupt
+};
+
+struct PhaseResult {
+  std::string name;
+  std::uint32_t trial = 0;
+  bool settle = false, converged = false;
+  double settle_time_ms = 0.0;  // when it converged (settle phases)
+  double residual = 0.0;        // max_i |R_i - s_i| at the phase end (continuous engine)
+  std::vector<BoundaryCounts> boundary;  // per population, at the phase end
+};
+
+struct PopulationSummary {
+  std::string name;
+  std::string role;
+  std::uint32_t size = 0;
+  double mean_state = 0.0, mean_rate = 0.0;  // at the end of the last trial; rate = r_max * rho(s)
+};
+
+// Spiking against the continuous theory, per population (record.rates.theory).
+struct TheoryError {
+  std::string population;
+  double state_rmse = 0.0, rate_rmse = 0.0;                           // trial-averaged bins
+  double state_rmse_single = 0.0, rate_rmse_single = 0.0;             // single-trial bins (RMS over trials)
+};
+
+struct RunResult {
+  bool complete = false;
+  std::vector<PhaseResult> phases;
+  std::vector<PopulationSummary> populations;
+  std::vector<TheoryError> theory;
+  std::uint64_t synapses = 0;
+  double wall_build_s = 0.0, wall_run_s = 0.0;
+  std::uint64_t samples = 0;
+  std::uint64_t synaptic_events = 0, spikes = 0;  // spiking engine
+  std::uint64_t peak_rss_bytes = 0;               // of the whole process, at the end of the run
+};
+
+}  // namespace ebsim

@@ -1,0 +1,36 @@
+#pragma once
+// The trial loop: every trial and phase of the protocol on one engine, stopping at each state
+// sample tick and rate bin edge to feed the recorders.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/core/config.hpp"
+#include "sim/core/engine.hpp"
+#include "sim/core/network.hpp"
+#include "sim/core/protocol.hpp"
+#include "sim/io/sink.hpp"
+#include "sim/run/recorders.hpp"
+#include "sim/run/results.hpp"
+
+namespace ebsim {
+
+struct Recorders {
+  StateRecorder* states = nullptr;
+  SpikeRecorder* spikes = nullptr;
+  RateRecorder* rates = nullptr;
+  PlasticityRule* plasticity = nullptr;
+  std::function<void(std::uint32_t trial, const std::string& phase)> on_phase_end;
+};
+
+// Runs every trial of the protocol on `engine`, feeding the recorders. Returns false if stopped.
+bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine& engine, const Recorders& rec,
+                const RunOptions& options, std::vector<PhaseResult>& phases, std::vector<double>& final_states,
+                std::uint32_t n_units);
+
+// Per phase, over trials: convergence, settle time, residual and boundary counts, under
+// /analysis/phases/<phase>.
+void write_phase_analysis(const Config& cfg, const Network& net, const std::vector<PhaseResult>& phases, Sink& sink);
+
+}  // namespace ebsim
