@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Learning curves of the learning experiment (issue 6), from its HDF5 files alone, and the table
+"""Learning curves of the learning experiment, from its HDF5 files alone, and the table
 of final accuracies (markdown, as in the README).
 
     /usr/bin/python3 analysis/learning_figures.py runs/learn_digits.h5 [--spiking runs/learn_digits_spiking.h5] -o docs/figures

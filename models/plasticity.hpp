@@ -1,6 +1,6 @@
 #pragma once
 // The synaptic rule of the paper (Eq. 26): Delta W_ij ∝ ds_i/dt * rho(s_j) — the rate of change of
-// the postsynaptic state times the presynaptic rate. Discretised per step of the map (DESIGN §3):
+// the postsynaptic state times the presynaptic rate. Discretised per step of the map:
 //   Delta W_ij = lr * (s_i(t+1) - s_i(t)) * rho(s_j(t))                 (post: state_derivative)
 //   Delta W_ij = lr * (rho(s_i(t+1)) - rho(s_i(t))) * rho(s_j(t))       (post: rate_derivative,
 //                                         the discrete d rho(s_i)/dt = rho'(s_i) ds_i/dt)

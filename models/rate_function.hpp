@@ -4,7 +4,7 @@
 // The hard sigmoid is the default: rho(s) = clip(s - beta1, 0, 1) with beta2 = beta1 + 1.
 // Convention: rho'(s) = 1 on the CLOSED interval [beta1, beta2] and 0 outside. At a kink the
 // one-sided derivatives differ; taking the closed interval makes a unit sitting exactly on a
-// boundary still feel its input, which is what lets it slide along the boundary (DESIGN §1).
+// boundary still feel its input, which is what lets it slide along the boundary (a Filippov sliding mode).
 //
 // The logistic variant rho(s) = 1 / (1 + exp(-gain (s - centre))), centre = beta1 + 1/2, keeps the
 // same midpoint and, with gain = 4, the same slope there; its rho'' != 0 shows the o(eps) terms

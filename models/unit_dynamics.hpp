@@ -32,7 +32,7 @@ struct UnitDrive {
 // Eq. 1-2, 8 for a free unit: A = b + I_ext, C = 0.
 inline UnitDrive free_unit_drive(double bias_plus_input) { return {bias_plus_input, 0.0}; }
 
-// Nudged output (DESIGN §1): tau dy/dt = (1 - beta) R_y + beta y_target - y; beta = 1 is Eq. 12.
+// Nudged output: tau dy/dt = (1 - beta) R_y + beta y_target - y; beta = 1 is Eq. 12.
 inline UnitDrive nudged_unit_drive(double bias_plus_input, double beta, double y_target) {
   return {(1.0 - beta) * bias_plus_input, beta * y_target};
 }

@@ -48,7 +48,7 @@ def test_fixed_point_satisfies_eq10_recomputed_in_numpy(ebsim, root, tmp_path):
             inside = (s[p] > -0.5) & (s[p] < 0.5)
             n_inside += inside.sum()
             # Inside the interval: s = R(s) (Eq. 10). On a boundary, held by a drive beyond it (the
-            # sliding fixed point, DESIGN §1): s = beta2 with R >= beta2, or s = beta1 with R <= beta1.
+            # sliding fixed point): s = beta2 with R >= beta2, or s = beta1 with R <= beta1.
             np.testing.assert_allclose(s[p][inside], d[inside], atol=1e-8)
             assert np.all(d[s[p] == 0.5] >= 0.5 - 1e-8)
             assert np.all(d[s[p] == -0.5] <= -0.5 + 1e-8)

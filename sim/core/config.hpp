@@ -151,7 +151,7 @@ struct OutputConfig {
   std::string path;  // may be empty: no file (ebsim check), or the CLI's -o
 };
 
-// The backprop-equivalence experiment (paper §3, Eq. 12-25; DESIGN §4.2): settle with the first
+// The backprop-equivalence experiment (paper §3, Eq. 12-25): settle with the first
 // phase's clamps, nudge with the second phase's target, compare early perturbations with
 // back-propagated errors.
 struct BackpropExperiment {
@@ -169,7 +169,7 @@ struct BackpropExperiment {
   double report_at_ms = 5.0;                // time after the nudge starts for the summary table
 };
 
-// The STDP-window pairing protocol (DESIGN §4.3): a presynaptic spike at t_pre and a pulse to the
+// The STDP-window pairing protocol: a presynaptic spike at t_pre and a pulse to the
 // postsynaptic state at t_pre + dt, repeated; the weight change of the pre -> post synapse per
 // pairing against dt.
 struct StdpWindowExperiment {
@@ -192,7 +192,7 @@ struct SaturationExperiment {
 
 struct Dataset;
 
-// Learning on a labelled data set with the in-simulator rule (DESIGN §4.5): per example, clamp the
+// Learning on a labelled data set with the in-simulator rule: per example, clamp the
 // input to the features (protocol phase 0 settles: the free phase), nudge the output toward the
 // one-hot target (phase 1, where the projections' plasticity is on), then run any later phases;
 // against plain back-propagation on the same feedforward architecture.

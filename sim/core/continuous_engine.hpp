@@ -37,7 +37,7 @@ class ContinuousEngine final : public Engine {
   void set_plasticity(PlasticityRule* rule) override { plasticity_ = rule; }
   void integrals(std::span<double> integral_s, std::span<double> counts) override;
 
-  // One step of the map; exposed for experiments that work step by step (issue 4's Delta h_k).
+  // One step of the map; exposed for experiments that work step by step (backprop's Delta h_k).
   void step();
   std::span<const double> state() const { return s_; }
   std::span<double> mutable_state() { return s_; }

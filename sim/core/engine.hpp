@@ -9,7 +9,7 @@
 
 namespace ebsim {
 
-// Units held at a saturation boundary by a drive beyond it (sliding modes, DESIGN §1), and units
+// Units held at a saturation boundary by a drive beyond it (Filippov sliding modes), and units
 // that crossed a boundary back and forth recently (chattering, only possible with the literal map).
 struct BoundaryCounts {
   std::uint32_t held_low = 0, held_high = 0, chattering = 0;

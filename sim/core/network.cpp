@@ -163,7 +163,7 @@ void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, s
 }
 
 // The transposed index: for each target unit, its sources and the positions of their synapses in
-// the forward arrays (positions, not copies, so a weight has one home; STYLE §14).
+// the forward arrays (positions, not copies, so a weight has one home).
 void build_transpose(Projection& p, std::uint32_t n_tgt) {
   p.col_ptr.assign(n_tgt + 1, 0);
   for (std::uint32_t t : p.tgt_index) ++p.col_ptr[t + 1];

@@ -1,5 +1,5 @@
 #pragma once
-// Randomness by key, not by order (STYLE §16): every stream is seeded from (run seed, purpose,
+// Randomness by key, not by order: every stream is seeded from (run seed, purpose,
 // key a, key b), so a unit's numbers do not depend on how many other units exist or in which order
 // they are processed.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The spiking engine: discrete events, exact between events (DESIGN §2).
+// The spiking engine: discrete events, exact between events.
 //
 // - Each unit fires an inhomogeneous Poisson process of rate r_max rho(s_i(t)), generated exactly
 //   by thinning: candidates at rate r_max, each accepted with probability rho(s_i) evaluated on the

@@ -1,3 +1,5 @@
+// One concept, the HDF5 writer (Sink): the SONATA spike and report layouts, weights, free-form
+// arrays and attributes, the .partial file and its rename, and the HDF5 C++ API calls that serve them.
 #include "sim/io/hdf5_sink.hpp"
 
 #include <H5Cpp.h>

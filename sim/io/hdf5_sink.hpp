@@ -1,5 +1,5 @@
 #pragma once
-// The run's HDF5 file (DESIGN §5): SONATA spike and report layouts, weights, the resolved config
+// The run's HDF5 file: SONATA spike and report layouts, weights, the resolved config
 // and provenance, free-form /analysis arrays. Everything goes to "<final>.partial", which is
 // renamed to the final name only by end_run(true): a file under the final name is always a finished
 // run, and an interrupted one leaves "<final>.partial" with the root attribute complete = 0.

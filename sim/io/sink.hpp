@@ -1,5 +1,5 @@
 #pragma once
-// Where engines put what they produce. Engines never open files (STYLE §12): they hand states,
+// Where engines put what they produce. Engines never open files: they hand states,
 // weights and analysis results to a Sink with a clear lifecycle
 //   begin_run -> declare_* / append_* / write_* ... -> end_run(complete)
 // The HDF5 writer (sim/io/hdf5_sink.hpp) is one Sink; MemorySink (sim/io/memory_sink.hpp) serves tests.

@@ -210,7 +210,7 @@ TEST_CASE("mean field: window-averaged spiking states approach the continuous fi
   // A layered network with x clamped. Error measure: RMSE over hidden/output units and over ten
   // 50 ms windows between the spiking state averaged over a window and the continuous engine's
   // fixed point. Single-window averages are dominated by the spiking noise, whose sd scales like
-  // (r_max tau)^-1/2 (DESIGN §4.1); the 1/(r_max tau) bias of the nonlinearity is smaller here.
+  // (r_max tau)^-1/2; the 1/(r_max tau) bias of the nonlinearity is smaller here.
   const char* net = R"(
 seed: 8
 model: {beta1: -0.5, tau: 10 ms}
