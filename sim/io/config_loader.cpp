@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "sim/io/dataset.hpp"
+#include "sim/io/overrides.hpp"
 #include "sim/io/quantity.hpp"
 #include "sim/io/yaml_reader.hpp"
 
@@ -635,58 +636,6 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     fail(root["model"]["rate"], "model.rate", "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
 }
 
-// Applies one --set key.path=value to the tree (before validation, so it is validated the same way).
-void apply_override(YAML::Node root, const std::string& text, Context& ctx) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw ConfigError("--set " + text, "", "expected key.path=value");
-  const std::string path = text.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(text.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("--set " + text, path, "value is not valid YAML: " + e.msg);
-  }
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream is(path);
-  while (std::getline(is, part, '.')) parts.push_back(part);
-  YAML::Node cur = root;
-  std::string canonical;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string& k = parts[i];
-    const bool last = i + 1 == parts.size();
-    if (cur.IsSequence()) {
-      std::size_t idx = 0;
-      try {
-        idx = std::stoul(k);
-      } catch (...) {
-        throw ConfigError("--set " + text, canonical, "expected a list index, got `" + k + "`");
-      }
-      if (idx >= cur.size())
-        throw ConfigError("--set " + text, canonical, "index " + k + " out of range (the list has " + std::to_string(cur.size()) + " entries)");
-      canonical += "[" + k + "]";
-      if (last) cur[idx] = value;
-      else cur.reset(cur[idx]);
-    } else {
-      if (!cur.IsMap() && !cur.IsNull())
-        throw ConfigError("--set " + text, canonical, "is not a mapping, cannot set `" + k + "` inside it");
-      canonical += (canonical.empty() ? "" : ".") + k;
-      if (last) {
-        cur[k] = value;
-      } else {
-        YAML::Node next = cur[k];
-        if (!next) {
-          cur[k] = YAML::Node(YAML::NodeType::Map);
-          next = cur[k];
-        }
-        cur.reset(next);
-      }
-    }
-  }
-  ctx.overrides[canonical] = text;
-}
-
 Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point) {
   if (!root || root.IsNull())
     throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
@@ -721,22 +670,7 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
       top.fail(projs[i], "projections[" + std::to_string(i) + "].name",
                "duplicate projection name `" + cfg.projections[i].name + "`: give each projection a distinct `name`");
 
-  if (top.has("sweep")) {
-    const YAML::Node sw = top.get("sweep");
-    const std::string expected = "expected one key path with a list of values, e.g. `{model.r_max: [100 Hz, 400 Hz]}`";
-    if (!sw.IsMap() || sw.size() != 1) top.fail(sw, "sweep", expected);
-    Sweep sweep;
-    sweep.key = sw.begin()->first.as<std::string>();
-    const YAML::Node values = sw.begin()->second;
-    if (!values.IsSequence() || values.size() < 2) top.fail(values, "sweep." + sweep.key, expected + " (at least two values)");
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (!values[i].IsScalar()) top.fail(values[i], "sweep." + sweep.key + "[" + std::to_string(i) + "]", "expected a scalar value");
-      sweep.values.push_back(values[i].Scalar());
-    }
-    if (sweep.key.rfind("sweep", 0) == 0 || sweep.key.rfind("seed", 0) == 0 || sweep.key.rfind("output", 0) == 0)
-      top.fail(sw.begin()->first, "sweep", "cannot sweep `" + sweep.key + "`");
-    cfg.sweep = sweep;
-  }
+  if (top.has("sweep")) cfg.sweep = read_sweep(top);
   cfg.protocol = read_protocol(MapReader(ctx, top.require("protocol", "phases to run"), "protocol"), cfg);
   cfg.record = read_record(top.map("record"), cfg);
   if (top.has("experiment")) {
@@ -780,23 +714,10 @@ Config load_impl(const std::string& text, const std::string& name, const std::ve
                       "YAML syntax error: " + e.msg);
   }
   Config cfg = load_from_root(root, ctx, overrides, as_sweep_point);
-  if (cfg.sweep) {
-    // Each point is the same file with one more override, validated now: a bad value is reported
-    // before anything runs.
-    const YAML::Node in_file = YAML::Load(text)["sweep"];
-    const YAML::Node values = in_file && in_file.IsMap() && in_file.size() == 1 ? in_file.begin()->second : YAML::Node();
-    for (std::size_t k = 0; k < cfg.sweep->values.size(); ++k) {
-      std::vector<std::string> point = overrides;
-      point.push_back(cfg.sweep->key + "=" + cfg.sweep->values[k]);
-      try {
-        cfg.sweep_points.push_back(load_impl(text, name, point, true));
-      } catch (const ConfigError& e) {
-        const YAML::Node at = values.IsSequence() && k < values.size() ? values[k] : values;
-        throw ConfigError(ctx.locate(at, "sweep"), "sweep." + cfg.sweep->key + "[" + std::to_string(k) + "]",
-                          e.message() + " (at " + e.key_path() + ")");
-      }
-    }
-  }
+  if (cfg.sweep)
+    cfg.sweep_points = load_sweep_points(*cfg.sweep, text, ctx, overrides, [&](const std::vector<std::string>& point) {
+      return load_impl(text, name, point, true);
+    });
   return cfg;
 }
 }  // namespace
