@@ -9,7 +9,6 @@
 #include <set>
 #include <sstream>
 
-#include "sim/io/dataset.hpp"
 #include "sim/io/overrides.hpp"
 #include "sim/io/quantity.hpp"
 #include "sim/io/yaml_reader.hpp"
@@ -320,264 +319,6 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   return rec;
 }
 
-// The plastic pre -> post projection of a plasticity experiment (STDP window, saturation): pre is
-// an input population (of one unit if pre_single), post one hidden or output unit.
-const ProjectionConfig& read_plastic_pair(MapReader& m, const Config& cfg, bool pre_single, std::string& pre_name,
-                                          std::string& post_name, std::string& projection) {
-  pre_name = m.string("pre");
-  post_name = m.string("post");
-  const PopulationConfig& pre = find_population(cfg, m, "pre", pre_name);
-  const PopulationConfig& post = find_population(cfg, m, "post", post_name);
-  if (pre.role != Role::input || (pre_single && pre.size != 1))
-    m.fail(m.node()["pre"], m.key_path("pre"), pre_single ? "expected an input population of one unit" : "expected an input population");
-  if (post.role == Role::input || post.size != 1)
-    m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
-  projection = m.string("projection", pre_name + "->" + post_name);
-  const ProjectionConfig* proj = nullptr;
-  for (const ProjectionConfig& p : cfg.projections)
-    if (p.name == projection) proj = &p;
-  if (!proj || proj->from != pre_name || proj->to != post_name)
-    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + pre_name + "` to `" + post_name + "`");
-  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + projection + "` has no plasticity");
-  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "this experiment needs engine.kind: spiking");
-  return *proj;
-}
-
-SaturationExperiment read_saturation(MapReader m, const Config& cfg) {
-  SaturationExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  read_plastic_pair(m, cfg, false, e.pre, e.post, e.projection);
-  m.set_default("drives", YAML::Load("[-0.5, 0.0, 0.5]"));
-  const YAML::Node d = m.get("drives");
-  if (!d.IsSequence() || d.size() < 2) m.fail(d, m.key_path("drives"), "expected at least two clamp values for the presynaptic population");
-  for (std::size_t i = 0; i < d.size(); ++i) e.drives.push_back(m.as_number(d[i], m.key_path("drives") + "[" + std::to_string(i) + "]"));
-  e.pulse = m.number("pulse", 1.5);
-  check(e.pulse > 1.0, m, "pulse", "expected a pulse > 1 (it must carry the unit beyond beta2 or below beta1 from anywhere inside)");
-  e.settle_ms = m.quantity("settle", Dimension::time, "100 ms");
-  const std::int64_t trials = m.integer("trials", 20);
-  check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials");
-  e.trials = std::uint32_t(trials);
-  m.finish();
-  return e;
-}
-
-StdpWindowExperiment read_stdp_window(MapReader m, const Config& cfg) {
-  StdpWindowExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  const ProjectionConfig* proj = &read_plastic_pair(m, cfg, true, e.pre, e.post, e.projection);
-  MapReader off = m.map("offsets");
-  const double from = off.quantity("from", Dimension::time, "-100 ms"), to = off.quantity("to", Dimension::time, "100 ms");
-  const double step = off.quantity("step", Dimension::time, "2 ms");
-  check(step > 0 && to >= from, off, "step", "expected from <= to and step > 0");
-  off.finish();
-  for (double dt = from; dt <= to + 1e-9; dt += step) e.offsets_ms.push_back(std::round(dt * 1e6) / 1e6);
-  const std::int64_t pairings = m.integer("pairings", 10), trials = m.integer("trials", 10);
-  check(pairings >= 1 && pairings <= 100000, m, "pairings", "expected 1 to 1e5 pairings");
-  check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials (the confidence intervals need two)");
-  e.pairings = std::uint32_t(pairings);
-  e.trials = std::uint32_t(trials);
-  e.spacing_ms = m.quantity("spacing", Dimension::time, "300 ms");
-  e.pulse = m.number("pulse", 1.0);
-  const double span = std::max(std::abs(from), std::abs(to)) + proj->plasticity->window_ms + proj->delay_max_ms + proj->delay_ms;
-  check(e.spacing_ms > 2 * span, m, "spacing", "expected a spacing longer than twice the largest offset plus the plasticity window");
-  m.finish();
-  return e;
-}
-
-BackpropExperiment read_backprop(MapReader m, const Config& cfg) {
-  BackpropExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  e.layers = read_population_list(m, "layers", cfg);
-  if (e.layers.size() < 2) m.fail(m.node()["layers"], m.key_path("layers"), "expected the output and at least one hidden layer");
-  const PopulationConfig* out = cfg.find_population(e.layers.front());
-  if (out->role != Role::output) m.fail(m.node()["layers"], m.key_path("layers") + "[0]", "expected the nudged output population first");
-  if (cfg.engine.kind != EngineKind::continuous)
-    m.fail(m.node(), m.key_path("kind"), "the backprop experiment settles with the continuous engine (engine.kind: continuous); its spiking part is under experiment.spiking");
-  const auto& phases = cfg.protocol.phases;
-  if (phases.size() < 2 || !phases[0].settle || !phases[1].nudge.count(e.layers.front()))
-    m.fail(m.node(), m.key_path("kind"), "expected protocol phases [settle (with `settle`), nudge (with a nudge on `" + e.layers.front() + "`)]");
-  m.set_default("eps", YAML::Load("[0.001, 0.002, 0.005, 0.01, 0.02, 0.05]"));
-  const YAML::Node eps = m.get("eps");
-  if (!eps.IsSequence() || eps.size() < 2) m.fail(eps, m.key_path("eps"), "expected a list of at least two eps values");
-  for (std::size_t i = 0; i < eps.size(); ++i) {
-    const double v = m.as_number(eps[i], m.key_path("eps") + "[" + std::to_string(i) + "]");
-    if (!(v > 0 && v <= 1)) m.fail(eps[i], m.key_path("eps") + "[" + std::to_string(i) + "]", "expected 0 < eps <= 1");
-    e.eps.push_back(v);
-  }
-  e.logistic = m.boolean("logistic", true);
-  MapReader ct = m.map("continuous_time");
-  e.ct_eps = ct.number("eps", 0.001);
-  check(e.ct_eps > 0 && e.ct_eps <= 0.01, ct, "eps", "expected 0 < eps <= 0.01 (the continuous-time limit)");
-  const std::int64_t steps = ct.integer("steps", 300);
-  check(steps >= 10 && steps <= 1000000, ct, "steps", "expected between 10 and 1e6 steps");
-  e.ct_steps = static_cast<std::uint32_t>(steps);
-  ct.finish();
-  if (m.has("spiking")) {
-    MapReader sp = m.map("spiking");
-    const YAML::Node r = sp.require("r_max", "a list of rates, e.g. [1 kHz, 4 kHz]");
-    if (!r.IsSequence() || r.size() == 0) sp.fail(r, sp.key_path("r_max"), "expected a list of rates");
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      const double v = sp.as_quantity(r[i], sp.key_path("r_max") + "[" + std::to_string(i) + "]", Dimension::rate);
-      if (!(v > 0)) sp.fail(r[i], sp.key_path("r_max"), "expected r_max > 0");
-      e.spiking_r_max_hz.push_back(v);
-    }
-    const std::int64_t b = sp.integer("branches", 1000);
-    check(b >= 1 && b <= 10'000'000, sp, "branches", "expected between 1 and 1e7 branches");
-    e.branches = static_cast<std::uint32_t>(b);
-    e.spiking_settle_ms = sp.quantity("settle", Dimension::time, "100 ms");
-    e.spacing_ms = sp.quantity("spacing", Dimension::time, "20 ms");
-    e.window_ms = sp.quantity("window", Dimension::time, "10 ms");
-    e.sample_ms = sp.quantity("sample", Dimension::time, "0.5 ms");
-    e.report_at_ms = sp.quantity("report_at", Dimension::time, "5 ms");
-    check(e.spiking_settle_ms >= 0, sp, "settle", "expected settle >= 0");
-    check(e.spacing_ms > 0, sp, "spacing", "expected spacing > 0");
-    check(e.window_ms > 0, sp, "window", "expected window > 0");
-    check(e.sample_ms > 0 && e.sample_ms <= e.window_ms, sp, "sample", "expected 0 < sample <= window");
-    check(e.report_at_ms > 0 && e.report_at_ms <= e.window_ms, sp, "report_at", "expected 0 < report_at <= window");
-    const auto multiple_of_sample = [&](double v) {
-      return std::abs(v / e.sample_ms - std::round(v / e.sample_ms)) < 1e-6 && v >= e.sample_ms - 1e-9;
-    };
-    check(multiple_of_sample(e.report_at_ms), sp, "report_at", "expected a multiple of `sample`");
-    check(multiple_of_sample(e.window_ms), sp, "window", "expected a multiple of `sample`");
-    // 4. The spiking part needs the hard sigmoid; say so now, not after the continuous parts ran.
-    if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-      sp.fail(sp.node(), sp.key_path("r_max"), "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
-    sp.finish();
-  }
-  m.finish();
-  return e;
-}
-
-// The learning experiment (DESIGN §4.5). The data file is read here, so that a missing or malformed
-// file is reported like any other config error, before anything runs or is written.
-LearningExperiment read_learning(MapReader m, const Config& cfg) {
-  LearningExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-    m.fail(m.node(), m.key_path("kind"), "the learning experiment needs model.rate: hard_sigmoid (its back-propagation baseline is the same network's feedforward pass)");
-  MapReader d = m.map("data");
-  e.data_path = d.string("path", "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz");
-  const std::string& resolved = e.data_path;  // relative paths start in the current directory, as output.path does
-  try {
-    e.data = std::make_shared<const Dataset>(load_csv_dataset(resolved));
-  } catch (const DatasetError& err) {
-    d.fail(d.node()["path"], d.key_path("path"), "bad data file: " + std::string(err.what()));
-  }
-  const Dataset& data = *e.data;
-  e.input = d.string("input");
-  e.output = d.string("output");
-  const PopulationConfig& in = find_population(cfg, d, "input", e.input);
-  const PopulationConfig& out = find_population(cfg, d, "output", e.output);
-  if (in.role != Role::input) d.fail(d.node()["input"], d.key_path("input"), "expected an input population (it is clamped to the features)");
-  if (out.role != Role::output) d.fail(d.node()["output"], d.key_path("output"), "expected an output population (it is nudged toward the targets)");
-  if (in.size != data.n_features)
-    d.fail(d.node()["input"], d.key_path("input"), "population `" + e.input + "` has " + std::to_string(in.size) + " units but the data have " +
-                                                       std::to_string(data.n_features) + " features per example");
-  if (out.size != data.n_classes)
-    d.fail(d.node()["output"], d.key_path("output"), "population `" + e.output + "` has " + std::to_string(out.size) + " units but the data have " +
-                                                         std::to_string(data.n_classes) + " classes (labels 0.." + std::to_string(data.n_classes - 1) + ")");
-  e.feature_max = d.number("feature_max", 16.0);
-  check(e.feature_max > 0, d, "feature_max", "expected feature_max > 0");
-  for (std::size_t k = 0; k < data.features.size(); ++k)
-    if (data.features[k] < 0 || data.features[k] > e.feature_max)
-      d.fail(d.node()["feature_max"], d.key_path("feature_max"),
-             "example " + std::to_string(k / data.n_features) + ", feature " + std::to_string(k % data.n_features) + " of `" + resolved +
-                 "` is " + std::to_string(data.features[k]) + ", outside [0, feature_max]: the input rate rho(x) = value / feature_max must lie in [0, 1]");
-  e.split = d.choice("split", {"interleaved", "last"}, "interleaved") == "last" ? LearningExperiment::Split::last : LearningExperiment::Split::interleaved;
-  e.test_fraction = d.number("test_fraction", 0.2);
-  check(e.test_fraction > 0 && e.test_fraction <= 0.5, d, "test_fraction", "expected 0 < test_fraction <= 0.5");
-  const std::int64_t n_train = d.integer("train_examples", 0), n_test = d.integer("test_examples", 0);
-  check(n_train >= 0 && n_train <= std::int64_t(data.size()), d, "train_examples", "expected 0 (all) or a number of examples up to the data set's size");
-  check(n_test >= 0 && n_test <= std::int64_t(data.size()), d, "test_examples", "expected 0 (all) or a number of examples up to the data set's size");
-  e.train_examples = std::uint32_t(n_train);
-  e.test_examples = std::uint32_t(n_test);
-  d.finish();
-
-  const std::int64_t epochs = m.integer("epochs", 10), batch = m.integer("batch", 1);
-  check(epochs >= 1 && epochs <= 100000, m, "epochs", "expected 1 to 1e5 epochs");
-  check(batch >= 1 && batch <= 100000, m, "batch", "expected a batch of 1 (online) or more examples");
-  // Each training visit keys its spiking streams by epoch * examples + index, below the keys of
-  // the evaluation passes (2^31 + index).
-  check(std::uint64_t(epochs) * data.size() < (std::uint64_t(1) << 31), m, "epochs", "expected epochs x examples < 2^31");
-  e.epochs = std::uint32_t(epochs);
-  e.batch = std::uint32_t(batch);
-  e.lr_decay = m.number("lr_decay", 1.0);
-  check(e.lr_decay > 0 && e.lr_decay <= 1, m, "lr_decay", "expected 0 < lr_decay <= 1 (learning rates x lr_decay^(epoch - 1))");
-  e.shuffle = m.boolean("shuffle", true);
-  e.random_sign = m.boolean("random_sign", false);
-  e.persistent = m.boolean("persistent", false);
-  e.evaluate_train = m.boolean("evaluate_train", true);
-  MapReader t = m.map("target_rates");
-  e.target_on = t.number("on", 0.9);
-  e.target_off = t.number("off", 0.1);
-  check(e.target_on >= 0 && e.target_on <= 1 && e.target_off >= 0 && e.target_off < e.target_on, t, "on",
-        "expected target rates 0 <= off < on <= 1 (the targets are states beta1 + rate, inside [beta1, beta2])");
-  t.finish();
-  e.readout_ms = m.quantity("readout", Dimension::time, "20 ms");
-  e.evaluation_free_ms = m.quantity("evaluation_free", Dimension::time, "0 ms");
-  e.mean_field_readout = m.boolean("mean_field_readout", true);
-  const std::int64_t align = m.integer("alignment_examples", 50);
-  check(align >= 0 && align <= 1000000, m, "alignment_examples", "expected 0 to 1e6 examples");
-  e.alignment_examples = std::uint32_t(align);
-  if (m.has("baseline") && m.get("baseline").IsScalar() && m.get("baseline").Scalar() == "false") {
-    e.baseline = false;
-  } else {
-    MapReader b = m.map("baseline");
-    e.baseline_lr = b.number("lr", 0.05);
-    check(e.baseline_lr > 0, b, "lr", "expected a learning rate > 0");
-    e.baseline_output_derivative = b.boolean("output_derivative", false);
-    b.finish();
-  }
-  if (e.persistent && cfg.engine.kind != EngineKind::continuous)
-    m.fail(m.node()["persistent"], m.key_path("persistent"), "persistent free-phase states need engine.kind: continuous");
-
-  // The architecture: a chain input -> hidden... -> output of symmetric projections, one per pair of
-  // neighbouring layers (the feedforward net of the baseline is the same chain).
-  e.layers.push_back(e.input);
-  std::vector<bool> used(cfg.projections.size(), false);
-  while (e.layers.back() != e.output) {
-    std::size_t found = cfg.projections.size();
-    for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-      if (!used[k] && cfg.projections[k].from == e.layers.back()) {
-        if (found != cfg.projections.size())
-          m.fail(m.node(), m.key_path("kind"), "expected a layered network: `" + e.layers.back() + "` projects to both `" +
-                                                   cfg.projections[found].to + "` and `" + cfg.projections[k].to + "`");
-        found = k;
-      }
-    if (found == cfg.projections.size())
-      m.fail(m.node(), m.key_path("kind"), "expected a chain of projections from `" + e.input + "` to `" + e.output + "`; it stops at `" + e.layers.back() + "`");
-    const ProjectionConfig& p = cfg.projections[found];
-    if (std::find(e.layers.begin(), e.layers.end(), p.to) != e.layers.end())
-      m.fail(m.node(), m.key_path("kind"), "expected a layered network; projection `" + p.name + "` goes back to `" + p.to + "`");
-    if (!p.symmetric)
-      m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` must be `symmetric: true` (the rule keeps W symmetric; the baseline uses the same weights both ways)");
-    used[found] = true;
-    e.layers.push_back(p.to);
-    e.layer_projections.push_back(found);
-  }
-  for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    if (!used[k]) m.fail(m.node(), m.key_path("kind"), "projection `" + cfg.projections[k].name + "` is not part of the chain from `" + e.input + "` to `" + e.output + "`");
-  for (const std::string& name : e.layers)
-    if (name != e.input && name != e.output && cfg.find_population(name)->role != Role::hidden)
-      m.fail(m.node(), m.key_path("kind"), "population `" + name + "` between the input and the output must be hidden");
-
-  const auto& phases = cfg.protocol.phases;
-  if (phases.size() < 2 || !phases[1].nudge.count(e.output))
-    m.fail(m.node(), m.key_path("kind"), "expected protocol phases [free, nudge (with a nudge on `" + e.output + "`), ...]");
-  if (cfg.engine.kind == EngineKind::continuous && !phases[0].settle)
-    m.fail(m.node(), m.key_path("kind"), "the continuous engine's free phase (protocol phase 0) must settle: give it `settle: {tol: ...}`");
-  const double evaluation_free = e.evaluation_free_ms > 0 ? e.evaluation_free_ms : phases[0].duration_ms;
-  check(e.evaluation_free_ms >= 0, m, "evaluation_free", "expected 0 (the free phase's duration) or a duration");
-  if (cfg.engine.kind == EngineKind::spiking && !(e.readout_ms > 0 && e.readout_ms <= evaluation_free))
-    m.fail(m.node()["readout"], m.key_path("readout"), "expected 0 < readout <= the evaluation's free phase (evaluation_free, or the free phase's duration)");
-  for (const ProjectionConfig& p : cfg.projections)
-    if (p.plasticity && (p.plasticity->phases.empty() || std::find(p.plasticity->phases.begin(), p.plasticity->phases.end(), phases[0].name) != p.plasticity->phases.end()))
-      m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` learns in the free phase `" + phases[0].name +
-                                               "`: set its plasticity.phases to the nudge phase (e.g. [" + phases[1].name + "])");
-  m.finish();
-  return e;
-}
-
 // Checks that need several sections at once: what each engine can run.
 void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context& ctx) {
   const YAML::Node phases = root["protocol"]["phases"];
@@ -636,7 +377,8 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     fail(root["model"]["rate"], "model.rate", "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
 }
 
-Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point) {
+Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point,
+                      const ExperimentCatalog& experiments) {
   if (!root || root.IsNull())
     throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
   if (!root.IsMap()) throw ConfigError(ctx.locate(root, ""), "", "expected a mapping of top-level keys");
@@ -675,15 +417,11 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   cfg.record = read_record(top.map("record"), cfg);
   if (top.has("experiment")) {
     MapReader ex(ctx, top.get("experiment"), "experiment");
-    const YAML::Node kind = ex.node()["kind"];
-    if (kind && kind.IsScalar() && kind.Scalar() == "stdp_window")
-      cfg.stdp_window = read_stdp_window(ex, cfg);
-    else if (kind && kind.IsScalar() && kind.Scalar() == "saturation")
-      cfg.saturation = read_saturation(ex, cfg);
-    else if (kind && kind.IsScalar() && kind.Scalar() == "learning")
-      cfg.learning = read_learning(ex, cfg);
-    else
-      cfg.backprop = read_backprop(ex, cfg);
+    std::vector<std::string> kinds;
+    for (const ExperimentCatalogEntry& entry : experiments) kinds.push_back(entry.kind);
+    cfg.experiment_kind = ex.choice("kind", kinds);
+    for (const ExperimentCatalogEntry& entry : experiments)
+      if (entry.kind == cfg.experiment_kind) cfg.experiment = entry.read(ex, cfg);
     // The experiments run their own loops; a sweep around them would be ignored.
     if (cfg.sweep) top.fail(top.get("sweep"), "sweep", "a sweep runs plain protocols only, not `experiment:`; run the experiment once per value with --set instead");
   }
@@ -703,7 +441,7 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
 
 namespace {
 Config load_impl(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
-                 bool as_sweep_point) {
+                 bool as_sweep_point, const ExperimentCatalog& experiments) {
   Context ctx;
   ctx.file = name;
   YAML::Node root;
@@ -713,25 +451,27 @@ Config load_impl(const std::string& text, const std::string& name, const std::ve
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1), "",
                       "YAML syntax error: " + e.msg);
   }
-  Config cfg = load_from_root(root, ctx, overrides, as_sweep_point);
+  Config cfg = load_from_root(root, ctx, overrides, as_sweep_point, experiments);
   if (cfg.sweep)
     cfg.sweep_points = load_sweep_points(*cfg.sweep, text, ctx, overrides, [&](const std::vector<std::string>& point) {
-      return load_impl(text, name, point, true);
+      return load_impl(text, name, point, true, experiments);
     });
   return cfg;
 }
 }  // namespace
 
-Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
-  return load_impl(text, name, overrides, false);
+Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
+                        const ExperimentCatalog& experiments) {
+  return load_impl(text, name, overrides, false, experiments);
 }
 
-Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+Config load_config(const std::string& path, const std::vector<std::string>& overrides,
+                   const ExperimentCatalog& experiments) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path, "", "cannot open the config file (does it exist and is it readable?)");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_config_text(ss.str(), path, overrides);
+  return load_config_text(ss.str(), path, overrides, experiments);
 }
 
 }  // namespace ebsim
