@@ -2,7 +2,10 @@
 
 #include <stdexcept>
 
+#include "sim/experiments/backprop_config.hpp"
+#include "sim/experiments/learning_config.hpp"
 #include "sim/experiments/registry.hpp"
+#include "sim/experiments/stdp_window_config.hpp"
 #include "tests/support.hpp"
 
 using namespace ebsim;
