@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/cli/cli.hpp"
+#include "sim/experiments/registry.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/sink.hpp"
 
@@ -33,8 +34,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A config as ebsim loads it, with every registered experiment kind.
 inline Config config_from(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  return load_config_text(yaml, "test.yaml", overrides);
+  return load_config_text(yaml, "test.yaml", overrides, experiment_catalog());
+}
+inline Config config_file(const std::string& path, const std::vector<std::string>& overrides = {}) {
+  return load_config(path, overrides, experiment_catalog());
 }
 
 // Provenance with every field set (the seed at the top of the uint64 range).

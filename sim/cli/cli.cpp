@@ -11,16 +11,13 @@
 #include <sstream>
 
 #include "sim/core/clock.hpp"
-#include "sim/experiments/backprop.hpp"
+#include "sim/experiments/registry.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
-#include "sim/experiments/learning.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
-#include "sim/experiments/saturation.hpp"
-#include "sim/experiments/stdp_window.hpp"
 #include "sim/io/version.hpp"
 
 namespace po = boost::program_options;
@@ -160,7 +157,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::string config_path = vm["positional"].as<std::string>();
   Config cfg;
   try {
-    cfg = load_config(config_path, overrides_of(vm));
+    cfg = load_config(config_path, overrides_of(vm), experiment_catalog());
   } catch (const ConfigError& e) {
     err << "ebsim: error: " << e.what() << "\n";
     return 2;
@@ -189,22 +186,10 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
-    if (cfg.learning) {
-      const LearningResult result = run_learning(cfg, sink, options);
-      complete = result.complete;
-      summary = format_learning_summary(cfg, result);
-    } else if (cfg.saturation) {
-      const SaturationResult result = run_saturation(cfg, sink, options);
-      complete = result.complete;
-      summary = format_saturation_summary(cfg, result);
-    } else if (cfg.stdp_window) {
-      const StdpWindowResult result = run_stdp_window(cfg, sink, options);
-      complete = result.complete;
-      summary = format_stdp_summary(cfg, result);
-    } else if (cfg.backprop) {
-      const BackpropResult result = run_backprop(cfg, sink, options);
-      complete = result.complete;
-      summary = format_backprop_summary(cfg, result);
+    if (cfg.experiment) {
+      std::ostringstream os;
+      complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, os);
+      summary = os.str();
     } else if (cfg.sweep) {
       const SweepResult result = run_sweep(cfg, sink, options);
       complete = result.complete;
@@ -238,7 +223,7 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code)) return code;
   const std::string path = vm["positional"].as<std::string>();
   try {
-    const Config cfg = load_config(path, overrides_of(vm));
+    const Config cfg = load_config(path, overrides_of(vm), experiment_catalog());
     out << path << ": OK (" << cfg.populations.size() << " populations, " << cfg.projections.size() << " projections, "
         << cfg.protocol.phases.size() << " phases x " << cfg.protocol.trials << " trial(s), "
         << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine)\n";

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -151,73 +152,11 @@ struct OutputConfig {
   std::string path;  // may be empty: no file (ebsim check), or the CLI's -o
 };
 
-// The backprop-equivalence experiment (paper §3, Eq. 12-25): settle with the first
-// phase's clamps, nudge with the second phase's target, compare early perturbations with
-// back-propagated errors.
-struct BackpropExperiment {
-  std::vector<std::string> layers;          // the nudged output first, then hidden layers inward
-  std::vector<double> eps;                  // eps sweep of the discrete map (dimensionless)
-  bool logistic = true;                     // also run the smooth rate function
-  double ct_eps = 0.001;                    // continuous-time limit: small eps ...
-  std::uint32_t ct_steps = 300;             // ... and steps (t = steps * eps * tau)
-  std::vector<double> spiking_r_max_hz;     // empty: no spiking part
-  std::uint32_t branches = 1000;            // paired continuations per r_max
-  double spiking_settle_ms = 100.0;         // free run before the first branch point
-  double spacing_ms = 20.0;                 // between branch points along the free run
-  double window_ms = 10.0;                  // length of each paired continuation
-  double sample_ms = 0.5;                   // sampling step within a continuation
-  double report_at_ms = 5.0;                // time after the nudge starts for the summary table
-};
-
-// The STDP-window pairing protocol: a presynaptic spike at t_pre and a pulse to the
-// postsynaptic state at t_pre + dt, repeated; the weight change of the pre -> post synapse per
-// pairing against dt.
-struct StdpWindowExperiment {
-  std::string pre, post, projection;  // one unit each; pre is an input clamped below beta1
-  std::vector<double> offsets_ms;     // dt = t_post - t_pre
-  std::uint32_t pairings = 10, trials = 10;
-  double spacing_ms = 300.0;          // between pairings (the post state relaxes back)
-  double pulse = 1.0;                 // the jump of the postsynaptic state
-};
-
-// The saturation predictions (§4): pulses that saturate the postsynaptic unit, under several
-// presynaptic drives, with both post: variants of the rule.
-struct SaturationExperiment {
-  std::string pre, post, projection;  // pre: an input population; post: one unit
-  std::vector<double> drives;         // clamp values of pre (its rates are r_max rho(drive))
-  double pulse = 1.5;                 // the state jump (+pulse above beta2, -pulse below beta1)
-  double settle_ms = 100.0;
-  std::uint32_t trials = 20;
-};
-
-struct Dataset;
-
-// Learning on a labelled data set with the in-simulator rule: per example, clamp the
-// input to the features (protocol phase 0 settles: the free phase), nudge the output toward the
-// one-hot target (phase 1, where the projections' plasticity is on), then run any later phases;
-// against plain back-propagation on the same feedforward architecture.
-struct LearningExperiment {
-  enum class Split { interleaved, last };
-  std::string data_path;
-  std::shared_ptr<const Dataset> data;  // loaded and checked with the config
-  std::string input, output;            // the clamped and the nudged population
-  double feature_max = 16.0;            // x = beta1 + value / feature_max: rho(x) = value / feature_max
-  Split split = Split::interleaved;     // every k-th example (k = 1 / test_fraction) is a test example; or the last ones
-  double test_fraction = 0.2;
-  std::uint32_t train_examples = 0, test_examples = 0;  // 0: all; else the first N of each set
-  std::uint32_t epochs = 10, batch = 1;                 // batch 1: online (weights change during each nudge)
-  double lr_decay = 1.0;                                // learning rates x lr_decay^(epoch - 1)
-  bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
-  double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
-  double readout_ms = 20.0;                             // spiking evaluation: y averaged over the free phase's last readout
-  double evaluation_free_ms = 0.0;                      // spiking evaluation: free phase length; 0: the protocol's
-  bool mean_field_readout = true;                       // spiking: also test with the continuous engine's fixed point
-  std::uint32_t alignment_examples = 50;                // per epoch: examples whose update is compared with the gradient
-  bool baseline = true;
-  double baseline_lr = 0.05;
-  bool baseline_output_derivative = false;  // see sim/experiments/feedforward.hpp
-  std::vector<std::string> layers;                      // derived: input, hidden..., output
-  std::vector<std::size_t> layer_projections;           // derived: projection from layers[k] to layers[k+1]
+// What an experiment reads from its `experiment:` section. Each kind derives its own (e.g.
+// LearningExperiment in sim/experiments/learning_config.hpp) and registers its reader and runner in
+// sim/experiments/registry.cpp; the core config knows no experiment.
+struct ExperimentSpec {
+  virtual ~ExperimentSpec() = default;
 };
 
 // A parameter sweep: the experiment is run once per value of one config key (as with --set).
@@ -227,13 +166,11 @@ struct Sweep {
 };
 
 struct Config {
-  std::string source_path;
+  std::string source_path;  // the YAML file it came from
   std::optional<Sweep> sweep;
-  std::optional<BackpropExperiment> backprop;
-  std::optional<StdpWindowExperiment> stdp_window;
-  std::optional<SaturationExperiment> saturation;
-  std::optional<LearningExperiment> learning;
-  std::vector<Config> sweep_points;  // one validated config per sweep value    // the YAML file it came from
+  std::vector<Config> sweep_points;  // one validated config per sweep value
+  std::string experiment_kind;       // `experiment: {kind: ...}`; empty: a plain protocol run
+  std::shared_ptr<const ExperimentSpec> experiment;  // that kind's parameters; null when none
   std::string resolved_yaml;  // after defaults and --set overrides
   std::uint64_t seed = 1;
   ModelConfig model;
@@ -255,6 +192,17 @@ struct Config {
     for (const auto& p : populations)
       if (p.name == name) return &p;
     return nullptr;
+  }
+
+  // The experiment's parameters as its own type E; asking for another kind than the config holds
+  // is a programming error.
+  template <class E>
+  const E& experiment_as() const {
+    const E* e = dynamic_cast<const E*>(experiment.get());
+    if (!e)
+      throw std::logic_error(experiment_kind.empty() ? "the config has no experiment"
+                                                     : "the config's experiment is `" + experiment_kind + "`, not the one asked for");
+    return *e;
   }
 };
 

@@ -185,7 +185,7 @@ std::string structure_problems(const Config& cfg, const std::vector<Layer>& laye
 
 BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& options) {
   const Stopwatch watch;
-  const BackpropExperiment& ex = *cfg.backprop;
+  const BackpropExperiment& ex = cfg.experiment_as<BackpropExperiment>();
   BackpropResult result;
   const Network net = build_network(cfg);
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
@@ -410,7 +410,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
 }
 
 std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) {
-  const BackpropExperiment& ex = *cfg.backprop;
+  const BackpropExperiment& ex = cfg.experiment_as<BackpropExperiment>();
   std::ostringstream os;
   os << "ebsim backprop-equivalence experiment (paper §3): " << (r.complete ? "" : "[INTERRUPTED] ") << r.wall_s << " s\n";
   os << "  fixed point " << (r.converged ? "converged" : "NOT converged (the comparison is not meaningful)") << "; network "

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/core/config.hpp"
+#include "sim/experiments/backprop_config.hpp"
 #include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
 

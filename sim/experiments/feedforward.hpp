@@ -21,6 +21,7 @@
 #include "models/rate_function.hpp"
 #include "sim/core/config.hpp"
 #include "sim/core/network.hpp"
+#include "sim/experiments/learning_config.hpp"
 
 namespace ebsim {
 

@@ -81,7 +81,7 @@ class Trainer {
  public:
   explicit Trainer(const Config& cfg)
       : cfg_(cfg),
-        ex_(*cfg.learning),
+        ex_(cfg.experiment_as<LearningExperiment>()),
         data_(*ex_.data),
         net_(build_network(cfg)),
         drives_(resolve_phases(cfg, net_)),
@@ -296,7 +296,7 @@ void shuffle(std::vector<std::uint32_t>& v, Stream& rng) {
 }  // namespace
 
 LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& options) {
-  const LearningExperiment& ex = *cfg.learning;
+  const LearningExperiment& ex = cfg.experiment_as<LearningExperiment>();
   const Dataset& data = *ex.data;
   const Stopwatch watch;
   LearningResult result;
@@ -461,7 +461,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
 }
 
 std::string format_learning_summary(const Config& cfg, const LearningResult& r) {
-  const LearningExperiment& ex = *cfg.learning;
+  const LearningExperiment& ex = cfg.experiment_as<LearningExperiment>();
   std::ostringstream os;
   const bool spiking = cfg.engine.kind == EngineKind::spiking;
   os << "ebsim learning: " << (spiking ? "spiking" : "continuous") << " engine, " << r.n_train << " training / " << r.n_test

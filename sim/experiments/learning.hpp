@@ -19,6 +19,7 @@
 
 #include "models/rate_function.hpp"
 #include "sim/core/config.hpp"
+#include "sim/experiments/learning_config.hpp"
 #include "sim/io/dataset.hpp"
 #include "sim/core/network.hpp"
 #include "sim/run/run.hpp"

@@ -36,7 +36,7 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
   engine.reset(key);
   engine.set_phase(drives[0]);
   rule.set_phase(0);
-  const double t0 = cfg.saturation->settle_ms;
+  const double t0 = cfg.experiment_as<SaturationExperiment>().settle_ms;
   engine.advance_to(t0);
   engine.add_to_state(post, t0, s0 - engine.state_at(post, t0));
   std::vector<Spike> spikes;
@@ -68,7 +68,7 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
 }  // namespace
 
 SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions& options) {
-  const SaturationExperiment& ex = *cfg.saturation;
+  const SaturationExperiment& ex = cfg.experiment_as<SaturationExperiment>();
   SaturationResult out;
   const std::size_t proj = cfg.projection_index(ex.projection);
   const double tau = cfg.model.tau_ms, b1 = cfg.model.rate.beta1, b2 = cfg.model.rate.beta2();
@@ -139,10 +139,11 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
 }
 
 std::string format_saturation_summary(const Config& cfg, const SaturationResult& r) {
+  const SaturationExperiment& ex = cfg.experiment_as<SaturationExperiment>();
   std::ostringstream os;
   os << std::setprecision(4);
-  os << "ebsim saturation predictions (paper §4), spiking engine, " << cfg.saturation->trials << " trials x "
-     << cfg.saturation->drives.size() << " presynaptic drives per side\n";
+  os << "ebsim saturation predictions (paper §4), spiking engine, " << ex.trials << " trials x "
+     << ex.drives.size() << " presynaptic drives per side\n";
   for (const SaturationSide& s : r.sides) {
     os << "  " << s.side << ": the unit starts at s = " << s.start_state << " and is saturated for " << s.saturated_ms << " ms\n";
     os << "    (a) input ignored while saturated: max |s(drive a) - s(drive b)| = " << std::scientific << s.max_input_effect

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/core/config.hpp"
+#include "sim/experiments/saturation_config.hpp"
 #include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
 

@@ -35,7 +35,7 @@ LobeFit fit_lobe(const std::vector<double>& dt, const std::vector<double>& mean,
 
 StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions& options) {
   const Stopwatch watch;
-  const StdpWindowExperiment& ex = *cfg.stdp_window;
+  const StdpWindowExperiment& ex = cfg.experiment_as<StdpWindowExperiment>();
   StdpWindowResult out;
   const std::size_t proj = cfg.projection_index(ex.projection);
   const double lead = ex.spacing_ms / 2;  // the first pairing's reference time, after settling
@@ -103,7 +103,7 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
 }
 
 std::string format_stdp_summary(const Config& cfg, const StdpWindowResult& r) {
-  const StdpWindowExperiment& ex = *cfg.stdp_window;
+  const StdpWindowExperiment& ex = cfg.experiment_as<StdpWindowExperiment>();
   std::ostringstream os;
   os << "ebsim STDP window (Eq. 26 as STDP events): " << ex.pairings << " pairings x " << ex.trials << " trials per offset, "
      << std::setprecision(3) << r.wall_s << " s" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/core/config.hpp"
+#include "sim/experiments/stdp_window_config.hpp"
 #include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
 

@@ -2,23 +2,17 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <functional>
 #include <set>
 #include <sstream>
 
-#include "sim/io/dataset.hpp"
+#include "sim/io/overrides.hpp"
+#include "sim/io/projection_reader.hpp"
 #include "sim/io/quantity.hpp"
+#include "sim/io/yaml_reader.hpp"
 
 namespace ebsim {
-
-ConfigError::ConfigError(std::string location, std::string key_path, std::string message)
-    : std::runtime_error(location + ": " + (key_path.empty() ? "" : key_path + ": ") + message),
-      location_(std::move(location)),
-      key_path_(std::move(key_path)),
-      message_(std::move(message)) {}
 
 std::string to_string(Role role) {
   switch (role) {
@@ -30,240 +24,6 @@ std::string to_string(Role role) {
 }
 
 namespace {
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1u : 0u)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& options) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& o : options) {
-    const std::size_t d = edit_distance(word, o);
-    if (d < best_d) best_d = d, best = o;
-  }
-  return best.empty() ? "" : " (did you mean `" + best + "`?)";
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + ("`" + s + "`");
-  return out;
-}
-
-// Where errors point: the file, and which key paths came from --set.
-struct Context {
-  std::string file;
-  std::map<std::string, std::string> overrides;  // key path -> "k=v" as typed
-
-  std::string locate(const YAML::Node& node, const std::string& key_path) const {
-    for (const auto& [k, text] : overrides)
-      if (key_path == k || key_path.rfind(k + ".", 0) == 0 || key_path.rfind(k + "[", 0) == 0)
-        return "--set " + text;
-    const YAML::Mark m = node.Mark();
-    if (m.is_null()) return file;
-    return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  }
-};
-
-std::string scalar_text(const YAML::Node& n) {
-  if (n.IsScalar()) return n.Scalar();
-  std::ostringstream os;
-  os << n;
-  return os.str();
-}
-
-// Reads one YAML mapping, remembers which keys were read, writes defaults into the node (so that
-// the resolved config carries them) and rejects keys nobody asked for.
-class MapReader {
- public:
-  MapReader(const Context& ctx, YAML::Node node, std::string path)
-      : ctx_(ctx), node_(node), path_(std::move(path)) {
-    if (!node_.IsMap()) fail(node_, path_, "expected a mapping of keys, got `" + scalar_text(node_) + "`");
-    // YAML parsers keep one of two equal keys silently: a second `record:` would vanish unseen.
-    std::set<std::string> seen;
-    for (const auto& kv : node_) {
-      const std::string k = kv.first.as<std::string>();
-      if (!seen.insert(k).second) fail(kv.first, key_path(k), "duplicate key `" + k + "`");
-    }
-  }
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& key_path, const std::string& msg) const {
-    throw ConfigError(ctx_.locate(at, key_path), key_path, msg);
-  }
-  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const YAML::Node& node() const { return node_; }
-  const Context& ctx() const { return ctx_; }
-
-  bool has(const std::string& key) {
-    known_.push_back(key);
-    return static_cast<bool>(node_[key]) && !node_[key].IsNull();
-  }
-  YAML::Node get(const std::string& key) {
-    known_.push_back(key);
-    return node_[key];
-  }
-  YAML::Node require(const std::string& key, const std::string& what) {
-    if (!has(key)) fail(node_, key_path(key), "missing required key `" + key + "` (" + what + ")");
-    return node_[key];
-  }
-  void set_default(const std::string& key, const YAML::Node& value) {
-    if (!has(key)) node_[key] = value;
-  }
-
-  double number(const std::string& key, std::optional<double> dflt = std::nullopt) {
-    if (!has(key)) {
-      if (!dflt) fail(node_, key_path(key), "missing required number `" + key + "`");
-      node_[key] = *dflt;
-      return *dflt;
-    }
-    return as_number(node_[key], key_path(key));
-  }
-  double as_number(const YAML::Node& n, const std::string& kp) const {
-    if (n.IsScalar()) {
-      const std::string& t = n.Scalar();
-      double v = 0;
-      std::istringstream is(t);
-      is >> v;
-      if (is && (is >> std::ws).eof() && std::isfinite(v)) return v;
-    }
-    fail(n, kp, "expected a number, got `" + scalar_text(n) + "`");
-  }
-  double quantity(const std::string& key, Dimension dim, std::optional<std::string> dflt = std::nullopt) {
-    if (!has(key)) {
-      if (!dflt) fail(node_, key_path(key), "missing required key `" + key + "`: " + unit_examples(dim));
-      node_[key] = *dflt;
-    }
-    return as_quantity(node_[key], key_path(key), dim);
-  }
-  double as_quantity(const YAML::Node& n, const std::string& kp, Dimension dim) const {
-    if (!n.IsScalar()) fail(n, kp, "expected " + unit_examples(dim) + ", got `" + scalar_text(n) + "`");
-    const QuantityParse q = parse_quantity(n.Scalar(), dim);
-    if (!q.value) fail(n, kp, q.error);
-    return *q.value;
-  }
-  std::int64_t integer(const std::string& key, std::optional<std::int64_t> dflt = std::nullopt) {
-    if (!has(key)) {
-      if (!dflt) fail(node_, key_path(key), "missing required integer `" + key + "`");
-      node_[key] = *dflt;
-      return *dflt;
-    }
-    return as_integer(node_[key], key_path(key));
-  }
-  std::int64_t as_integer(const YAML::Node& n, const std::string& kp) const {
-    if (n.IsScalar()) {
-      std::istringstream is(n.Scalar());
-      long long v = 0;
-      is >> v;
-      if (is && (is >> std::ws).eof()) return v;
-    }
-    fail(n, kp, "expected an integer, got `" + scalar_text(n) + "`");
-  }
-  bool boolean(const std::string& key, bool dflt) {
-    if (!has(key)) {
-      node_[key] = dflt;
-      return dflt;
-    }
-    const YAML::Node n = node_[key];
-    if (n.IsScalar()) {
-      const std::string& t = n.Scalar();
-      if (t == "true" || t == "True" || t == "yes") return true;
-      if (t == "false" || t == "False" || t == "no") return false;
-    }
-    fail(n, key_path(key), "expected true or false, got `" + scalar_text(n) + "`");
-  }
-  std::string string(const std::string& key, std::optional<std::string> dflt = std::nullopt) {
-    if (!has(key)) {
-      if (!dflt) fail(node_, key_path(key), "missing required key `" + key + "`");
-      node_[key] = *dflt;
-      return *dflt;
-    }
-    const YAML::Node n = node_[key];
-    if (!n.IsScalar()) fail(n, key_path(key), "expected a string, got `" + scalar_text(n) + "`");
-    return n.Scalar();
-  }
-  std::string choice(const std::string& key, const std::vector<std::string>& options,
-                     std::optional<std::string> dflt = std::nullopt) {
-    const std::string v = string(key, dflt);
-    if (std::find(options.begin(), options.end(), v) == options.end())
-      fail(node_[key], key_path(key), "expected one of " + join(options) + ", got `" + v + "`" + did_you_mean(v, options));
-    return v;
-  }
-  MapReader map(const std::string& key) {
-    if (!has(key)) node_[key] = YAML::Node(YAML::NodeType::Map);
-    return MapReader(ctx_, node_[key], key_path(key));
-  }
-
-  // Every key that was not read is unknown.
-  void finish() const {
-    for (const auto& kv : node_) {
-      const std::string k = kv.first.as<std::string>();
-      if (std::find(known_.begin(), known_.end(), k) == known_.end())
-        fail(kv.first, key_path(k), "unknown key `" + k + "`" + did_you_mean(k, known_) +
-                                        "; allowed here: " + join(known_));
-    }
-  }
-
- private:
-  const Context& ctx_;
-  YAML::Node node_;
-  std::string path_;
-  std::vector<std::string> known_;
-};
-
-// A range check with the expectation spelled out.
-void check(bool ok, const MapReader& r, const std::string& key, const std::string& expected) {
-  if (!ok) r.fail(r.node()[key], r.key_path(key), expected);
-}
-
-// number | [values...] | {uniform: [lo, hi]} | {normal: [mean, sd]}
-Pattern read_pattern(const MapReader& parent, const YAML::Node& n, const std::string& kp, bool allow_list) {
-  Pattern p;
-  if (n.IsScalar()) {
-    p.dist = {Distribution::Kind::constant, parent.as_number(n, kp), 0.0};
-    return p;
-  }
-  if (n.IsSequence() && allow_list) {
-    for (std::size_t i = 0; i < n.size(); ++i)
-      p.values.push_back(parent.as_number(n[i], kp + "[" + std::to_string(i) + "]"));
-    return p;
-  }
-  const std::string expected = std::string("expected a number") + (allow_list ? ", a list of numbers" : "") +
-                               ", `{uniform: [low, high]}` or `{normal: [mean, sd]}`";
-  if (!n.IsMap() || n.size() != 1) parent.fail(n, kp, expected + ", got `" + scalar_text(n) + "`");
-  const std::string kind = n.begin()->first.as<std::string>();
-  const YAML::Node args = n.begin()->second;
-  if (kind != "uniform" && kind != "normal")
-    parent.fail(n.begin()->first, kp + "." + kind, "unknown distribution `" + kind + "`" +
-                did_you_mean(kind, {"uniform", "normal"}) + "; " + expected);
-  if (!args.IsSequence() || args.size() != 2)
-    parent.fail(args, kp + "." + kind, "expected two numbers [" + std::string(kind == "uniform" ? "low, high" : "mean, sd") + "]");
-  const double a = parent.as_number(args[0], kp + "." + kind + "[0]");
-  const double b = parent.as_number(args[1], kp + "." + kind + "[1]");
-  if (kind == "uniform") {
-    if (!(a <= b)) parent.fail(args, kp + ".uniform", "expected low <= high, got [" + scalar_text(args[0]) + ", " + scalar_text(args[1]) + "]");
-    p.dist = {Distribution::Kind::uniform, a, b};
-  } else {
-    if (!(b >= 0)) parent.fail(args[1], kp + ".normal[1]", "expected a standard deviation >= 0");
-    p.dist = {Distribution::Kind::normal, a, b};
-  }
-  return p;
-}
-
-void check_pattern_size(const MapReader& r, const YAML::Node& n, const std::string& kp, const Pattern& p,
-                        std::uint32_t size) {
-  if (!p.values.empty() && p.values.size() != size)
-    r.fail(n, kp, "expected " + std::to_string(size) + " values (the population's size), got " +
-                      std::to_string(p.values.size()));
-}
 
 models::RateFunction read_rate(MapReader& m) {
   models::RateFunction rate;
@@ -318,163 +78,6 @@ PopulationConfig read_population(MapReader m, const std::string& name) {
   m.set_default("initial", YAML::Node(0.0));
   p.initial_state = read_pattern(m, m.get("initial"), m.key_path("initial"), true);
   check_pattern_size(m, m.get("initial"), m.key_path("initial"), p.initial_state, p.size);
-  m.finish();
-  return p;
-}
-
-const PopulationConfig& find_population(const Config& cfg, const MapReader& r, const std::string& key,
-                                        const std::string& name) {
-  if (const PopulationConfig* p = cfg.find_population(name)) return *p;
-  std::vector<std::string> names;
-  for (const auto& p : cfg.populations) names.push_back(p.name);
-  r.fail(r.node()[key], r.key_path(key), "unknown population `" + name + "`" + did_you_mean(name, names) +
-                                             "; populations are " + join(names));
-}
-
-ProjectionConfig read_projection(MapReader m, const Config& cfg) {
-  ProjectionConfig p;
-  p.from = m.string("from");
-  p.to = m.string("to");
-  const PopulationConfig& src = find_population(cfg, m, "from", p.from);
-  const PopulationConfig& tgt = find_population(cfg, m, "to", p.to);
-  p.name = m.string("name", p.from + "->" + p.to);
-  const bool recurrent = p.from == p.to;
-
-  m.set_default("connectivity", YAML::Node("all_to_all"));
-  const YAML::Node c = m.get("connectivity");
-  const std::string ckp = m.key_path("connectivity");
-  const std::string c_expected =
-      "expected `all_to_all`, `one_to_one`, `{random: p}`, `{fixed_indegree: k}` or `{explicit: [[pre, post, w], ...]}`";
-  if (c.IsScalar()) {
-    const std::string kind = c.Scalar();
-    if (kind == "all_to_all") {
-      p.connectivity = Connectivity::all_to_all;
-    } else if (kind == "one_to_one") {
-      p.connectivity = Connectivity::one_to_one;
-      if (src.size != tgt.size) m.fail(c, ckp, "one_to_one needs equal sizes, got " + std::to_string(src.size) + " and " + std::to_string(tgt.size));
-      if (recurrent) m.fail(c, ckp, "one_to_one within one population would connect units to themselves (Eq. 6 has no self-coupling)");
-    } else {
-      m.fail(c, ckp, c_expected + ", got `" + kind + "`" + did_you_mean(kind, {"all_to_all", "one_to_one"}));
-    }
-  } else if (c.IsMap() && c.size() == 1) {
-    const std::string kind = c.begin()->first.as<std::string>();
-    const YAML::Node arg = c.begin()->second;
-    const std::string akp = ckp + "." + kind;
-    if (kind == "random") {
-      p.connectivity = Connectivity::random;
-      p.probability = m.as_number(arg, akp);
-      if (!(p.probability >= 0 && p.probability <= 1)) m.fail(arg, akp, "expected a probability in [0, 1]");
-    } else if (kind == "fixed_indegree") {
-      p.connectivity = Connectivity::fixed_indegree;
-      const std::int64_t k = m.as_integer(arg, akp);
-      const std::int64_t max_k = static_cast<std::int64_t>(src.size) - (recurrent ? 1 : 0);
-      if (k < 0 || k > max_k) m.fail(arg, akp, "expected an in-degree between 0 and " + std::to_string(max_k));
-      p.indegree = static_cast<std::uint32_t>(k);
-    } else if (kind == "explicit") {
-      p.connectivity = Connectivity::explicit_list;
-      if (!arg.IsSequence()) m.fail(arg, akp, "expected a list of [pre, post, weight] triples");
-      for (std::size_t i = 0; i < arg.size(); ++i) {
-        const std::string ekp = akp + "[" + std::to_string(i) + "]";
-        const YAML::Node e = arg[i];
-        if (!e.IsSequence() || e.size() != 3) m.fail(e, ekp, "expected [pre, post, weight]");
-        const std::int64_t pre = m.as_integer(e[0], ekp + "[0]");
-        const std::int64_t post = m.as_integer(e[1], ekp + "[1]");
-        if (pre < 0 || pre >= src.size) m.fail(e[0], ekp + "[0]", "pre index out of range [0, " + std::to_string(src.size) + ")");
-        if (post < 0 || post >= tgt.size) m.fail(e[1], ekp + "[1]", "post index out of range [0, " + std::to_string(tgt.size) + ")");
-        if (recurrent && pre == post) m.fail(e, ekp, "self-connection (Eq. 6 has no self-coupling)");
-        p.synapses.push_back({static_cast<std::uint32_t>(pre), static_cast<std::uint32_t>(post), m.as_number(e[2], ekp + "[2]")});
-        for (std::size_t k = 0; k + 1 < p.synapses.size(); ++k)
-          if (p.synapses[k].pre == pre && p.synapses[k].post == post)
-            m.fail(e, ekp, "synapse " + std::to_string(pre) + " -> " + std::to_string(post) + " is listed twice (first at [" + std::to_string(k) + "])");
-      }
-    } else {
-      m.fail(c.begin()->first, akp, c_expected + did_you_mean(kind, {"random", "fixed_indegree", "explicit"}));
-    }
-  } else {
-    m.fail(c, ckp, c_expected);
-  }
-
-  // weights: number | {uniform: [a, b]} | {normal: [m, sd]} | {glorot: gain}
-  m.set_default("weights", YAML::Node(YAML::NodeType::Map));
-  YAML::Node w = m.get("weights");
-  if (w.IsMap() && w.size() == 0) w["glorot"] = 1.0;
-  const std::string wkp = m.key_path("weights");
-  if (p.connectivity == Connectivity::explicit_list) {
-    p.weights = {WeightInit::Kind::constant, 0.0, 0.0};  // given per synapse
-  } else if (w.IsMap() && w.size() == 1 && w.begin()->first.as<std::string>() == "glorot") {
-    p.weights = {WeightInit::Kind::glorot, m.as_number(w.begin()->second, wkp + ".glorot"), 0.0};
-    if (!(p.weights.a >= 0)) m.fail(w.begin()->second, wkp + ".glorot", "expected a gain >= 0");
-  } else {
-    if (w.IsMap() && w.size() == 1) {
-      const std::string kind = w.begin()->first.as<std::string>();
-      if (kind != "uniform" && kind != "normal")
-        m.fail(w.begin()->first, wkp + "." + kind, "unknown weight initialiser `" + kind + "`" +
-               did_you_mean(kind, {"uniform", "normal", "glorot"}) + "; expected a number, {uniform: [low, high]}, {normal: [mean, sd]} or {glorot: gain}");
-    }
-    const Pattern pat = read_pattern(m, w, wkp, false);
-    const auto kind = pat.dist.kind == Distribution::Kind::constant ? WeightInit::Kind::constant
-                      : pat.dist.kind == Distribution::Kind::uniform ? WeightInit::Kind::uniform
-                                                                     : WeightInit::Kind::normal;
-    p.weights = {kind, pat.dist.a, pat.dist.b};
-  }
-  p.symmetric = m.boolean("symmetric", false);
-  if (recurrent && p.symmetric) {
-    // A symmetric synapse inside a population is stored once and acts both ways (W_ij = W_ji = w).
-    if (p.connectivity == Connectivity::fixed_indegree)
-      m.fail(c, ckp, "a symmetric projection within a population stores each pair once; a fixed in-degree cannot hold in "
-                     "both directions: use `{random: p}`, `all_to_all` or an explicit list");
-    for (std::size_t a = 0; a < p.synapses.size(); ++a)
-      for (std::size_t b = 0; b < a; ++b)
-        if (p.synapses[b].pre == p.synapses[a].post && p.synapses[b].post == p.synapses[a].pre)
-          m.fail(c.begin()->second[a], ckp + ".explicit[" + std::to_string(a) + "]",
-                 "the pair " + std::to_string(p.synapses[a].pre) + " - " + std::to_string(p.synapses[a].post) + " is already listed as [" +
-                     std::to_string(b) + "]: a symmetric projection stores each pair once, for both directions");
-  }
-  // delay: `1 ms`, or per synapse `{uniform: [1 ms, 3 ms]}` (rounded to 0.1 ms steps).
-  m.set_default("delay", YAML::Node("1 ms"));
-  const YAML::Node d = m.get("delay");
-  const std::string dkp = m.key_path("delay");
-  if (d.IsMap()) {
-    if (d.size() != 1 || d.begin()->first.as<std::string>() != "uniform" || !d.begin()->second.IsSequence() ||
-        d.begin()->second.size() != 2)
-      m.fail(d, dkp, "expected a time such as `1 ms`, or `{uniform: [1 ms, 3 ms]}` for per-synapse delays");
-    p.delay_ms = m.as_quantity(d.begin()->second[0], dkp + ".uniform[0]", Dimension::time);
-    p.delay_max_ms = m.as_quantity(d.begin()->second[1], dkp + ".uniform[1]", Dimension::time);
-    if (!(p.delay_max_ms >= p.delay_ms)) m.fail(d, dkp, "expected low <= high");
-    if (p.delay_max_ms - p.delay_ms > 25.5 + 1e-9)
-      m.fail(d, dkp, "per-synapse delays span at most 25.5 ms (256 steps of 0.1 ms)");
-  } else {
-    p.delay_ms = m.as_quantity(d, dkp, Dimension::time);
-  }
-  if (p.delay_ms < 0.1 - 1e-12) m.fail(d, dkp, "expected delays >= 0.1 ms");
-  if (m.has("plasticity")) {
-    MapReader pl = m.map("plasticity");
-    Plasticity rule;
-    rule.lr = pl.number("lr");
-    rule.post = pl.choice("post", {"state_derivative", "rate_derivative"}, "state_derivative") == "rate_derivative"
-                    ? Plasticity::Post::rate_derivative
-                    : Plasticity::Post::state_derivative;
-    rule.symmetric = pl.boolean("symmetric", true);
-    if (p.symmetric && !rule.symmetric)
-      pl.fail(pl.node()["symmetric"], pl.key_path("symmetric"),
-              "a symmetric projection stores one weight for both directions: its rule must be symmetric: true");
-    if (pl.has("bounds")) {
-      const YAML::Node b = pl.get("bounds");
-      if (!b.IsSequence() || b.size() != 2) pl.fail(b, pl.key_path("bounds"), "expected [w_min, w_max]");
-      rule.w_min = pl.as_number(b[0], pl.key_path("bounds") + "[0]");
-      rule.w_max = pl.as_number(b[1], pl.key_path("bounds") + "[1]");
-      if (!(*rule.w_min <= *rule.w_max)) pl.fail(b, pl.key_path("bounds"), "expected w_min <= w_max");
-    }
-    if (pl.has("phases")) {
-      const YAML::Node ph = pl.get("phases");
-      if (!ph.IsSequence()) pl.fail(ph, pl.key_path("phases"), "expected a list of phase names");
-      for (std::size_t i = 0; i < ph.size(); ++i) rule.phases.push_back(ph[i].as<std::string>());
-    }
-    rule.window_ms = pl.quantity("window", Dimension::time, "10 ms");
-    check(rule.window_ms > 0, pl, "window", "expected a window > 0");
-    pl.finish();
-    p.plasticity = rule;
-  }
   m.finish();
   return p;
 }
@@ -542,25 +145,6 @@ ProtocolConfig read_protocol(MapReader m, const Config& cfg) {
   return pr;
 }
 
-// A list of population names, or `all`.
-std::vector<std::string> read_population_list(MapReader& r, const std::string& key, const Config& cfg) {
-  r.set_default(key, YAML::Node(YAML::NodeType::Sequence));
-  const YAML::Node pops = r.get(key);
-  std::vector<std::string> out, names;
-  for (const auto& p : cfg.populations) names.push_back(p.name);
-  if (pops.IsScalar() && pops.Scalar() == "all") return names;
-  if (!pops.IsSequence()) r.fail(pops, r.key_path(key), "expected a list of population names or `all`");
-  for (std::size_t i = 0; i < pops.size(); ++i) {
-    const std::string kp = r.key_path(key) + "[" + std::to_string(i) + "]";
-    if (!pops[i].IsScalar()) r.fail(pops[i], kp, "expected a population name");
-    if (!cfg.find_population(pops[i].Scalar()))
-      r.fail(pops[i], kp, "unknown population `" + pops[i].Scalar() + "`" + did_you_mean(pops[i].Scalar(), names) +
-                              "; populations are " + join(names));
-    out.push_back(pops[i].Scalar());
-  }
-  return out;
-}
-
 RecordConfig read_record(MapReader m, const Config& cfg) {
   RecordConfig rec;
   MapReader st = m.map("states");
@@ -584,264 +168,6 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   ra.finish();
   m.finish();
   return rec;
-}
-
-// The plastic pre -> post projection of a plasticity experiment (STDP window, saturation): pre is
-// an input population (of one unit if pre_single), post one hidden or output unit.
-const ProjectionConfig& read_plastic_pair(MapReader& m, const Config& cfg, bool pre_single, std::string& pre_name,
-                                          std::string& post_name, std::string& projection) {
-  pre_name = m.string("pre");
-  post_name = m.string("post");
-  const PopulationConfig& pre = find_population(cfg, m, "pre", pre_name);
-  const PopulationConfig& post = find_population(cfg, m, "post", post_name);
-  if (pre.role != Role::input || (pre_single && pre.size != 1))
-    m.fail(m.node()["pre"], m.key_path("pre"), pre_single ? "expected an input population of one unit" : "expected an input population");
-  if (post.role == Role::input || post.size != 1)
-    m.fail(m.node()["post"], m.key_path("post"), "expected a hidden or output population of one unit");
-  projection = m.string("projection", pre_name + "->" + post_name);
-  const ProjectionConfig* proj = nullptr;
-  for (const ProjectionConfig& p : cfg.projections)
-    if (p.name == projection) proj = &p;
-  if (!proj || proj->from != pre_name || proj->to != post_name)
-    m.fail(m.node(), m.key_path("projection"), "expected the name of a projection from `" + pre_name + "` to `" + post_name + "`");
-  if (!proj->plasticity) m.fail(m.node(), m.key_path("projection"), "projection `" + projection + "` has no plasticity");
-  if (cfg.engine.kind != EngineKind::spiking) m.fail(m.node(), m.key_path("kind"), "this experiment needs engine.kind: spiking");
-  return *proj;
-}
-
-SaturationExperiment read_saturation(MapReader m, const Config& cfg) {
-  SaturationExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  read_plastic_pair(m, cfg, false, e.pre, e.post, e.projection);
-  m.set_default("drives", YAML::Load("[-0.5, 0.0, 0.5]"));
-  const YAML::Node d = m.get("drives");
-  if (!d.IsSequence() || d.size() < 2) m.fail(d, m.key_path("drives"), "expected at least two clamp values for the presynaptic population");
-  for (std::size_t i = 0; i < d.size(); ++i) e.drives.push_back(m.as_number(d[i], m.key_path("drives") + "[" + std::to_string(i) + "]"));
-  e.pulse = m.number("pulse", 1.5);
-  check(e.pulse > 1.0, m, "pulse", "expected a pulse > 1 (it must carry the unit beyond beta2 or below beta1 from anywhere inside)");
-  e.settle_ms = m.quantity("settle", Dimension::time, "100 ms");
-  const std::int64_t trials = m.integer("trials", 20);
-  check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials");
-  e.trials = std::uint32_t(trials);
-  m.finish();
-  return e;
-}
-
-StdpWindowExperiment read_stdp_window(MapReader m, const Config& cfg) {
-  StdpWindowExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  const ProjectionConfig* proj = &read_plastic_pair(m, cfg, true, e.pre, e.post, e.projection);
-  MapReader off = m.map("offsets");
-  const double from = off.quantity("from", Dimension::time, "-100 ms"), to = off.quantity("to", Dimension::time, "100 ms");
-  const double step = off.quantity("step", Dimension::time, "2 ms");
-  check(step > 0 && to >= from, off, "step", "expected from <= to and step > 0");
-  off.finish();
-  for (double dt = from; dt <= to + 1e-9; dt += step) e.offsets_ms.push_back(std::round(dt * 1e6) / 1e6);
-  const std::int64_t pairings = m.integer("pairings", 10), trials = m.integer("trials", 10);
-  check(pairings >= 1 && pairings <= 100000, m, "pairings", "expected 1 to 1e5 pairings");
-  check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials (the confidence intervals need two)");
-  e.pairings = std::uint32_t(pairings);
-  e.trials = std::uint32_t(trials);
-  e.spacing_ms = m.quantity("spacing", Dimension::time, "300 ms");
-  e.pulse = m.number("pulse", 1.0);
-  const double span = std::max(std::abs(from), std::abs(to)) + proj->plasticity->window_ms + proj->delay_max_ms + proj->delay_ms;
-  check(e.spacing_ms > 2 * span, m, "spacing", "expected a spacing longer than twice the largest offset plus the plasticity window");
-  m.finish();
-  return e;
-}
-
-BackpropExperiment read_backprop(MapReader m, const Config& cfg) {
-  BackpropExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  e.layers = read_population_list(m, "layers", cfg);
-  if (e.layers.size() < 2) m.fail(m.node()["layers"], m.key_path("layers"), "expected the output and at least one hidden layer");
-  const PopulationConfig* out = cfg.find_population(e.layers.front());
-  if (out->role != Role::output) m.fail(m.node()["layers"], m.key_path("layers") + "[0]", "expected the nudged output population first");
-  if (cfg.engine.kind != EngineKind::continuous)
-    m.fail(m.node(), m.key_path("kind"), "the backprop experiment settles with the continuous engine (engine.kind: continuous); its spiking part is under experiment.spiking");
-  const auto& phases = cfg.protocol.phases;
-  if (phases.size() < 2 || !phases[0].settle || !phases[1].nudge.count(e.layers.front()))
-    m.fail(m.node(), m.key_path("kind"), "expected protocol phases [settle (with `settle`), nudge (with a nudge on `" + e.layers.front() + "`)]");
-  m.set_default("eps", YAML::Load("[0.001, 0.002, 0.005, 0.01, 0.02, 0.05]"));
-  const YAML::Node eps = m.get("eps");
-  if (!eps.IsSequence() || eps.size() < 2) m.fail(eps, m.key_path("eps"), "expected a list of at least two eps values");
-  for (std::size_t i = 0; i < eps.size(); ++i) {
-    const double v = m.as_number(eps[i], m.key_path("eps") + "[" + std::to_string(i) + "]");
-    if (!(v > 0 && v <= 1)) m.fail(eps[i], m.key_path("eps") + "[" + std::to_string(i) + "]", "expected 0 < eps <= 1");
-    e.eps.push_back(v);
-  }
-  e.logistic = m.boolean("logistic", true);
-  MapReader ct = m.map("continuous_time");
-  e.ct_eps = ct.number("eps", 0.001);
-  check(e.ct_eps > 0 && e.ct_eps <= 0.01, ct, "eps", "expected 0 < eps <= 0.01 (the continuous-time limit)");
-  const std::int64_t steps = ct.integer("steps", 300);
-  check(steps >= 10 && steps <= 1000000, ct, "steps", "expected between 10 and 1e6 steps");
-  e.ct_steps = static_cast<std::uint32_t>(steps);
-  ct.finish();
-  if (m.has("spiking")) {
-    MapReader sp = m.map("spiking");
-    const YAML::Node r = sp.require("r_max", "a list of rates, e.g. [1 kHz, 4 kHz]");
-    if (!r.IsSequence() || r.size() == 0) sp.fail(r, sp.key_path("r_max"), "expected a list of rates");
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      const double v = sp.as_quantity(r[i], sp.key_path("r_max") + "[" + std::to_string(i) + "]", Dimension::rate);
-      if (!(v > 0)) sp.fail(r[i], sp.key_path("r_max"), "expected r_max > 0");
-      e.spiking_r_max_hz.push_back(v);
-    }
-    const std::int64_t b = sp.integer("branches", 1000);
-    check(b >= 1 && b <= 10'000'000, sp, "branches", "expected between 1 and 1e7 branches");
-    e.branches = static_cast<std::uint32_t>(b);
-    e.spiking_settle_ms = sp.quantity("settle", Dimension::time, "100 ms");
-    e.spacing_ms = sp.quantity("spacing", Dimension::time, "20 ms");
-    e.window_ms = sp.quantity("window", Dimension::time, "10 ms");
-    e.sample_ms = sp.quantity("sample", Dimension::time, "0.5 ms");
-    e.report_at_ms = sp.quantity("report_at", Dimension::time, "5 ms");
-    check(e.spiking_settle_ms >= 0, sp, "settle", "expected settle >= 0");
-    check(e.spacing_ms > 0, sp, "spacing", "expected spacing > 0");
-    check(e.window_ms > 0, sp, "window", "expected window > 0");
-    check(e.sample_ms > 0 && e.sample_ms <= e.window_ms, sp, "sample", "expected 0 < sample <= window");
-    check(e.report_at_ms > 0 && e.report_at_ms <= e.window_ms, sp, "report_at", "expected 0 < report_at <= window");
-    const auto multiple_of_sample = [&](double v) {
-      return std::abs(v / e.sample_ms - std::round(v / e.sample_ms)) < 1e-6 && v >= e.sample_ms - 1e-9;
-    };
-    check(multiple_of_sample(e.report_at_ms), sp, "report_at", "expected a multiple of `sample`");
-    check(multiple_of_sample(e.window_ms), sp, "window", "expected a multiple of `sample`");
-    // 4. The spiking part needs the hard sigmoid; say so now, not after the continuous parts ran.
-    if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-      sp.fail(sp.node(), sp.key_path("r_max"), "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
-    sp.finish();
-  }
-  m.finish();
-  return e;
-}
-
-// The learning experiment (DESIGN §4.5). The data file is read here, so that a missing or malformed
-// file is reported like any other config error, before anything runs or is written.
-LearningExperiment read_learning(MapReader m, const Config& cfg) {
-  LearningExperiment e;
-  m.choice("kind", {"backprop", "stdp_window", "saturation", "learning"});
-  if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-    m.fail(m.node(), m.key_path("kind"), "the learning experiment needs model.rate: hard_sigmoid (its back-propagation baseline is the same network's feedforward pass)");
-  MapReader d = m.map("data");
-  e.data_path = d.string("path", "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz");
-  const std::string& resolved = e.data_path;  // relative paths start in the current directory, as output.path does
-  try {
-    e.data = std::make_shared<const Dataset>(load_csv_dataset(resolved));
-  } catch (const DatasetError& err) {
-    d.fail(d.node()["path"], d.key_path("path"), "bad data file: " + std::string(err.what()));
-  }
-  const Dataset& data = *e.data;
-  e.input = d.string("input");
-  e.output = d.string("output");
-  const PopulationConfig& in = find_population(cfg, d, "input", e.input);
-  const PopulationConfig& out = find_population(cfg, d, "output", e.output);
-  if (in.role != Role::input) d.fail(d.node()["input"], d.key_path("input"), "expected an input population (it is clamped to the features)");
-  if (out.role != Role::output) d.fail(d.node()["output"], d.key_path("output"), "expected an output population (it is nudged toward the targets)");
-  if (in.size != data.n_features)
-    d.fail(d.node()["input"], d.key_path("input"), "population `" + e.input + "` has " + std::to_string(in.size) + " units but the data have " +
-                                                       std::to_string(data.n_features) + " features per example");
-  if (out.size != data.n_classes)
-    d.fail(d.node()["output"], d.key_path("output"), "population `" + e.output + "` has " + std::to_string(out.size) + " units but the data have " +
-                                                         std::to_string(data.n_classes) + " classes (labels 0.." + std::to_string(data.n_classes - 1) + ")");
-  e.feature_max = d.number("feature_max", 16.0);
-  check(e.feature_max > 0, d, "feature_max", "expected feature_max > 0");
-  for (std::size_t k = 0; k < data.features.size(); ++k)
-    if (data.features[k] < 0 || data.features[k] > e.feature_max)
-      d.fail(d.node()["feature_max"], d.key_path("feature_max"),
-             "example " + std::to_string(k / data.n_features) + ", feature " + std::to_string(k % data.n_features) + " of `" + resolved +
-                 "` is " + std::to_string(data.features[k]) + ", outside [0, feature_max]: the input rate rho(x) = value / feature_max must lie in [0, 1]");
-  e.split = d.choice("split", {"interleaved", "last"}, "interleaved") == "last" ? LearningExperiment::Split::last : LearningExperiment::Split::interleaved;
-  e.test_fraction = d.number("test_fraction", 0.2);
-  check(e.test_fraction > 0 && e.test_fraction <= 0.5, d, "test_fraction", "expected 0 < test_fraction <= 0.5");
-  const std::int64_t n_train = d.integer("train_examples", 0), n_test = d.integer("test_examples", 0);
-  check(n_train >= 0 && n_train <= std::int64_t(data.size()), d, "train_examples", "expected 0 (all) or a number of examples up to the data set's size");
-  check(n_test >= 0 && n_test <= std::int64_t(data.size()), d, "test_examples", "expected 0 (all) or a number of examples up to the data set's size");
-  e.train_examples = std::uint32_t(n_train);
-  e.test_examples = std::uint32_t(n_test);
-  d.finish();
-
-  const std::int64_t epochs = m.integer("epochs", 10), batch = m.integer("batch", 1);
-  check(epochs >= 1 && epochs <= 100000, m, "epochs", "expected 1 to 1e5 epochs");
-  check(batch >= 1 && batch <= 100000, m, "batch", "expected a batch of 1 (online) or more examples");
-  // Each training visit keys its spiking streams by epoch * examples + index, below the keys of
-  // the evaluation passes (2^31 + index).
-  check(std::uint64_t(epochs) * data.size() < (std::uint64_t(1) << 31), m, "epochs", "expected epochs x examples < 2^31");
-  e.epochs = std::uint32_t(epochs);
-  e.batch = std::uint32_t(batch);
-  e.lr_decay = m.number("lr_decay", 1.0);
-  check(e.lr_decay > 0 && e.lr_decay <= 1, m, "lr_decay", "expected 0 < lr_decay <= 1 (learning rates x lr_decay^(epoch - 1))");
-  e.shuffle = m.boolean("shuffle", true);
-  e.random_sign = m.boolean("random_sign", false);
-  e.persistent = m.boolean("persistent", false);
-  e.evaluate_train = m.boolean("evaluate_train", true);
-  MapReader t = m.map("target_rates");
-  e.target_on = t.number("on", 0.9);
-  e.target_off = t.number("off", 0.1);
-  check(e.target_on >= 0 && e.target_on <= 1 && e.target_off >= 0 && e.target_off < e.target_on, t, "on",
-        "expected target rates 0 <= off < on <= 1 (the targets are states beta1 + rate, inside [beta1, beta2])");
-  t.finish();
-  e.readout_ms = m.quantity("readout", Dimension::time, "20 ms");
-  e.evaluation_free_ms = m.quantity("evaluation_free", Dimension::time, "0 ms");
-  e.mean_field_readout = m.boolean("mean_field_readout", true);
-  const std::int64_t align = m.integer("alignment_examples", 50);
-  check(align >= 0 && align <= 1000000, m, "alignment_examples", "expected 0 to 1e6 examples");
-  e.alignment_examples = std::uint32_t(align);
-  if (m.has("baseline") && m.get("baseline").IsScalar() && m.get("baseline").Scalar() == "false") {
-    e.baseline = false;
-  } else {
-    MapReader b = m.map("baseline");
-    e.baseline_lr = b.number("lr", 0.05);
-    check(e.baseline_lr > 0, b, "lr", "expected a learning rate > 0");
-    e.baseline_output_derivative = b.boolean("output_derivative", false);
-    b.finish();
-  }
-  if (e.persistent && cfg.engine.kind != EngineKind::continuous)
-    m.fail(m.node()["persistent"], m.key_path("persistent"), "persistent free-phase states need engine.kind: continuous");
-
-  // The architecture: a chain input -> hidden... -> output of symmetric projections, one per pair of
-  // neighbouring layers (the feedforward net of the baseline is the same chain).
-  e.layers.push_back(e.input);
-  std::vector<bool> used(cfg.projections.size(), false);
-  while (e.layers.back() != e.output) {
-    std::size_t found = cfg.projections.size();
-    for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-      if (!used[k] && cfg.projections[k].from == e.layers.back()) {
-        if (found != cfg.projections.size())
-          m.fail(m.node(), m.key_path("kind"), "expected a layered network: `" + e.layers.back() + "` projects to both `" +
-                                                   cfg.projections[found].to + "` and `" + cfg.projections[k].to + "`");
-        found = k;
-      }
-    if (found == cfg.projections.size())
-      m.fail(m.node(), m.key_path("kind"), "expected a chain of projections from `" + e.input + "` to `" + e.output + "`; it stops at `" + e.layers.back() + "`");
-    const ProjectionConfig& p = cfg.projections[found];
-    if (std::find(e.layers.begin(), e.layers.end(), p.to) != e.layers.end())
-      m.fail(m.node(), m.key_path("kind"), "expected a layered network; projection `" + p.name + "` goes back to `" + p.to + "`");
-    if (!p.symmetric)
-      m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` must be `symmetric: true` (the rule keeps W symmetric; the baseline uses the same weights both ways)");
-    used[found] = true;
-    e.layers.push_back(p.to);
-    e.layer_projections.push_back(found);
-  }
-  for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    if (!used[k]) m.fail(m.node(), m.key_path("kind"), "projection `" + cfg.projections[k].name + "` is not part of the chain from `" + e.input + "` to `" + e.output + "`");
-  for (const std::string& name : e.layers)
-    if (name != e.input && name != e.output && cfg.find_population(name)->role != Role::hidden)
-      m.fail(m.node(), m.key_path("kind"), "population `" + name + "` between the input and the output must be hidden");
-
-  const auto& phases = cfg.protocol.phases;
-  if (phases.size() < 2 || !phases[1].nudge.count(e.output))
-    m.fail(m.node(), m.key_path("kind"), "expected protocol phases [free, nudge (with a nudge on `" + e.output + "`), ...]");
-  if (cfg.engine.kind == EngineKind::continuous && !phases[0].settle)
-    m.fail(m.node(), m.key_path("kind"), "the continuous engine's free phase (protocol phase 0) must settle: give it `settle: {tol: ...}`");
-  const double evaluation_free = e.evaluation_free_ms > 0 ? e.evaluation_free_ms : phases[0].duration_ms;
-  check(e.evaluation_free_ms >= 0, m, "evaluation_free", "expected 0 (the free phase's duration) or a duration");
-  if (cfg.engine.kind == EngineKind::spiking && !(e.readout_ms > 0 && e.readout_ms <= evaluation_free))
-    m.fail(m.node()["readout"], m.key_path("readout"), "expected 0 < readout <= the evaluation's free phase (evaluation_free, or the free phase's duration)");
-  for (const ProjectionConfig& p : cfg.projections)
-    if (p.plasticity && (p.plasticity->phases.empty() || std::find(p.plasticity->phases.begin(), p.plasticity->phases.end(), phases[0].name) != p.plasticity->phases.end()))
-      m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` learns in the free phase `" + phases[0].name +
-                                               "`: set its plasticity.phases to the nudge phase (e.g. [" + phases[1].name + "])");
-  m.finish();
-  return e;
 }
 
 // Checks that need several sections at once: what each engine can run.
@@ -902,59 +228,8 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     fail(root["model"]["rate"], "model.rate", "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
 }
 
-// Applies one --set key.path=value to the tree (before validation, so it is validated the same way).
-void apply_override(YAML::Node root, const std::string& text, Context& ctx) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw ConfigError("--set " + text, "", "expected key.path=value");
-  const std::string path = text.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(text.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("--set " + text, path, "value is not valid YAML: " + e.msg);
-  }
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream is(path);
-  while (std::getline(is, part, '.')) parts.push_back(part);
-  YAML::Node cur = root;
-  std::string canonical;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string& k = parts[i];
-    const bool last = i + 1 == parts.size();
-    if (cur.IsSequence()) {
-      std::size_t idx = 0;
-      try {
-        idx = std::stoul(k);
-      } catch (...) {
-        throw ConfigError("--set " + text, canonical, "expected a list index, got `" + k + "`");
-      }
-      if (idx >= cur.size())
-        throw ConfigError("--set " + text, canonical, "index " + k + " out of range (the list has " + std::to_string(cur.size()) + " entries)");
-      canonical += "[" + k + "]";
-      if (last) cur[idx] = value;
-      else cur.reset(cur[idx]);
-    } else {
-      if (!cur.IsMap() && !cur.IsNull())
-        throw ConfigError("--set " + text, canonical, "is not a mapping, cannot set `" + k + "` inside it");
-      canonical += (canonical.empty() ? "" : ".") + k;
-      if (last) {
-        cur[k] = value;
-      } else {
-        YAML::Node next = cur[k];
-        if (!next) {
-          cur[k] = YAML::Node(YAML::NodeType::Map);
-          next = cur[k];
-        }
-        cur.reset(next);
-      }
-    }
-  }
-  ctx.overrides[canonical] = text;
-}
-
-Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point) {
+Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point,
+                      const ExperimentCatalog& experiments) {
   if (!root || root.IsNull())
     throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
   if (!root.IsMap()) throw ConfigError(ctx.locate(root, ""), "", "expected a mapping of top-level keys");
@@ -988,35 +263,16 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
       top.fail(projs[i], "projections[" + std::to_string(i) + "].name",
                "duplicate projection name `" + cfg.projections[i].name + "`: give each projection a distinct `name`");
 
-  if (top.has("sweep")) {
-    const YAML::Node sw = top.get("sweep");
-    const std::string expected = "expected one key path with a list of values, e.g. `{model.r_max: [100 Hz, 400 Hz]}`";
-    if (!sw.IsMap() || sw.size() != 1) top.fail(sw, "sweep", expected);
-    Sweep sweep;
-    sweep.key = sw.begin()->first.as<std::string>();
-    const YAML::Node values = sw.begin()->second;
-    if (!values.IsSequence() || values.size() < 2) top.fail(values, "sweep." + sweep.key, expected + " (at least two values)");
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (!values[i].IsScalar()) top.fail(values[i], "sweep." + sweep.key + "[" + std::to_string(i) + "]", "expected a scalar value");
-      sweep.values.push_back(values[i].Scalar());
-    }
-    if (sweep.key.rfind("sweep", 0) == 0 || sweep.key.rfind("seed", 0) == 0 || sweep.key.rfind("output", 0) == 0)
-      top.fail(sw.begin()->first, "sweep", "cannot sweep `" + sweep.key + "`");
-    cfg.sweep = sweep;
-  }
+  if (top.has("sweep")) cfg.sweep = read_sweep(top);
   cfg.protocol = read_protocol(MapReader(ctx, top.require("protocol", "phases to run"), "protocol"), cfg);
   cfg.record = read_record(top.map("record"), cfg);
   if (top.has("experiment")) {
     MapReader ex(ctx, top.get("experiment"), "experiment");
-    const YAML::Node kind = ex.node()["kind"];
-    if (kind && kind.IsScalar() && kind.Scalar() == "stdp_window")
-      cfg.stdp_window = read_stdp_window(ex, cfg);
-    else if (kind && kind.IsScalar() && kind.Scalar() == "saturation")
-      cfg.saturation = read_saturation(ex, cfg);
-    else if (kind && kind.IsScalar() && kind.Scalar() == "learning")
-      cfg.learning = read_learning(ex, cfg);
-    else
-      cfg.backprop = read_backprop(ex, cfg);
+    std::vector<std::string> kinds;
+    for (const ExperimentCatalogEntry& entry : experiments) kinds.push_back(entry.kind);
+    cfg.experiment_kind = ex.choice("kind", kinds);
+    for (const ExperimentCatalogEntry& entry : experiments)
+      if (entry.kind == cfg.experiment_kind) cfg.experiment = entry.read(ex, cfg);
     // The experiments run their own loops; a sweep around them would be ignored.
     if (cfg.sweep) top.fail(top.get("sweep"), "sweep", "a sweep runs plain protocols only, not `experiment:`; run the experiment once per value with --set instead");
   }
@@ -1036,7 +292,7 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
 
 namespace {
 Config load_impl(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
-                 bool as_sweep_point) {
+                 bool as_sweep_point, const ExperimentCatalog& experiments) {
   Context ctx;
   ctx.file = name;
   YAML::Node root;
@@ -1046,38 +302,27 @@ Config load_impl(const std::string& text, const std::string& name, const std::ve
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1), "",
                       "YAML syntax error: " + e.msg);
   }
-  Config cfg = load_from_root(root, ctx, overrides, as_sweep_point);
-  if (cfg.sweep) {
-    // Each point is the same file with one more override, validated now: a bad value is reported
-    // before anything runs.
-    const YAML::Node in_file = YAML::Load(text)["sweep"];
-    const YAML::Node values = in_file && in_file.IsMap() && in_file.size() == 1 ? in_file.begin()->second : YAML::Node();
-    for (std::size_t k = 0; k < cfg.sweep->values.size(); ++k) {
-      std::vector<std::string> point = overrides;
-      point.push_back(cfg.sweep->key + "=" + cfg.sweep->values[k]);
-      try {
-        cfg.sweep_points.push_back(load_impl(text, name, point, true));
-      } catch (const ConfigError& e) {
-        const YAML::Node at = values.IsSequence() && k < values.size() ? values[k] : values;
-        throw ConfigError(ctx.locate(at, "sweep"), "sweep." + cfg.sweep->key + "[" + std::to_string(k) + "]",
-                          e.message() + " (at " + e.key_path() + ")");
-      }
-    }
-  }
+  Config cfg = load_from_root(root, ctx, overrides, as_sweep_point, experiments);
+  if (cfg.sweep)
+    cfg.sweep_points = load_sweep_points(*cfg.sweep, text, ctx, overrides, [&](const std::vector<std::string>& point) {
+      return load_impl(text, name, point, true, experiments);
+    });
   return cfg;
 }
 }  // namespace
 
-Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
-  return load_impl(text, name, overrides, false);
+Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
+                        const ExperimentCatalog& experiments) {
+  return load_impl(text, name, overrides, false, experiments);
 }
 
-Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+Config load_config(const std::string& path, const std::vector<std::string>& overrides,
+                   const ExperimentCatalog& experiments) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path, "", "cannot open the config file (does it exist and is it readable?)");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_config_text(ss.str(), path, overrides);
+  return load_config_text(ss.str(), path, overrides, experiments);
 }
 
 }  // namespace ebsim

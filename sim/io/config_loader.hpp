@@ -1,29 +1,35 @@
 #pragma once
 // YAML experiment file -> validated Config. Every error names the file, line, column and key path.
-#include <stdexcept>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sim/core/config.hpp"
+#include "sim/io/config_error.hpp"
 
 namespace ebsim {
 
-class ConfigError : public std::runtime_error {
- public:
-  ConfigError(std::string location, std::string key_path, std::string message);
-  const std::string& location() const { return location_; }  // "file:line:col" or "--set k=v"
-  const std::string& key_path() const { return key_path_; }
-  const std::string& message() const { return message_; }
+class MapReader;
 
- private:
-  std::string location_, key_path_, message_;
+// Reads the `experiment:` section of one kind (its `kind` key already read) into that kind's
+// parameters, checked against the rest of the config.
+using ExperimentReader = std::shared_ptr<const ExperimentSpec> (*)(MapReader& section, const Config& cfg);
+
+struct ExperimentCatalogEntry {
+  std::string kind;  // as written in `experiment: {kind: ...}`
+  ExperimentReader read;
 };
 
+// The experiment kinds a config may name, in the order errors list them. The loader knows no
+// experiment itself: sim/experiments/registry.hpp provides the catalog of all of them.
+using ExperimentCatalog = std::vector<ExperimentCatalogEntry>;
+
 // overrides: "key.path=value" strings (--set); list elements by index ("projections.0.delay=2 ms").
-Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+Config load_config(const std::string& path, const std::vector<std::string>& overrides,
+                   const ExperimentCatalog& experiments);
 
 // The same, from YAML text (tests); `name` stands for the file name in messages.
-Config load_config_text(const std::string& text, const std::string& name,
-                        const std::vector<std::string>& overrides = {});
+Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
+                        const ExperimentCatalog& experiments);
 
 }  // namespace ebsim

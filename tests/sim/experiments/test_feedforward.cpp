@@ -28,7 +28,8 @@ TEST_CASE("feedforward baseline: its gradient is the finite-difference gradient 
     for (int k = 0; k < 10; ++k) c += 0.5 * (y[k] - target[k]) * (y[k] - target[k]);
     return c;
   };
-  FeedforwardNet f(net, *cfg.learning, cfg.model.rate);
+  const LearningExperiment& ex = cfg.experiment_as<LearningExperiment>();
+  FeedforwardNet f(net, ex, cfg.model.rate);
   f.accumulate_gradient(x, target);
   const std::vector<double> g1(f.last_gradient(1).begin(), f.last_gradient(1).end());
   const std::vector<double> g2(f.last_gradient(2).begin(), f.last_gradient(2).end());
@@ -37,7 +38,7 @@ TEST_CASE("feedforward baseline: its gradient is the finite-difference gradient 
   const double h = 1e-6;
   for (const auto& [layer, q] : std::vector<std::pair<std::size_t, std::size_t>>{{1, 5}, {1, 200}, {2, 3}, {2, 41}}) {
     Network plus = net, minus = net;
-    const std::size_t proj = cfg.learning->layer_projections[layer - 1];
+    const std::size_t proj = ex.layer_projections[layer - 1];
     const std::uint32_t cols = layer == 1 ? 64 : 6;
     const std::uint32_t i = std::uint32_t(q / cols), j = std::uint32_t(q % cols);
     const Projection& p = net.projections[proj];
@@ -48,7 +49,7 @@ TEST_CASE("feedforward baseline: its gradient is the finite-difference gradient 
     plus.projections[proj].weight[syn] = w + float(h);
     minus.projections[proj].weight[syn] = w - float(h);
     const double step = double(plus.projections[proj].weight[syn]) - double(minus.projections[proj].weight[syn]);
-    FeedforwardNet fp(plus, *cfg.learning, cfg.model.rate), fm(minus, *cfg.learning, cfg.model.rate);
+    FeedforwardNet fp(plus, ex, cfg.model.rate), fm(minus, ex, cfg.model.rate);
     const double numeric = (loss(fp) - loss(fm)) / step;
     const double analytic = (layer == 1 ? g1 : g2)[q];
     CAPTURE(layer);

@@ -77,13 +77,13 @@ TEST_CASE("learning: a missing or malformed data file is a config error and noth
 
 TEST_CASE("learning: splits are fixed and disjoint") {
   const Config cfg = test::config_from(learning_yaml(kDigits, 64, 8, 10));
-  const DataSplit s = split_dataset(*cfg.learning);
+  const DataSplit s = split_dataset(cfg.experiment_as<LearningExperiment>());
   CHECK(s.train.size() == 1438);
   CHECK(s.test.size() == 359);
   CHECK(s.test[0] == 4);
   CHECK(s.test[1] == 9);
   const Config last = test::config_from(learning_yaml(kDigits, 64, 8, 10, "  epochs: 1\n"), {"experiment.data.split=last"});
-  const DataSplit l = split_dataset(*last.learning);
+  const DataSplit l = split_dataset(last.experiment_as<LearningExperiment>());
   CHECK(l.test.size() == 359);
   CHECK(l.test.front() == 1797 - 359);
   CHECK(l.train.back() == 1797 - 360);

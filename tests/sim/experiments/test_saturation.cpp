@@ -10,7 +10,7 @@
 using namespace ebsim;
 
 TEST_CASE("saturation: input ignored, leak back with tau, rate r_max or 0, weight change only with the state derivative") {
-  const Config cfg = load_config(test::source_dir() + "/configs/saturation.yaml", {"experiment.trials=10"});
+  const Config cfg = test::config_file(test::source_dir() + "/configs/saturation.yaml", {"experiment.trials=10"});
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
   const SaturationResult r = run_saturation(cfg, sink, RunOptions{});

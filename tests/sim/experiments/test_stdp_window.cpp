@@ -14,8 +14,8 @@ TEST_CASE("STDP window: depression for post-before-pre decaying with tau, potent
   // window estimate D over [t_pre + d, t_pre + d + T] is, for dt < d (post first),
   // p e^{(dt - d)/tau} (e^{-T/tau} - 1) / T < 0, an exponential in dt with time constant tau; for
   // d < dt <= d + T the jump lies inside the window (> 0); beyond, nothing changes (0).
-  const Config cfg = load_config(test::source_dir() + "/configs/stdp_window.yaml",
-                                 {"experiment.offsets={from: -40 ms, to: 40 ms, step: 5 ms}", "experiment.trials=3"});
+  const Config cfg = test::config_file(test::source_dir() + "/configs/stdp_window.yaml",
+                                      {"experiment.offsets={from: -40 ms, to: 40 ms, step: 5 ms}", "experiment.trials=3"});
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
   const StdpWindowResult r = run_stdp_window(cfg, sink, RunOptions{});

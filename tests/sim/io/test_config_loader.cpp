@@ -96,8 +96,8 @@ protocol: {phases: [{duration: 1 ms}]}
   CHECK_THROWS_WITH_AS(test::config_from(test::kSmallNet, plastic), doctest::Contains("is plastic"), ConfigError);
   // The backprop experiment's spiking part: report_at on the sampling grid; the hard sigmoid.
   const std::string bp = test::source_dir() + "/configs/backprop_equivalence.yaml";
-  CHECK_NOTHROW(load_config(bp));
-  CHECK_THROWS_WITH_AS(load_config(bp, {"experiment.spiking.report_at=0.2 ms"}), doctest::Contains("multiple of `sample`"),
+  CHECK_NOTHROW(test::config_file(bp));
+  CHECK_THROWS_WITH_AS(test::config_file(bp, {"experiment.spiking.report_at=0.2 ms"}), doctest::Contains("multiple of `sample`"),
                        ConfigError);
-  CHECK_THROWS_WITH_AS(load_config(bp, {"model.rate=logistic"}), doctest::Contains("hard_sigmoid"), ConfigError);
+  CHECK_THROWS_WITH_AS(test::config_file(bp, {"model.rate=logistic"}), doctest::Contains("hard_sigmoid"), ConfigError);
 }
