@@ -19,55 +19,6 @@
 
 namespace ebsim {
 
-DataSplit split_dataset(const LearningExperiment& ex) {
-  DataSplit s;
-  const std::size_t n = ex.data->size();
-  if (ex.split == LearningExperiment::Split::interleaved) {
-    const std::size_t k = std::max<std::size_t>(2, std::size_t(std::llround(1.0 / ex.test_fraction)));
-    for (std::size_t i = 0; i < n; ++i) (i % k == k - 1 ? s.test : s.train).push_back(std::uint32_t(i));
-  } else {
-    const std::size_t n_test = std::size_t(std::llround(ex.test_fraction * double(n)));
-    for (std::size_t i = 0; i < n; ++i) (i >= n - n_test ? s.test : s.train).push_back(std::uint32_t(i));
-  }
-  if (ex.train_examples > 0 && ex.train_examples < s.train.size()) s.train.resize(ex.train_examples);
-  if (ex.test_examples > 0 && ex.test_examples < s.test.size()) s.test.resize(ex.test_examples);
-  return s;
-}
-
-std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const LearningExperiment& ex,
-                                                      const models::RateFunction& rate, std::span<const double> s,
-                                                      std::span<const std::uint8_t> held, std::span<const double> target_states) {
-  std::vector<std::vector<double>> grad(net.projections.size());
-  // The receiving unit's factor: 0 where a drive beyond a boundary holds it (it does not respond).
-  auto rho_prime = [&](std::uint32_t unit) { return held[unit] ? 0.0 : rate.rho_prime(s[unit]); };
-  const std::size_t L = ex.layers.size() - 1;
-  const Population& out = net.populations[net.projections[ex.layer_projections[L - 1]].target];
-  std::vector<double> delta(out.size);  // of the current layer, population-local
-  for (std::uint32_t u = 0; u < out.size; ++u) delta[u] = s[out.offset + u] - target_states[u];
-  for (std::size_t k = L; k >= 1; --k) {
-    const std::size_t pi = ex.layer_projections[k - 1];
-    const Projection& p = net.projections[pi];
-    const Population& src = net.populations[p.source];
-    const Population& tgt = net.populations[p.target];
-    grad[pi].assign(p.synapse_count(), 0.0);
-    std::vector<double> below(src.size, 0.0);
-    for (std::uint32_t j = 0; j < src.size; ++j) {
-      const double r = rate.rho(s[src.offset + j]);
-      for (std::uint64_t q = p.row_ptr[j]; q < p.row_ptr[j + 1]; ++q) {
-        const std::uint32_t i = p.tgt_index[q];
-        grad[pi][q] = delta[i] * r;
-        // J^T delta. The sending unit's factor is d rho / ds (closed interval): a nudged output
-        // moves even where it was held, and a held hidden unit's delta is already 0 from its
-        // receiving factor below. W acts with gain_forward + gain_backward (1: symmetric chain).
-        below[j] += (p.gain_forward + p.gain_backward) * double(p.weight[q]) * rate.rho_prime(s[tgt.offset + i]) * delta[i];
-      }
-    }
-    for (std::uint32_t j = 0; j < src.size; ++j) below[j] *= rho_prime(src.offset + j);
-    delta = std::move(below);
-  }
-  return grad;
-}
-
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -458,49 +409,6 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   result.wall_s = watch.seconds();
   result.complete = true;
   return result;
-}
-
-std::string format_learning_summary(const Config& cfg, const LearningResult& r) {
-  const LearningExperiment& ex = cfg.experiment_as<LearningExperiment>();
-  std::ostringstream os;
-  const bool spiking = cfg.engine.kind == EngineKind::spiking;
-  os << "ebsim learning: " << (spiking ? "spiking" : "continuous") << " engine, " << r.n_train << " training / " << r.n_test
-     << " test examples of " << ex.data_path << " (" << (ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last")
-     << " split), " << ex.epochs << " epoch(s), batch " << ex.batch << "\n";
-  const bool mf = spiking && ex.mean_field_readout;
-  os << "  epoch  train acc  test acc  test loss" << (mf ? "  mean-field test" : "") << (ex.baseline ? "  | backprop train  test" : "")
-     << "  | examples/s\n";
-  os << std::fixed;
-  for (const LearningEpoch& e : r.epochs) {
-    os << "  " << std::setw(5) << e.epoch << "  " << std::setprecision(4) << std::setw(9) << e.train_accuracy << "  " << std::setw(8)
-       << e.test_accuracy << "  " << std::setw(9) << e.test_loss;
-    if (mf) os << "  " << std::setw(15) << e.mean_field_test_accuracy;
-    if (ex.baseline) os << "  | " << std::setw(14) << e.baseline_train_accuracy << "  " << std::setw(5) << e.baseline_test_accuracy;
-    if (e.epoch) os << "  | " << std::setprecision(1) << std::setw(10) << e.examples_per_s;
-    os << "\n";
-  }
-  std::uint64_t unsettled = 0;
-  for (const LearningEpoch& e : r.epochs) unsettled += e.unsettled;
-  if (unsettled > 0)
-    os << "  WARNING: " << unsettled << " training free phases hit the cap (" << cfg.protocol.phases[0].duration_ms
-       << " ms) before settling to tol; their updates start from a moving state (see /training/unsettled)\n";
-  if (!r.epochs.empty() && !spiking && ex.alignment_examples > 0) {
-    const LearningEpoch& first = r.epochs.size() > 1 ? r.epochs[1] : r.epochs[0];
-    os << "  alignment of the rule's update with -dC/dW (epoch 1, mean cosine per projection):";
-    for (std::size_t m = 0; m < ex.layer_projections.size(); ++m)
-      os << " " << cfg.projections[ex.layer_projections[m]].name << " " << std::setprecision(3) << first.alignment[m];
-    os << "\n";
-  }
-  if (!r.epochs.empty()) {
-    const LearningEpoch& last = r.epochs.back();
-    os << std::setprecision(2) << "  final test accuracy: in-simulator rule " << 100 * last.test_accuracy << " %";
-    if (mf) os << " (the same weights read out by the mean-field fixed point: " << 100 * last.mean_field_test_accuracy << " %)";
-    if (ex.baseline) os << ", back-propagation " << 100 * last.baseline_test_accuracy << " % (difference "
-                        << 100 * (last.baseline_test_accuracy - last.test_accuracy) << " points)";
-    os << "\n";
-  }
-  os << std::setprecision(1) << "  wall time " << r.wall_s << " s\n";
-  return os.str();
 }
 
 }  // namespace ebsim
