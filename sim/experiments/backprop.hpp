@@ -1,5 +1,5 @@
 #pragma once
-// The paper's main result as an experiment (§3, Eq. 12-25; DESIGN §4.2): early inference after a
+// The paper's main result as an experiment (§3, Eq. 12-25): early inference after a
 // nudge of the outputs carries back-propagated errors.
 //
 // Settle to the fixed point s^ with x clamped; with C = 1/2 |y^ - y*|^2 the back-propagated errors

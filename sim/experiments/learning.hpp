@@ -1,5 +1,5 @@
 #pragma once
-// Learning with the in-simulator rule on a labelled data set (DESIGN §4.5), against plain
+// Learning with the in-simulator rule on a labelled data set, against plain
 // back-propagation on the same architecture (sim/experiments/feedforward.hpp).
 //
 // Per training example: clamp the input to the features (x = beta1 + value / feature_max, so the

@@ -1,5 +1,5 @@
 #pragma once
-// The paper's saturation predictions (§4; DESIGN §4.4), measured in spiking neurons.
+// The paper's saturation predictions (§4), measured in spiking neurons.
 // A pulse drives a postsynaptic unit beyond beta2 (or below beta1) while its presynaptic inputs
 // fire at different rates, then:
 //   (a) while saturated its state ignores the synaptic input (rho' = 0, Eq. 8) and decays with the

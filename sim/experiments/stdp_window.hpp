@@ -1,6 +1,6 @@
 #pragma once
-// The STDP window of the rule Delta W ∝ ds_post/dt rho(s_pre) (Eq. 26) in spiking neurons
-// (DESIGN §4.3): a presynaptic spike at t_pre, a brief input pulse to the postsynaptic unit at
+// The STDP window of the rule Delta W ∝ ds_post/dt rho(s_pre) (Eq. 26) in spiking neurons:
+// a presynaptic spike at t_pre, a brief input pulse to the postsynaptic unit at
 // t_post = t_pre + dt, repeated; the weight change per pairing against dt, with confidence
 // intervals and exponential fits of the two lobes, to compare with Bi & Poo (1998).
 #include <string>

@@ -288,9 +288,6 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   return cfg;
 }
 
-}  // namespace
-
-namespace {
 Config load_impl(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
                  bool as_sweep_point, const ExperimentCatalog& experiments) {
   Context ctx;

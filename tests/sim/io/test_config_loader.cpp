@@ -77,7 +77,7 @@ TEST_CASE("engine-specific constraints are checked at load") {
                        doctest::Contains("equal sizes"), ConfigError);
 }
 
-TEST_CASE("cross-section checks found in review (issues 3-5): rejected at load, not halfway through a run") {
+TEST_CASE("cross-section checks found in review: rejected at load, not halfway through a run") {
   // A symmetric projection inside a population stores each pair once.
   const char* recurrent = R"(
 populations: {a: {role: hidden, size: 4}}
