@@ -61,6 +61,9 @@ class Engine {
   // Plastic weights (Eq. 26): the engine applies the rule as it advances. Engines without
   // plasticity support reject configs that ask for it at load time.
   virtual void set_plasticity(PlasticityRule* /*rule*/) {}
+  // The trial is over at now(): the engine finishes what is still open (the spiking engine's STDP
+  // windows close over their length so far). The next call must be reset().
+  virtual void end_trial() {}
   // Work done so far, for benchmarks: synaptic events delivered and spikes emitted (spiking).
   virtual std::uint64_t synaptic_events() const { return 0; }
   virtual std::uint64_t spike_count() const { return 0; }

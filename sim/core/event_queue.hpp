@@ -10,9 +10,11 @@
 // incidental details (Arbor and NEST both fixed bugs of this kind). Events are ordered by
 // (time, kind, unit, projection, direction, delay group), a key no two pending events share: a
 // unit has at most one pending candidate, and a spike makes one delivery per (projection,
-// direction, delay group) and one plasticity event per (projection, direction), each at a time
-// after its previous spike's. At equal times, deliveries come before candidates (a spike arriving
-// at t acts on the state before a candidate at t is judged), and plasticity events come last.
+// direction, delay group) and one STDP window per plastic (projection, direction), each at a time
+// after its previous spike's. At equal times: STDP windows open first (they read the postsynaptic
+// state before the spike's own kick lands, see sim/core/stdp_estimator.hpp), then deliveries (a
+// spike arriving at t acts on the state before a candidate at t is judged), then candidates, and
+// STDP windows close last.
 #include <boost/heap/d_ary_heap.hpp>
 #include <cstdint>
 #include <tuple>  // Event::key
@@ -20,13 +22,11 @@
 namespace ebsim {
 
 struct Event {  // 16 bytes
-  enum Kind : std::uint8_t { delivery = 0, candidate = 1, plasticity = 2 };
+  enum Kind : std::uint8_t { stdp_open = 0, delivery = 1, candidate = 2, stdp_close = 3 };
   double time = 0.0;             // ms since the trial started
-  std::uint32_t unit = 0;        // the spiking unit (delivery, plasticity) or the candidate's unit
-  std::uint16_t projection = 0;  // delivery, plasticity: which projection
-  // delivery: the delay group within the unit's row (per-synapse delays); plasticity: whether the
-  // event opens or closes an STDP window (StdpEstimator::kOpen / kClose).
-  std::uint8_t group = 0;
+  std::uint32_t unit = 0;        // the spiking unit (delivery, STDP) or the candidate's unit
+  std::uint16_t projection = 0;  // delivery, STDP: which projection
+  std::uint8_t group = 0;        // delivery: the delay group within the unit's row (per-synapse delays)
   std::uint8_t flags = candidate;  // bits 0-1: kind; bit 2: direction (0 forward, 1 backward)
 
   Kind kind() const { return Kind(flags & 3u); }

@@ -230,7 +230,8 @@ void SpikingEngine::process(const Event& e) {
   switch (e.kind()) {
     case Event::delivery: deliver(e); break;
     case Event::candidate: fire_candidate(e.unit, e.time); break;
-    case Event::plasticity: stdp_.on_event(e, *this); break;
+    case Event::stdp_open: stdp_.open(e, *this); break;
+    case Event::stdp_close: stdp_.close(e, *this); break;
   }
 }
 
@@ -413,6 +414,10 @@ void SpikingEngine::integrals(std::span<double> integral_s, std::span<double> co
 void SpikingEngine::take_spikes(std::vector<Spike>& out) {
   out.clear();
   std::swap(out, spikes_);
+}
+
+void SpikingEngine::end_trial() {
+  if (stdp_.active()) stdp_.close_all(now_, *this);
 }
 
 void SpikingEngine::record_spikes(std::uint32_t population) {

@@ -51,6 +51,7 @@ class SpikingEngine final : public Engine, private StdpHost {
   void set_plasticity(PlasticityRule* rule) override;
   void integrals(std::span<double> integral_s, std::span<double> counts) override;
   void record_spikes(std::uint32_t population) override;
+  void end_trial() override;
 
   std::uint64_t synaptic_events() const override { return synaptic_events_; }
   std::uint64_t spike_count() const override { return spike_count_; }
@@ -94,8 +95,8 @@ class SpikingEngine final : public Engine, private StdpHost {
 
   void process(const Event& e);
   // StdpHost: what the STDP estimator asks of the engine.
-  bool clamped(std::uint32_t unit) const override { return clamped_[unit] != 0; }
   double kick_scale(std::uint32_t unit) const override { return kick_scale_[unit]; }
+  models::UnitDrive drive(std::uint32_t unit) const override { return {gated_[unit], nudge_[unit]}; }
   void schedule(const Event& e) override { queue_.push(e); }
   void fire_candidate(std::uint32_t unit, double t);
   void emit_spike(std::uint32_t unit, double t);  // deliveries, recording, plasticity

@@ -23,7 +23,7 @@ PostRange post_range(const Network& net, const Projection& p, std::uint8_t direc
 }  // namespace
 
 StdpEstimator::StdpEstimator(const Network& net, const EngineParams& params)
-    : net_(&net), rate_(params.rate), tau_ms_(params.tau_ms), r_max_per_ms_(params.r_max_per_ms) {}
+    : net_(&net), rate_(params.rate), unit_{params.tau_ms, params.rate.beta1}, r_max_per_ms_(params.r_max_per_ms) {}
 
 void StdpEstimator::attach(PlasticityRule* rule) {
   rule_ = rule;
@@ -46,27 +46,23 @@ void StdpEstimator::clear() {
     for (auto& fifo : per_projection) fifo.clear();
 }
 
-// The window opens at t + d (d: the projection's longest delay), when the spike's own kick has
-// reached every postsynaptic unit, so that D measures the rest of the input and not the spike's own
-// effect (which would add a Hebbian term lr rho' W / (r_max tau T)).
 void StdpEstimator::on_spike(std::uint32_t pre, std::uint16_t population, double t, StdpHost& host) {
   for (const FanOut& f : fan_out_[population]) {
     if (!rule_->learning(f.projection)) continue;
     Event e;
-    e.time = t + net_->projections[f.projection].longest_delay_ms();
+    e.time = t + net_->projections[f.projection].delay_ms;  // the first of the spike's kicks lands now
     e.unit = pre;
     e.projection = f.projection;
-    e.group = kOpen;
-    e.flags = Event::pack(Event::plasticity, f.direction);
+    e.flags = Event::pack(Event::stdp_open, f.direction);
     host.schedule(e);
   }
 }
 
-void StdpEstimator::on_event(const Event& e, StdpHost& host) {
-  if (e.group == kOpen)
-    open(e, host);
-  else
-    close(e, host);
+double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate) const {
+  if (k.kick == 0.0 || t <= k.arrival) return 0.0;
+  const double with = models::advance(k.s_arrival + k.kick, t - k.arrival, k.drive, unit_);
+  const double without = models::advance(k.s_arrival, t - k.arrival, k.drive, unit_);
+  return rate ? rate_.rho(with) - rate_.rho(without) : with - without;
 }
 
 void StdpEstimator::open(const Event& e, StdpHost& host) {
@@ -75,53 +71,68 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   const PostRange r = post_range(*net_, p, e.direction(), e.unit);
   const bool rate = rule.post == Plasticity::Post::rate_derivative;
   const double b1 = rate_.beta1, b2 = rate_.beta2();
-  // Remember the postsynaptic values; the window closes T later.
-  Window w{e.time + rule.window_ms, e.unit, {}, {}};
+  Window w{e.time, e.time + rule.window_ms, e.unit, {}, {}};
   w.before.reserve(r.end - r.begin);
-  const double spike_time = e.time - p.longest_delay_ms();
+  w.own.reserve(r.end - r.begin);
+  const double spike_time = e.time - p.delay_ms;
   const double gain = e.direction() == 0 ? p.gain_forward : p.gain_backward;
-  const double settle = 1.0 - std::exp(-rule.window_ms / tau_ms_);
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
-    // The spike's own kick landed before the window opened; over the window it decays by
-    // kick (1 - e^{-T/tau}) e^{-(open - arrival)/tau} (inside the linear range). Counting that
-    // decay back in keeps the spike's own effect out of D (else: a decay term -lr W ... per spike).
     const std::uint32_t post = r.offset + r.index[k];
     const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
-    const double arrival = spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
-    const double own = gain * double(p.weight[synapse]) * host.kick_scale(post);
-    const double s = host.state_at(post, e.time);
-    const bool felt = !host.clamped(post) && s - own >= b1 && s - own <= b2 && s >= b1 && s <= b2;
+    const double s = host.state_at(post, e.time);  // before this spike's kick (it lands now or later)
     w.before.push_back(rate ? rate_.rho(s) : s);
-    w.own_decay.push_back(felt ? own * settle * std::exp(-(e.time - arrival) / tau_ms_) : 0.0);
+    OwnKick own;
+    own.arrival = spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
+    own.drive = host.drive(post);
+    own.s_arrival = own.arrival > e.time ? models::advance(s, own.arrival - e.time, own.drive, unit_) : s;
+    // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.
+    const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;
+    own.kick = felt ? gain * double(p.weight[synapse]) * host.kick_scale(post) : 0.0;
+    w.own.push_back(own);
   }
   Event closing = e;
   closing.time = w.closes;
-  closing.group = kClose;
+  closing.flags = Event::pack(Event::stdp_close, e.direction());
   open_[e.projection][e.direction()].push_back(std::move(w));
   host.schedule(closing);
 }
 
-void StdpEstimator::close(const Event& e, StdpHost& host) {
-  const Projection& p = net_->projections[e.projection];
-  const Plasticity& rule = rule_->settings(e.projection);
-  auto& fifo = open_[e.projection][e.direction()];
-  const PostRange r = post_range(*net_, p, e.direction(), e.unit);
+void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, StdpHost& host) {
+  const Projection& p = net_->projections[projection];
+  const Plasticity& rule = rule_->settings(projection);
+  const PostRange r = post_range(*net_, p, direction, w.unit);
   const bool rate = rule.post == Plasticity::Post::rate_derivative;
+  // lr * D / r_max, D = (value(t) - value(opened) - own(t)) / (t - opened); r_max per ms to match D per ms.
+  const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);
+  for (std::uint64_t k = r.begin; k < r.end; ++k) {
+    const std::uint64_t synapse = direction == 0 ? k : p.position[k];
+    const double s = host.state_at(r.offset + r.index[k], t);
+    const double value = rate ? rate_.rho(s) : s;
+    const std::size_t n = k - r.begin;
+    rule_->add(projection, synapse, scale * (value - w.before[n] - own_effect(w.own[n], t, rate)));
+  }
+}
+
+void StdpEstimator::close(const Event& e, StdpHost& host) {
+  auto& fifo = open_[e.projection][e.direction()];
   // Windows close in the order they opened, except when two closing times round to the same value
   // (then the queue orders them by unit): find this unit's window, normally the first.
   auto it = fifo.begin();
   while (it != fifo.end() && !(it->unit == e.unit && it->closes == e.time)) ++it;
-  if (it == fifo.end()) throw std::logic_error("STDP window without its opening (projection " + p.name + ")");
-  const std::vector<double> before = std::move(it->before), own_decay = std::move(it->own_decay);
+  if (it == fifo.end())
+    throw std::logic_error("STDP window without its opening (projection " + net_->projections[e.projection].name + ")");
+  const Window w = std::move(*it);
   fifo.erase(it);
-  // lr * D / r_max, D = (value(t + T) - value(t)) / T; r_max per ms to match D per ms.
-  const double scale = rule.lr / (rule.window_ms * r_max_per_ms_);
-  for (std::uint64_t k = r.begin; k < r.end; ++k) {
-    const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
-    const double s = host.state_at(r.offset + r.index[k], e.time);
-    const double value = rate ? rate_.rho(s) : s;
-    rule_->add(e.projection, synapse, scale * (value - before[k - r.begin] + own_decay[k - r.begin]));
-  }
+  apply(w, e.projection, e.direction(), e.time, host);
+}
+
+void StdpEstimator::close_all(double t, StdpHost& host) {
+  for (std::size_t p = 0; p < open_.size(); ++p)
+    for (std::uint8_t d = 0; d < 2; ++d) {
+      for (const Window& w : open_[p][d])
+        if (t > w.opened) apply(w, static_cast<std::uint16_t>(p), d, t, host);
+      open_[p][d].clear();
+    }
 }
 
 }  // namespace ebsim

@@ -2,22 +2,33 @@
 // STDP events: the spiking engine's form of the synaptic rule (Eq. 26), dW_ij ∝ ds_i/dt rho(s_j).
 //
 // A presynaptic spike at t is a sample of rho(s_pre). The rate of change of each postsynaptic
-// state is estimated over a window that opens at t + d (d: the projection's longest delay, so that
-// the spike's own kick has landed everywhere) and lasts T:
-//   D = (s(t + d + T) - s(t + d)) / T     (or the same for rho(s), post: rate_derivative);
-// when it closes the weight moves by lr D / r_max. In expectation, pre spikes at rate
+// state is estimated over a window that opens at o = t + d (d: the projection's shortest delay)
+// and lasts T:
+//   D = (s(o + T) - s(o) - own(o + T)) / T     (or the same for rho(s), post: rate_derivative),
+// and when it closes the weight moves by lr D / r_max. In expectation, pre spikes at rate
 // r_max rho(s_pre) give dW/dt = lr rho(s_pre) <ds_post/dt over the window>: the continuous rule,
-// with a lead of d + T/2 (a bias of order (d + T/2) s''). The spike's own kick decays over the
-// window and would add a Hebbian term; that decay is counted back in (exact inside the linear
-// range only).
+// with a lead of d + T/2 (a bias of order (d + T/2) s'').
 //
-// Opening and closing are events in the engine's queue (Event::plasticity, with Event::group
-// kOpen or kClose), so that they fall in the total event order. Open windows wait in a queue per
-// (projection, direction); they close in the order they opened (one window length per projection).
+// own(t) keeps the spike's own kick out of D (else every spike would add a Hebbian term
+// lr rho' W / (r_max tau T) at its own synapse). The window opens before the kick lands (opening
+// events precede deliveries at equal times), and own(t) is the kick's exact effect on the
+// postsynaptic trajectory: the unit's deterministic flow (models::advance) from its state at the
+// kick's arrival with the kick, minus the same without it. Inside the linear range this is the
+// kick's exponential decay; on a boundary it is what the boundary makes of it — a unit held at
+// beta2 that a positive kick lifts above falls back within the window, so own(T) = 0 and a unit
+// held by its drive sees D = 0 on average, as ds/dt = 0 there. (Other spikes' kicks within the
+// window are not in the counterfactual: their interaction with the own kick at a boundary is of
+// second order in the kicks.)
+//
+// Opening and closing are events in the engine's queue (Event::stdp_open, Event::stdp_close), so
+// they fall in the total event order. Open windows wait in a queue per (projection, direction);
+// they close in the order they opened (one window length per projection). close_all() closes
+// what is still open at the end of a trial, over the shortened window.
 #include <cstdint>
 #include <deque>
 #include <vector>
 
+#include "models/unit_dynamics.hpp"
 #include "sim/core/engine_params.hpp"
 #include "sim/core/event_queue.hpp"
 #include "sim/core/network.hpp"
@@ -30,8 +41,8 @@ class PlasticityRule;
 class StdpHost {
  public:
   virtual double state_at(std::uint32_t unit, double t) = 0;  // exact s(t), t >= the unit's last event
-  virtual bool clamped(std::uint32_t unit) const = 0;
-  virtual double kick_scale(std::uint32_t unit) const = 0;    // a kick is kick_scale * W
+  virtual double kick_scale(std::uint32_t unit) const = 0;    // a kick is kick_scale * W (0: clamped)
+  virtual models::UnitDrive drive(std::uint32_t unit) const = 0;  // the unit's flow between events
   virtual void schedule(const Event& e) = 0;
 
  protected:
@@ -40,9 +51,6 @@ class StdpHost {
 
 class StdpEstimator {
  public:
-  // Event::group of a plasticity event.
-  static constexpr std::uint8_t kOpen = 0, kClose = 1;
-
   StdpEstimator(const Network& net, const EngineParams& params);
   // The rule whose plastic projections get STDP events (nullptr: none).
   void attach(PlasticityRule* rule);
@@ -51,27 +59,38 @@ class StdpEstimator {
   void clear();
   // A spike of `pre` (in population `population`) at t: schedules the opening of its windows.
   void on_spike(std::uint32_t pre, std::uint16_t population, double t, StdpHost& host);
-  // An Event::plasticity from the queue: opens a window (remembers the postsynaptic values) or
-  // closes one (moves the weights).
-  void on_event(const Event& e, StdpHost& host);
+  // Event::stdp_open: remember the postsynaptic values and the own kick; Event::stdp_close: move
+  // the weights.
+  void open(const Event& e, StdpHost& host);
+  void close(const Event& e, StdpHost& host);
+  // Closes every open window at t (the end of a trial), each over its length so far.
+  void close_all(double t, StdpHost& host);
 
  private:
   struct FanOut {
     std::uint16_t projection;
     std::uint8_t direction;  // 0: pre in the source (post: targets); 1: pre in the target (symmetric rule)
   };
-  struct Window {
-    double closes;
-    std::uint32_t unit;
-    std::vector<double> before;     // postsynaptic values when the window opened
-    std::vector<double> own_decay;  // how much the spike's own kick decays over the window
+  // The spike's own kick on one postsynaptic unit: what it does to the unit's flow.
+  struct OwnKick {
+    double arrival;       // when it lands
+    double s_arrival;     // the state it lands on (the flow from the opening's state)
+    double kick;          // what it adds (0 where rho'(s_arrival) = 0 or the unit is clamped)
+    models::UnitDrive drive;
   };
-  void open(const Event& e, StdpHost& host);
-  void close(const Event& e, StdpHost& host);
+  struct Window {
+    double opened, closes;
+    std::uint32_t unit;
+    std::vector<double> before;  // postsynaptic values when the window opened
+    std::vector<OwnKick> own;
+  };
+  double own_effect(const OwnKick& k, double t, bool rate) const;  // own(t) for one synapse
+  void apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, StdpHost& host);
 
   const Network* net_;
   models::RateFunction rate_;
-  double tau_ms_, r_max_per_ms_;
+  models::UnitParams unit_;
+  double r_max_per_ms_;
   PlasticityRule* rule_ = nullptr;
   std::vector<std::vector<FanOut>> fan_out_;            // per population
   std::vector<std::vector<std::deque<Window>>> open_;  // [projection][direction]

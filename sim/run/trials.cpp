@@ -91,6 +91,7 @@ bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine
       pr.residual = engine.residual();
       pr.boundary = engine.boundary_counts();
       phases.push_back(pr);
+      if (last_phase) engine.end_trial();  // before the last snapshot: STDP windows still open close now
       if (rec.on_phase_end) rec.on_phase_end(trial, phase.name);
       phase_start = phase_end;
     }

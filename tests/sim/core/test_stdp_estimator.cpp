@@ -1,0 +1,145 @@
+// The spiking engine's STDP events (sim/core/stdp_estimator.cpp) against the continuous engine's
+// Eq. 26, regime by regime: a postsynaptic unit inside the linear range, held on beta1 or beta2 by
+// a drive beyond it, crossing a boundary, returning from outside. In every regime the trial mean of
+// the spiking weight change must equal the continuous one within its statistical error.
+//
+// Tolerances: each spiking figure is the mean of the relative weight change over n = 10
+// independent runs (seeds 1..10; plastic weights persist across a run's trials, so independent
+// runs, not trials, are the replicates). |spiking - continuous| <= t * SE + lead, with SE the
+// standard error of that mean and t = 4.78, Student's 0.9995 quantile for 9 degrees of freedom:
+// a two-sided 0.1 % test, so the five regimes together fail by chance less than 0.5 % of the time.
+// `lead` bounds the estimator's documented bias: it measures ds/dt over [t + d, t + d + T] after a
+// presynaptic spike at t, so a transient that starts with the presynaptic activity loses about
+// (d + T/2) / tau of its change; the regimes below avoid that, except `returning`, where it is
+// stated. The old estimator (own kick corrected only inside the linear range) fails the held
+// regimes by more than 100 standard errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sim/io/memory_sink.hpp"
+#include "sim/run/run.hpp"
+#include "tests/support.hpp"
+
+using namespace ebsim;
+
+namespace {
+
+constexpr int kRuns = 10;
+constexpr double kT = 4.78;  // Student t, 0.9995 quantile, 9 degrees of freedom
+
+// 20 clamped inputs (rates r_max rho(0) = 500 Hz) onto 10 hidden units through plastic,
+// directed synapses; z is a second, non-plastic input that can step the hidden units' drive.
+const char* const kNet = R"(
+seed: 1
+model: {beta1: -0.5, tau: 10 ms, r_max: 1000 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 20}
+  z: {role: input, size: 20}
+  h: {role: hidden, size: 10, bias: 0, initial: 0}
+projections:
+  - {from: x, to: h, weights: {uniform: [0.02, 0.06]}, delay: 1 ms, plasticity: {lr: 0.001, window: 10 ms, symmetric: false}}
+  - {from: z, to: h, weights: 0.15, delay: 1 ms}
+protocol:
+  phases:
+    - {name: first, duration: 100 ms, clamp: {x: 0.0, z: -0.5}}
+    - {name: second, duration: 600 ms}
+record:
+  spikes: {populations: []}
+  states: {populations: []}
+)";
+
+// The relative change of the plastic weights, averaged over synapses, for one run.
+double relative_dw(const std::vector<std::string>& overrides) {
+  const Config cfg = test::config_from(kNet, overrides);
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  const RunResult r = run_experiment(cfg, sink, RunOptions{});
+  sink.end_run(r.complete);
+  REQUIRE(r.complete);
+  const auto& w0 = sink.weights.at("initial").at("x->h").weight;
+  const auto& w1 = sink.weights.at("final").at("x->h").weight;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < w0.size(); ++k) sum += (w1[k] - w0[k]) / w0[k];
+  return sum / double(w0.size());
+}
+
+struct Estimate {
+  double mean, se;
+};
+
+Estimate spiking(std::vector<std::string> overrides) {
+  double sum = 0.0, sum2 = 0.0;
+  for (int seed = 1; seed <= kRuns; ++seed) {
+    overrides.push_back("seed=" + std::to_string(seed));
+    const double v = relative_dw(overrides);
+    overrides.pop_back();
+    sum += v;
+    sum2 += v * v;
+  }
+  const double mean = sum / kRuns, var = (sum2 - kRuns * mean * mean) / (kRuns - 1);
+  return {mean, std::sqrt(std::max(var, 0.0) / kRuns)};
+}
+
+double continuous(std::vector<std::string> overrides) {
+  overrides.push_back("engine.kind=continuous");
+  overrides.push_back("engine.dt=0.01ms");
+  return relative_dw(overrides);
+}
+
+void check_regime(const std::vector<std::string>& overrides, double lead = 0.0) {
+  const Estimate s = spiking(overrides);
+  const double c = continuous(overrides);
+  CAPTURE(s.mean);
+  CAPTURE(s.se);
+  CAPTURE(c);
+  CHECK(s.se > 0.0);
+  CHECK(std::abs(s.mean - c) <= kT * s.se + lead);
+}
+
+}  // namespace
+
+TEST_CASE("STDP estimator: a unit held on beta2 by its drive keeps its weights (continuous: exactly 0)") {
+  // bias 1.5: the drive lies 1 beyond beta2; the unit starts on the boundary.
+  const std::vector<std::string> held{"populations.h.bias=1.5", "populations.h.initial=0.5"};
+  CHECK(continuous(held) == 0.0);
+  check_regime(held);
+}
+
+TEST_CASE("STDP estimator: a unit held on beta1 by its drive keeps its weights (continuous: exactly 0)") {
+  const std::vector<std::string> held{"populations.h.bias=-1.5", "populations.h.initial=-0.5"};
+  CHECK(continuous(held) == 0.0);
+  check_regime(held);
+}
+
+TEST_CASE("STDP estimator: at lr 0.1 no weight onto a held unit drifts beyond the statistical error") {
+  // The old estimator took every weight down by ~30 % here.
+  const Estimate s = spiking({"populations.h.bias=1.5", "populations.h.initial=0.5", "projections.0.plasticity.lr=0.1"});
+  CAPTURE(s.mean);
+  CAPTURE(s.se);
+  CHECK(std::abs(s.mean) <= kT * s.se);
+  CHECK(s.se < 0.01);  // the error itself is small: the test has power against a drift of a few %
+}
+
+TEST_CASE("STDP estimator: inside the linear range, after a step of the drive, spiking matches continuous") {
+  // h sits near 0; z's step (t = 100 ms) moves it to about 0.45 (inside), while x fires throughout.
+  check_regime({"populations.h.bias=-0.3", "populations.h.initial=-0.08", "projections.1.weights=0.05"});
+}
+
+TEST_CASE("STDP estimator: crossing beta1, from held to inside, spiking matches continuous") {
+  // h is held on beta1 (bias -1.5) until z's step lifts its drive to about 0: it crosses into the range.
+  check_regime({"populations.h.bias=-1.5", "populations.h.initial=-0.5"});
+}
+
+TEST_CASE("STDP estimator: returning from above beta2, spiking matches continuous within the stated lead") {
+  // The unit starts at 1.5 (outside, rho' = 0) and decays back through beta2 toward its inside
+  // target with tau = 100 ms; delay 0.1 ms and window 1 ms. The estimator misses about
+  // (d + T/2) / tau = 0.6 % of the change (it starts with the presynaptic activity at t = 0): lead.
+  const std::vector<std::string> ret{"model.tau=100ms", "populations.h.initial=1.5", "projections.0.delay=0.1ms",
+                                     "projections.0.plasticity.window=1ms", "projections.1.delay=0.1ms"};
+  const double c = continuous(ret);
+  check_regime(ret, 0.006 * std::abs(c));
+}
