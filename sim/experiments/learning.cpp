@@ -140,6 +140,7 @@ class Trainer {
       t += cfg_.protocol.phases[p].duration_ms;
       train_engine_->advance_to(t);
     }
+    train_engine_->end_trial();  // STDP windows still open close now, over their length so far
     if (alignment) {
       for (std::size_t m = 0; m < ex_.layer_projections.size(); ++m) {
         const std::size_t k = ex_.layer_projections[m];
