@@ -1,5 +1,6 @@
 #include "sim/experiments/saturation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -65,6 +66,47 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
   return tr;
 }
 
+// One trial of the held regime: h's bias lies `beyond` past the boundary, and further by any mean
+// synaptic input (sum_j W_j rho(drive)) that would pull it back inward, so both the drive between
+// spikes and its mean hold h on the boundary (h starts on it); the inputs fire at r_max rho(drive)
+// for `duration`. Returns the mean weight change per synapse, every STDP window
+// closed by the end.
+double run_held(const Config& cfg, std::size_t proj, double drive, double beyond, double boundary, double duration,
+                std::uint32_t key) {
+  Config c = cfg;
+  PopulationConfig& post_pop = c.populations[c.find_population(c.projections[proj].to) - c.populations.data()];
+  post_pop.initial_state = Pattern{Distribution{Distribution::Kind::constant, boundary, 0.0}, {}};
+  Network net = build_network(c);
+  std::vector<PhaseDrive> drives = resolve_phases(c, net);
+  const Projection& p = net.projections[proj];
+  const Population& pre = net.populations[p.source];
+  for (std::uint32_t u = 0; u < pre.size; ++u) drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
+  double input = 0;
+  for (models::weight_t w : p.weight) input += p.gain_forward * double(w) * c.model.rate.rho(drive);
+  const std::uint32_t post = net.populations[p.target].offset;
+  const double inward = beyond > 0 ? std::min(input, 0.0) : std::max(input, 0.0);
+  net.bias[post] = boundary + beyond - inward;
+  SpikingEngine engine(lower_engine_params(c), net);
+  PlasticityRule rule(c, net);
+  engine.set_plasticity(&rule);
+  engine.reset(key);
+  engine.set_phase(drives[0]);
+  rule.set_phase(0);
+  const std::vector<models::weight_t> w0 = p.weight;
+  engine.advance_to(duration);
+  engine.end_trial();
+  double dw = 0;
+  for (std::size_t k = 0; k < w0.size(); ++k) dw += (double(p.weight[k]) - w0[k]) / double(w0.size());
+  return dw;
+}
+
+void mean_sem(const std::vector<double>& v, double& mean, double& sem) {
+  double s = 0, s2 = 0;
+  for (double x : v) s += x, s2 += x * x;
+  mean = s / v.size();
+  sem = std::sqrt(std::max(0.0, (s2 / v.size() - mean * mean) / (v.size() - 1)));
+}
+
 }  // namespace
 
 SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions& options) {
@@ -111,14 +153,25 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
     side.fitted_tau_ms = (sample_ms.back() - sample_ms.front()) / std::log(s_first / s_last);
     side.rate_hz = spikes / (n_runs * side.saturated_ms) * 1000.0;
     side.runs = n_runs;
-    auto mean_sem = [](const std::vector<double>& v, double& mean, double& sem) {
-      double s = 0, s2 = 0;
-      for (double x : v) s += x, s2 += x * x;
-      mean = s / v.size();
-      sem = std::sqrt(std::max(0.0, (s2 / v.size() - mean * mean) / (v.size() - 1)));
-    };
     mean_sem(dw_state, side.dw_state, side.dw_state_sem);
     mean_sem(dw_rate, side.dw_rate, side.dw_rate_sem);
+
+    // (b) in the held regime: the drive lies as far beyond the range as the pulse put the state.
+    side.held_beyond = sign * (ex.pulse - 1.0);
+    side.held_ms = 10.0 * tau;
+    std::vector<double> held_state, held_rate;
+    for (double drive : ex.drives)
+      for (std::uint32_t trial = 0; trial < ex.trials; ++trial) {
+        for (const auto post_kind : {Plasticity::Post::state_derivative, Plasticity::Post::rate_derivative}) {
+          Config c = cfg;
+          c.projections[proj].plasticity->post = post_kind;
+          const double dw = run_held(c, proj, drive, side.held_beyond, boundary, side.held_ms, key++);
+          (post_kind == Plasticity::Post::state_derivative ? held_state : held_rate).push_back(dw);
+        }
+        if (options.stop && options.stop->load()) return out;
+      }
+    mean_sem(held_state, side.held_dw_state, side.held_dw_state_sem);
+    mean_sem(held_rate, side.held_dw_rate, side.held_dw_rate_sem);
     const std::string g = "/analysis/saturation/" + side.side;
     sink.write_array(g + "/t_ms", sample_ms, {sample_ms.size()});
     sink.write_array(g + "/state", states, {ex.drives.size(), sample_ms.size()});
@@ -130,6 +183,10 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
     sink.write_attribute(g, "max_input_effect", side.max_input_effect);
     sink.write_attribute(g, "fitted_tau_ms", side.fitted_tau_ms);
     sink.write_attribute(g, "rate_hz", side.rate_hz);
+    sink.write_array(g + "/held/dw_state_derivative", held_state, {held_state.size()});
+    sink.write_array(g + "/held/dw_rate_derivative", held_rate, {held_rate.size()});
+    sink.write_attribute(g + "/held", "drive_beyond_boundary", side.held_beyond);
+    sink.write_attribute(g + "/held", "duration_ms", side.held_ms);
     out.sides.push_back(side);
     if (options.progress) options.progress(0.5 * (side_index + 1));
     ++side_index;
@@ -158,6 +215,13 @@ std::string format_saturation_summary(const Config& cfg, const SaturationResult&
        << s.dw_rate_sem << (std::abs(s.dw_rate) <= 3 * s.dw_rate_sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)")
        << "; post: state_derivative " << s.dw_state << " +- " << s.dw_state_sem << std::defaultfloat
        << (std::abs(s.dw_state) > 3 * s.dw_state_sem ? " (does not vanish: the state still decays)" : " (vanishes)") << "\n";
+    // Held regime: both variants predict exactly 0 (ds/dt = 0 on the boundary).
+    auto verdict = [](double mean, double sem) { return std::abs(mean) <= 3 * sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)"; };
+    os << "    (b) held on the boundary by a drive " << std::abs(s.held_beyond) << (s.held_beyond > 0 ? " above" : " below") << " it ("
+       << s.held_ms
+       << " ms): weight change per synapse: post: rate_derivative " << std::scientific << s.held_dw_rate << " +- "
+       << s.held_dw_rate_sem << verdict(s.held_dw_rate, s.held_dw_rate_sem) << "; post: state_derivative " << s.held_dw_state
+       << " +- " << s.held_dw_state_sem << std::defaultfloat << verdict(s.held_dw_state, s.held_dw_state_sem) << "\n";
   }
   return os.str();
 }

@@ -5,7 +5,10 @@
 //   (a) while saturated its state ignores the synaptic input (rho' = 0, Eq. 8) and decays with the
 //       leak time constant tau toward 0, back into the sensitive range; its rate meanwhile is r_max
 //       (above) or 0 (below), then returns toward baseline;
-//   (b) the weight change at synapses onto it under each `post:` variant of Eq. 26.
+//   (b) the weight change at synapses onto it under each `post:` variant of Eq. 26, in two regimes:
+//       returning (the state put beyond the range decays back: for Eq. 26 as written ds/dt != 0)
+//       and held (a drive beyond the range holds the unit on the boundary, the saturation the model
+//       produces itself: ds/dt = 0, so Eq. 26 predicts no change for either variant).
 #include <string>
 #include <vector>
 
@@ -27,6 +30,10 @@ struct SaturationSide {
   double dw_state = 0.0;         // mean Delta W per synapse over the saturated interval, post: state_derivative
   double dw_rate = 0.0;          // ... post: rate_derivative
   double dw_state_sem = 0.0, dw_rate_sem = 0.0;
+  // Held regime: the drive (bias + mean input) lies held_beyond past the boundary, the unit starts
+  // on it, the inputs fire for held_ms.
+  double held_beyond = 0.0, held_ms = 0.0;
+  double held_dw_state = 0.0, held_dw_state_sem = 0.0, held_dw_rate = 0.0, held_dw_rate_sem = 0.0;
 };
 
 struct SaturationResult {
