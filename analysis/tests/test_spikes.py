@@ -79,8 +79,15 @@ def test_sweep_points_read_through_a_scope(ebsim, root, tmp_path):
         assert whole.sweep_points == 4
         values = whole.analysis("sweep/values")
         np.testing.assert_allclose(values, [100, 400, 1600, 6400])
+        # The single-trial state error is spiking noise, sd ~ (r_max tau)^-1/2: slope -1/2. Each RMSE
+        # pools 50 units x 2 bins x 2 trials = 200 errors (bins 5 tau apart: nearly independent), so
+        # its relative sd is ~ 1/sqrt(2 * 200) = 0.05, and the least-squares slope over 4 points
+        # spaced ln 4 apart has sd 0.05 / sqrt(sum (x - mean)^2 = 9.6) = 0.016 from the noise alone.
+        # Runs this short also carry network-dependent bias terms (the first bin holds the settling
+        # transient): over seeds 1-7 the slope ranges from -0.37 to -0.52. Allow -1/2 +- 0.25: wide
+        # for the bias, and a flat, positive or doubled slope still fails.
         slope = whole.analysis("sweep/slope_state_rmse_single_trial")
-        assert np.isfinite(slope)
+        assert -0.75 < slope < -0.25, slope
     with open_run(out, scope="/sweep/3") as run:
         t, rate, state = run.rates("h1")
         _, rate_theory, state_theory = run.rates("h1", theory=True)

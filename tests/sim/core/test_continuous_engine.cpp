@@ -96,3 +96,68 @@ TEST_CASE("Langevin noise: the same seed and trial repeat bit for bit, another t
   c.engine.advance_to(20.0);
   CHECK(sa != std::vector<double>(c.engine.state().begin(), c.engine.state().end()));
 }
+
+namespace {
+// N independent pairs x_k -> h_k (one_to_one, w = 0.5): x clamped at -0.2 (rho = 0.3), h free with
+// b = 0, starting at its noiseless fixed point w rho(x) = 0.15. With Langevin noise (Eq. 1-2) both
+// rates are rho(s + eta), so while every s + eta stays inside [beta1, beta2] (linear range),
+//   d_{k+1} = (1 - eps) d_k + eps w eta_k,   d = h - 0.15,  eta_k ~ N(0, sigma^2) from x's stream,
+// an AR(1) process with Var d_k = (eps w sigma)^2 (1 - (1 - eps)^{2k}) / (1 - (1 - eps)^2).
+// sigma = 0.05 keeps x + eta (margin 0.3) and h + eta (margin 0.35) more than 6 sigma inside: over
+// the 8e6 draws below, P(any leaves) < 8e6 * 2e-9 ~ 0.02.
+const char* const kLangevinPairs = R"(
+seed: 21
+model: {beta1: -0.5, tau: 10 ms}
+engine: {dt: 0.1 ms, sigma: 0.05}
+populations:
+  x: {role: input, size: 4000}
+  h: {role: hidden, size: 4000, bias: 0.0, initial: 0.15}
+projections: [{from: x, to: h, connectivity: one_to_one, weights: 0.5, symmetric: true}]
+protocol: {phases: [{duration: 200 ms, clamp: {x: -0.2}}]}
+)";
+}  // namespace
+
+TEST_CASE("Langevin noise: in the linear range the state variance is the AR(1) variance of the map with sigma") {
+  Setup s(kLangevinPairs);
+  s.engine.advance_to(100.0);  // k = 1000 steps: (1 - eps)^2000 = 2e-9, the stationary regime
+  const double eps = s.engine.eps(), w = 0.5, sigma = 0.05, k = 1000.0;
+  const double var = std::pow(eps * w * sigma, 2) * (1.0 - std::pow(1.0 - eps, 2 * k)) / (1.0 - std::pow(1.0 - eps, 2));
+  const std::uint32_t n = 4000;
+  double sum = 0.0, sum2 = 0.0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const double d = s.engine.state()[n + i] - 0.15;
+    sum += d;
+    sum2 += d * d;
+  }
+  // The n units are independent (each h_k hears only x_k's noise stream), so sum2 / var ~
+  // chi^2_n: mean n, sd sqrt(2n) (n = 4000: the normal approximation is good to the skewness
+  // sqrt(8/n) = 0.045). 4.5 sd on either side (two-sided p ~ 7e-6) is a relative 10 %: sigma off by
+  // 10 % moves the variance by 21 %, sigma doubled by 300 %.
+  CHECK(sum2 / (n * var) == doctest::Approx(1.0).epsilon(4.5 * std::sqrt(2.0 / n)));
+  // The noise is centred: the mean deviation is within 4.5 standard errors sqrt(var / n) of 0.
+  CHECK(std::abs(sum / n) < 4.5 * std::sqrt(var / n));
+}
+
+TEST_CASE("Langevin noise is keyed by unit: a unit's trajectory does not depend on how many other units exist") {
+  // Randomness by key (sim/core/random.hpp): unit i's noise comes from the stream of
+  // (seed, noise, trial, i). Appending a population leaves the first units' indices, hence their
+  // streams and trajectories, unchanged bit for bit; a stream shared in processing order would not.
+  const std::string base = R"(
+seed: 9
+model: {beta1: -0.5, tau: 10 ms}
+engine: {dt: 0.1 ms, sigma: 0.1}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 3, bias: 0.05}
+)";
+  const std::string rest = R"(
+projections: [{from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}]
+protocol: {phases: [{duration: 20 ms, clamp: {x: [0.2, -0.1, 0.3]}}]}
+)";
+  Setup small(base + rest);
+  Setup large(base + "  z: {role: hidden, size: 50, bias: 0.1}\n" + rest);
+  small.engine.advance_to(20.0);
+  large.engine.advance_to(20.0);
+  for (std::uint32_t i = 0; i < 6; ++i) CHECK(small.engine.state()[i] == large.engine.state()[i]);
+  CHECK(small.engine.state()[3] != 0.05);  // the run moved the state
+}

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -81,11 +82,11 @@ protocol: {phases: [{duration: 1 ms}]}
   }
 }
 
-TEST_CASE("glorot weights lie within gain * sqrt(6 / (fan_in + fan_out)); one_to_one and explicit lists") {
+TEST_CASE("glorot weights are uniform on +-gain sqrt(6 / (fan_in + fan_out)): bound, extremes and spread; one_to_one and explicit lists") {
   const Network net = build_network(test::config_from(R"(
 populations:
-  a: {role: input, size: 10}
-  b: {role: hidden, size: 10}
+  a: {role: input, size: 100}
+  b: {role: hidden, size: 100}
   c: {role: output, size: 3}
 projections:
   - {from: a, to: b, weights: {glorot: 2.0}}
@@ -93,10 +94,22 @@ projections:
   - {from: b, to: c, connectivity: {explicit: [[0, 2, 0.5], [9, 0, -1.5]]}}
 protocol: {phases: [{duration: 1 ms, clamp: {a: 0}}]}
 )"));
-  const double limit = 2.0 * std::sqrt(6.0 / 20.0);
-  for (float w : net.projections[0].weight) CHECK(std::abs(w) <= limit);
-  CHECK(net.projections[0].synapse_count() == 100);
-  CHECK(net.projections[1].synapse_count() == 10);
+  const std::vector<float>& w = net.projections[0].weight;
+  REQUIRE(w.size() == 10000);
+  const double limit = 2.0 * std::sqrt(6.0 / 200.0);  // L = gain sqrt(6 / (100 + 100)) = 0.346
+  double largest = 0.0, sum2 = 0.0;
+  for (float v : w) {
+    CHECK(std::abs(v) <= limit * (1 + 1e-7));  // float rounding of a value drawn in [-L, L]
+    largest = std::max(largest, double(std::abs(v)));
+    sum2 += double(v) * v;
+  }
+  // The extremes reach the bound: |w| ~ U(0, L), so P(max |w| < L (1 - 0.002)) = 0.998^10000 = 2e-9.
+  CHECK(largest > limit * (1 - 0.002));
+  // The spread: E w^2 = L^2 / 3, and Var w^2 = L^4/5 - L^4/9 = 4 L^4 / 45, so the mean of n = 10^4
+  // squares has relative sd sqrt(4/45 / n) / (1/3) = sqrt(0.8 / n) = 0.0089; allow 5 sd (4.5 %). A
+  // gain off by 10 % moves it by 21 %.
+  CHECK(sum2 / double(w.size()) == doctest::Approx(limit * limit / 3.0).epsilon(5 * std::sqrt(0.8 / 1e4)));
+  CHECK(net.projections[1].synapse_count() == 100);
   const WeightTable t = net.weight_table(2);
   REQUIRE(t.weight.size() == 2);
   CHECK(t.pre == std::vector<std::uint64_t>{0, 9});

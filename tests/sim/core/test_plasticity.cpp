@@ -205,3 +205,40 @@ TEST_CASE("weight changes below a float's resolution accumulate (the rule keeps 
   CHECK(rule.weights(1)[0] == 0.25);
   CHECK(net.projections[1].weight[0] == 0.25f);
 }
+
+TEST_CASE("weight bounds clip every change, in the continuous rule and in the STDP events' add()") {
+  // Continuous path: one step moves x -> h by lr dh rho_x = 0.5 * 0.0055 * 0.7 ~ +1.9e-3 (see the
+  // hand computation above), beyond w_max = 0.3001: the stored weight is w_max exactly.
+  test::EngineFixture<ContinuousEngine> f(kThreeUnits, {"projections.0.plasticity.bounds=[0.2999, 0.3001]"}, true);
+  f.engine.step();
+  CHECK(f.rule->weights(0)[0] == 0.3001);
+  CHECK(f.net.projections[0].weight[0] == 0.3001f);
+  // The STDP events' path: add() clips above and below.
+  f.rule->add(0, 0, 0.5);
+  CHECK(f.rule->weights(0)[0] == 0.3001);
+  f.rule->add(0, 0, -0.5);
+  CHECK(f.rule->weights(0)[0] == 0.2999);
+  f.rule->add(0, 0, 1e-5);  // inside the bounds: moves freely
+  CHECK(f.rule->weights(0)[0] == doctest::Approx(0.2999 + 1e-5).epsilon(1e-12));
+}
+
+TEST_CASE("the rule's gain multiplies every change, in the continuous rule and in the STDP events' add()") {
+  // The learning experiment sets the gain to the sign of beta times the lr schedule.
+  const Config cfg = test::config_from(kThreeUnits);
+  Network net = build_network(cfg);
+  PlasticityRule rule(cfg, net);
+  rule.set_phase(0);
+  rule.set_gain(-2.0);
+  const double w0 = rule.weights(0)[0];
+  rule.add(0, 0, 1e-3);
+  CHECK(rule.weights(0)[0] == doctest::Approx(w0 - 2e-3).epsilon(1e-12));
+  // Continuous path: the hand-computed step of the first test case, times -2.
+  test::EngineFixture<ContinuousEngine> plain(kThreeUnits, {}, true), negated(kThreeUnits, {}, true);
+  negated.rule->set_gain(-2.0);
+  plain.engine.step();
+  negated.engine.step();
+  for (std::size_t p = 0; p < 2; ++p) {
+    const double w = double(p == 0 ? 0.3f : 0.4f);
+    CHECK(negated.rule->weights(p)[0] - w == doctest::Approx(-2.0 * (plain.rule->weights(p)[0] - w)).epsilon(1e-9));
+  }
+}

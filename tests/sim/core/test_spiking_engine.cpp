@@ -390,3 +390,98 @@ protocol: {phases: [{name: a, duration: 2 s}, {name: b, duration: 2 s}]}
   CHECK(std::isfinite(s.state(0)));
   CHECK(s.state(0) == doctest::Approx(0.2).epsilon(1e-12));
 }
+
+TEST_CASE("a fixed delay delivers after exactly d, and a nudged output's kick is scaled by (1 - beta)") {
+  // x (one clamped unit, rho = 1) drives h (free, b = 0) with delay 1.3 ms and y (nudged with
+  // beta = 0.25 toward y* = 0) with delay 0.7 ms. Both relax toward 0 between kicks (h: A = b = 0;
+  // y: A + C = (1 - beta) b + beta y* = 0), so the exact states are sums over x's spikes t_k:
+  //   h(t) = sum_{t_k + 1.3 <= t} k e^{-(t - t_k - 1.3)/tau},
+  //   y(t) = sum_{t_k + 0.7 <= t} (1 - beta) k e^{-(t - t_k - 0.7)/tau},   k = w / (r_max tau).
+  Setup s(R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 200 Hz, asymmetric_weights: directed}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 3}
+  y: {role: output, size: 3}
+projections:
+  - {from: x, to: h, weights: 0.05, delay: 1.3 ms}
+  - {from: x, to: y, weights: 0.05, delay: 0.7 ms}
+protocol: {phases: [{duration: 60 ms, clamp: {x: 0.5}, nudge: {y: {target: 0.0, beta: 0.25}}}]}
+record: {spikes: {populations: [x]}}
+)");
+  const double kick = double(0.05f) / (0.2 * 10.0), beta = 0.25;
+  std::vector<double> state(s.net.n_units);
+  std::vector<Spike> x_spikes, more;
+  for (double t = 0.05; t <= 60.0; t += 0.05) {
+    s.engine.advance_to(t);
+    s.engine.take_spikes(more);
+    x_spikes.insert(x_spikes.end(), more.begin(), more.end());
+    s.engine.sample_states(state);
+    double h = 0.0, y = 0.0;
+    for (const Spike& sp : x_spikes) {
+      if (sp.time + 1.3 <= t) h += kick * std::exp(-(t - sp.time - 1.3) / 10.0);
+      if (sp.time + 0.7 <= t) y += (1.0 - beta) * kick * std::exp(-(t - sp.time - 0.7) / 10.0);
+    }
+    CAPTURE(t);
+    for (std::uint32_t i = 1; i <= 3; ++i) CHECK(state[i] == doctest::Approx(h).epsilon(1e-9));
+    for (std::uint32_t i = 4; i <= 6; ++i) CHECK(state[i] == doctest::Approx(y).epsilon(1e-9));
+  }
+  CHECK(x_spikes.size() > 5);  // 200 Hz for 60 ms: 12 expected
+}
+
+TEST_CASE("rho' = 1 on the closed interval: a unit held on a boundary feels a kick and slides back after it") {
+  // h0 is held at beta2 = 0.5 by b = 3, h1 at beta1 = -0.5 by b = -3. A forced spike of x at 5 ms
+  // kicks them by -0.5 and +0.5 (k = w / (r_max tau) with r_max tau = 1) at 6 ms: both land at 0,
+  // inside, and relax toward b: s(t) = b - b e^{-(t - 6)/tau}, back on their boundary at
+  // t_c = 6 + tau ln(3 / 2.5), where they are held again. With rho' = 0 on the boundary the kick
+  // would be lost.
+  Setup s(R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz, asymmetric_weights: directed}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 2, bias: [3.0, -3.0], initial: [0.5, -0.5]}
+projections: [{from: x, to: h, connectivity: {explicit: [[0, 0, -0.5], [0, 1, 0.5]]}, delay: 1 ms}]
+protocol: {phases: [{duration: 50 ms, clamp: {x: -0.5}}]}
+)");
+  s.engine.advance_to(4.0);
+  CHECK(s.state(1) == 0.5);
+  CHECK(s.state(2) == -0.5);
+  CHECK(s.engine.boundary_counts()[1].held_high == 1);
+  CHECK(s.engine.boundary_counts()[1].held_low == 1);
+  s.engine.force_spike(0, 5.0);
+  const double t_c = 6.0 + 10.0 * std::log(3.0 / 2.5);
+  for (double t : {6.0, 6.5, 7.0, 7.5, 7.8}) {
+    s.engine.advance_to(t);
+    CAPTURE(t);
+    CHECK(s.state(1) == doctest::Approx(3.0 - 3.0 * std::exp(-(t - 6.0) / 10.0)).epsilon(1e-12));
+    CHECK(s.state(2) == doctest::Approx(-3.0 + 3.0 * std::exp(-(t - 6.0) / 10.0)).epsilon(1e-12));
+  }
+  CHECK(t_c < 7.9);
+  s.engine.advance_to(20.0);
+  CHECK(s.state(1) == 0.5);
+  CHECK(s.state(2) == -0.5);
+  CHECK(s.engine.boundary_counts()[1].held_high == 1);
+}
+
+TEST_CASE("spike streams are keyed by unit: a unit's spikes do not depend on how many other units exist") {
+  // Unit i draws its candidates and acceptances from the stream of (seed, spikes, trial, i). A
+  // population appended after x leaves x's indices, streams and spikes unchanged bit for bit; one
+  // stream consumed in processing order would not.
+  const std::string base = R"(
+seed: 6
+model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 5}
+)";
+  const std::string rest = R"(
+protocol: {phases: [{duration: 200 ms, clamp: {x: 0.0}}]}
+record: {spikes: {populations: [x]}}
+)";
+  const auto alone = run_spikes(base + rest);
+  const auto crowded = run_spikes(base + "  z: {role: hidden, size: 20, bias: 0.2, initial: 0.3}\n" + rest);
+  REQUIRE(alone.size() > 200);  // 5 units x 250 Hz x 0.2 s = 250 expected
+  CHECK(same(alone, crowded));
+}

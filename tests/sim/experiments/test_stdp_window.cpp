@@ -39,3 +39,35 @@ TEST_CASE("STDP window: depression for post-before-pre decaying with tau, potent
   CHECK(r.depression.tau_ms == doctest::Approx(10.0).epsilon(0.01));
   CHECK(sink.arrays.count("/analysis/stdp_window/dw_per_pairing"));
 }
+
+TEST_CASE("STDP pulse kernel: the weight change per pairing equals the estimator's closed form to round-off") {
+  // The deterministic pulse protocol shows the estimator's kernel (DESIGN §4.3). The post state is
+  // deterministic: x is clamped below beta1 and fires only when forced, h has no outgoing synapse.
+  // A pre spike at t_pre opens a window at a = t_pre + d and closes it at c = a + T; the weight
+  // moves by lr / (T r_max) (s(c) - s(a) + own kick's decay), and the own-decay term cancels the
+  // spike's own kick exactly inside the linear range (the pulse and the kick stay below beta2 at
+  // the offsets used: 0.4 + 0.1 e^{-...} < 0.5). What remains is the pulse p e^{-(t - t_post)/tau}:
+  //   t_post <  a:       Delta = p e^{-(a - t_post)/tau} (e^{-T/tau} - 1)   (post first: depression)
+  //   a <= t_post < c:   Delta = p e^{-(c - t_post)/tau}                     (the jump in the window)
+  //   t_post >= c:       Delta = 0.
+  // Round-off: the experiment reads the float weight after 10 pairings, so the change per pairing is
+  // exact to half a float ulp of w (< 0.25: 7.5e-9) / 10 pairings, plus double round-off.
+  const Config cfg = test::config_file(test::source_dir() + "/configs/stdp_window.yaml",
+                                 {"experiment.offsets={from: -40 ms, to: 40 ms, step: 2.5 ms}", "experiment.trials=2"});
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  const StdpWindowResult r = run_stdp_window(cfg, sink, RunOptions{});
+  sink.end_run(r.complete);
+  REQUIRE(r.complete);
+  const Plasticity& rule = *cfg.projections[0].plasticity;
+  const double d = cfg.projections[0].delay_ms, T = rule.window_ms, tau = cfg.model.tau_ms;
+  const double p = cfg.experiment_as<StdpWindowExperiment>().pulse, scale = rule.lr / (T * cfg.model.r_max_hz / 1000.0);
+  REQUIRE(r.dt_ms.size() == 33);
+  for (std::size_t k = 0; k < r.dt_ms.size(); ++k) {
+    const double dt = r.dt_ms[k], a = d, c = d + T;  // times relative to t_pre; t_post = dt
+    const double delta = dt < a ? p * std::exp(-(a - dt) / tau) * std::expm1(-T / tau) : dt < c ? p * std::exp(-(c - dt) / tau) : 0.0;
+    CAPTURE(dt);
+    CHECK(std::abs(r.mean[k] - scale * delta) < 1e-9);
+    CHECK(r.sem[k] < 1e-9);  // deterministic: the trials agree
+  }
+}
