@@ -78,20 +78,26 @@ mutant sim/core/spiking_engine.cpp "the shared frame moved the wrong way (offset
 
 # ---- the STDP estimator -----------------------------------------------------------------------
 mutant sim/core/stdp_estimator.cpp "lr doubled in the STDP events" \
-  'const double scale = rule.lr / (rule.window_ms * r_max_per_ms_);' \
-  'const double scale = 2.0 * rule.lr / (rule.window_ms * r_max_per_ms_);'
+  'const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);' \
+  'const double scale = 2.0 * rule.lr / ((t - w.opened) * r_max_per_ms_);'
 mutant sim/core/stdp_estimator.cpp "the sign of s-dot flipped in the STDP estimator" \
-  'scale * (value - before[k - r.begin] + own_decay[k - r.begin])' \
-  'scale * (before[k - r.begin] - value + own_decay[k - r.begin])'
+  'scale * (value - w.before[n] - own_effect(w.own[n], t, rate))' \
+  'scale * (w.before[n] - value - own_effect(w.own[n], t, rate))'
 mutant sim/core/stdp_estimator.cpp "a time unit confused: r_max in Hz where per ms is meant" \
   'r_max_per_ms_(params.r_max_per_ms)' \
   'r_max_per_ms_(params.r_max_hz)'
-mutant sim/core/stdp_estimator.cpp "the spike's own kick decay timed from the spike, not from its arrival" \
-  'std::exp(-(e.time - arrival) / tau_ms_)' \
-  'std::exp(-(e.time - spike_time) / tau_ms_)'
+mutant sim/core/stdp_estimator.cpp "the spike's own kick timed from the spike, not from its arrival after the delay" \
+  'own.arrival = spike_time + p.delay_ms + ' \
+  'own.arrival = spike_time + '
 mutant sim/core/stdp_estimator.cpp "the window closes on the state where it opened on the rate (post: rate_derivative)" \
-  $'const bool rate = rule.post == Plasticity::Post::rate_derivative;\n  // Windows close' \
-  $'const bool rate = rule.post != Plasticity::Post::rate_derivative;\n  // Windows close'
+  $'const bool rate = rule.post == Plasticity::Post::rate_derivative;\n  // lr * D / r_max' \
+  $'const bool rate = rule.post != Plasticity::Post::rate_derivative;\n  // lr * D / r_max'
+mutant sim/core/stdp_estimator.cpp "the own kick counted where the engine ignores it (rho' = 0 outside [beta1, beta2])" \
+  'const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;' \
+  'const bool felt = true;'
+mutant sim/core/event_queue.hpp "STDP windows open after the spike's own kick has landed (the old order)" \
+  'enum Kind : std::uint8_t { stdp_open = 0, delivery = 1, candidate = 2, stdp_close = 3 };' \
+  'enum Kind : std::uint8_t { stdp_open = 1, delivery = 0, candidate = 2, stdp_close = 3 };'
 
 # ---- the continuous engine --------------------------------------------------------------------
 mutant sim/core/continuous_engine.cpp "Langevin sigma doubled" \
@@ -149,8 +155,8 @@ mutant sim/core/protocol.cpp "a nudge's beta carries over into the next phase" \
   'current.beta.assign(net.n_units, 0.0);' \
   'if (ph == 0) current.beta.assign(net.n_units, 0.0);'
 mutant sim/core/event_queue.hpp "the tie-break order swapped: at equal times a candidate is judged before a spike arriving then" \
-  'enum Kind : std::uint8_t { delivery = 0, candidate = 1, plasticity = 2 };' \
-  'enum Kind : std::uint8_t { delivery = 1, candidate = 0, plasticity = 2 };'
+  'enum Kind : std::uint8_t { stdp_open = 0, delivery = 1, candidate = 2, stdp_close = 3 };' \
+  'enum Kind : std::uint8_t { stdp_open = 0, delivery = 2, candidate = 1, stdp_close = 3 };'
 mutant sim/core/engine_params.cpp "with_r_max leaves r_max per ms stale (the two units disagree)" \
   'p.r_max_per_ms = hz / 1000.0;' \
   'p.r_max_per_ms = r_max_per_ms;'
