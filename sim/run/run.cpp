@@ -88,7 +88,14 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   }
   if (rates.active()) {
     rates.write(sink, "/rates");
-    if (cfg.record.rates.theory) result.theory = run_theory(cfg, params, net, drives, rates, sink);
+    if (cfg.record.rates.theory) {
+      auto theory = run_theory(cfg, params, net, drives, rates, sink, options.stop);
+      if (!theory) {
+        result.complete = false;
+        return result;
+      }
+      result.theory = std::move(*theory);
+    }
   }
   if (cfg.record.weights)
     for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
