@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iomanip>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <sstream>
 
@@ -243,9 +244,7 @@ int cmd_info(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return print_info(vm["positional"].as<std::string>(), out, err);
 }
 
-}  // namespace
-
-int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
+int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
   if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
     (args.size() < 2 ? err : out) << kUsage;
     return args.size() < 2 ? 2 : 0;
@@ -259,6 +258,22 @@ int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (args[1] == "info") return cmd_info(args, out, err);
   err << "ebsim: unknown command `" << args[1] << "`\n" << kUsage;
   return 2;
+}
+
+}  // namespace
+
+int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
+  // Whatever escapes a command becomes one line and exit 1, never an abort.
+  try {
+    return dispatch(args, out, err, terminal);
+  } catch (const std::bad_alloc&) {
+    err << "ebsim: error: out of memory (the run needs more memory than the machine gives it)\n";
+  } catch (const std::exception& e) {
+    err << "ebsim: error: " << e.what() << "\n";
+  } catch (...) {
+    err << "ebsim: error: unexpected failure\n";
+  }
+  return 1;
 }
 
 }  // namespace ebsim::cli
