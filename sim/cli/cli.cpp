@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "sim/core/clock.hpp"
+#include "sim/core/interrupt.hpp"
 #include "sim/experiments/registry.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/hdf5_sink.hpp"
@@ -185,18 +186,22 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
-    if (cfg.experiment) {
-      std::ostringstream os;
-      complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, os);
-      summary = os.str();
-    } else if (cfg.sweep) {
-      const SweepResult result = run_sweep(cfg, sink, options);
-      complete = result.complete;
-      summary = format_sweep_summary(cfg, result);
-    } else {
-      const RunResult result = run_experiment(cfg, sink, options);
-      complete = result.complete;
-      summary = format_summary(cfg, result);
+    try {
+      if (cfg.experiment) {
+        std::ostringstream os;
+        complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, os);
+        summary = os.str();
+      } else if (cfg.sweep) {
+        const SweepResult result = run_sweep(cfg, sink, options);
+        complete = result.complete;
+        summary = format_sweep_summary(cfg, result);
+      } else {
+        const RunResult result = run_experiment(cfg, sink, options);
+        complete = result.complete;
+        summary = format_summary(cfg, result);
+      }
+    } catch (const Interrupted&) {
+      complete = false;  // stopped where no result could say so, e.g. while building a network
     }
     // A signal that came while the last results were computed or written still counts.
     if (g_stop_requested.load()) complete = false;

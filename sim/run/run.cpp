@@ -33,7 +33,7 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
   const Stopwatch build_watch;
-  Network net = build_network(cfg);  // not const: plastic weights change
+  Network net = build_network(cfg, options.stop);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const EngineParams params = lower_engine_params(cfg);
   std::unique_ptr<Engine> engine = make_engine(params, net);
