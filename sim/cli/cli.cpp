@@ -1,27 +1,27 @@
 #include "sim/cli/cli.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <csignal>
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <new>
+#include <optional>
 #include <sstream>
 
 #include "sim/core/clock.hpp"
+#include "sim/core/interrupt.hpp"
 #include "sim/experiments/registry.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
+#include "sim/io/output_claim.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
 #include "sim/io/version.hpp"
 
 namespace po = boost::program_options;
-namespace fs = std::filesystem;
 
 namespace ebsim::cli {
 
@@ -130,17 +130,12 @@ std::vector<std::string> overrides_of(const po::variables_map& vm) {
   return o;
 }
 
-// Refuses outputs that would lose something or cannot be written, before anything runs.
-std::string output_problem(const fs::path& out, bool force) {
-  std::error_code ec;
-  if (fs::exists(out, ec)) {
-    if (!force) return "output `" + out.string() + "` already exists (use --force to overwrite it)";
-    if (fs::is_directory(out, ec)) return "output `" + out.string() + "` is a directory";
-  }
-  const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-  if (!fs::is_directory(dir, ec)) return "output directory `" + dir.string() + "` does not exist";
-  if (::access(dir.c_str(), W_OK) != 0) return "output directory `" + dir.string() + "` is not writable";
-  return {};
+// Files a run reads; its output must not be any of them.
+std::vector<std::string> input_files(const Config& cfg, const std::string& config_path) {
+  std::vector<std::string> inputs{config_path};
+  if (cfg.experiment)
+    for (const std::string& path : cfg.experiment->input_files()) inputs.push_back(path);
+  return inputs;
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
@@ -167,13 +162,19 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
     return 2;
   }
-  if (const std::string problem = output_problem(output, vm.count("force") > 0); !problem.empty()) {
-    err << "ebsim: error: " << problem << "\n";
+  const bool force = vm.count("force") > 0, quiet = vm.count("quiet") > 0;
+  // Before any file is created: from here on a signal asks the run to stop, and whatever file
+  // exists is closed cleanly.
+  SignalGuard guard;
+  std::optional<OutputClaim> claim;
+  try {
+    claim.emplace(output, force, input_files(cfg, config_path));
+  } catch (const OutputPathError& e) {
+    err << "ebsim: error: " << e.what() << "\n";
     return 2;
   }
-  const bool quiet = vm.count("quiet") > 0;
   try {
-    Hdf5Sink sink(output);
+    Hdf5Sink sink(output, force);
     RunOptions options;
     options.command_line = join_args(args);
     options.stop = &g_stop_requested;
@@ -182,23 +183,28 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       bar.emplace(err);
       options.progress = [&bar](double f) { bar->update(f); };
     }
-    SignalGuard guard;
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
-    if (cfg.experiment) {
-      std::ostringstream os;
-      complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, os);
-      summary = os.str();
-    } else if (cfg.sweep) {
-      const SweepResult result = run_sweep(cfg, sink, options);
-      complete = result.complete;
-      summary = format_sweep_summary(cfg, result);
-    } else {
-      const RunResult result = run_experiment(cfg, sink, options);
-      complete = result.complete;
-      summary = format_summary(cfg, result);
+    try {
+      if (cfg.experiment) {
+        std::ostringstream os;
+        complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, os);
+        summary = os.str();
+      } else if (cfg.sweep) {
+        const SweepResult result = run_sweep(cfg, sink, options);
+        complete = result.complete;
+        summary = format_sweep_summary(cfg, result);
+      } else {
+        const RunResult result = run_experiment(cfg, sink, options);
+        complete = result.complete;
+        summary = format_summary(cfg, result);
+      }
+    } catch (const Interrupted&) {
+      complete = false;  // stopped where no result could say so, e.g. while building a network
     }
+    // A signal that came while the last results were computed or written still counts.
+    if (g_stop_requested.load()) complete = false;
     sink.end_run(complete);
     bar.reset();
     if (!complete) {
@@ -243,9 +249,7 @@ int cmd_info(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return print_info(vm["positional"].as<std::string>(), out, err);
 }
 
-}  // namespace
-
-int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
+int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
   if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
     (args.size() < 2 ? err : out) << kUsage;
     return args.size() < 2 ? 2 : 0;
@@ -259,6 +263,22 @@ int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (args[1] == "info") return cmd_info(args, out, err);
   err << "ebsim: unknown command `" << args[1] << "`\n" << kUsage;
   return 2;
+}
+
+}  // namespace
+
+int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
+  // Whatever escapes a command becomes one line and exit 1, never an abort.
+  try {
+    return dispatch(args, out, err, terminal);
+  } catch (const std::bad_alloc&) {
+    err << "ebsim: error: out of memory (the run needs more memory than the machine gives it)\n";
+  } catch (const std::exception& e) {
+    err << "ebsim: error: " << e.what() << "\n";
+  } catch (...) {
+    err << "ebsim: error: unexpected failure\n";
+  }
+  return 1;
 }
 
 }  // namespace ebsim::cli

@@ -157,6 +157,8 @@ struct OutputConfig {
 // sim/experiments/registry.cpp; the core config knows no experiment.
 struct ExperimentSpec {
   virtual ~ExperimentSpec() = default;
+  // Files the experiment reads (a run's output must not overwrite them).
+  virtual std::vector<std::string> input_files() const { return {}; }
 };
 
 // A parameter sweep: the experiment is run once per value of one config key (as with --set).

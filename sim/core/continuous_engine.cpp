@@ -114,14 +114,15 @@ void ContinuousEngine::step() {
   if (plasticity_) plasticity_->apply_step(before_, s_);  // Eq. 26, after the step
 }
 
+// A step costs at least one pass over the units: looking at the stop flag after each is free.
 void ContinuousEngine::advance_to(double t_ms) {
   const auto target = static_cast<std::uint64_t>(std::llround(t_ms / params_.dt_ms));
-  while (step_ < target) step();
+  while (step_ < target && !stop_requested()) step();
 }
 
 bool ContinuousEngine::advance_until_settled(double t_cap_ms, double tol) {
   const auto target = static_cast<std::uint64_t>(std::llround(t_cap_ms / params_.dt_ms));
-  while (step_ < target) {
+  while (step_ < target && !stop_requested()) {
     step();
     if (residual_ < tol) return true;
   }

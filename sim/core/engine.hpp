@@ -1,10 +1,12 @@
 #pragma once
 // The contract every engine keeps: the protocol runner (sim/run/) owns time, phases, trials and
 // recording; an engine only advances its state and answers questions about it.
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "sim/core/interrupt.hpp"
 #include "sim/core/protocol.hpp"
 
 namespace ebsim {
@@ -67,6 +69,17 @@ class Engine {
   // Work done so far, for benchmarks: synaptic events delivered and spikes emitted (spiking).
   virtual std::uint64_t synaptic_events() const { return 0; }
   virtual std::uint64_t spike_count() const { return 0; }
+
+  // Once *stop is set, advance_to, advance_until_settled and hold_until return within a few
+  // milliseconds of wall time, short of the time asked for; the caller then abandons the run
+  // (the state is no longer a trajectory of the protocol). Null: never stopped.
+  void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+
+ protected:
+  bool stop_requested() const { return ebsim::stop_requested(stop_); }
+
+ private:
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 }  // namespace ebsim

@@ -1,6 +1,7 @@
 #pragma once
 // The network: populations laid out in one global index space, projections as frozen CSR arrays
 // (structure of arrays, by presynaptic unit), biases per unit.
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,7 +64,8 @@ struct Network {
   std::uint64_t synapse_count() const;
 };
 
-Network build_network(const Config& cfg);
+// `stop`: checked every 65536 synapses; throws Interrupted (sim/core/interrupt.hpp) once set.
+Network build_network(const Config& cfg, const std::atomic<bool>* stop = nullptr);
 
 // Draws a pattern (constant, explicit values or a distribution) for `size` units from the
 // stream keyed by (seed, purpose, key_a, key_b).

@@ -16,6 +16,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // The shared frame moves every 16 tau: g stays above e^-16 ~ 1e-7 and 1/g below 1e7, far from
 // under- and overflow, so u g(t) keeps full double precision.
 constexpr double kReferenceSpan = 16.0;
+// The stop flag is read after this many events or synaptic events, whichever comes first: a few
+// milliseconds of work at most, and a cost far below the heap operation of each event.
+constexpr std::uint32_t kEventsPerStopCheck = 4096;
+constexpr std::uint64_t kSynapticEventsPerStopCheck = 1u << 20;
 }  // namespace
 
 SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
@@ -215,11 +219,21 @@ void SpikingEngine::move_reference(double t) {
 }
 
 void SpikingEngine::advance_to(double t_ms) {
+  std::uint32_t events_to_check = kEventsPerStopCheck;
+  std::uint64_t synaptic_check_at = synaptic_events_ + kSynapticEventsPerStopCheck;
   while (!queue_.empty() && queue_.top().time <= t_ms) {
     const Event e = queue_.top();
     queue_.pop();
     if (e.time - t_ref_ > kReferenceSpan * params_.tau_ms) move_reference(e.time);
     process(e);
+    if (--events_to_check == 0 || synaptic_events_ >= synaptic_check_at) {
+      if (stop_requested()) {
+        now_ = std::max(now_, e.time);  // every event up to here is processed
+        return;
+      }
+      events_to_check = kEventsPerStopCheck;
+      synaptic_check_at = synaptic_events_ + kSynapticEventsPerStopCheck;
+    }
   }
   now_ = std::max(now_, t_ms);
   // Also after a long stretch without events: g(now) must not underflow for sampling or phases.

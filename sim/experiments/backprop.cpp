@@ -187,7 +187,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   const Stopwatch watch;
   const BackpropExperiment& ex = cfg.experiment_as<BackpropExperiment>();
   BackpropResult result;
-  const Network net = build_network(cfg);
+  const Network net = build_network(cfg, options.stop);
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const std::vector<Layer> layers = find_layers(net, ex.layers);
   const std::size_t L = layers.size();
@@ -340,9 +340,10 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   for (std::size_t r = 0; r < ex.spiking_r_max_hz.size(); ++r) {
     Config cs = cfg;  // the network with the transposed index the spiking engine needs
     cs.engine.kind = EngineKind::spiking;
-    const Network net_s = build_network(cs);
+    const Network net_s = build_network(cs, options.stop);
     const EngineParams ps = params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]);
     SpikingEngine base(ps, net_s);
+    base.set_stop_flag(options.stop);  // and so the branches copied from it
     base.reset(0);
     base.set_phase(drives[0]);
     base.advance_to(ex.spiking_settle_ms);

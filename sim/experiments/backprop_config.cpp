@@ -39,7 +39,7 @@ std::shared_ptr<const ExperimentSpec> read_backprop_experiment(MapReader& m, con
     if (!r.IsSequence() || r.size() == 0) sp.fail(r, sp.key_path("r_max"), "expected a list of rates");
     for (std::size_t i = 0; i < r.size(); ++i) {
       const double v = sp.as_quantity(r[i], sp.key_path("r_max") + "[" + std::to_string(i) + "]", Dimension::rate);
-      if (!(v > 0)) sp.fail(r[i], sp.key_path("r_max"), "expected r_max > 0");
+      if (!(v >= kMinRateHz)) sp.fail(r[i], sp.key_path("r_max"), "expected r_max >= 0.001 Hz");
       e.spiking_r_max_hz.push_back(v);
     }
     const std::int64_t b = sp.integer("branches", 1000);
@@ -60,6 +60,7 @@ std::shared_ptr<const ExperimentSpec> read_backprop_experiment(MapReader& m, con
     };
     check(multiple_of_sample(e.report_at_ms), sp, "report_at", "expected a multiple of `sample`");
     check(multiple_of_sample(e.window_ms), sp, "window", "expected a multiple of `sample`");
+    check(e.window_ms / e.sample_ms <= 1e6, sp, "sample", "expected at most 1e6 samples per window");
     // 4. The spiking part needs the hard sigmoid; say so now, not after the continuous parts ran.
     if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
       sp.fail(sp.node(), sp.key_path("r_max"), "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");

@@ -30,11 +30,11 @@ std::uint32_t argmax(std::span<const double> v) {
 
 class Trainer {
  public:
-  explicit Trainer(const Config& cfg)
+  Trainer(const Config& cfg, const std::atomic<bool>* stop)
       : cfg_(cfg),
         ex_(cfg.experiment_as<LearningExperiment>()),
         data_(*ex_.data),
-        net_(build_network(cfg)),
+        net_(build_network(cfg, stop)),
         drives_(resolve_phases(cfg, net_)),
         rule_(cfg, net_),
         params_(lower_engine_params(cfg)),
@@ -58,6 +58,9 @@ class Trainer {
       nudged_.push_back(cfg.protocol.phases[p].nudge.count(ex_.output) > 0);
     }
     train_engine_->set_plasticity(&rule_);
+    train_engine_->set_stop_flag(stop);
+    eval_engine_->set_stop_flag(stop);
+    if (mean_field_engine_) mean_field_engine_->set_stop_flag(stop);
     if (params_.kind == EngineKind::spiking) eval_engine_->enable_integrals();
     state_.resize(net_.n_units);
     held_.assign(net_.n_units, 0);
@@ -255,7 +258,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   const DataSplit split = split_dataset(ex);
   result.n_train = split.train.size();
   result.n_test = split.test.size();
-  Trainer trainer(cfg);
+  Trainer trainer(cfg, options.stop);
   Network& net = trainer.network();
   for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
   std::optional<FeedforwardNet> baseline;

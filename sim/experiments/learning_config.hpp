@@ -40,6 +40,8 @@ struct LearningExperiment : ExperimentSpec {
   bool baseline_output_derivative = false;  // see sim/experiments/feedforward.hpp
   std::vector<std::string> layers;                      // derived: input, hidden..., output
   std::vector<std::size_t> layer_projections;           // derived: projection from layers[k] to layers[k+1]
+
+  std::vector<std::string> input_files() const override { return {data_path}; }
 };
 
 // Reads the `experiment:` section (its `kind` already read) for cfg. The data file is read here,

@@ -23,14 +23,15 @@ struct Trace {
 // One trial: settle with the presynaptic drive, set the postsynaptic state to s0 (beyond a
 // boundary), follow it while it is saturated.
 Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, double saturated_ms,
-              const std::vector<double>& sample_ms, std::uint32_t key) {
-  Network net = build_network(cfg);
+              const std::vector<double>& sample_ms, std::uint32_t key, const std::atomic<bool>* stop) {
+  Network net = build_network(cfg, stop);
   std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const Projection& p = net.projections[proj];
   const Population& pre = net.populations[p.source];
   for (std::uint32_t u = 0; u < pre.size; ++u) drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
   const std::uint32_t post = net.populations[p.target].offset;
   SpikingEngine engine(lower_engine_params(cfg), net);
+  engine.set_stop_flag(stop);
   PlasticityRule rule(cfg, net);
   engine.set_plasticity(&rule);
   engine.record_spikes(p.target);
@@ -132,7 +133,7 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
         for (const auto post_kind : {Plasticity::Post::state_derivative, Plasticity::Post::rate_derivative}) {
           Config c = cfg;
           c.projections[proj].plasticity->post = post_kind;
-          const Trace tr = run_one(c, proj, drive, side.start_state, side.saturated_ms, sample_ms, key++);
+          const Trace tr = run_one(c, proj, drive, side.start_state, side.saturated_ms, sample_ms, key++, options.stop);
           if (post_kind == Plasticity::Post::state_derivative) {
             dw_state.push_back(tr.dw);
             spikes += tr.spikes;

@@ -15,6 +15,7 @@ std::shared_ptr<const ExperimentSpec> read_saturation_experiment(MapReader& m, c
   e.pulse = m.number("pulse", 1.5);
   check(e.pulse > 1.0, m, "pulse", "expected a pulse > 1 (it must carry the unit beyond beta2 or below beta1 from anywhere inside)");
   e.settle_ms = m.quantity("settle", Dimension::time, "100 ms");
+  check(e.settle_ms >= 0, m, "settle", "expected settle >= 0");
   const std::int64_t trials = m.integer("trials", 20);
   check(trials >= 2 && trials <= 100000, m, "trials", "expected 2 to 1e5 trials");
   e.trials = std::uint32_t(trials);

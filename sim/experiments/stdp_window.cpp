@@ -43,11 +43,12 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
     const double dt = ex.offsets_ms[o];
     double sum = 0, sum2 = 0;
     for (std::uint32_t trial = 0; trial < ex.trials; ++trial) {
-      Network net = build_network(cfg);
+      Network net = build_network(cfg, options.stop);
       const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
       const std::uint32_t pre = net.populations[net.projections[proj].source].offset;
       const std::uint32_t post = net.populations[net.projections[proj].target].offset;
       SpikingEngine engine(lower_engine_params(cfg), net);
+      engine.set_stop_flag(options.stop);
       PlasticityRule rule(cfg, net);
       engine.set_plasticity(&rule);
       engine.reset(std::uint32_t(o * ex.trials + trial));  // independent streams per offset and trial

@@ -15,6 +15,7 @@ std::shared_ptr<const ExperimentSpec> read_stdp_window_experiment(MapReader& m, 
   const double from = off.quantity("from", Dimension::time, "-100 ms"), to = off.quantity("to", Dimension::time, "100 ms");
   const double step = off.quantity("step", Dimension::time, "2 ms");
   check(step > 0 && to >= from, off, "step", "expected from <= to and step > 0");
+  check((to - from) / step <= 1e5, off, "step", "expected at most 1e5 offsets from `from` to `to`");
   off.finish();
   for (double dt = from; dt <= to + 1e-9; dt += step) e.offsets_ms.push_back(std::round(dt * 1e6) / 1e6);
   const std::int64_t pairings = m.integer("pairings", 10), trials = m.integer("trials", 10);

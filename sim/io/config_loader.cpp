@@ -1,5 +1,6 @@
 #include "sim/io/config_loader.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -33,7 +34,7 @@ models::RateFunction read_rate(MapReader& m) {
   check(rate.beta1 < 0.0 && rate.beta1 > -1.0, m, "beta1",
         "expected -1 < beta1 < 0 (Eq. 7 needs beta1 < 0 < beta2 = beta1 + 1), got " + scalar_text(m.node()["beta1"]));
   rate.gain = m.number("gain", 4.0);
-  check(rate.gain > 0.0, m, "gain", "expected a logistic gain > 0");
+  check(rate.gain > 0.0 && rate.gain <= kMaxValue, m, "gain", "expected a logistic gain > 0 (and <= 1e6)");
   return rate;
 }
 
@@ -41,9 +42,9 @@ ModelConfig read_model(MapReader m) {
   ModelConfig model;
   model.rate = read_rate(m);
   model.tau_ms = m.quantity("tau", Dimension::time, "10 ms");
-  check(model.tau_ms > 0, m, "tau", "expected tau > 0");
+  check(model.tau_ms >= kMinTauMs, m, "tau", "expected tau >= 1 us");
   model.r_max_hz = m.quantity("r_max", Dimension::rate, "200 Hz");
-  check(model.r_max_hz > 0, m, "r_max", "expected r_max > 0");
+  check(model.r_max_hz >= kMinRateHz, m, "r_max", "expected r_max >= 0.001 Hz");
   model.symmetrise = m.choice("asymmetric_weights", {"symmetrise", "directed"}, "symmetrise") == "symmetrise";
   m.finish();
   return model;
@@ -54,10 +55,10 @@ EngineConfig read_engine(MapReader m, const ModelConfig& model) {
   e.kind = m.choice("kind", {"continuous", "spiking"}, "continuous") == "spiking" ? EngineKind::spiking
                                                                                : EngineKind::continuous;
   e.dt_ms = m.quantity("dt", Dimension::time, "0.1 ms");
-  check(e.dt_ms > 0 && e.dt_ms <= model.tau_ms, m, "dt",
-        "expected 0 < dt <= tau (eps = dt/tau must lie in (0, 1])");
+  check(e.dt_ms >= kMinStepMs && e.dt_ms <= model.tau_ms, m, "dt",
+        "expected 0 < dt <= tau (eps = dt/tau must lie in (0, 1]) and dt >= 1e-6 ms");
   e.sigma = m.number("sigma", 0.0);
-  check(e.sigma >= 0, m, "sigma", "expected a noise standard deviation sigma >= 0");
+  check(e.sigma >= 0 && e.sigma <= kMaxValue, m, "sigma", "expected a noise standard deviation 0 <= sigma <= 1e6");
   e.boundary = m.choice("boundary", {"project", "literal"}, "project") == "literal" ? Boundary::literal
                                                                                    : Boundary::project;
   m.finish();
@@ -70,7 +71,7 @@ PopulationConfig read_population(MapReader m, const std::string& name) {
   const std::string role = m.choice("role", {"input", "hidden", "output"});
   p.role = role == "input" ? Role::input : role == "output" ? Role::output : Role::hidden;
   const std::int64_t size = m.integer("size");
-  check(size > 0 && size <= 100'000'000, m, "size", "expected a population size between 1 and 1e8, got " + std::to_string(size));
+  check(size > 0 && size <= kMaxPopulationSize, m, "size", "expected a population size between 1 and 1e8, got " + std::to_string(size));
   p.size = static_cast<std::uint32_t>(size);
   m.set_default("bias", YAML::Node(0.0));
   p.bias = read_pattern(m, m.get("bias"), m.key_path("bias"), true);
@@ -85,6 +86,7 @@ PopulationConfig read_population(MapReader m, const std::string& name) {
 PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
   PhaseConfig ph;
   ph.name = m.string("name", "phase" + std::to_string(index));
+  check_name(m, m.get("name"), m.key_path("name"), ph.name, "phase");
   ph.duration_ms = m.quantity("duration", Dimension::time);
   check(ph.duration_ms > 0, m, "duration", "expected a duration > 0");
   if (m.has("settle")) {
@@ -99,7 +101,7 @@ PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
   if (m.has("clamp")) {
     MapReader c = m.map("clamp");
     for (const auto& kv : c.node()) {
-      const std::string pop = kv.first.as<std::string>();
+      const std::string pop = kv.first.Scalar();  // MapReader checked that keys are scalars
       const PopulationConfig& p = find_population(cfg, c, pop, pop);
       if (p.role != Role::input) c.fail(kv.first, c.key_path(pop), "only input populations can be clamped; `" + pop + "` is " + to_string(p.role));
       Pattern pat = read_pattern(c, kv.second, c.key_path(pop), true);
@@ -110,7 +112,7 @@ PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
   if (m.has("nudge")) {
     MapReader nm = m.map("nudge");
     for (const auto& kv : nm.node()) {
-      const std::string pop = kv.first.as<std::string>();
+      const std::string pop = kv.first.Scalar();  // MapReader checked that keys are scalars
       const PopulationConfig& p = find_population(cfg, nm, pop, pop);
       if (p.role != Role::output) nm.fail(kv.first, nm.key_path(pop), "only output populations can be nudged; `" + pop + "` is " + to_string(p.role));
       MapReader one(nm.ctx(), kv.second, nm.key_path(pop));
@@ -130,13 +132,22 @@ PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
 ProtocolConfig read_protocol(MapReader m, const Config& cfg) {
   ProtocolConfig pr;
   const std::int64_t trials = m.integer("trials", 1);
-  check(trials >= 1, m, "trials", "expected trials >= 1");
+  check(trials >= 1 && trials <= kMaxTrials, m, "trials", "expected 1 to 1e6 trials, got " + std::to_string(trials));
   pr.trials = static_cast<std::uint32_t>(trials);
   const YAML::Node phases = m.require("phases", "a list of phases, each with a duration");
   if (!phases.IsSequence() || phases.size() == 0)
     m.fail(phases, m.key_path("phases"), "expected a non-empty list of phases");
-  for (std::size_t i = 0; i < phases.size(); ++i)
-    pr.phases.push_back(read_phase(MapReader(m.ctx(), phases[i], m.key_path("phases") + "[" + std::to_string(i) + "]"), cfg, i));
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const std::string kp = m.key_path("phases") + "[" + std::to_string(i) + "]";
+    pr.phases.push_back(read_phase(MapReader(m.ctx(), phases[i], kp), cfg, i));
+    for (std::size_t k = 0; k < i; ++k)
+      if (pr.phases[k].name == pr.phases[i].name)
+        m.fail(phases[i]["name"], kp + ".name", "duplicate phase name `" + pr.phases[i].name + "` (also phase " + std::to_string(k) +
+                                                    "): results are stored per phase name");
+  }
+  // Trials lie back to back on one time axis: keep a trial's length within the range of a time.
+  if (!(pr.total_duration_ms() <= kMaxTimeMs))
+    m.fail(phases, m.key_path("phases"), "the phases last " + std::to_string(pr.total_duration_ms()) + " ms in all: expected at most 1e9 ms");
   // Every input population must be clamped from the first phase on: an input has no dynamics.
   for (const auto& pop : cfg.populations)
     if (pop.role == Role::input && !pr.phases.front().clamp.count(pop.name))
@@ -150,7 +161,7 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   MapReader st = m.map("states");
   rec.states.populations = read_population_list(st, "populations", cfg);
   rec.states.period_ms = st.quantity("period", Dimension::time, "1 ms");
-  check(rec.states.period_ms > 0, st, "period", "expected a recording period > 0");
+  check(rec.states.period_ms >= kMinStepMs, st, "period", "expected a recording period >= 1e-6 ms");
   st.finish();
   MapReader sp = m.map("spikes");
   rec.spikes = read_population_list(sp, "populations", cfg);
@@ -160,11 +171,11 @@ RecordConfig read_record(MapReader m, const Config& cfg) {
   MapReader ra = m.map("rates");
   rec.rates.populations = read_population_list(ra, "populations", cfg);
   rec.rates.bin_ms = ra.quantity("bin", Dimension::time, "10 ms");
-  check(rec.rates.bin_ms > 0, ra, "bin", "expected a bin width > 0");
+  check(rec.rates.bin_ms >= kMinStepMs, ra, "bin", "expected a bin width >= 1e-6 ms");
   rec.rates.theory = ra.boolean("theory", false);
   rec.rates.theory_dt_ms = ra.quantity("theory_dt", Dimension::time, "0.01 ms");
-  check(rec.rates.theory_dt_ms > 0 && rec.rates.theory_dt_ms <= cfg.model.tau_ms / 10, ra, "theory_dt",
-        "expected 0 < theory_dt <= tau / 10 (the reference needs a small eps)");
+  check(rec.rates.theory_dt_ms >= kMinStepMs && rec.rates.theory_dt_ms <= cfg.model.tau_ms / 10, ra, "theory_dt",
+        "expected 1e-6 ms <= theory_dt <= tau / 10 (the reference needs a small eps)");
   ra.finish();
   m.finish();
   return rec;
@@ -233,8 +244,9 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   if (!root || root.IsNull())
     throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
   if (!root.IsMap()) throw ConfigError(ctx.locate(root, ""), "", "expected a mapping of top-level keys");
-  if (as_sweep_point) root.remove("sweep");
   for (const auto& o : overrides) apply_override(root, o, ctx);
+  // After the overrides: a --set that creates the sweep must not create it again in each point.
+  if (as_sweep_point) root.remove("sweep");
 
   Config cfg;
   cfg.source_path = ctx.file;
@@ -248,13 +260,23 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   const YAML::Node pops = top.require("populations", "a mapping from population name to {role, size}");
   if (!pops.IsMap() || pops.size() == 0)
     top.fail(pops, "populations", "expected a non-empty mapping from population name to {role, size}");
+  const MapReader by_name(ctx, pops, "populations");  // rejects duplicate and complex keys
+  std::uint64_t units = 0;
   for (const auto& kv : pops) {
-    const std::string name = kv.first.as<std::string>();
+    const std::string name = kv.first.Scalar();
+    check_name(by_name, kv.first, "populations." + name, name, "population");
     cfg.populations.push_back(read_population(MapReader(ctx, kv.second, "populations." + name), name));
+    units += cfg.populations.back().size;
+    if (units > kMaxUnits)
+      top.fail(kv.first, "populations." + name, "the populations hold more than 1e9 units in all (unit indices are 32-bit)");
   }
+  if (cfg.populations.size() > kMaxPopulations)
+    top.fail(pops, "populations", "expected at most 65535 populations, got " + std::to_string(cfg.populations.size()));
   top.set_default("projections", YAML::Node(YAML::NodeType::Sequence));
   const YAML::Node projs = top.get("projections");
   if (!projs.IsSequence()) top.fail(projs, "projections", "expected a list of projections");
+  if (projs.size() > kMaxProjections)
+    top.fail(projs, "projections", "expected at most 65535 projections, got " + std::to_string(projs.size()));
   for (std::size_t i = 0; i < projs.size(); ++i)
     cfg.projections.push_back(read_projection(MapReader(ctx, projs[i], "projections[" + std::to_string(i) + "]"), cfg));
   std::set<std::string> names;
@@ -288,18 +310,35 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   return cfg;
 }
 
+std::string located(const std::string& name, const YAML::Mark& mark) {
+  if (mark.is_null()) return name;
+  return name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
 Config load_impl(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
                  bool as_sweep_point, const ExperimentCatalog& experiments) {
   Context ctx;
   ctx.file = name;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    // A second document (after `---`) would be ignored silently: one file, one experiment.
+    if (documents.size() > 1)
+      throw ConfigError(located(name, documents[1].Mark()), "",
+                        "a second YAML document: a config file holds one experiment (remove the `---` and what follows, or split the file)");
+    if (!documents.empty()) root = documents.front();
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(located(name, e.mark), "", "YAML nesting too deep (yaml-cpp stops at 2000 levels of lists and mappings)");
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1), "",
-                      "YAML syntax error: " + e.msg);
+    throw ConfigError(located(name, e.mark), "", "YAML syntax error: " + e.msg);
   }
-  Config cfg = load_from_root(root, ctx, overrides, as_sweep_point, experiments);
+  Config cfg;
+  try {
+    cfg = load_from_root(root, ctx, overrides, as_sweep_point, experiments);
+  } catch (const YAML::Exception& e) {
+    // The readers check a node's kind before they convert it; this is the net under them.
+    throw ConfigError(located(name, e.mark), "", "unexpected YAML structure: " + e.msg);
+  }
   if (cfg.sweep)
     cfg.sweep_points = load_sweep_points(*cfg.sweep, text, ctx, overrides, [&](const std::vector<std::string>& point) {
       return load_impl(text, name, point, true, experiments);

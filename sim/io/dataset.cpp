@@ -1,10 +1,10 @@
 #include "sim/io/dataset.hpp"
 
-#include <boost/iostreams/copy.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_streambuf.hpp>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +14,9 @@ DatasetError::DatasetError(std::string location, std::string message)
     : std::runtime_error(location + ": " + message), location_(std::move(location)), message_(std::move(message)) {}
 
 namespace {
+
+// Text read from a data file at most (after decompression): 1 GiB, about 100 million numbers.
+constexpr std::size_t kMaxDataBytes = std::size_t(1) << 30;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -74,22 +77,39 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name) {
 }
 
 Dataset load_csv_dataset(const std::string& path) {
+  // A regular file only: a device (/dev/zero) or a pipe could be read forever.
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw DatasetError(path, "not a regular file: expected a CSV file (optionally .gz)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DatasetError(path, "cannot open the data file (does it exist and is it readable?)");
-  std::ostringstream text;
+  std::string text;
+  const auto read_all = [&](std::istream& source) {
+    char block[64 * 1024];
+    while (source.read(block, sizeof block) || source.gcount() > 0) {
+      text.append(block, static_cast<std::size_t>(source.gcount()));
+      if (text.size() > kMaxDataBytes)
+        throw DatasetError(path, "larger than 1 GiB (uncompressed): expected a data set that fits in memory");
+    }
+  };
   if (ends_with(path, ".gz")) {
     try {
       boost::iostreams::filtering_streambuf<boost::iostreams::input> gz;
       gz.push(boost::iostreams::gzip_decompressor());
       gz.push(in);
-      boost::iostreams::copy(gz, text);
+      std::istream decompressed(&gz);
+      decompressed.exceptions(std::ios::badbit);
+      read_all(decompressed);
+    } catch (const DatasetError&) {
+      throw;
     } catch (const std::exception& e) {
       throw DatasetError(path, std::string("not a readable gzip file: ") + e.what());
     }
   } else {
-    text << in.rdbuf();
+    read_all(in);
   }
-  return parse_csv_dataset(text.str(), path);
+  return parse_csv_dataset(text, path);
 }
 
 }  // namespace ebsim

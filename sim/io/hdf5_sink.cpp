@@ -21,6 +21,8 @@
 #include <variant>
 #include <vector>
 
+#include "sim/io/output_claim.hpp"
+
 namespace ebsim {
 
 namespace {
@@ -357,8 +359,8 @@ struct Hdf5Sink::OpenFile {
   std::string scope;  // "" (root) or "/a/b"
 };
 
-Hdf5Sink::Hdf5Sink(std::string final_path)
-    : final_path_(std::move(final_path)), partial_path_(final_path_ + ".partial") {
+Hdf5Sink::Hdf5Sink(std::string final_path, bool replace_existing)
+    : final_path_(std::move(final_path)), partial_path_(final_path_ + ".partial"), replace_existing_(replace_existing) {
   H5::Exception::dontPrint();  // errors surface as exceptions with messages, not stderr dumps
   // HDF5's C++ wrappers lose the operating system's reason (errno) while unwinding: ask the OS
   // first, so "No such file or directory" or "Permission denied" reaches the user.
@@ -598,9 +600,7 @@ void Hdf5Sink::close(bool complete) {
     throw hdf5_failure(partial_path_, "finishing the file", error);
   }
   file_.reset();
-  if (complete && std::rename(partial_path_.c_str(), final_path_.c_str()) != 0)
-    throw std::runtime_error(partial_path_ + ": complete, but renaming it to " + final_path_ +
-                             " failed: " + std::strerror(errno));
+  if (complete) publish_file(partial_path_, final_path_, replace_existing_);
 }
 
 }  // namespace ebsim

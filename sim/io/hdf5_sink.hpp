@@ -2,7 +2,9 @@
 // The run's HDF5 file: SONATA spike and report layouts, weights, the resolved config
 // and provenance, free-form /analysis arrays. Everything goes to "<final>.partial", which is
 // renamed to the final name only by end_run(true): a file under the final name is always a finished
-// run, and an interrupted one leaves "<final>.partial" with the root attribute complete = 0.
+// run, and an interrupted one leaves "<final>.partial" with the root attribute complete = 0. The
+// rename never replaces a file that exists under the final name unless the sink was told to
+// (publish_file, sim/io/output_claim.hpp); the CLI claims the path before making the sink.
 #include <memory>
 #include <string>
 
@@ -14,7 +16,8 @@ class Hdf5Sink final : public Sink {
  public:
   // Creates (truncating) final_path + ".partial" at once, so an unwritable destination fails before
   // any simulation time is spent. Throws std::runtime_error.
-  explicit Hdf5Sink(std::string final_path);
+  // replace_existing: end_run(true) may replace a file already at final_path (--force).
+  explicit Hdf5Sink(std::string final_path, bool replace_existing = false);
   // Without a prior end_run, closes the file as incomplete; never throws.
   ~Hdf5Sink() override;
   Hdf5Sink(const Hdf5Sink&) = delete;
@@ -38,7 +41,8 @@ class Hdf5Sink final : public Sink {
   // Creates the group path if nothing exists there; an attribute of the same name is replaced.
   void write_attribute(const std::string& path, const std::string& name,
                        const AttributeValue& value) override;
-  // Flushes buffered rows and spikes, sets complete, closes; renames to final_path if complete.
+  // Flushes buffered rows and spikes, sets complete, closes; renames to final_path if complete
+  // (std::runtime_error, the complete file kept under partial_path, if that would replace a file).
   void end_run(bool complete) override;
 
  private:
@@ -52,6 +56,7 @@ class Hdf5Sink final : public Sink {
 
   std::string final_path_;
   std::string partial_path_;
+  bool replace_existing_;
   std::unique_ptr<OpenFile> file_;  // null once closed
 };
 

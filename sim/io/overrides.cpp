@@ -60,7 +60,7 @@ Sweep read_sweep(MapReader& top) {
   const std::string expected = "expected one key path with a list of values, e.g. `{model.r_max: [100 Hz, 400 Hz]}`";
   if (!sw.IsMap() || sw.size() != 1) top.fail(sw, "sweep", expected);
   Sweep sweep;
-  sweep.key = sw.begin()->first.as<std::string>();
+  sweep.key = top.key_name(sw.begin()->first, "sweep");
   const YAML::Node values = sw.begin()->second;
   if (!values.IsSequence() || values.size() < 2) top.fail(values, "sweep." + sweep.key, expected + " (at least two values)");
   for (std::size_t i = 0; i < values.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "sim/io/projection_reader.hpp"
 
+#include <cmath>
+
 #include "sim/io/yaml_reader.hpp"
 
 namespace ebsim {
@@ -11,6 +13,7 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   const PopulationConfig& src = find_population(cfg, m, "from", p.from);
   const PopulationConfig& tgt = find_population(cfg, m, "to", p.to);
   p.name = m.string("name", p.from + "->" + p.to);
+  check_name(m, m.get("name"), m.key_path("name"), p.name, "projection");
   const bool recurrent = p.from == p.to;
 
   m.set_default("connectivity", YAML::Node("all_to_all"));
@@ -30,7 +33,7 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
       m.fail(c, ckp, c_expected + ", got `" + kind + "`" + did_you_mean(kind, {"all_to_all", "one_to_one"}));
     }
   } else if (c.IsMap() && c.size() == 1) {
-    const std::string kind = c.begin()->first.as<std::string>();
+    const std::string kind = m.key_name(c.begin()->first, ckp);
     const YAML::Node arg = c.begin()->second;
     const std::string akp = ckp + "." + kind;
     if (kind == "random") {
@@ -55,7 +58,9 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
         if (pre < 0 || pre >= src.size) m.fail(e[0], ekp + "[0]", "pre index out of range [0, " + std::to_string(src.size) + ")");
         if (post < 0 || post >= tgt.size) m.fail(e[1], ekp + "[1]", "post index out of range [0, " + std::to_string(tgt.size) + ")");
         if (recurrent && pre == post) m.fail(e, ekp, "self-connection (Eq. 6 has no self-coupling)");
-        p.synapses.push_back({static_cast<std::uint32_t>(pre), static_cast<std::uint32_t>(post), m.as_number(e[2], ekp + "[2]")});
+        const double weight = m.as_number(e[2], ekp + "[2]");
+        if (!(std::abs(weight) <= kMaxValue)) m.fail(e[2], ekp + "[2]", "expected a weight within +-1e6");
+        p.synapses.push_back({static_cast<std::uint32_t>(pre), static_cast<std::uint32_t>(post), weight});
         for (std::size_t k = 0; k + 1 < p.synapses.size(); ++k)
           if (p.synapses[k].pre == pre && p.synapses[k].post == post)
             m.fail(e, ekp, "synapse " + std::to_string(pre) + " -> " + std::to_string(post) + " is listed twice (first at [" + std::to_string(k) + "])");
@@ -74,12 +79,12 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   const std::string wkp = m.key_path("weights");
   if (p.connectivity == Connectivity::explicit_list) {
     p.weights = {WeightInit::Kind::constant, 0.0, 0.0};  // given per synapse
-  } else if (w.IsMap() && w.size() == 1 && w.begin()->first.as<std::string>() == "glorot") {
+  } else if (w.IsMap() && w.size() == 1 && m.key_name(w.begin()->first, wkp) == "glorot") {
     p.weights = {WeightInit::Kind::glorot, m.as_number(w.begin()->second, wkp + ".glorot"), 0.0};
-    if (!(p.weights.a >= 0)) m.fail(w.begin()->second, wkp + ".glorot", "expected a gain >= 0");
+    if (!(p.weights.a >= 0 && p.weights.a <= kMaxValue)) m.fail(w.begin()->second, wkp + ".glorot", "expected a gain between 0 and 1e6");
   } else {
     if (w.IsMap() && w.size() == 1) {
-      const std::string kind = w.begin()->first.as<std::string>();
+      const std::string kind = m.key_name(w.begin()->first, wkp);
       if (kind != "uniform" && kind != "normal")
         m.fail(w.begin()->first, wkp + "." + kind, "unknown weight initialiser `" + kind + "`" +
                did_you_mean(kind, {"uniform", "normal", "glorot"}) + "; expected a number, {uniform: [low, high]}, {normal: [mean, sd]} or {glorot: gain}");
@@ -108,7 +113,7 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   const YAML::Node d = m.get("delay");
   const std::string dkp = m.key_path("delay");
   if (d.IsMap()) {
-    if (d.size() != 1 || d.begin()->first.as<std::string>() != "uniform" || !d.begin()->second.IsSequence() ||
+    if (d.size() != 1 || m.key_name(d.begin()->first, dkp) != "uniform" || !d.begin()->second.IsSequence() ||
         d.begin()->second.size() != 2)
       m.fail(d, dkp, "expected a time such as `1 ms`, or `{uniform: [1 ms, 3 ms]}` for per-synapse delays");
     p.delay_ms = m.as_quantity(d.begin()->second[0], dkp + ".uniform[0]", Dimension::time);
@@ -119,11 +124,13 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   } else {
     p.delay_ms = m.as_quantity(d, dkp, Dimension::time);
   }
-  if (p.delay_ms < 0.1 - 1e-12) m.fail(d, dkp, "expected delays >= 0.1 ms");
+  if (p.delay_ms < kMinDelayMs - 1e-12 || std::max(p.delay_ms, p.delay_max_ms) > kMaxDelayMs)
+    m.fail(d, dkp, "expected delays from 0.1 ms to 1 s");
   if (m.has("plasticity")) {
     MapReader pl = m.map("plasticity");
     Plasticity rule;
     rule.lr = pl.number("lr");
+    check(std::abs(rule.lr) <= kMaxValue, pl, "lr", "expected a learning rate within +-1e6");
     rule.post = pl.choice("post", {"state_derivative", "rate_derivative"}, "state_derivative") == "rate_derivative"
                     ? Plasticity::Post::rate_derivative
                     : Plasticity::Post::state_derivative;
@@ -137,17 +144,40 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
       rule.w_min = pl.as_number(b[0], pl.key_path("bounds") + "[0]");
       rule.w_max = pl.as_number(b[1], pl.key_path("bounds") + "[1]");
       if (!(*rule.w_min <= *rule.w_max)) pl.fail(b, pl.key_path("bounds"), "expected w_min <= w_max");
+      if (!(std::abs(*rule.w_min) <= kMaxValue && std::abs(*rule.w_max) <= kMaxValue))
+        pl.fail(b, pl.key_path("bounds"), "expected bounds within +-1e6");
     }
     if (pl.has("phases")) {
       const YAML::Node ph = pl.get("phases");
       if (!ph.IsSequence()) pl.fail(ph, pl.key_path("phases"), "expected a list of phase names");
-      for (std::size_t i = 0; i < ph.size(); ++i) rule.phases.push_back(ph[i].as<std::string>());
+      for (std::size_t i = 0; i < ph.size(); ++i) {
+        if (!ph[i].IsScalar()) pl.fail(ph[i], pl.key_path("phases") + "[" + std::to_string(i) + "]", "expected a phase name");
+        rule.phases.push_back(ph[i].Scalar());
+      }
     }
     rule.window_ms = pl.quantity("window", Dimension::time, "10 ms");
-    check(rule.window_ms > 0, pl, "window", "expected a window > 0");
+    check(rule.window_ms > 0 && rule.window_ms <= kMaxDelayMs, pl, "window", "expected a window > 0 and at most 1 s");
     pl.finish();
     p.plasticity = rule;
   }
+  // Synapse positions are 32-bit: the most a projection can hold (for random connectivity, its
+  // mean plus six standard deviations, as the network builder reserves). At the projection when
+  // the connectivity is the default.
+  const double n_src = src.size, n_tgt = tgt.size;
+  double most = 0;
+  switch (p.connectivity) {
+    case Connectivity::all_to_all: most = n_src * n_tgt; break;
+    case Connectivity::one_to_one: most = n_src; break;
+    case Connectivity::random: {
+      const double n = n_src * n_tgt, q = p.probability;
+      most = n * q + 6.0 * std::sqrt(n * q * (1.0 - q)) + 16.0;
+      break;
+    }
+    case Connectivity::fixed_indegree: most = double(p.indegree) * n_tgt; break;
+    case Connectivity::explicit_list: most = double(p.synapses.size()); break;
+  }
+  if (most > kMaxSynapsesPerProjection)
+    m.fail(c.Mark().is_null() ? m.node() : c, ckp, "up to " + std::to_string(std::llround(most)) + " synapses: a projection holds at most 2^32 - 1 (4294967295)");
   m.finish();
   return p;
 }

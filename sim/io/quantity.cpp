@@ -46,7 +46,13 @@ QuantityParse parse_quantity(const std::string& text, Dimension dim) {
     if (unit != u.name) continue;
     if (u.dim != dim)
       return {std::nullopt, "wrong unit `" + unit + "`: expected " + unit_examples(dim)};
-    return {number * u.to_internal, {}};
+    const double value = number * u.to_internal;
+    const double limit = dim == Dimension::time ? kMaxTimeMs : kMaxRateHz;
+    if (!(std::abs(value) <= limit))
+      return {std::nullopt, "`" + text + "` is out of range: " +
+                                (dim == Dimension::time ? "times lie within +-1e9 ms (about 11.6 days)"
+                                                        : "rates lie within +-1e10 Hz")};
+    return {value, {}};
   }
   return {std::nullopt, "unknown unit `" + unit + "`: expected " + unit_examples(dim)};
 }

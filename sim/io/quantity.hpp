@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "sim/io/config_limits.hpp"
+
 namespace ebsim {
 
 enum class Dimension { time, rate };
@@ -13,7 +15,9 @@ struct QuantityParse {
   std::string error;            // what was wrong otherwise
 };
 
-// Accepts "<number> <unit>" or "<number><unit>"; units: s, ms, us (time); Hz, kHz (rate).
+// Accepts "<number> <unit>" or "<number><unit>"; units: s, ms, us (time); Hz, kHz (rate). The
+// converted value must be finite and within kMaxTimeMs or kMaxRateHz in magnitude
+// (sim/io/config_limits.hpp).
 QuantityParse parse_quantity(const std::string& text, Dimension dim);
 
 std::string unit_examples(Dimension dim);  // "a time such as `10 ms` or `0.2 s`"

@@ -63,13 +63,19 @@ MapReader::MapReader(const Context& ctx, YAML::Node node, std::string path)
   // YAML parsers keep one of two equal keys silently: a second `record:` would vanish unseen.
   std::set<std::string> seen;
   for (const auto& kv : node_) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = key_name(kv.first, path_);
     if (!seen.insert(k).second) fail(kv.first, key_path(k), "duplicate key `" + k + "`");
   }
 }
 
 void MapReader::fail(const YAML::Node& at, const std::string& key_path, const std::string& msg) const {
   throw ConfigError(ctx_.locate(at, key_path), key_path, msg);
+}
+
+std::string MapReader::key_name(const YAML::Node& key, const std::string& where) const {
+  if (!key.IsScalar())
+    fail(key, where, "expected a plain name as the key, got " + std::string(key.IsNull() ? "an empty key" : "`" + scalar_text(key) + "`"));
+  return key.Scalar();
 }
 
 bool MapReader::has(const std::string& key) {
@@ -173,7 +179,7 @@ MapReader MapReader::map(const std::string& key) {
 
 void MapReader::finish() const {
   for (const auto& kv : node_) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = kv.first.Scalar();  // the constructor checked that keys are scalars
     if (std::find(known_.begin(), known_.end(), k) == known_.end())
       fail(kv.first, key_path(k), "unknown key `" + k + "`" + did_you_mean(k, known_) +
                                       "; allowed here: " + join(known_));
@@ -184,29 +190,44 @@ void check(bool ok, const MapReader& r, const std::string& key, const std::strin
   if (!ok) r.fail(r.node()[key], r.key_path(key), expected);
 }
 
+void check_name(const MapReader& r, const YAML::Node& at, const std::string& kp, const std::string& name,
+                const std::string& what) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+    r.fail(at, kp, "the " + what + " name `" + name + "` cannot name a group in the output file: expected a name that is not empty, "
+                   "`.` or `..` and has no `/`");
+}
+
+namespace {
+double bounded_value(const MapReader& r, const YAML::Node& n, const std::string& kp) {
+  const double v = r.as_number(n, kp);
+  if (!(std::abs(v) <= kMaxValue)) r.fail(n, kp, "expected a value within +-1e6, got `" + scalar_text(n) + "`");
+  return v;
+}
+}  // namespace
+
 Pattern read_pattern(const MapReader& parent, const YAML::Node& n, const std::string& kp, bool allow_list) {
   Pattern p;
   if (n.IsScalar()) {
-    p.dist = {Distribution::Kind::constant, parent.as_number(n, kp), 0.0};
+    p.dist = {Distribution::Kind::constant, bounded_value(parent, n, kp), 0.0};
     return p;
   }
   if (n.IsSequence() && allow_list) {
     for (std::size_t i = 0; i < n.size(); ++i)
-      p.values.push_back(parent.as_number(n[i], kp + "[" + std::to_string(i) + "]"));
+      p.values.push_back(bounded_value(parent, n[i], kp + "[" + std::to_string(i) + "]"));
     return p;
   }
   const std::string expected = std::string("expected a number") + (allow_list ? ", a list of numbers" : "") +
                                ", `{uniform: [low, high]}` or `{normal: [mean, sd]}`";
   if (!n.IsMap() || n.size() != 1) parent.fail(n, kp, expected + ", got `" + scalar_text(n) + "`");
-  const std::string kind = n.begin()->first.as<std::string>();
+  const std::string kind = parent.key_name(n.begin()->first, kp);
   const YAML::Node args = n.begin()->second;
   if (kind != "uniform" && kind != "normal")
     parent.fail(n.begin()->first, kp + "." + kind, "unknown distribution `" + kind + "`" +
                 did_you_mean(kind, {"uniform", "normal"}) + "; " + expected);
   if (!args.IsSequence() || args.size() != 2)
     parent.fail(args, kp + "." + kind, "expected two numbers [" + std::string(kind == "uniform" ? "low, high" : "mean, sd") + "]");
-  const double a = parent.as_number(args[0], kp + "." + kind + "[0]");
-  const double b = parent.as_number(args[1], kp + "." + kind + "[1]");
+  const double a = bounded_value(parent, args[0], kp + "." + kind + "[0]");
+  const double b = bounded_value(parent, args[1], kp + "." + kind + "[1]");
   if (kind == "uniform") {
     if (!(a <= b)) parent.fail(args, kp + ".uniform", "expected low <= high, got [" + scalar_text(args[0]) + ", " + scalar_text(args[1]) + "]");
     p.dist = {Distribution::Kind::uniform, a, b};

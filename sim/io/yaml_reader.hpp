@@ -13,6 +13,7 @@
 
 #include "sim/core/config.hpp"
 #include "sim/io/config_error.hpp"
+#include "sim/io/config_limits.hpp"
 #include "sim/io/quantity.hpp"
 
 namespace ebsim {
@@ -40,6 +41,9 @@ class MapReader {
   MapReader(const Context& ctx, YAML::Node node, std::string path);
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key_path, const std::string& msg) const;
+  // A mapping's key as a name; a complex key (`? [a, b]`) or a null key is an error at the key,
+  // reported under `where` (the key path of the mapping holding it).
+  std::string key_name(const YAML::Node& key, const std::string& where) const;
   std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   const YAML::Node& node() const { return node_; }
   const Context& ctx() const { return ctx_; }
@@ -75,7 +79,12 @@ class MapReader {
 // A range check with the expectation spelled out.
 void check(bool ok, const MapReader& r, const std::string& key, const std::string& expected);
 
-// number | [values...] | {uniform: [lo, hi]} | {normal: [mean, sd]}
+// A name that becomes one component of an HDF5 path in the output (population, projection, phase):
+// not empty, not `.` or `..`, no `/`.
+void check_name(const MapReader& r, const YAML::Node& at, const std::string& kp, const std::string& name,
+                const std::string& what);
+
+// number | [values...] | {uniform: [lo, hi]} | {normal: [mean, sd]}, every number within +-kMaxValue
 Pattern read_pattern(const MapReader& parent, const YAML::Node& n, const std::string& kp, bool allow_list);
 void check_pattern_size(const MapReader& r, const YAML::Node& n, const std::string& kp, const Pattern& p,
                         std::uint32_t size);

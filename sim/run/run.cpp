@@ -33,7 +33,7 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
   const Stopwatch build_watch;
-  Network net = build_network(cfg);  // not const: plastic weights change
+  Network net = build_network(cfg, options.stop);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const EngineParams params = lower_engine_params(cfg);
   std::unique_ptr<Engine> engine = make_engine(params, net);
@@ -88,7 +88,14 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   }
   if (rates.active()) {
     rates.write(sink, "/rates");
-    if (cfg.record.rates.theory) result.theory = run_theory(cfg, params, net, drives, rates, sink);
+    if (cfg.record.rates.theory) {
+      auto theory = run_theory(cfg, params, net, drives, rates, sink, options.stop);
+      if (!theory) {
+        result.complete = false;
+        return result;
+      }
+      result.theory = std::move(*theory);
+    }
   }
   if (cfg.record.weights)
     for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));

@@ -18,8 +18,9 @@ double rmse(const std::vector<double>& a, const std::vector<double>& b, std::siz
 
 }  // namespace
 
-std::vector<TheoryError> run_theory(const Config& cfg, const EngineParams& params, const Network& net,
-                                    const std::vector<PhaseDrive>& drives, const RateRecorder& spiking, Sink& sink) {
+std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const EngineParams& params, const Network& net,
+                                                   const std::vector<PhaseDrive>& drives, const RateRecorder& spiking,
+                                                   Sink& sink, const std::atomic<bool>* stop) {
   Config tcfg = cfg;
   tcfg.engine.kind = EngineKind::continuous;
   tcfg.engine.sigma = 0.0;
@@ -31,7 +32,9 @@ std::vector<TheoryError> run_theory(const Config& cfg, const EngineParams& param
   rec.rates = &theory;
   std::vector<PhaseResult> phases;
   std::vector<double> finals;
-  run_trials(tcfg, drives, engine, rec, RunOptions{}, phases, finals, net.n_units);
+  RunOptions options;
+  options.stop = stop;
+  if (!run_trials(tcfg, drives, engine, rec, options, phases, finals, net.n_units)) return std::nullopt;
   theory.write(sink, "/theory");
   sink.write_attribute("/theory", "dt_ms", tcfg.engine.dt_ms);
   sink.write_attribute("/theory", "what", std::string("continuous engine, sigma = 0: the mean-field prediction of the spiking run"));

@@ -17,6 +17,7 @@ constexpr double kTimeSlack = 1e-9;  // ms; grid times are compared with this sl
 bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine& engine, const Recorders& rec,
                 const RunOptions& options, std::vector<PhaseResult>& phases, std::vector<double>& final_states,
                 std::uint32_t n_units) {
+  engine.set_stop_flag(options.stop);
   const bool record_states = rec.states && rec.states->active();
   const bool record_rates = rec.rates && rec.rates->active();
   if (record_rates) engine.enable_integrals();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/sim/experiments/learning_support.hpp"
 #include "tests/support.hpp"
 #include "sim/cli/cli.hpp"
 
@@ -147,4 +148,139 @@ TEST_CASE("more bad configs: out-of-range values, bad --set, a missing section")
   expect_rejected(replace(kNet, "protocol:", "protocl:"), {"missing required key `protocol`"});
   expect_rejected(replace(kNet, "{from: h, to: y,", "{from: h, to: y, connectivity: {random: 1.5},"),
                   {"projections[1].connectivity.random", "probability in [0, 1]"});
+}
+
+// Validation of what the engines rely on: every value converted, counted and named is checked
+// before anything runs, and every failure is a located error, never a crash or a run that cannot end.
+
+TEST_CASE("a time that overflows when converted to ms is out of range, not a multiple of dt") {
+  expect_rejected(replace(kNet, "duration: 2000 ms", "duration: 1e308 s"),
+                  {"cfg.yaml:14:", "protocol.phases[0].duration", "out of range"});
+  // The spiking engine has no dt to trip over: it used to run for ever.
+  expect_rejected(replace(replace(kNet, "duration: 2000 ms", "duration: 1e308 s"), "kind: continuous", "kind: spiking"),
+                  {"cfg.yaml:14:", "protocol.phases[0].duration", "out of range"});
+  // Finite, but longer than a trial may last.
+  expect_rejected(replace(replace(kNet, "duration: 2000 ms", "duration: 1e7 s"), "kind: continuous", "kind: spiking"),
+                  {"cfg.yaml:14:", "protocol.phases[0].duration", "out of range"});
+}
+
+TEST_CASE("delays must be finite and at most 1 s: a delay of 1e308 s never delivers a spike") {
+  const std::string spiking = replace(kNet, "kind: continuous", "kind: spiking");
+  expect_rejected(replace(spiking, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, delay: 1e308 s, weights: {uniform: [-0.4, 0.4]}"),
+                  {"cfg.yaml:10:", "projections[0].delay", "out of range"});
+  expect_rejected(replace(spiking, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, delay: 10 s, weights: {uniform: [-0.4, 0.4]}"),
+                  {"cfg.yaml:10:", "projections[0].delay", "from 0.1 ms to 1 s"});
+}
+
+TEST_CASE("rates and time constants that would overflow the spiking kick are rejected") {
+  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 10 ms, r_max: 1e-300 Hz"), {"cfg.yaml:3:", "model.r_max", ">= 0.001 Hz"});
+  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 1e-300 ms"), {"cfg.yaml:3:", "model.tau", ">= 1 us"});
+  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 10 ms, r_max: 1e300 Hz"), {"cfg.yaml:3:", "model.r_max", "out of range"});
+}
+
+TEST_CASE("trials: 4294967296 is a located error, not a wrap to 0 trials") {
+  expect_rejected(replace(kNet, "protocol:", "protocol:\n  trials: 4294967296"),
+                  {"cfg.yaml:13:", "protocol.trials", "expected 1 to 1e6 trials"});
+}
+
+TEST_CASE("a population defined twice is rejected by check, not by HDF5 halfway through a run") {
+  expect_rejected(replace(kNet, "  y: {role: output, size: 2}", "  y: {role: output, size: 2}\n  h: {role: hidden, size: 3}"),
+                  {"cfg.yaml:9:", "populations.h", "duplicate key `h`"});
+}
+
+TEST_CASE("population, projection and phase names that cannot name an HDF5 group are rejected") {
+  for (const char* name : {"\"\"", "\".\"", "a/b"}) {
+    CAPTURE(name);
+    expect_rejected(replace(kNet, "  y: {role: output, size: 2}", std::string("  y: {role: output, size: 2}\n  ") + name + ": {role: hidden, size: 3}"),
+                    {"cfg.yaml:9:", "cannot name a group"});
+  }
+  expect_rejected(replace(kNet, "{from: h, to: y,", "{from: h, to: y, name: h/y,"), {"cfg.yaml:11:", "projections[1].name", "cannot name a group"});
+  expect_rejected(replace(kNet, "{name: free,", "{name: ..,"), {"cfg.yaml:14:", "protocol.phases[0].name", "cannot name a group"});
+  expect_rejected(replace(kNet, "    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}",
+                          "    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}\n    - {name: free, duration: 10 ms}"),
+                  {"cfg.yaml:15:", "protocol.phases[1].name", "duplicate phase name `free`"});
+}
+
+TEST_CASE("a second YAML document in the file is an error at the document, not ignored") {
+  expect_rejected(kNet + "---\nseed: 6\n", {"cfg.yaml:18:", "second YAML document"});
+}
+
+TEST_CASE("a complex YAML key is a located error, not an abort") {
+  expect_rejected(replace(kNet, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, ? [tau, x] : 1}"),
+                  {"cfg.yaml:3:", "model", "expected a plain name as the key"});
+  expect_rejected(replace(kNet, "populations:\n", "populations:\n  ? [a, b]\n  : {role: hidden, size: 1}\n"),
+                  {"cfg.yaml:6:", "populations", "expected a plain name as the key"});
+  expect_rejected(replace(kNet, "weights: {uniform: [-0.4, 0.4]}, symmetric: true}\n  - {from: h",
+                          "weights: {? [uniform] : [-0.4, 0.4]}, symmetric: true}\n  - {from: h"),
+                  {"cfg.yaml:10:", "projections[0].weights", "expected a plain name as the key"});
+}
+
+TEST_CASE("YAML nested deeper than yaml-cpp allows is reported as such") {
+  expect_rejected(kNet + "extra: " + std::string(3000, '[') + std::string(3000, ']') + "\n", {"cfg.yaml:", "nesting too deep"});
+}
+
+TEST_CASE("--set that creates a sweep gives each sweep point the value, not the sweep again") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("cfg.yaml");
+  write_file(cfg, kNet);
+  std::ostringstream out, err;
+  CHECK(cli::main({"ebsim", "check", cfg, "--set", "sweep={model.tau: [1 ms, 2 ms]}"}, out, err) == 0);
+  CAPTURE(err.str());
+  CHECK(out.str().find(": OK") != std::string::npos);
+  const Config loaded = test::config_file(cfg, {"sweep={model.tau: [1 ms, 2 ms]}"});
+  REQUIRE(loaded.sweep_points.size() == 2);
+  CHECK(loaded.sweep_points[0].model.tau_ms == 1.0);
+  CHECK(loaded.sweep_points[1].model.tau_ms == 2.0);
+  CHECK_FALSE(loaded.sweep_points[0].sweep);
+}
+
+TEST_CASE("sizes beyond the engines' 32-bit indices are rejected before anything is built") {
+  std::string many = kNet;
+  for (int k = 0; k < 11; ++k)
+    many = replace(many, "  y: {role: output, size: 2}", "  y: {role: output, size: 2}\n  big" + std::to_string(k) + ": {role: hidden, size: 100000000}");
+  expect_rejected(many, {"cfg.yaml:", "populations.big", "1e9 units"});
+  const std::string huge = replace(replace(kNet, "h: {role: hidden, size: 4, bias: 0.05}", "h: {role: hidden, size: 100000000, bias: 0.05}"),
+                                   "y: {role: output, size: 2}", "y: {role: output, size: 100000}");
+  expect_rejected(huge, {"cfg.yaml:11:", "projections[1].connectivity", "at most 2^32 - 1"});
+}
+
+TEST_CASE("numbers and weights beyond +-1e6 are rejected: sums and float weights stay finite") {
+  expect_rejected(replace(kNet, "bias: 0.05", "bias: 1e300"), {"cfg.yaml:7:", "populations.h.bias", "within +-1e6"});
+  expect_rejected(replace(kNet, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, weights: {normal: [0, 1e300]}"),
+                  {"cfg.yaml:10:", "projections[0].weights.normal[1]", "within +-1e6"});
+  expect_rejected(replace(kNet, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, weights: {glorot: 1e300}"),
+                  {"cfg.yaml:10:", "projections[0].weights.glorot", "between 0 and 1e6"});
+}
+
+TEST_CASE("a learning data path that is a device is rejected instead of read for ever") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("learn.yaml");
+  write_file(cfg, test::learning_yaml("/dev/zero", 2, 3, 2));
+  std::ostringstream out, err;
+  CHECK(cli::main({"ebsim", "check", cfg}, out, err) == 2);
+  CHECK(err.str().find("experiment.data.path") != std::string::npos);
+  CHECK(err.str().find("not a regular file") != std::string::npos);
+}
+
+TEST_CASE("an STDP window experiment with more offsets than it can hold is rejected at load") {
+  const std::string yaml = std::string(R"(
+seed: 1
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 1}
+projections:
+  - {from: x, to: h, weights: 0.1, delay: 1 ms, plasticity: {lr: 0.01, window: 10 ms, symmetric: false}}
+protocol:
+  phases:
+    - {name: run, duration: 10 ms, clamp: {x: 0}}
+experiment:
+  kind: stdp_window
+  pre: x
+  post: h
+  offsets: {from: -1000 s, to: 1000 s, step: 1 us}
+  spacing: 5000 s
+)");
+  expect_rejected(yaml, {"cfg.yaml:17:", "experiment.offsets.step", "at most 1e5 offsets"});
 }

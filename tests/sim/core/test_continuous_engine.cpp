@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 
 #include "tests/engine_fixture.hpp"
@@ -160,4 +161,26 @@ protocol: {phases: [{duration: 20 ms, clamp: {x: [0.2, -0.1, 0.3]}}]}
   large.engine.advance_to(20.0);
   for (std::uint32_t i = 0; i < 6; ++i) CHECK(small.engine.state()[i] == large.engine.state()[i]);
   CHECK(small.engine.state()[3] != 0.05);  // the run moved the state
+}
+
+TEST_CASE("advance_to and advance_until_settled stop at the next step once the stop flag is set") {
+  Setup s(R"(
+model: {beta1: -0.5, tau: 10 ms}
+engine: {kind: continuous, dt: 0.001 ms}
+populations:
+  x: {role: input, size: 2}
+  h: {role: hidden, size: 3}
+projections:
+  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+protocol: {phases: [{duration: 1000000 s, clamp: {x: 0.2}}]}
+)");
+  std::atomic<bool> stop{true};
+  s.engine.set_stop_flag(&stop);
+  s.engine.advance_to(1e9);  // 1e12 steps if nothing stopped it
+  CHECK(s.engine.now() == 0.0);
+  CHECK_FALSE(s.engine.advance_until_settled(1e9, 1e-300));
+  CHECK(s.engine.now() == 0.0);
+  stop = false;
+  s.engine.advance_to(1.0);
+  CHECK(s.engine.now() == doctest::Approx(1.0));
 }

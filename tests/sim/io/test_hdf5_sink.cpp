@@ -400,3 +400,27 @@ TEST_CASE("Hdf5Sink reports an unwritable destination as std::runtime_error nami
   }
 }
 
+
+TEST_CASE("end_run(true) never replaces a file that appeared under the final name during the run") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("run.h5");
+  Hdf5Sink sink(path);
+  sink.begin_run(example_metadata());
+  ebsim::test::write_file(path, "someone else's results");
+  CHECK_THROWS_AS(sink.end_run(true), std::runtime_error);
+  std::ifstream in(path);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "someone else's results");
+  REQUIRE(fs::exists(path + ".partial"));
+  CHECK(complete_flag(path + ".partial") == 1);  // finished: only its name is not the final one
+}
+
+TEST_CASE("end_run(true) replaces an existing file only when the sink was made to (--force)") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("run.h5");
+  ebsim::test::write_file(path, "an older run");
+  Hdf5Sink sink(path, true);
+  sink.begin_run(example_metadata());
+  sink.end_run(true);
+  CHECK_FALSE(fs::exists(path + ".partial"));
+  CHECK(complete_flag(path) == 1);
+}

@@ -1,5 +1,7 @@
+#include <H5Cpp.h>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -21,3 +23,101 @@ TEST_CASE("ebsim info on a missing or non-HDF5 file prints one line and returns 
   CHECK(out2.str().empty());
 }
 
+
+namespace {
+
+// The description on the listing line of `object` (entries are aligned: any run of spaces).
+std::string described(const std::string& text, const std::string& object) {
+  const std::size_t at = text.find("\n  " + object + " ");
+  if (at == std::string::npos) return "(not listed)";
+  const std::size_t begin = text.find_first_not_of(' ', at + 3 + object.size());
+  return text.substr(begin, text.find('\n', begin) - begin);
+}
+
+std::string info_of(const std::string& path, int expected_code = 0) {
+  std::ostringstream out, err;
+  const int code = ebsim::print_info(path, out, err);
+  CAPTURE(err.str());
+  CHECK(code == expected_code);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("ebsim info lists a file ebsim did not write as a plain HDF5 file, not as an incomplete run") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("other.h5");
+  {
+    H5::H5File file(path, H5F_ACC_TRUNC);
+    const H5::Group group = file.createGroup("/measurements");
+    const hsize_t n = 5;
+    group.createDataSet("trace", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, &n));
+    // SONATA's magic alone does not make an ebsim output.
+    const std::uint32_t magic = 0x0A7A;
+    file.openGroup("/").createAttribute("magic", H5::PredType::NATIVE_UINT32, H5::DataSpace(H5S_SCALAR))
+        .write(H5::PredType::NATIVE_UINT32, &magic);
+  }
+  const std::string text = info_of(path);
+  CHECK(text.rfind("HDF5 file " + path + " (not an ebsim output", 0) == 0);
+  CHECK(text.find("INCOMPLETE") == std::string::npos);
+  CHECK(described(text, "/measurements/trace") == "float64 [5]");
+}
+
+TEST_CASE("ebsim info shows dangling soft links and external links instead of aborting") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("links.h5");
+  {
+    H5::H5File file(path, H5F_ACC_TRUNC);
+    file.createGroup("/a");
+    H5Lcreate_soft("/nowhere", file.getId(), "/a/dangling", H5P_DEFAULT, H5P_DEFAULT);
+    H5Lcreate_soft("/a", file.getId(), "/to_a", H5P_DEFAULT, H5P_DEFAULT);
+    H5Lcreate_external("missing.h5", "/x", file.getId(), "/a/elsewhere", H5P_DEFAULT, H5P_DEFAULT);
+    file.createGroup("/z");
+  }
+  const std::string text = info_of(path);
+  CHECK(described(text, "/a/dangling") == "soft link -> /nowhere (dangling)");
+  CHECK(described(text, "/a/elsewhere") == "external link -> missing.h5:/x");
+  CHECK(described(text, "/to_a") == "soft link -> /a");
+  CHECK(described(text, "/z") == "group");  // the listing went on after the links
+}
+
+TEST_CASE("ebsim info lists an object with two names once and survives a hard-link cycle") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("cycle.h5");
+  {
+    H5::H5File file(path, H5F_ACC_TRUNC);
+    file.createGroup("/a");
+    file.createGroup("/a/b");
+    H5Lcreate_hard(file.getId(), "/a", file.getId(), "/a/b/back_to_a", H5P_DEFAULT, H5P_DEFAULT);
+    H5Lcreate_hard(file.getId(), "/", file.getId(), "/a/root", H5P_DEFAULT, H5P_DEFAULT);
+  }
+  const std::string text = info_of(path);
+  CHECK(described(text, "/a/b/back_to_a") == "hard link to /a (listed there)");
+  CHECK(described(text, "/a/root") == "hard link to / (listed there)");
+  CHECK(described(text, "/a/b") == "group");
+}
+
+TEST_CASE("ebsim info lists a deep chain of groups in time linear in its length") {
+  // Opening each group by its full path from the root costs its depth: a chain of n groups took
+  // n^2 / 2 lookups. Opening each relative to its parent takes n.
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("deep.h5");
+  constexpr int kDepth = 3000;
+  {
+    H5::H5File file(path, H5F_ACC_TRUNC);
+    hid_t group = H5Gopen2(file.getId(), "/", H5P_DEFAULT);
+    for (int k = 0; k < kDepth; ++k) {
+      const hid_t child = H5Gcreate2(group, "g", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      H5Gclose(group);
+      group = child;
+    }
+    H5Gclose(group);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::string text = info_of(path);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string deepest;
+  for (int k = 0; k < kDepth; ++k) deepest += "/g";
+  CHECK(described(text, deepest) == "group");
+  CHECK(seconds < 3.0);
+}

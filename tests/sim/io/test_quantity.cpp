@@ -26,3 +26,16 @@ TEST_CASE("a missing, wrong or unknown unit is an error that says what was expec
   CHECK_FALSE(parse_quantity("ten ms", Dimension::time).value);
   CHECK_FALSE(parse_quantity("", Dimension::rate).value);
 }
+
+TEST_CASE("a quantity whose conversion overflows, or beyond the documented range, is an error") {
+  // 1e308 s is a finite number but 1e311 ms is not: the conversion must not overflow unnoticed.
+  const auto overflow = parse_quantity("1e308 s", Dimension::time);
+  CHECK_FALSE(overflow.value);
+  CHECK(overflow.error.find("out of range") != std::string::npos);
+  CHECK_FALSE(parse_quantity("-1e308 s", Dimension::time).value);
+  CHECK_FALSE(parse_quantity("1e300 kHz", Dimension::rate).value);
+  CHECK_FALSE(parse_quantity("1e7 s", Dimension::time).value);  // 1e10 ms
+  CHECK(*parse_quantity("1e6 s", Dimension::time).value == 1e9);
+  CHECK(*parse_quantity("1e7 kHz", Dimension::rate).value == 1e10);
+  CHECK_FALSE(parse_quantity("1e8 kHz", Dimension::rate).value);
+}
