@@ -87,8 +87,8 @@ mutant sim/core/stdp_estimator.cpp "a time unit confused: r_max in Hz where per 
   'r_max_per_ms_(params.r_max_per_ms)' \
   'r_max_per_ms_(params.r_max_hz)'
 mutant sim/core/stdp_estimator.cpp "the spike's own kick timed from the spike, not from its arrival after the delay" \
-  'own.arrival = spike_time + p.delay_ms + ' \
-  'own.arrival = spike_time + '
+  'spike_time + p.delay_ms + (p.delay_step.empty()' \
+  'spike_time + (p.delay_step.empty()'
 mutant sim/core/stdp_estimator.cpp "the window closes on the state where it opened on the rate (post: rate_derivative)" \
   $'const bool rate = rule.post == Plasticity::Post::rate_derivative;\n  // lr * D / r_max' \
   $'const bool rate = rule.post != Plasticity::Post::rate_derivative;\n  // lr * D / r_max'
