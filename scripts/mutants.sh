@@ -116,8 +116,8 @@ mutant sim/core/continuous_engine.cpp "rho' = 1 on a boundary: a unit held at be
   'held_[i] = kHeldHigh;' \
   'held_[i] = kFree;'
 mutant sim/core/continuous_engine.cpp "advance_to takes one step too many (off by one)" \
-  $'const auto target = static_cast<std::uint64_t>(std::llround(t_ms / params_.dt_ms));\n  while (step_ < target) step();' \
-  $'const auto target = static_cast<std::uint64_t>(std::llround(t_ms / params_.dt_ms));\n  while (step_ <= target) step();'
+  'while (step_ < target && !stop_requested()) step();' \
+  'while (step_ <= target && !stop_requested()) step();'
 
 # ---- plasticity (Eq. 26 in the continuous engine, weight storage) ----------------------------
 mutant sim/core/plasticity.cpp "lr doubled in the continuous rule" \
