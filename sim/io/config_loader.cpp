@@ -1,10 +1,12 @@
 #include "sim/io/config_loader.hpp"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -310,6 +312,29 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   return cfg;
 }
 
+// Where a second YAML document starts, if the text has one. Asks the parser for two documents at
+// most: yaml-cpp's LoadAll never ends on some malformed input (a lone `,`), where the parser
+// returns the same empty document again and again without moving on.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  struct DocumentStarts : YAML::EventHandler {
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } documents;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  if (!parser.HandleNextDocument(documents) || !parser.HandleNextDocument(documents)) return std::nullopt;
+  if (documents.starts.size() < 2 || documents.starts[1].pos == documents.starts[0].pos) return std::nullopt;
+  return documents.starts[1];
+}
+
 std::string located(const std::string& name, const YAML::Mark& mark) {
   if (mark.is_null()) return name;
   return name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
@@ -321,12 +346,11 @@ Config load_impl(const std::string& text, const std::string& name, const std::ve
   ctx.file = name;
   YAML::Node root;
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    root = YAML::Load(text);
     // A second document (after `---`) would be ignored silently: one file, one experiment.
-    if (documents.size() > 1)
-      throw ConfigError(located(name, documents[1].Mark()), "",
+    if (const auto second = second_document(text))
+      throw ConfigError(located(name, *second), "",
                         "a second YAML document: a config file holds one experiment (remove the `---` and what follows, or split the file)");
-    if (!documents.empty()) root = documents.front();
   } catch (const YAML::DeepRecursion& e) {
     throw ConfigError(located(name, e.mark), "", "YAML nesting too deep (yaml-cpp stops at 2000 levels of lists and mappings)");
   } catch (const YAML::ParserException& e) {

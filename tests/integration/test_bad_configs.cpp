@@ -202,7 +202,7 @@ TEST_CASE("population, projection and phase names that cannot name an HDF5 group
 }
 
 TEST_CASE("a second YAML document in the file is an error at the document, not ignored") {
-  expect_rejected(kNet + "---\nseed: 6\n", {"cfg.yaml:18:", "second YAML document"});
+  expect_rejected(kNet + "---\nseed: 6\n", {"cfg.yaml:17:1:", "second YAML document"});
 }
 
 TEST_CASE("a complex YAML key is a located error, not an abort") {
@@ -283,4 +283,10 @@ experiment:
   spacing: 5000 s
 )");
   expect_rejected(yaml, {"cfg.yaml:17:", "experiment.offsets.step", "at most 1e5 offsets"});
+}
+
+TEST_CASE("a lone `,` (on which yaml-cpp's multi-document loader never ends) is an error, at once") {
+  // Found by the fuzzer: the parser hands back the same empty document for ever.
+  expect_rejected(",\n", {"cfg.yaml", "empty"});
+  expect_rejected(kNet + "---\n,\n", {"cfg.yaml:17:1:", "second YAML document"});
 }
