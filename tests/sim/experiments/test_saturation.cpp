@@ -96,9 +96,8 @@ TEST_CASE("saturation (b), held regime: a unit held on beta2 by its drive keeps 
   // A drive 0.5 beyond beta2 holds h on the boundary: ds/dt = 0, so Eq. 26 predicts no change.
   // rate_derivative: rho = 1 throughout, whatever the kicks do above beta2 and back: exactly 0.
   // state_derivative: the spiking estimate's mean over 120 runs within 4.0 standard errors of 0
-  // (Student's 0.9999 quantile for 119 degrees of freedom: a 0.01 % two-sided test).
+  // (Student's 0.99995 quantile for 119 degrees of freedom is 3.97: a two-sided test at 0.01 %).
   const SaturationRun& run = saturation_run();
-  const Config& cfg = run.cfg;
   const MemorySink& sink = run.sink;
   const SaturationResult& r = run.result;
   REQUIRE(r.complete);
