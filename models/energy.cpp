@@ -21,8 +21,7 @@ void add_synaptic_input(Coupling coupling, std::span<const double> rates, std::s
   }
 }
 
-double energy(std::span<const double> s, Coupling coupling, std::span<const double> bias,
-              const RateFunction& rate) {
+double energy(std::span<const double> s, Coupling coupling, std::span<const double> bias, const RateFunction& rate) {
   double e = 0.0;
   for (std::size_t i = 0; i < s.size(); ++i) e += 0.5 * s[i] * s[i] - bias[i] * rate.rho(s[i]);
   // Each stored synapse contributes W_ij + W_ji = (gain_forward + gain_backward) w to the pair
@@ -38,8 +37,8 @@ double energy(std::span<const double> s, Coupling coupling, std::span<const doub
   return e;
 }
 
-void drive(std::span<const double> s, Coupling coupling, std::span<const double> bias,
-           const RateFunction& rate, std::span<double> out) {
+void drive(std::span<const double> s, Coupling coupling, std::span<const double> bias, const RateFunction& rate,
+           std::span<double> out) {
   std::vector<double> rates(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) rates[i] = rate.rho(s[i]);
   for (std::size_t i = 0; i < s.size(); ++i) out[i] = bias[i];

@@ -31,9 +31,7 @@ double crossing_time(double s0, double boundary, double target, double tau) {
 // Eq. 1 in continuous time with a constant target T: tau ds/dt = T - s
 //   =>  s(t) = T + (s0 - T) e^{-t/tau} = s0 + (s0 - T) expm1(-t/tau)
 // (the expm1 form returns s0 bitwise at t = 0 and is accurate for t << tau).
-double relax(double s0, double target, double t, double tau) {
-  return s0 + (s0 - target) * std::expm1(-t / tau);
-}
+double relax(double s0, double target, double t, double tau) { return s0 + (s0 - target) * std::expm1(-t / tau); }
 
 Piece current_piece(double s, UnitDrive drive, const UnitParams& params) {
   const double b1 = params.beta1;
@@ -54,10 +52,8 @@ Piece current_piece(double s, UnitDrive drive, const UnitParams& params) {
       return {regime, outside_target, b2, t};
     }
     case UnitRegime::inside:
-      if (inside_target > b2)
-        return {regime, inside_target, b2, crossing_time(s, b2, inside_target, tau)};
-      if (inside_target < b1)
-        return {regime, inside_target, b1, crossing_time(s, b1, inside_target, tau)};
+      if (inside_target > b2) return {regime, inside_target, b2, crossing_time(s, b2, inside_target, tau)};
+      if (inside_target < b1) return {regime, inside_target, b1, crossing_time(s, b1, inside_target, tau)};
       return {regime, inside_target, b2, kNever};
   }
   return {regime, s, s, kNever};  // unreachable
@@ -91,8 +87,7 @@ Integrals advance_piecewise(double s, double dt, UnitDrive drive, const UnitPara
     const double h = reaches_boundary ? piece.time_to_boundary : remaining;
 
     if constexpr (kWithIntegrals) {
-      const bool held =
-          piece.regime == UnitRegime::held_at_beta1 || piece.regime == UnitRegime::held_at_beta2;
+      const bool held = piece.regime == UnitRegime::held_at_beta1 || piece.regime == UnitRegime::held_at_beta2;
       if (held) {
         // Sliding mode: s = b, rho(b) = 1 at beta2 and 0 at beta1 (Eq. 7).
         out.integral_s += piece.boundary * h;
@@ -131,10 +126,8 @@ UnitRegime unit_regime(double s, UnitDrive drive, const UnitParams& params) {
   // Filippov: on a boundary whose inside field points out while the outside field points back (or
   // vanishes) the only solution stays on it. If both point out, the state leaves outward; in every
   // other case rho'(b) = 1 (closed interval) makes the inside field the one that acts.
-  if (s == b2 && inside_target > b2)
-    return drive.nudge <= b2 ? UnitRegime::held_at_beta2 : UnitRegime::above;
-  if (s == b1 && inside_target < b1)
-    return drive.nudge >= b1 ? UnitRegime::held_at_beta1 : UnitRegime::below;
+  if (s == b2 && inside_target > b2) return drive.nudge <= b2 ? UnitRegime::held_at_beta2 : UnitRegime::above;
+  if (s == b1 && inside_target < b1) return drive.nudge >= b1 ? UnitRegime::held_at_beta1 : UnitRegime::below;
   return UnitRegime::inside;
 }
 

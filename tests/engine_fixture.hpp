@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "support.hpp"
 #include "sim/core/engine_params.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
+#include "support.hpp"
 
 namespace ebsim::test {
 
@@ -22,7 +22,10 @@ struct EngineFixture {
   std::unique_ptr<PlasticityRule> rule;
 
   explicit EngineFixture(const std::string& yaml, const std::vector<std::string>& overrides = {}, bool plastic = false)
-      : cfg(config_from(yaml, overrides)), net(build_network(cfg)), drives(resolve_phases(cfg, net)), engine(lower_engine_params(cfg), net) {
+      : cfg(config_from(yaml, overrides)),
+        net(build_network(cfg)),
+        drives(resolve_phases(cfg, net)),
+        engine(lower_engine_params(cfg), net) {
     if (plastic) {
       rule = std::make_unique<PlasticityRule>(cfg, net);
       engine.set_plasticity(rule.get());

@@ -16,10 +16,10 @@
 #include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
 #include "sim/io/output_claim.hpp"
+#include "sim/io/version.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
-#include "sim/io/version.hpp"
 
 namespace po = boost::program_options;
 
@@ -141,13 +141,15 @@ std::vector<std::string> input_files(const Config& cfg, const std::string& confi
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
   po::options_description opts("ebsim run options");
   opts.add_options()("output,o", po::value<std::string>(), "output HDF5 file (default: the config's output.path)")(
-      "set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set key.path=value (repeatable)")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override a config key: --set key.path=value (repeatable)")(
       "seed", po::value<std::uint64_t>(), "override the seed")("force", "overwrite an existing output file")(
       "quiet,q", "no progress bar and no summary");
   po::variables_map vm;
   int code = 0;
-  if (!parse(args, opts, vm, "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--force] [--quiet]\n",
-             out, err, code))
+  if (!parse(args, opts, vm,
+             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--force] [--quiet]\n", out, err,
+             code))
     return code;
   const std::string config_path = vm["positional"].as<std::string>();
   Config cfg;
@@ -208,8 +210,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     sink.end_run(complete);
     bar.reset();
     if (!complete) {
-      err << "ebsim: interrupted; the partial output is kept at `" << sink.partial_path()
-          << "`, marked incomplete (`" << output << "` was not written)\n";
+      err << "ebsim: interrupted; the partial output is kept at `" << sink.partial_path() << "`, marked incomplete (`"
+          << output << "` was not written)\n";
       return 130;
     }
     if (!quiet) out << summary << "  output: " << output << "\n";
@@ -222,11 +224,14 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
 int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description opts("ebsim check options");
-  opts.add_options()("set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set key.path=value")(
-      "seed", po::value<std::uint64_t>(), "override the seed")("print", "print the resolved config (defaults filled in)");
+  opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
+                     "override a config key: --set key.path=value")(
+      "seed", po::value<std::uint64_t>(), "override the seed")("print",
+                                                               "print the resolved config (defaults filled in)");
   po::variables_map vm;
   int code = 0;
-  if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code)) return code;
+  if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code))
+    return code;
   const std::string path = vm["positional"].as<std::string>();
   try {
     const Config cfg = load_config(path, overrides_of(vm), experiment_catalog());

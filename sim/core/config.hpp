@@ -45,8 +45,8 @@ enum class Boundary { project, literal };
 
 struct EngineConfig {
   EngineKind kind = EngineKind::continuous;
-  double dt_ms = 0.1;              // continuous engine step; eps = dt / tau
-  double sigma = 0.0;              // std of eta in R(s + eta) (Eq. 1-2)
+  double dt_ms = 0.1;  // continuous engine step; eps = dt / tau
+  double sigma = 0.0;  // std of eta in R(s + eta) (Eq. 1-2)
   Boundary boundary = Boundary::project;
 };
 
@@ -88,13 +88,13 @@ struct ProjectionConfig {
   std::string name;  // "<from>-><to>" unless given
   std::string from, to;
   Connectivity connectivity = Connectivity::all_to_all;
-  double probability = 1.0;          // random
-  std::uint32_t indegree = 0;        // fixed_indegree
-  std::vector<Synapse> synapses;     // explicit_list (weights given there)
+  double probability = 1.0;       // random
+  std::uint32_t indegree = 0;     // fixed_indegree
+  std::vector<Synapse> synapses;  // explicit_list (weights given there)
   WeightInit weights;
-  bool symmetric = false;            // W_ij = W_ji: stored once, acts in both directions
-  double delay_ms = 1.0;             // spiking engine only; the lower end with per-synapse delays
-  double delay_max_ms = 0.0;         // > delay_ms: per-synapse delays uniform in [delay_ms, delay_max_ms]
+  bool symmetric = false;     // W_ij = W_ji: stored once, acts in both directions
+  double delay_ms = 1.0;      // spiking engine only; the lower end with per-synapse delays
+  double delay_max_ms = 0.0;  // > delay_ms: per-synapse delays uniform in [delay_ms, delay_max_ms]
   std::optional<Plasticity> plasticity;
 };
 
@@ -104,15 +104,15 @@ struct Nudge {
 };
 
 struct Settle {
-  double tol = 1e-9;          // stop when max_i |R_i(s) - s_i| < tol (per unit of eps-normalised step)
-  double max_duration_ms = 0; // cap
+  double tol = 1e-9;           // stop when max_i |R_i(s) - s_i| < tol (per unit of eps-normalised step)
+  double max_duration_ms = 0;  // cap
 };
 
 struct PhaseConfig {
   std::string name;
-  double duration_ms = 0.0;             // for settle phases: the cap
-  std::map<std::string, Pattern> clamp; // input populations; inherited by later phases
-  std::map<std::string, Nudge> nudge;   // output populations; this phase only
+  double duration_ms = 0.0;              // for settle phases: the cap
+  std::map<std::string, Pattern> clamp;  // input populations; inherited by later phases
+  std::map<std::string, Nudge> nudge;    // output populations; this phase only
   std::optional<Settle> settle;
 };
 
@@ -170,10 +170,10 @@ struct Sweep {
 struct Config {
   std::string source_path;  // the YAML file it came from
   std::optional<Sweep> sweep;
-  std::vector<Config> sweep_points;  // one validated config per sweep value
-  std::string experiment_kind;       // `experiment: {kind: ...}`; empty: a plain protocol run
+  std::vector<Config> sweep_points;                  // one validated config per sweep value
+  std::string experiment_kind;                       // `experiment: {kind: ...}`; empty: a plain protocol run
   std::shared_ptr<const ExperimentSpec> experiment;  // that kind's parameters; null when none
-  std::string resolved_yaml;  // after defaults and --set overrides
+  std::string resolved_yaml;                         // after defaults and --set overrides
   std::uint64_t seed = 1;
   ModelConfig model;
   EngineConfig engine;
@@ -202,8 +202,9 @@ struct Config {
   const E& experiment_as() const {
     const E* e = dynamic_cast<const E*>(experiment.get());
     if (!e)
-      throw std::logic_error(experiment_kind.empty() ? "the config has no experiment"
-                                                     : "the config's experiment is `" + experiment_kind + "`, not the one asked for");
+      throw std::logic_error(experiment_kind.empty()
+                                 ? "the config has no experiment"
+                                 : "the config's experiment is `" + experiment_kind + "`, not the one asked for");
     return *e;
   }
 };

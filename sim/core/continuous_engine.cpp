@@ -45,7 +45,8 @@ void ContinuousEngine::reset(std::uint32_t trial) {
   std::fill(prev_crossing_.begin(), prev_crossing_.end(), kNever);
   noise_.clear();
   if (params_.sigma > 0)
-    for (std::uint32_t i = 0; i < net_.n_units; ++i) noise_.push_back(make_stream(params_.seed, Purpose::noise, trial, i));
+    for (std::uint32_t i = 0; i < net_.n_units; ++i)
+      noise_.push_back(make_stream(params_.seed, Purpose::noise, trial, i));
 }
 
 void ContinuousEngine::set_phase(const PhaseDrive& drive) {
@@ -87,7 +88,7 @@ void ContinuousEngine::step() {
       continue;
     }
     const double beta = drive_->beta[i];
-    const double outside = beta * drive_->target[i];  // the drive where rho' = 0
+    const double outside = beta * drive_->target[i];                                  // the drive where rho' = 0
     const double r = (1.0 - beta) * rate.rho_prime(noisy_[i]) * input_[i] + outside;  // Eq. 8 / 12
     const double old = s_[i];
     double next = old + eps * (r - old);  // Eq. 1
@@ -149,7 +150,9 @@ void ContinuousEngine::integrals(std::span<double> integral_s, std::span<double>
 
 void ContinuousEngine::sample_states(std::span<double> out) { std::copy(s_.begin(), s_.end(), out.begin()); }
 
-void ContinuousEngine::set_states(std::span<const double> states) { std::copy(states.begin(), states.end(), s_.begin()); }
+void ContinuousEngine::set_states(std::span<const double> states) {
+  std::copy(states.begin(), states.end(), s_.begin());
+}
 
 void ContinuousEngine::held_units(std::span<std::uint8_t> out) const {
   for (std::uint32_t i = 0; i < net_.n_units; ++i) out[i] = held_[i] != kFree ? 1 : 0;

@@ -54,14 +54,14 @@ class ContinuousEngine final : public Engine {
 
   std::vector<double> s_, noisy_, rates_, input_;
   const PhaseDrive* drive_ = nullptr;
-  std::vector<Stream> noise_;          // one stream per unit, keyed by (trial, unit)
-  std::vector<std::uint8_t> held_;     // kFree / kHeldLow / kHeldHigh after the last step
+  std::vector<Stream> noise_;                                 // one stream per unit, keyed by (trial, unit)
+  std::vector<std::uint8_t> held_;                            // kFree / kHeldLow / kHeldHigh after the last step
   std::vector<std::uint64_t> last_crossing_, prev_crossing_;  // steps of the last two region changes
   std::uint64_t step_ = 0;
   double residual_;
   bool integrate_ = false;
   PlasticityRule* plasticity_ = nullptr;
-  std::vector<double> before_;  // the state before the step, for the plasticity rule
+  std::vector<double> before_;                       // the state before the step, for the plasticity rule
   std::vector<double> integral_s_, expected_count_;  // the state is constant over each step
 };
 

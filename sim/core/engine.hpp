@@ -20,7 +20,7 @@ struct BoundaryCounts {
 class PlasticityRule;
 
 struct Spike {
-  double time = 0.0;  // ms since the trial started
+  double time = 0.0;       // ms since the trial started
   std::uint32_t unit = 0;  // global unit index
 };
 

@@ -17,8 +17,8 @@ EngineParams lower_engine_params(const Config& cfg) {
   p.boundary = cfg.engine.boundary;
   p.seed = cfg.seed;
   for (std::size_t k = 0; k < cfg.populations.size(); ++k) {
-    const auto init = draw_pattern(cfg.populations[k].initial_state, cfg.populations[k].size, cfg.seed,
-                                   Purpose::initial_state, k, 0);
+    const auto init =
+        draw_pattern(cfg.populations[k].initial_state, cfg.populations[k].size, cfg.seed, Purpose::initial_state, k, 0);
     p.initial_state.insert(p.initial_state.end(), init.begin(), init.end());
   }
   return p;

@@ -17,9 +17,9 @@ struct EngineParams {
   models::RateFunction rate;  // rho (Eq. 7), beta1, beta2
   double tau_ms = 10.0;
   double r_max_hz = 200.0;
-  double r_max_per_ms = 0.2;  // r_max_hz / 1000, the unit every engine computes with
-  double dt_ms = 0.1;         // continuous engine: eps = dt / tau
-  double sigma = 0.0;         // continuous engine: std of eta in R(s + eta) (Eq. 1-2)
+  double r_max_per_ms = 0.2;              // r_max_hz / 1000, the unit every engine computes with
+  double dt_ms = 0.1;                     // continuous engine: eps = dt / tau
+  double sigma = 0.0;                     // continuous engine: std of eta in R(s + eta) (Eq. 1-2)
   Boundary boundary = Boundary::project;  // continuous engine, see project_boundaries()
   std::uint64_t seed = 1;
   std::vector<double> initial_state;  // per global unit: the state of free units at t = 0

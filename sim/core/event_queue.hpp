@@ -23,10 +23,10 @@ namespace ebsim {
 
 struct Event {  // 16 bytes
   enum Kind : std::uint8_t { stdp_open = 0, delivery = 1, candidate = 2, stdp_close = 3 };
-  double time = 0.0;             // ms since the trial started
-  std::uint32_t unit = 0;        // the spiking unit (delivery, STDP) or the candidate's unit
-  std::uint16_t projection = 0;  // delivery, STDP: which projection
-  std::uint8_t group = 0;        // delivery: the delay group within the unit's row (per-synapse delays)
+  double time = 0.0;               // ms since the trial started
+  std::uint32_t unit = 0;          // the spiking unit (delivery, STDP) or the candidate's unit
+  std::uint16_t projection = 0;    // delivery, STDP: which projection
+  std::uint8_t group = 0;          // delivery: the delay group within the unit's row (per-synapse delays)
   std::uint8_t flags = candidate;  // bits 0-1: kind; bit 2: direction (0 forward, 1 backward)
 
   Kind kind() const { return Kind(flags & 3u); }

@@ -15,8 +15,8 @@
 
 namespace ebsim {
 
-std::vector<double> draw_pattern(const Pattern& pattern, std::uint32_t size, std::uint64_t seed,
-                                 Purpose purpose, std::uint64_t key_a, std::uint64_t key_b) {
+std::vector<double> draw_pattern(const Pattern& pattern, std::uint32_t size, std::uint64_t seed, Purpose purpose,
+                                 std::uint64_t key_a, std::uint64_t key_b) {
   if (!pattern.values.empty()) return pattern.values;
   std::vector<double> out(size, pattern.dist.a);
   Stream stream = make_stream(seed, purpose, key_a, key_b);
@@ -67,7 +67,8 @@ void connect_in_order(const ProjectionConfig& pc, std::uint32_t n_src, std::uint
       if (pc.probability <= 0.0) break;
       if (pc.probability >= 1.0) {
         for (std::uint64_t k = 0; k < total; ++k)
-          if (allowed(std::uint32_t(k / n_tgt), std::uint32_t(k % n_tgt))) emit(std::uint32_t(k / n_tgt), std::uint32_t(k % n_tgt));
+          if (allowed(std::uint32_t(k / n_tgt), std::uint32_t(k % n_tgt)))
+            emit(std::uint32_t(k / n_tgt), std::uint32_t(k % n_tgt));
         break;
       }
       boost::random::geometric_distribution<std::uint64_t, double> skip(pc.probability);
@@ -77,8 +78,7 @@ void connect_in_order(const ProjectionConfig& pc, std::uint32_t n_src, std::uint
       }
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -150,7 +150,8 @@ void build_groups(const std::vector<std::uint64_t>& row_ptr, StepOf step, std::v
 // Per-synapse delays: uniform steps of 0.1 ms in [delay_ms, delay_max_ms], then each row sorted
 // by (delay, target) so that every delay group is contiguous.
 void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, std::uint64_t seed) {
-  const auto max_step = static_cast<std::uint32_t>(std::llround((pc.delay_max_ms - pc.delay_ms) / Projection::kDelayStepMs));
+  const auto max_step =
+      static_cast<std::uint32_t>(std::llround((pc.delay_max_ms - pc.delay_ms) / Projection::kDelayStepMs));
   Stream stream = make_stream(seed, Purpose::delays, index);
   boost::random::uniform_int_distribution<std::uint32_t> pick(0, max_step);
   p.delay_step.resize(p.tgt_index.size());
@@ -166,14 +167,16 @@ void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, s
     const std::uint64_t b = p.row_ptr[j], e = p.row_ptr[j + 1];
     order.resize(e - b);
     std::iota(order.begin(), order.end(), b);
-    std::stable_sort(order.begin(), order.end(), [&](std::uint64_t x, std::uint64_t y) { return p.delay_step[x] < p.delay_step[y]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint64_t x, std::uint64_t y) { return p.delay_step[x] < p.delay_step[y]; });
     tgt.clear(), w.clear(), d.clear();
     for (std::uint64_t k : order) tgt.push_back(p.tgt_index[k]), w.push_back(p.weight[k]), d.push_back(p.delay_step[k]);
     std::copy(tgt.begin(), tgt.end(), p.tgt_index.begin() + b);
     std::copy(w.begin(), w.end(), p.weight.begin() + b);
     std::copy(d.begin(), d.end(), p.delay_step.begin() + b);
   }
-  build_groups(p.row_ptr, [&](std::uint64_t k) { return p.delay_step[k]; }, p.group_ptr, p.group_begin, p.group_step);
+  build_groups(
+      p.row_ptr, [&](std::uint64_t k) { return p.delay_step[k]; }, p.group_ptr, p.group_begin, p.group_step);
 }
 
 // The transposed index: for each target unit, its sources and the positions of their synapses in
@@ -207,12 +210,13 @@ void build_transpose(Projection& p, std::uint32_t n_tgt) {
     std::copy(src.begin(), src.end(), p.src_index.begin() + b);
     std::copy(pos.begin(), pos.end(), p.position.begin() + b);
   }
-  build_groups(p.col_ptr, [&](std::uint64_t k) { return p.delay_step[p.position[k]]; }, p.col_group_ptr, p.col_group_begin,
-               p.col_group_step);
+  build_groups(
+      p.col_ptr, [&](std::uint64_t k) { return p.delay_step[p.position[k]]; }, p.col_group_ptr, p.col_group_begin,
+      p.col_group_step);
 }
 
-Projection build_projection(const ProjectionConfig& pc, std::size_t index, const Network& net,
-                            const Config& cfg, const std::atomic<bool>* stop) {
+Projection build_projection(const ProjectionConfig& pc, std::size_t index, const Network& net, const Config& cfg,
+                            const std::atomic<bool>* stop) {
   Projection p;
   p.name = pc.name;
   for (std::uint32_t k = 0; k < net.populations.size(); ++k) {
@@ -298,8 +302,8 @@ Network build_network(const Config& cfg, const std::atomic<bool>* stop) {
 std::vector<models::CouplingBlock> Network::coupling() const {
   std::vector<models::CouplingBlock> blocks;
   for (const Projection& p : projections)
-    blocks.push_back({populations[p.source].offset, populations[p.target].offset, p.row_ptr, p.tgt_index,
-                      p.weight, p.gain_forward, p.gain_backward});
+    blocks.push_back({populations[p.source].offset, populations[p.target].offset, p.row_ptr, p.tgt_index, p.weight,
+                      p.gain_forward, p.gain_backward});
   return blocks;
 }
 

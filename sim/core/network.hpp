@@ -69,7 +69,7 @@ Network build_network(const Config& cfg, const std::atomic<bool>* stop = nullptr
 
 // Draws a pattern (constant, explicit values or a distribution) for `size` units from the
 // stream keyed by (seed, purpose, key_a, key_b).
-std::vector<double> draw_pattern(const Pattern& pattern, std::uint32_t size, std::uint64_t seed,
-                                 Purpose purpose, std::uint64_t key_a, std::uint64_t key_b);
+std::vector<double> draw_pattern(const Pattern& pattern, std::uint32_t size, std::uint64_t seed, Purpose purpose,
+                                 std::uint64_t key_a, std::uint64_t key_b);
 
 }  // namespace ebsim

@@ -14,7 +14,8 @@ PlasticityRule::PlasticityRule(const Config& cfg, Network& net) : cfg_(cfg), net
     index_[k] = int(rules_.size());
     Rule r{k, *pl, {}, false};
     for (const PhaseConfig& ph : cfg.protocol.phases)
-      r.in_phase.push_back(pl->phases.empty() || std::find(pl->phases.begin(), pl->phases.end(), ph.name) != pl->phases.end());
+      r.in_phase.push_back(pl->phases.empty() ||
+                           std::find(pl->phases.begin(), pl->phases.end(), ph.name) != pl->phases.end());
     rules_.push_back(std::move(r));
     const auto& w = net.projections[k].weight;
     shadow_.emplace_back(w.begin(), w.end());

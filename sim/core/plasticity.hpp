@@ -49,8 +49,8 @@ class PlasticityRule {
   const Config& cfg_;
   Network& net_;
   std::vector<Rule> rules_;
-  std::vector<int> index_;  // per projection: its rule in rules_, or -1
-  std::vector<std::vector<double>> shadow_;  // per rule: the weights in double precision
+  std::vector<int> index_;                                 // per projection: its rule in rules_, or -1
+  std::vector<std::vector<double>> shadow_;                // per rule: the weights in double precision
   std::vector<double> post_state_, post_rate_, pre_rate_;  // per unit, per step
   double gain_ = 1.0;
 };

@@ -10,10 +10,10 @@
 namespace ebsim {
 
 struct PhaseDrive {
-  std::vector<std::uint8_t> clamped;   // 1: state held at clamp_value (input units)
+  std::vector<std::uint8_t> clamped;  // 1: state held at clamp_value (input units)
   std::vector<double> clamp_value;
-  std::vector<double> beta;            // nudge strength; 0 for units that are not nudged
-  std::vector<double> target;          // nudge target y*
+  std::vector<double> beta;    // nudge strength; 0 for units that are not nudged
+  std::vector<double> target;  // nudge target y*
 };
 
 // One PhaseDrive per phase. Clamps carry over to later phases until changed; nudges last one

@@ -22,17 +22,17 @@ enum class Purpose : std::uint32_t {
   noise = 7,
   spikes = 8,
   delays = 9,
-  shuffle = 10,      // the learning experiment's example order
-  nudge_sign = 11,   // ... and its random nudge signs
+  shuffle = 10,     // the learning experiment's example order
+  nudge_sign = 11,  // ... and its random nudge signs
 };
 
 using Stream = boost::random::taus88;
 
 inline Stream make_stream(std::uint64_t seed, Purpose purpose, std::uint64_t a, std::uint64_t b = 0) {
-  boost::random::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
-                              static_cast<std::uint32_t>(purpose),
-                              static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32),
-                              static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(b >> 32)};
+  boost::random::seed_seq seq{static_cast<std::uint32_t>(seed),    static_cast<std::uint32_t>(seed >> 32),
+                              static_cast<std::uint32_t>(purpose), static_cast<std::uint32_t>(a),
+                              static_cast<std::uint32_t>(a >> 32), static_cast<std::uint32_t>(b),
+                              static_cast<std::uint32_t>(b >> 32)};
   return Stream(seq);
 }
 

@@ -26,7 +26,8 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
     : params_(params), net_(net), b1_(params.rate.beta1), b2_(params.rate.beta2()), stdp_(net, params) {
   if (!params.rate.has_boundaries())
     throw std::invalid_argument("the spiking engine needs the hard-sigmoid rate function");
-  if (net.projections.size() > 65535) throw std::invalid_argument("the spiking engine handles at most 65535 projections");
+  if (net.projections.size() > 65535)
+    throw std::invalid_argument("the spiking engine handles at most 65535 projections");
   const std::uint32_t n = net.n_units;
   static_assert(sizeof(Piece) == 24);
   using models::UnitRegime;
@@ -51,13 +52,15 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
   record_.assign(n, 0);
   population_.assign(n, 0);
   for (std::size_t k = 0; k < net.populations.size(); ++k)
-    std::fill_n(population_.begin() + net.populations[k].offset, net.populations[k].size, static_cast<std::uint16_t>(k));
+    std::fill_n(population_.begin() + net.populations[k].offset, net.populations[k].size,
+                static_cast<std::uint16_t>(k));
   fan_out_.resize(net.populations.size());
   for (std::size_t p = 0; p < net.projections.size(); ++p) {
     const Projection& proj = net.projections[p];
     if (proj.gain_forward != 0.0) fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
     if (proj.gain_backward != 0.0) {
-      if (proj.col_ptr.empty()) throw std::logic_error("projection `" + proj.name + "` acts backward but has no transposed index");
+      if (proj.col_ptr.empty())
+        throw std::logic_error("projection `" + proj.name + "` acts backward but has no transposed index");
       fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1});
     }
   }
@@ -82,7 +85,8 @@ void SpikingEngine::reset(std::uint32_t trial) {
   t_ref_ = 0.0;
   streams_.clear();
   streams_.reserve(net_.n_units);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) streams_.push_back(make_stream(params_.seed, Purpose::spikes, trial, i));
+  for (std::uint32_t i = 0; i < net_.n_units; ++i)
+    streams_.push_back(make_stream(params_.seed, Purpose::spikes, trial, i));
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(clamped_.begin(), clamped_.end(), 0);
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);

@@ -84,8 +84,8 @@ class SpikingEngine final : public Engine, private StdpHost {
   struct Window {
     double lo, hi;
   };
-  Window valid_[5];          // per regime: states where the piece is still the current one
-  Window kick_window_[5];    // per fast-path window id
+  Window valid_[5];        // per regime: states where the piece is still the current one
+  Window kick_window_[5];  // per fast-path window id
   std::uint8_t window_for(const Piece& p) const;
 
   struct FanOut {
@@ -110,7 +110,7 @@ class SpikingEngine final : public Engine, private StdpHost {
   // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
   void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
   models::UnitRegime regime_now(std::uint32_t unit, double gt) const;  // after crossings up to now
-  double value(const Piece& p, double gt) const;  // s on a current piece, kept in its window
+  double value(const Piece& p, double gt) const;                       // s on a current piece, kept in its window
   double integral_now(std::uint32_t unit, double t, double gt) const;  // on a current piece
   double kick_scale_for(double beta) const;
   models::UnitParams unit_params() const { return {params_.tau_ms, params_.rate.beta1}; }

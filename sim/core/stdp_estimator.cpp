@@ -35,7 +35,8 @@ void StdpEstimator::attach(PlasticityRule* rule) {
     const Projection& proj = net_->projections[p];
     fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
     if (rule->settings(p).symmetric) {
-      if (proj.col_ptr.empty()) throw std::logic_error("projection `" + proj.name + "` has symmetric plasticity but no transposed index");
+      if (proj.col_ptr.empty())
+        throw std::logic_error("projection `" + proj.name + "` has symmetric plasticity but no transposed index");
       fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1});
     }
   }
@@ -82,7 +83,8 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
     const double s = host.state_at(post, e.time);  // before this spike's kick (it lands now or later)
     w.before.push_back(rate ? rate_.rho(s) : s);
     OwnKick own;
-    own.arrival = spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
+    own.arrival =
+        spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
     own.drive = host.drive(post);
     own.s_arrival = own.arrival > e.time ? models::advance(s, own.arrival - e.time, own.drive, unit_) : s;
     // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.

@@ -40,8 +40,8 @@ class PlasticityRule;
 // What the estimator needs from the engine that runs it.
 class StdpHost {
  public:
-  virtual double state_at(std::uint32_t unit, double t) = 0;  // exact s(t), t >= the unit's last event
-  virtual double kick_scale(std::uint32_t unit) const = 0;    // a kick is kick_scale * W (0: clamped)
+  virtual double state_at(std::uint32_t unit, double t) = 0;      // exact s(t), t >= the unit's last event
+  virtual double kick_scale(std::uint32_t unit) const = 0;        // a kick is kick_scale * W (0: clamped)
   virtual models::UnitDrive drive(std::uint32_t unit) const = 0;  // the unit's flow between events
   virtual void schedule(const Event& e) = 0;
 
@@ -73,9 +73,9 @@ class StdpEstimator {
   };
   // The spike's own kick on one postsynaptic unit: what it does to the unit's flow.
   struct OwnKick {
-    double arrival;       // when it lands
-    double s_arrival;     // the state it lands on (the flow from the opening's state)
-    double kick;          // what it adds (0 where rho'(s_arrival) = 0 or the unit is clamped)
+    double arrival;    // when it lands
+    double s_arrival;  // the state it lands on (the flow from the opening's state)
+    double kick;       // what it adds (0 where rho'(s_arrival) = 0 or the unit is clamped)
     models::UnitDrive drive;
   };
   struct Window {
@@ -92,7 +92,7 @@ class StdpEstimator {
   models::UnitParams unit_;
   double r_max_per_ms_;
   PlasticityRule* rule_ = nullptr;
-  std::vector<std::vector<FanOut>> fan_out_;            // per population
+  std::vector<std::vector<FanOut>> fan_out_;           // per population
   std::vector<std::vector<std::deque<Window>>> open_;  // [projection][direction]
 };
 

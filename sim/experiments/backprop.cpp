@@ -32,7 +32,9 @@ std::vector<Layer> find_layers(const Network& net, const std::vector<std::string
   return out;
 }
 
-Vec slice(std::span<const double> v, const Layer& l) { return Vec(v.begin() + l.offset, v.begin() + l.offset + l.size); }
+Vec slice(std::span<const double> v, const Layer& l) {
+  return Vec(v.begin() + l.offset, v.begin() + l.offset + l.size);
+}
 double dot(const Vec& a, const Vec& b) {
   double s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -127,8 +129,9 @@ std::vector<Vec> backpropagate(const Network& net, const FixedPoint& fp, const P
 // The nudged continuation minus the un-nudged one from the same fixed point, with the engine's map
 // at step size params.dt_ms. Returns Delta for every layer after each of `steps` steps:
 // [step][layer] vectors.
-std::vector<std::vector<Vec>> paired_map(const EngineParams& params, const Network& net, const std::vector<PhaseDrive>& drives,
-                                         const FixedPoint& fp, const std::vector<Layer>& layers, std::uint32_t steps,
+std::vector<std::vector<Vec>> paired_map(const EngineParams& params, const Network& net,
+                                         const std::vector<PhaseDrive>& drives, const FixedPoint& fp,
+                                         const std::vector<Layer>& layers, std::uint32_t steps,
                                          std::vector<Vec>* nudged_states = nullptr) {
   ContinuousEngine nudged(params, net), free(params, net);
   nudged.set_phase(drives[1]);
@@ -175,8 +178,10 @@ std::string structure_problems(const Config& cfg, const std::vector<Layer>& laye
   std::string note;
   for (const ProjectionConfig& p : cfg.projections) {
     const int a = index(p.from), b = index(p.to);
-    if (a == b) note += (note.empty() ? "" : "; ") + ("`" + p.name + "` connects units inside a layer");
-    else if (std::abs(a - b) > 1) note += (note.empty() ? "" : "; ") + ("`" + p.name + "` skips a layer");
+    if (a == b)
+      note += (note.empty() ? "" : "; ") + ("`" + p.name + "` connects units inside a layer");
+    else if (std::abs(a - b) > 1)
+      note += (note.empty() ? "" : "; ") + ("`" + p.name + "` skips a layer");
   }
   return note;
 }
@@ -197,7 +202,8 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   result.reference_eps = params.dt_ms / params.tau_ms;
 
   for (const Population& p : net.populations)
-    sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size), {p.size});
+    sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size),
+                     {p.size});
   for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
   sink.write_attribute("/", "weights_effective",
                        std::string(cfg.model.symmetrise ? "(W + W^T)/2 (Eq. 8)" : "W as given (directed)"));
@@ -374,7 +380,8 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
       const std::uint32_t done = b + 1;
       if (is_checkpoint(done, ex.branches)) {
         checkpoints.push_back(done);
-        for (std::size_t k = 0; k < L; ++k) cos_vs_branches[k].push_back(cosine(sum[report_index][k], scaled(delta[k], -1.0)));
+        for (std::size_t k = 0; k < L; ++k)
+          cos_vs_branches[k].push_back(cosine(sum[report_index][k], scaled(delta[k], -1.0)));
       }
       if (options.progress)
         options.progress(0.5 + 0.5 * (double(r) + double(done) / ex.branches) / double(ex.spiking_r_max_hz.size()));

@@ -14,8 +14,8 @@
 
 #include "sim/core/config.hpp"
 #include "sim/experiments/backprop_config.hpp"
-#include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
+#include "sim/run/run.hpp"
 
 namespace ebsim {
 
@@ -26,19 +26,19 @@ struct LayerCheck {
   double exponent = 0.0;        // fitted d log|Delta h_k| / d log eps (theory: k + 1)
   double ct_slope = 0.0;        // fitted d log|Delta h_k(t)| / d log t at early t (theory: k + 1)
   double logistic_error_small = 0.0, logistic_error_large = 0.0;  // smallest / largest eps
-  double spiking_cosine = 0.0;  // at report_at, largest r_max, all branches
-  std::uint32_t held = 0;       // units held on a boundary at the fixed point (no gradient)
+  double spiking_cosine = 0.0;                                    // at report_at, largest r_max, all branches
+  std::uint32_t held = 0;  // units held on a boundary at the fixed point (no gradient)
 };
 
 struct BackpropResult {
   bool complete = false;
   bool converged = false;
-  bool layered = true;            // no connection inside a layer and none skipping a layer
-  std::string structure_note;     // what makes it non-layered
+  bool layered = true;         // no connection inside a layer and none skipping a layer
+  std::string structure_note;  // what makes it non-layered
   double reference_eps = 0.0;
   std::vector<LayerCheck> layers;
   std::vector<double> spiking_r_max_hz;
-  std::vector<std::vector<double>> spiking_cosine;  // [r_max][layer] at report_at, all branches
+  std::vector<std::vector<double>> spiking_cosine;               // [r_max][layer] at report_at, all branches
   std::vector<std::pair<std::string, double>> weight_alignment;  // "post <- pre", cosine (Eq. 26 vs gradient)
   double wall_s = 0.0;
 };

@@ -9,14 +9,19 @@ namespace ebsim {
 std::shared_ptr<const ExperimentSpec> read_backprop_experiment(MapReader& m, const Config& cfg) {
   BackpropExperiment e;
   e.layers = read_population_list(m, "layers", cfg);
-  if (e.layers.size() < 2) m.fail(m.node()["layers"], m.key_path("layers"), "expected the output and at least one hidden layer");
+  if (e.layers.size() < 2)
+    m.fail(m.node()["layers"], m.key_path("layers"), "expected the output and at least one hidden layer");
   const PopulationConfig* out = cfg.find_population(e.layers.front());
-  if (out->role != Role::output) m.fail(m.node()["layers"], m.key_path("layers") + "[0]", "expected the nudged output population first");
+  if (out->role != Role::output)
+    m.fail(m.node()["layers"], m.key_path("layers") + "[0]", "expected the nudged output population first");
   if (cfg.engine.kind != EngineKind::continuous)
-    m.fail(m.node(), m.key_path("kind"), "the backprop experiment settles with the continuous engine (engine.kind: continuous); its spiking part is under experiment.spiking");
+    m.fail(m.node(), m.key_path("kind"),
+           "the backprop experiment settles with the continuous engine (engine.kind: continuous); its spiking part is "
+           "under experiment.spiking");
   const auto& phases = cfg.protocol.phases;
   if (phases.size() < 2 || !phases[0].settle || !phases[1].nudge.count(e.layers.front()))
-    m.fail(m.node(), m.key_path("kind"), "expected protocol phases [settle (with `settle`), nudge (with a nudge on `" + e.layers.front() + "`)]");
+    m.fail(m.node(), m.key_path("kind"),
+           "expected protocol phases [settle (with `settle`), nudge (with a nudge on `" + e.layers.front() + "`)]");
   m.set_default("eps", YAML::Load("[0.001, 0.002, 0.005, 0.01, 0.02, 0.05]"));
   const YAML::Node eps = m.get("eps");
   if (!eps.IsSequence() || eps.size() < 2) m.fail(eps, m.key_path("eps"), "expected a list of at least two eps values");
@@ -63,7 +68,8 @@ std::shared_ptr<const ExperimentSpec> read_backprop_experiment(MapReader& m, con
     check(e.window_ms / e.sample_ms <= 1e6, sp, "sample", "expected at most 1e6 samples per window");
     // 4. The spiking part needs the hard sigmoid; say so now, not after the continuous parts ran.
     if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-      sp.fail(sp.node(), sp.key_path("r_max"), "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
+      sp.fail(sp.node(), sp.key_path("r_max"),
+              "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
     sp.finish();
   }
   m.finish();

@@ -43,8 +43,8 @@ class FeedforwardNet {
  private:
   models::RateFunction rate_;
   bool output_derivative_;
-  std::vector<std::uint32_t> size_;           // per layer, input first
-  std::vector<std::vector<double>> weight_;   // layer k >= 1: n_k x n_{k-1}, row-major
+  std::vector<std::uint32_t> size_;              // per layer, input first
+  std::vector<std::vector<double>> weight_;      // layer k >= 1: n_k x n_{k-1}, row-major
   std::vector<std::vector<std::uint8_t>> mask_;  // 1 where the network has a synapse
   std::vector<std::vector<double>> bias_;
   std::vector<std::vector<double>> a_, s_, rho_, delta_;  // per layer (rho_: rho(s), from forward())

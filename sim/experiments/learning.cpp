@@ -11,11 +11,11 @@
 
 #include "sim/core/clock.hpp"
 #include "sim/core/engine_factory.hpp"
-#include "sim/experiments/feedforward.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/random.hpp"
+#include "sim/experiments/feedforward.hpp"
 
 namespace ebsim {
 
@@ -121,7 +121,8 @@ class Trainer {
   std::span<const double> outputs() const { return {state_.data() + out_->offset, out_->size}; }
 
   // One training example; the weights move during the later phases. Returns the free phase's length.
-  double train(std::uint32_t idx, std::uint32_t key, double sign, std::vector<double>* alignment, std::vector<double>* aligned) {
+  double train(std::uint32_t idx, std::uint32_t key, double sign, std::vector<double>* alignment,
+               std::vector<double>* aligned) {
     load_example(idx, sign);
     std::vector<double>* start = nullptr;
     if (ex_.persistent) {
@@ -152,7 +153,9 @@ class Trainer {
         for (std::size_t q = 0; q < w.size(); ++q) dw[q] = w[q] - before[m][q], minus_g[q] = -grad[k][q];
         // Examples without a gradient or an update (all inputs silent, all units held) carry no
         // direction: they are left out of the mean.
-        auto zero = [](const std::vector<double>& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0; }); };
+        auto zero = [](const std::vector<double>& v) {
+          return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0; });
+        };
         if (zero(dw) || zero(minus_g)) continue;
         (*alignment)[m] += cosine(dw, minus_g);
         (*aligned)[m] += 1;
@@ -322,7 +325,8 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
               trainer.set_weights(ex.layer_projections[m], w0[m]);
             }
           if (options.stop && options.stop->load()) return result;
-          if (options.progress) options.progress((double(epoch - 1) * double(split.train.size()) + double(n + 1)) / work);
+          if (options.progress)
+            options.progress((double(epoch - 1) * double(split.train.size()) + double(n + 1)) / work);
         }
         if (ex.batch > 1) {
           const double count = double(end - b);
@@ -341,7 +345,8 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
       if (baseline) {
         for (std::size_t b = 0; b < order.size(); b += ex.batch) {
           const std::size_t end = std::min(order.size(), b + ex.batch);
-          for (std::size_t n = b; n < end; ++n) baseline->accumulate_gradient(trainer.input_states(order[n]), trainer.target_states(order[n]));
+          for (std::size_t n = b; n < end; ++n)
+            baseline->accumulate_gradient(trainer.input_states(order[n]), trainer.target_states(order[n]));
           baseline->apply(ex.baseline_lr * decay);
         }
       }
@@ -374,7 +379,8 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   write("/training/train_accuracy", column([](const LearningEpoch& e) { return e.train_accuracy; }));
   write("/training/test_accuracy", column([](const LearningEpoch& e) { return e.test_accuracy; }));
   if (trainer.has_mean_field())
-    write("/training/mean_field_test_accuracy", column([](const LearningEpoch& e) { return e.mean_field_test_accuracy; }));
+    write("/training/mean_field_test_accuracy",
+          column([](const LearningEpoch& e) { return e.mean_field_test_accuracy; }));
   write("/training/test_loss", column([](const LearningEpoch& e) { return e.test_loss; }));
   write("/training/examples_per_s", column([](const LearningEpoch& e) { return e.epoch ? e.examples_per_s : kNaN; }));
   write("/training/wall_s", column([](const LearningEpoch& e) { return e.wall_s; }));
@@ -386,9 +392,10 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   for (std::size_t k : ex.layer_projections) align_names += (align_names.empty() ? "" : ",") + net.projections[k].name;
   sink.write_array("/training/alignment", align, {rows, n_proj});
   sink.write_attribute("/training/alignment", "projections", align_names);
-  sink.write_attribute("/training/alignment", "meaning",
-                       std::string("mean over the first alignment_examples examples of each epoch (those with a non-zero gradient) of "
-                                   "cos(Delta W, -dC/dW), dC/dW back-propagated at the free fixed point (continuous engine only)"));
+  sink.write_attribute(
+      "/training/alignment", "meaning",
+      std::string("mean over the first alignment_examples examples of each epoch (those with a non-zero gradient) of "
+                  "cos(Delta W, -dC/dW), dC/dW back-propagated at the free fixed point (continuous engine only)"));
   std::vector<double> test_labels;
   for (std::uint32_t idx : split.test) test_labels.push_back(data.labels[idx]);
   write("/training/test_labels", test_labels);
@@ -397,19 +404,24 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   write("/training/train_indices", train_idx);
   write("/training/test_indices", test_idx);
   if (baseline) {
-    write("/training/baseline/train_accuracy", column([](const LearningEpoch& e) { return e.baseline_train_accuracy; }));
+    write("/training/baseline/train_accuracy",
+          column([](const LearningEpoch& e) { return e.baseline_train_accuracy; }));
     write("/training/baseline/test_accuracy", column([](const LearningEpoch& e) { return e.baseline_test_accuracy; }));
     write("/training/baseline/test_predictions", baseline_predictions);
-    sink.write_attribute("/training/baseline", "method",
-                         std::string("back-propagation, feedforward pass of the same chain: s_k = clip(b_k + W_k rho(s_{k-1}), beta1, beta2), "
-                                     "C = 1/2 |s_L - y*|^2, SGD with the same initial weights, order and batches"));
+    sink.write_attribute(
+        "/training/baseline", "method",
+        std::string(
+            "back-propagation, feedforward pass of the same chain: s_k = clip(b_k + W_k rho(s_{k-1}), beta1, beta2), "
+            "C = 1/2 |s_L - y*|^2, SGD with the same initial weights, order and batches"));
     sink.write_attribute("/training/baseline", "lr", ex.baseline_lr);
   }
   sink.write_attribute("/training", "data", ex.data_path);
-  sink.write_attribute("/training", "split", std::string(ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last"));
+  sink.write_attribute("/training", "split",
+                       std::string(ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last"));
   sink.write_attribute("/training", "n_train", std::int64_t(result.n_train));
   sink.write_attribute("/training", "n_test", std::int64_t(result.n_test));
-  sink.write_attribute("/training", "engine", std::string(cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous"));
+  sink.write_attribute("/training", "engine",
+                       std::string(cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous"));
   result.wall_s = watch.seconds();
   result.complete = true;
   return result;

@@ -19,11 +19,11 @@
 
 #include "models/rate_function.hpp"
 #include "sim/core/config.hpp"
+#include "sim/core/network.hpp"
 #include "sim/experiments/learning_config.hpp"
 #include "sim/io/dataset.hpp"
-#include "sim/core/network.hpp"
-#include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
+#include "sim/run/run.hpp"
 
 namespace ebsim {
 
@@ -44,19 +44,19 @@ DataSplit split_dataset(const LearningExperiment& ex);
 // Projections outside the chain get empty vectors.
 std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const LearningExperiment& ex,
                                                       const models::RateFunction& rate, std::span<const double> s,
-                                                      std::span<const std::uint8_t> held, std::span<const double> target_states);
-
+                                                      std::span<const std::uint8_t> held,
+                                                      std::span<const double> target_states);
 
 struct LearningEpoch {
-  std::uint32_t epoch = 0;  // 0: before training
+  std::uint32_t epoch = 0;                           // 0: before training
   double train_accuracy = 0.0, test_accuracy = 0.0;  // NaN when not evaluated
   double test_loss = 0.0;                            // mean 1/2 |y^ - y*|^2 at the free fixed point
   double baseline_train_accuracy = 0.0, baseline_test_accuracy = 0.0;
-  double mean_field_test_accuracy = 0.0;             // spiking: the weights read out by the continuous engine
-  double wall_s = 0.0, examples_per_s = 0.0;         // the rule's training pass
-  double free_ms = 0.0;                              // mean length of the free phase (settling time)
-  std::uint32_t unsettled = 0;                       // training free phases that hit the cap unsettled
-  std::vector<double> alignment;                     // per chain projection: mean cos(Delta W, -dC/dW)
+  double mean_field_test_accuracy = 0.0;      // spiking: the weights read out by the continuous engine
+  double wall_s = 0.0, examples_per_s = 0.0;  // the rule's training pass
+  double free_ms = 0.0;                       // mean length of the free phase (settling time)
+  std::uint32_t unsettled = 0;                // training free phases that hit the cap unsettled
+  std::vector<double> alignment;              // per chain projection: mean cos(Delta W, -dC/dW)
 };
 
 struct LearningResult {

@@ -10,7 +10,9 @@ namespace ebsim {
 std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, const Config& cfg) {
   LearningExperiment e;
   if (cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-    m.fail(m.node(), m.key_path("kind"), "the learning experiment needs model.rate: hard_sigmoid (its back-propagation baseline is the same network's feedforward pass)");
+    m.fail(m.node(), m.key_path("kind"),
+           "the learning experiment needs model.rate: hard_sigmoid (its back-propagation baseline is the same "
+           "network's feedforward pass)");
   MapReader d = m.map("data");
   e.data_path = d.string("path", "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz");
   const std::string& resolved = e.data_path;  // relative paths start in the current directory, as output.path does
@@ -24,27 +26,36 @@ std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, con
   e.output = d.string("output");
   const PopulationConfig& in = find_population(cfg, d, "input", e.input);
   const PopulationConfig& out = find_population(cfg, d, "output", e.output);
-  if (in.role != Role::input) d.fail(d.node()["input"], d.key_path("input"), "expected an input population (it is clamped to the features)");
-  if (out.role != Role::output) d.fail(d.node()["output"], d.key_path("output"), "expected an output population (it is nudged toward the targets)");
+  if (in.role != Role::input)
+    d.fail(d.node()["input"], d.key_path("input"), "expected an input population (it is clamped to the features)");
+  if (out.role != Role::output)
+    d.fail(d.node()["output"], d.key_path("output"), "expected an output population (it is nudged toward the targets)");
   if (in.size != data.n_features)
-    d.fail(d.node()["input"], d.key_path("input"), "population `" + e.input + "` has " + std::to_string(in.size) + " units but the data have " +
-                                                       std::to_string(data.n_features) + " features per example");
+    d.fail(d.node()["input"], d.key_path("input"),
+           "population `" + e.input + "` has " + std::to_string(in.size) + " units but the data have " +
+               std::to_string(data.n_features) + " features per example");
   if (out.size != data.n_classes)
-    d.fail(d.node()["output"], d.key_path("output"), "population `" + e.output + "` has " + std::to_string(out.size) + " units but the data have " +
-                                                         std::to_string(data.n_classes) + " classes (labels 0.." + std::to_string(data.n_classes - 1) + ")");
+    d.fail(d.node()["output"], d.key_path("output"),
+           "population `" + e.output + "` has " + std::to_string(out.size) + " units but the data have " +
+               std::to_string(data.n_classes) + " classes (labels 0.." + std::to_string(data.n_classes - 1) + ")");
   e.feature_max = d.number("feature_max", 16.0);
   check(e.feature_max > 0, d, "feature_max", "expected feature_max > 0");
   for (std::size_t k = 0; k < data.features.size(); ++k)
     if (data.features[k] < 0 || data.features[k] > e.feature_max)
       d.fail(d.node()["feature_max"], d.key_path("feature_max"),
-             "example " + std::to_string(k / data.n_features) + ", feature " + std::to_string(k % data.n_features) + " of `" + resolved +
-                 "` is " + std::to_string(data.features[k]) + ", outside [0, feature_max]: the input rate rho(x) = value / feature_max must lie in [0, 1]");
-  e.split = d.choice("split", {"interleaved", "last"}, "interleaved") == "last" ? LearningExperiment::Split::last : LearningExperiment::Split::interleaved;
+             "example " + std::to_string(k / data.n_features) + ", feature " + std::to_string(k % data.n_features) +
+                 " of `" + resolved + "` is " + std::to_string(data.features[k]) +
+                 ", outside [0, feature_max]: the input rate rho(x) = value / feature_max must lie in [0, 1]");
+  e.split = d.choice("split", {"interleaved", "last"}, "interleaved") == "last"
+                ? LearningExperiment::Split::last
+                : LearningExperiment::Split::interleaved;
   e.test_fraction = d.number("test_fraction", 0.2);
   check(e.test_fraction > 0 && e.test_fraction <= 0.5, d, "test_fraction", "expected 0 < test_fraction <= 0.5");
   const std::int64_t n_train = d.integer("train_examples", 0), n_test = d.integer("test_examples", 0);
-  check(n_train >= 0 && n_train <= std::int64_t(data.size()), d, "train_examples", "expected 0 (all) or a number of examples up to the data set's size");
-  check(n_test >= 0 && n_test <= std::int64_t(data.size()), d, "test_examples", "expected 0 (all) or a number of examples up to the data set's size");
+  check(n_train >= 0 && n_train <= std::int64_t(data.size()), d, "train_examples",
+        "expected 0 (all) or a number of examples up to the data set's size");
+  check(n_test >= 0 && n_test <= std::int64_t(data.size()), d, "test_examples",
+        "expected 0 (all) or a number of examples up to the data set's size");
   e.train_examples = std::uint32_t(n_train);
   e.test_examples = std::uint32_t(n_test);
   d.finish();
@@ -54,11 +65,13 @@ std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, con
   check(batch >= 1 && batch <= 100000, m, "batch", "expected a batch of 1 (online) or more examples");
   // Each training visit keys its spiking streams by epoch * examples + index, below the keys of
   // the evaluation passes (2^31 + index).
-  check(std::uint64_t(epochs) * data.size() < (std::uint64_t(1) << 31), m, "epochs", "expected epochs x examples < 2^31");
+  check(std::uint64_t(epochs) * data.size() < (std::uint64_t(1) << 31), m, "epochs",
+        "expected epochs x examples < 2^31");
   e.epochs = std::uint32_t(epochs);
   e.batch = std::uint32_t(batch);
   e.lr_decay = m.number("lr_decay", 1.0);
-  check(e.lr_decay > 0 && e.lr_decay <= 1, m, "lr_decay", "expected 0 < lr_decay <= 1 (learning rates x lr_decay^(epoch - 1))");
+  check(e.lr_decay > 0 && e.lr_decay <= 1, m, "lr_decay",
+        "expected 0 < lr_decay <= 1 (learning rates x lr_decay^(epoch - 1))");
   e.shuffle = m.boolean("shuffle", true);
   e.random_sign = m.boolean("random_sign", false);
   e.persistent = m.boolean("persistent", false);
@@ -85,7 +98,8 @@ std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, con
     b.finish();
   }
   if (e.persistent && cfg.engine.kind != EngineKind::continuous)
-    m.fail(m.node()["persistent"], m.key_path("persistent"), "persistent free-phase states need engine.kind: continuous");
+    m.fail(m.node()["persistent"], m.key_path("persistent"),
+           "persistent free-phase states need engine.kind: continuous");
 
   // The architecture: a chain input -> hidden... -> output of symmetric projections, one per pair of
   // neighbouring layers (the feedforward net of the baseline is the same chain).
@@ -96,40 +110,56 @@ std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, con
     for (std::size_t k = 0; k < cfg.projections.size(); ++k)
       if (!used[k] && cfg.projections[k].from == e.layers.back()) {
         if (found != cfg.projections.size())
-          m.fail(m.node(), m.key_path("kind"), "expected a layered network: `" + e.layers.back() + "` projects to both `" +
-                                                   cfg.projections[found].to + "` and `" + cfg.projections[k].to + "`");
+          m.fail(m.node(), m.key_path("kind"),
+                 "expected a layered network: `" + e.layers.back() + "` projects to both `" +
+                     cfg.projections[found].to + "` and `" + cfg.projections[k].to + "`");
         found = k;
       }
     if (found == cfg.projections.size())
-      m.fail(m.node(), m.key_path("kind"), "expected a chain of projections from `" + e.input + "` to `" + e.output + "`; it stops at `" + e.layers.back() + "`");
+      m.fail(m.node(), m.key_path("kind"),
+             "expected a chain of projections from `" + e.input + "` to `" + e.output + "`; it stops at `" +
+                 e.layers.back() + "`");
     const ProjectionConfig& p = cfg.projections[found];
     if (std::find(e.layers.begin(), e.layers.end(), p.to) != e.layers.end())
-      m.fail(m.node(), m.key_path("kind"), "expected a layered network; projection `" + p.name + "` goes back to `" + p.to + "`");
+      m.fail(m.node(), m.key_path("kind"),
+             "expected a layered network; projection `" + p.name + "` goes back to `" + p.to + "`");
     if (!p.symmetric)
-      m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` must be `symmetric: true` (the rule keeps W symmetric; the baseline uses the same weights both ways)");
+      m.fail(
+          m.node(), m.key_path("kind"),
+          "projection `" + p.name +
+              "` must be `symmetric: true` (the rule keeps W symmetric; the baseline uses the same weights both ways)");
     used[found] = true;
     e.layers.push_back(p.to);
     e.layer_projections.push_back(found);
   }
   for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    if (!used[k]) m.fail(m.node(), m.key_path("kind"), "projection `" + cfg.projections[k].name + "` is not part of the chain from `" + e.input + "` to `" + e.output + "`");
+    if (!used[k])
+      m.fail(m.node(), m.key_path("kind"),
+             "projection `" + cfg.projections[k].name + "` is not part of the chain from `" + e.input + "` to `" +
+                 e.output + "`");
   for (const std::string& name : e.layers)
     if (name != e.input && name != e.output && cfg.find_population(name)->role != Role::hidden)
       m.fail(m.node(), m.key_path("kind"), "population `" + name + "` between the input and the output must be hidden");
 
   const auto& phases = cfg.protocol.phases;
   if (phases.size() < 2 || !phases[1].nudge.count(e.output))
-    m.fail(m.node(), m.key_path("kind"), "expected protocol phases [free, nudge (with a nudge on `" + e.output + "`), ...]");
+    m.fail(m.node(), m.key_path("kind"),
+           "expected protocol phases [free, nudge (with a nudge on `" + e.output + "`), ...]");
   if (cfg.engine.kind == EngineKind::continuous && !phases[0].settle)
-    m.fail(m.node(), m.key_path("kind"), "the continuous engine's free phase (protocol phase 0) must settle: give it `settle: {tol: ...}`");
+    m.fail(m.node(), m.key_path("kind"),
+           "the continuous engine's free phase (protocol phase 0) must settle: give it `settle: {tol: ...}`");
   const double evaluation_free = e.evaluation_free_ms > 0 ? e.evaluation_free_ms : phases[0].duration_ms;
   check(e.evaluation_free_ms >= 0, m, "evaluation_free", "expected 0 (the free phase's duration) or a duration");
   if (cfg.engine.kind == EngineKind::spiking && !(e.readout_ms > 0 && e.readout_ms <= evaluation_free))
-    m.fail(m.node()["readout"], m.key_path("readout"), "expected 0 < readout <= the evaluation's free phase (evaluation_free, or the free phase's duration)");
+    m.fail(m.node()["readout"], m.key_path("readout"),
+           "expected 0 < readout <= the evaluation's free phase (evaluation_free, or the free phase's duration)");
   for (const ProjectionConfig& p : cfg.projections)
-    if (p.plasticity && (p.plasticity->phases.empty() || std::find(p.plasticity->phases.begin(), p.plasticity->phases.end(), phases[0].name) != p.plasticity->phases.end()))
-      m.fail(m.node(), m.key_path("kind"), "projection `" + p.name + "` learns in the free phase `" + phases[0].name +
-                                               "`: set its plasticity.phases to the nudge phase (e.g. [" + phases[1].name + "])");
+    if (p.plasticity &&
+        (p.plasticity->phases.empty() || std::find(p.plasticity->phases.begin(), p.plasticity->phases.end(),
+                                                   phases[0].name) != p.plasticity->phases.end()))
+      m.fail(m.node(), m.key_path("kind"),
+             "projection `" + p.name + "` learns in the free phase `" + phases[0].name +
+                 "`: set its plasticity.phases to the nudge phase (e.g. [" + phases[1].name + "])");
   m.finish();
   return std::make_shared<const LearningExperiment>(std::move(e));
 }

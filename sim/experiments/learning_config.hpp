@@ -24,22 +24,22 @@ struct LearningExperiment : ExperimentSpec {
   std::shared_ptr<const Dataset> data;  // loaded and checked with the config
   std::string input, output;            // the clamped and the nudged population
   double feature_max = 16.0;            // x = beta1 + value / feature_max: rho(x) = value / feature_max
-  Split split = Split::interleaved;     // every k-th example (k = 1 / test_fraction) is a test example; or the last ones
+  Split split = Split::interleaved;  // every k-th example (k = 1 / test_fraction) is a test example; or the last ones
   double test_fraction = 0.2;
   std::uint32_t train_examples = 0, test_examples = 0;  // 0: all; else the first N of each set
   std::uint32_t epochs = 10, batch = 1;                 // batch 1: online (weights change during each nudge)
   double lr_decay = 1.0;                                // learning rates x lr_decay^(epoch - 1)
   bool shuffle = true, random_sign = false, persistent = false, evaluate_train = true;
-  double target_on = 0.9, target_off = 0.1;             // target rates rho(y*) of the right and the other classes
-  double readout_ms = 20.0;                             // spiking evaluation: y averaged over the free phase's last readout
-  double evaluation_free_ms = 0.0;                      // spiking evaluation: free phase length; 0: the protocol's
-  bool mean_field_readout = true;                       // spiking: also test with the continuous engine's fixed point
-  std::uint32_t alignment_examples = 50;                // per epoch: examples whose update is compared with the gradient
+  double target_on = 0.9, target_off = 0.1;  // target rates rho(y*) of the right and the other classes
+  double readout_ms = 20.0;                  // spiking evaluation: y averaged over the free phase's last readout
+  double evaluation_free_ms = 0.0;           // spiking evaluation: free phase length; 0: the protocol's
+  bool mean_field_readout = true;            // spiking: also test with the continuous engine's fixed point
+  std::uint32_t alignment_examples = 50;     // per epoch: examples whose update is compared with the gradient
   bool baseline = true;
   double baseline_lr = 0.05;
-  bool baseline_output_derivative = false;  // see sim/experiments/feedforward.hpp
-  std::vector<std::string> layers;                      // derived: input, hidden..., output
-  std::vector<std::size_t> layer_projections;           // derived: projection from layers[k] to layers[k+1]
+  bool baseline_output_derivative = false;     // see sim/experiments/feedforward.hpp
+  std::vector<std::string> layers;             // derived: input, hidden..., output
+  std::vector<std::size_t> layer_projections;  // derived: projection from layers[k] to layers[k+1]
 
   std::vector<std::string> input_files() const override { return {data_path}; }
 };

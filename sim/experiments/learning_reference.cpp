@@ -23,7 +23,8 @@ DataSplit split_dataset(const LearningExperiment& ex) {
 
 std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const LearningExperiment& ex,
                                                       const models::RateFunction& rate, std::span<const double> s,
-                                                      std::span<const std::uint8_t> held, std::span<const double> target_states) {
+                                                      std::span<const std::uint8_t> held,
+                                                      std::span<const double> target_states) {
   std::vector<std::vector<double>> grad(net.projections.size());
   // The receiving unit's factor: 0 where a drive beyond a boundary holds it (it does not respond).
   auto rho_prime = [&](std::uint32_t unit) { return held[unit] ? 0.0 : rate.rho_prime(s[unit]); };
@@ -46,7 +47,8 @@ std::vector<std::vector<double>> fixed_point_gradient(const Network& net, const 
         // J^T delta. The sending unit's factor is d rho / ds (closed interval): a nudged output
         // moves even where it was held, and a held hidden unit's delta is already 0 from its
         // receiving factor below. W acts with gain_forward + gain_backward (1: symmetric chain).
-        below[j] += (p.gain_forward + p.gain_backward) * double(p.weight[q]) * rate.rho_prime(s[tgt.offset + i]) * delta[i];
+        below[j] +=
+            (p.gain_forward + p.gain_backward) * double(p.weight[q]) * rate.rho_prime(s[tgt.offset + i]) * delta[i];
       }
     }
     for (std::uint32_t j = 0; j < src.size; ++j) below[j] *= rho_prime(src.offset + j);

@@ -11,18 +11,20 @@ std::string format_learning_summary(const Config& cfg, const LearningResult& r) 
   const LearningExperiment& ex = cfg.experiment_as<LearningExperiment>();
   std::ostringstream os;
   const bool spiking = cfg.engine.kind == EngineKind::spiking;
-  os << "ebsim learning: " << (spiking ? "spiking" : "continuous") << " engine, " << r.n_train << " training / " << r.n_test
-     << " test examples of " << ex.data_path << " (" << (ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last")
-     << " split), " << ex.epochs << " epoch(s), batch " << ex.batch << "\n";
+  os << "ebsim learning: " << (spiking ? "spiking" : "continuous") << " engine, " << r.n_train << " training / "
+     << r.n_test << " test examples of " << ex.data_path << " ("
+     << (ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last") << " split), " << ex.epochs
+     << " epoch(s), batch " << ex.batch << "\n";
   const bool mf = spiking && ex.mean_field_readout;
-  os << "  epoch  train acc  test acc  test loss" << (mf ? "  mean-field test" : "") << (ex.baseline ? "  | backprop train  test" : "")
-     << "  | examples/s\n";
+  os << "  epoch  train acc  test acc  test loss" << (mf ? "  mean-field test" : "")
+     << (ex.baseline ? "  | backprop train  test" : "") << "  | examples/s\n";
   os << std::fixed;
   for (const LearningEpoch& e : r.epochs) {
-    os << "  " << std::setw(5) << e.epoch << "  " << std::setprecision(4) << std::setw(9) << e.train_accuracy << "  " << std::setw(8)
-       << e.test_accuracy << "  " << std::setw(9) << e.test_loss;
+    os << "  " << std::setw(5) << e.epoch << "  " << std::setprecision(4) << std::setw(9) << e.train_accuracy << "  "
+       << std::setw(8) << e.test_accuracy << "  " << std::setw(9) << e.test_loss;
     if (mf) os << "  " << std::setw(15) << e.mean_field_test_accuracy;
-    if (ex.baseline) os << "  | " << std::setw(14) << e.baseline_train_accuracy << "  " << std::setw(5) << e.baseline_test_accuracy;
+    if (ex.baseline)
+      os << "  | " << std::setw(14) << e.baseline_train_accuracy << "  " << std::setw(5) << e.baseline_test_accuracy;
     if (e.epoch) os << "  | " << std::setprecision(1) << std::setw(10) << e.examples_per_s;
     os << "\n";
   }
@@ -41,9 +43,12 @@ std::string format_learning_summary(const Config& cfg, const LearningResult& r) 
   if (!r.epochs.empty()) {
     const LearningEpoch& last = r.epochs.back();
     os << std::setprecision(2) << "  final test accuracy: in-simulator rule " << 100 * last.test_accuracy << " %";
-    if (mf) os << " (the same weights read out by the mean-field fixed point: " << 100 * last.mean_field_test_accuracy << " %)";
-    if (ex.baseline) os << ", back-propagation " << 100 * last.baseline_test_accuracy << " % (difference "
-                        << 100 * (last.baseline_test_accuracy - last.test_accuracy) << " points)";
+    if (mf)
+      os << " (the same weights read out by the mean-field fixed point: " << 100 * last.mean_field_test_accuracy
+         << " %)";
+    if (ex.baseline)
+      os << ", back-propagation " << 100 * last.baseline_test_accuracy << " % (difference "
+         << 100 * (last.baseline_test_accuracy - last.test_accuracy) << " points)";
     os << "\n";
   }
   os << std::setprecision(1) << "  wall time " << r.wall_s << " s\n";

@@ -28,7 +28,8 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
   std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const Projection& p = net.projections[proj];
   const Population& pre = net.populations[p.source];
-  for (std::uint32_t u = 0; u < pre.size; ++u) drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
+  for (std::uint32_t u = 0; u < pre.size; ++u)
+    drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
   const std::uint32_t post = net.populations[p.target].offset;
   SpikingEngine engine(lower_engine_params(cfg), net);
   engine.set_stop_flag(stop);
@@ -63,7 +64,8 @@ Trace run_one(const Config& cfg, std::size_t proj, double drive, double s0, doub
   engine.take_spikes(spikes);
   tr.spikes = double(spikes.size());
   if (weights_taken)
-    for (std::size_t k = 0; k < w0.size(); ++k) tr.dw += (double(net.projections[proj].weight[k]) - w0[k]) / double(w0.size());
+    for (std::size_t k = 0; k < w0.size(); ++k)
+      tr.dw += (double(net.projections[proj].weight[k]) - w0[k]) / double(w0.size());
   return tr;
 }
 
@@ -81,7 +83,8 @@ double run_held(const Config& cfg, std::size_t proj, double drive, double beyond
   std::vector<PhaseDrive> drives = resolve_phases(c, net);
   const Projection& p = net.projections[proj];
   const Population& pre = net.populations[p.source];
-  for (std::uint32_t u = 0; u < pre.size; ++u) drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
+  for (std::uint32_t u = 0; u < pre.size; ++u)
+    drives[0].clamped[pre.offset + u] = 1, drives[0].clamp_value[pre.offset + u] = drive;
   double input = 0;
   for (models::weight_t w : p.weight) input += p.gain_forward * double(w) * c.model.rate.rho(drive);
   const std::uint32_t post = net.populations[p.target].offset;
@@ -120,7 +123,7 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
     SaturationSide side;
     side.side = sign > 0 ? "above_beta2" : "below_beta1";
     const double boundary = sign > 0 ? b2 : b1;
-    side.start_state = boundary + sign * (ex.pulse - 1.0);  // beyond the boundary by pulse - 1
+    side.start_state = boundary + sign * (ex.pulse - 1.0);            // beyond the boundary by pulse - 1
     side.saturated_ms = tau * std::log(side.start_state / boundary);  // s0 e^{-t/tau} = boundary
     std::vector<double> sample_ms;
     for (int k = 1; k <= 20; ++k) sample_ms.push_back(0.95 * side.saturated_ms * k / 20.0);
@@ -147,7 +150,8 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
       }
       // While saturated the input is ignored: the trajectory is the same under every drive.
       for (std::size_t k = 0; k < sample_ms.size(); ++k)
-        side.max_input_effect = std::max(side.max_input_effect, std::abs(states[states.size() - sample_ms.size() + k] - states[k]));
+        side.max_input_effect =
+            std::max(side.max_input_effect, std::abs(states[states.size() - sample_ms.size() + k] - states[k]));
     }
     // Decay while saturated: s(t) = s0 e^{-t/tau}; fit tau from the first and last samples.
     const double s_first = states.front(), s_last = states[sample_ms.size() - 1];
@@ -200,29 +204,39 @@ std::string format_saturation_summary(const Config& cfg, const SaturationResult&
   const SaturationExperiment& ex = cfg.experiment_as<SaturationExperiment>();
   std::ostringstream os;
   os << std::setprecision(4);
-  os << "ebsim saturation predictions (paper §4), spiking engine, " << ex.trials << " trials x "
-     << ex.drives.size() << " presynaptic drives per side\n";
+  os << "ebsim saturation predictions (paper §4), spiking engine, " << ex.trials << " trials x " << ex.drives.size()
+     << " presynaptic drives per side\n";
   for (const SaturationSide& s : r.sides) {
-    os << "  " << s.side << ": the unit starts at s = " << s.start_state << " and is saturated for " << s.saturated_ms << " ms\n";
-    os << "    (a) input ignored while saturated: max |s(drive a) - s(drive b)| = " << std::scientific << s.max_input_effect
-       << std::defaultfloat << (s.max_input_effect < 1e-12 ? "  -> holds" : "  -> DOES NOT hold") << "\n";
-    os << "    (a) returns toward the sensitive range with the leak: fitted tau = " << s.fitted_tau_ms << " ms (tau = "
-       << cfg.model.tau_ms << " ms)" << (std::abs(s.fitted_tau_ms - cfg.model.tau_ms) < 1e-6 * cfg.model.tau_ms ? "  -> holds" : "") << "\n";
-    const double expected_spikes = (s.side == "above_beta2" ? cfg.model.r_max_hz / 1000.0 : 0.0) * s.saturated_ms * s.runs;
-    os << "    (a) firing rate while saturated: " << s.rate_hz << " Hz (expected " << (s.side == "above_beta2" ? cfg.model.r_max_hz : 0.0)
-       << " Hz, rho = " << (s.side == "above_beta2" ? 1 : 0) << "; Poisson sd of the estimate "
+    os << "  " << s.side << ": the unit starts at s = " << s.start_state << " and is saturated for " << s.saturated_ms
+       << " ms\n";
+    os << "    (a) input ignored while saturated: max |s(drive a) - s(drive b)| = " << std::scientific
+       << s.max_input_effect << std::defaultfloat << (s.max_input_effect < 1e-12 ? "  -> holds" : "  -> DOES NOT hold")
+       << "\n";
+    os << "    (a) returns toward the sensitive range with the leak: fitted tau = " << s.fitted_tau_ms
+       << " ms (tau = " << cfg.model.tau_ms << " ms)"
+       << (std::abs(s.fitted_tau_ms - cfg.model.tau_ms) < 1e-6 * cfg.model.tau_ms ? "  -> holds" : "") << "\n";
+    const double expected_spikes =
+        (s.side == "above_beta2" ? cfg.model.r_max_hz / 1000.0 : 0.0) * s.saturated_ms * s.runs;
+    os << "    (a) firing rate while saturated: " << s.rate_hz << " Hz (expected "
+       << (s.side == "above_beta2" ? cfg.model.r_max_hz : 0.0) << " Hz, rho = " << (s.side == "above_beta2" ? 1 : 0)
+       << "; Poisson sd of the estimate "
        << (s.runs > 0 ? std::sqrt(expected_spikes) / (s.runs * s.saturated_ms) * 1000.0 : 0.0) << " Hz)\n";
-    os << "    (b) weight change per synapse while saturated: post: rate_derivative " << std::scientific << s.dw_rate << " +- "
-       << s.dw_rate_sem << (std::abs(s.dw_rate) <= 3 * s.dw_rate_sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)")
+    os << "    (b) weight change per synapse while saturated: post: rate_derivative " << std::scientific << s.dw_rate
+       << " +- " << s.dw_rate_sem
+       << (std::abs(s.dw_rate) <= 3 * s.dw_rate_sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)")
        << "; post: state_derivative " << s.dw_state << " +- " << s.dw_state_sem << std::defaultfloat
-       << (std::abs(s.dw_state) > 3 * s.dw_state_sem ? " (does not vanish: the state still decays)" : " (vanishes)") << "\n";
+       << (std::abs(s.dw_state) > 3 * s.dw_state_sem ? " (does not vanish: the state still decays)" : " (vanishes)")
+       << "\n";
     // Held regime: both variants predict exactly 0 (ds/dt = 0 on the boundary).
-    auto verdict = [](double mean, double sem) { return std::abs(mean) <= 3 * sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)"; };
-    os << "    (b) held on the boundary by a drive " << std::abs(s.held_beyond) << (s.held_beyond > 0 ? " above" : " below") << " it ("
-       << s.held_ms
+    auto verdict = [](double mean, double sem) {
+      return std::abs(mean) <= 3 * sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)";
+    };
+    os << "    (b) held on the boundary by a drive " << std::abs(s.held_beyond)
+       << (s.held_beyond > 0 ? " above" : " below") << " it (" << s.held_ms
        << " ms): weight change per synapse: post: rate_derivative " << std::scientific << s.held_dw_rate << " +- "
-       << s.held_dw_rate_sem << verdict(s.held_dw_rate, s.held_dw_rate_sem) << "; post: state_derivative " << s.held_dw_state
-       << " +- " << s.held_dw_state_sem << std::defaultfloat << verdict(s.held_dw_state, s.held_dw_state_sem) << "\n";
+       << s.held_dw_rate_sem << verdict(s.held_dw_rate, s.held_dw_rate_sem) << "; post: state_derivative "
+       << s.held_dw_state << " +- " << s.held_dw_state_sem << std::defaultfloat
+       << verdict(s.held_dw_state, s.held_dw_state_sem) << "\n";
   }
   return os.str();
 }

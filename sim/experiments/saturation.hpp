@@ -14,21 +14,21 @@
 
 #include "sim/core/config.hpp"
 #include "sim/experiments/saturation_config.hpp"
-#include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
+#include "sim/run/run.hpp"
 
 namespace ebsim {
 
 struct SaturationSide {
-  std::string side;              // "above beta2" or "below beta1"
-  double start_state = 0.0;      // right after the pulse
-  double saturated_ms = 0.0;     // predicted time to re-enter: tau ln(s0 / boundary)
-  double max_input_effect = 0.0; // max |s(t; drive a) - s(t; drive b)| while saturated, over drives
-  double fitted_tau_ms = 0.0;    // from the decay while saturated
-  double rate_hz = 0.0;          // measured firing rate while saturated (all drives, all trials)
-  double runs = 0.0;             // how many saturated intervals it pooled
-  double dw_state = 0.0;         // mean Delta W per synapse over the saturated interval, post: state_derivative
-  double dw_rate = 0.0;          // ... post: rate_derivative
+  std::string side;               // "above beta2" or "below beta1"
+  double start_state = 0.0;       // right after the pulse
+  double saturated_ms = 0.0;      // predicted time to re-enter: tau ln(s0 / boundary)
+  double max_input_effect = 0.0;  // max |s(t; drive a) - s(t; drive b)| while saturated, over drives
+  double fitted_tau_ms = 0.0;     // from the decay while saturated
+  double rate_hz = 0.0;           // measured firing rate while saturated (all drives, all trials)
+  double runs = 0.0;              // how many saturated intervals it pooled
+  double dw_state = 0.0;          // mean Delta W per synapse over the saturated interval, post: state_derivative
+  double dw_rate = 0.0;           // ... post: rate_derivative
   double dw_state_sem = 0.0, dw_rate_sem = 0.0;
   // Held regime: the drive (bias + mean input) lies held_beyond past the boundary, the unit starts
   // on it, the inputs fire for held_ms.

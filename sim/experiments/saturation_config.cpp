@@ -10,10 +10,13 @@ std::shared_ptr<const ExperimentSpec> read_saturation_experiment(MapReader& m, c
   read_plastic_pair(m, cfg, false, e.pre, e.post, e.projection);
   m.set_default("drives", YAML::Load("[-0.5, 0.0, 0.5]"));
   const YAML::Node d = m.get("drives");
-  if (!d.IsSequence() || d.size() < 2) m.fail(d, m.key_path("drives"), "expected at least two clamp values for the presynaptic population");
-  for (std::size_t i = 0; i < d.size(); ++i) e.drives.push_back(m.as_number(d[i], m.key_path("drives") + "[" + std::to_string(i) + "]"));
+  if (!d.IsSequence() || d.size() < 2)
+    m.fail(d, m.key_path("drives"), "expected at least two clamp values for the presynaptic population");
+  for (std::size_t i = 0; i < d.size(); ++i)
+    e.drives.push_back(m.as_number(d[i], m.key_path("drives") + "[" + std::to_string(i) + "]"));
   e.pulse = m.number("pulse", 1.5);
-  check(e.pulse > 1.0, m, "pulse", "expected a pulse > 1 (it must carry the unit beyond beta2 or below beta1 from anywhere inside)");
+  check(e.pulse > 1.0, m, "pulse",
+        "expected a pulse > 1 (it must carry the unit beyond beta2 or below beta1 from anywhere inside)");
   e.settle_ms = m.quantity("settle", Dimension::time, "100 ms");
   check(e.settle_ms >= 0, m, "settle", "expected settle >= 0");
   const std::int64_t trials = m.integer("trials", 20);

@@ -16,10 +16,12 @@ namespace ebsim {
 namespace {
 
 // Least squares of log|w| against |dt| over the points of one lobe.
-LobeFit fit_lobe(const std::vector<double>& dt, const std::vector<double>& mean, const std::vector<double>& sem, double sign) {
+LobeFit fit_lobe(const std::vector<double>& dt, const std::vector<double>& mean, const std::vector<double>& sem,
+                 double sign) {
   std::vector<double> x, y;
   for (std::size_t k = 0; k < dt.size(); ++k)
-    if (dt[k] * sign > 0 && mean[k] * sign > 0 && std::abs(mean[k]) > 2 * sem[k]) x.push_back(std::abs(dt[k])), y.push_back(std::log(std::abs(mean[k])));
+    if (dt[k] * sign > 0 && mean[k] * sign > 0 && std::abs(mean[k]) > 2 * sem[k])
+      x.push_back(std::abs(dt[k])), y.push_back(std::log(std::abs(mean[k])));
   LobeFit f;
   f.points = std::uint32_t(x.size());
   if (x.size() < 2) return f;
@@ -106,17 +108,20 @@ StdpWindowResult run_stdp_window(const Config& cfg, Sink& sink, const RunOptions
 std::string format_stdp_summary(const Config& cfg, const StdpWindowResult& r) {
   const StdpWindowExperiment& ex = cfg.experiment_as<StdpWindowExperiment>();
   std::ostringstream os;
-  os << "ebsim STDP window (Eq. 26 as STDP events): " << ex.pairings << " pairings x " << ex.trials << " trials per offset, "
-     << std::setprecision(3) << r.wall_s << " s" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
+  os << "ebsim STDP window (Eq. 26 as STDP events): " << ex.pairings << " pairings x " << ex.trials
+     << " trials per offset, " << std::setprecision(3) << r.wall_s << " s" << (r.complete ? "" : "  [INTERRUPTED]")
+     << "\n";
   os << "    dt (ms)   dW per pairing   95% CI\n";
   for (std::size_t k = 0; k < r.dt_ms.size(); ++k) {
-    if (std::fmod(std::abs(r.dt_ms[k]) + 1e-9, 10.0) > 1e-6 && std::abs(r.dt_ms[k]) > 12.0) continue;  // every 10 ms, all near 0
-    os << "    " << std::setw(7) << r.dt_ms[k] << "   " << std::setw(13) << std::scientific << std::setprecision(3) << r.mean[k]
-       << "   +- " << 1.96 * r.sem[k] << std::defaultfloat << "\n";
+    if (std::fmod(std::abs(r.dt_ms[k]) + 1e-9, 10.0) > 1e-6 && std::abs(r.dt_ms[k]) > 12.0)
+      continue;  // every 10 ms, all near 0
+    os << "    " << std::setw(7) << r.dt_ms[k] << "   " << std::setw(13) << std::scientific << std::setprecision(3)
+       << r.mean[k] << "   +- " << 1.96 * r.sem[k] << std::defaultfloat << "\n";
   }
   auto lobe = [&](const char* name, const LobeFit& f) {
     os << "  " << name << ": ";
-    if (!f.fitted) os << "no exponential fit (" << f.points << " significant points of that sign)\n";
+    if (!f.fitted)
+      os << "no exponential fit (" << f.points << " significant points of that sign)\n";
     else if (f.tau_ms < 0)
       os << "grows with |dt| over " << f.points << " points (no decay), amplitude " << f.amplitude << "\n";
     else

@@ -8,15 +8,15 @@
 
 #include "sim/core/config.hpp"
 #include "sim/experiments/stdp_window_config.hpp"
-#include "sim/run/run.hpp"
 #include "sim/io/sink.hpp"
+#include "sim/run/run.hpp"
 
 namespace ebsim {
 
 struct LobeFit {
   bool fitted = false;
   double amplitude = 0.0, tau_ms = 0.0;  // dw ~ amplitude exp(-|dt| / tau)
-  std::uint32_t points = 0;             // offsets used (sign of the lobe, |mean| > 2 SEM)
+  std::uint32_t points = 0;              // offsets used (sign of the lobe, |mean| > 2 SEM)
 };
 
 struct StdpWindowResult {

@@ -12,7 +12,8 @@ std::shared_ptr<const ExperimentSpec> read_stdp_window_experiment(MapReader& m, 
   StdpWindowExperiment e;
   const ProjectionConfig* proj = &read_plastic_pair(m, cfg, true, e.pre, e.post, e.projection);
   MapReader off = m.map("offsets");
-  const double from = off.quantity("from", Dimension::time, "-100 ms"), to = off.quantity("to", Dimension::time, "100 ms");
+  const double from = off.quantity("from", Dimension::time, "-100 ms"),
+               to = off.quantity("to", Dimension::time, "100 ms");
   const double step = off.quantity("step", Dimension::time, "2 ms");
   check(step > 0 && to >= from, off, "step", "expected from <= to and step > 0");
   check((to - from) / step <= 1e5, off, "step", "expected at most 1e5 offsets from `from` to `to`");
@@ -25,8 +26,10 @@ std::shared_ptr<const ExperimentSpec> read_stdp_window_experiment(MapReader& m, 
   e.trials = std::uint32_t(trials);
   e.spacing_ms = m.quantity("spacing", Dimension::time, "300 ms");
   e.pulse = m.number("pulse", 1.0);
-  const double span = std::max(std::abs(from), std::abs(to)) + proj->plasticity->window_ms + proj->delay_max_ms + proj->delay_ms;
-  check(e.spacing_ms > 2 * span, m, "spacing", "expected a spacing longer than twice the largest offset plus the plasticity window");
+  const double span =
+      std::max(std::abs(from), std::abs(to)) + proj->plasticity->window_ms + proj->delay_max_ms + proj->delay_ms;
+  check(e.spacing_ms > 2 * span, m, "spacing",
+        "expected a spacing longer than twice the largest offset plus the plasticity window");
   m.finish();
   return std::make_shared<const StdpWindowExperiment>(std::move(e));
 }

@@ -18,8 +18,8 @@ struct StdpWindowExperiment : ExperimentSpec {
   std::string pre, post, projection;  // one unit each; pre is an input clamped below beta1
   std::vector<double> offsets_ms;     // dt = t_post - t_pre
   std::uint32_t pairings = 10, trials = 10;
-  double spacing_ms = 300.0;          // between pairings (the post state relaxes back)
-  double pulse = 1.0;                 // the jump of the postsynaptic state
+  double spacing_ms = 300.0;  // between pairings (the post state relaxes back)
+  double pulse = 1.0;         // the jump of the postsynaptic state
 };
 
 // Reads the `experiment:` section (its `kind` already read) for cfg.

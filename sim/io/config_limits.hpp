@@ -27,9 +27,9 @@ constexpr double kMaxValue = 1e6;
 
 constexpr std::int64_t kMaxTrials = 1'000'000;
 constexpr std::int64_t kMaxPopulationSize = 100'000'000;
-constexpr std::uint64_t kMaxUnits = 1'000'000'000;       // all populations together (32-bit unit indices)
-constexpr std::uint64_t kMaxPopulations = 65535;         // 16-bit population indices (spiking engine)
-constexpr std::uint64_t kMaxProjections = 65535;         // 16-bit projection indices in events
+constexpr std::uint64_t kMaxUnits = 1'000'000'000;          // all populations together (32-bit unit indices)
+constexpr std::uint64_t kMaxPopulations = 65535;            // 16-bit population indices (spiking engine)
+constexpr std::uint64_t kMaxProjections = 65535;            // 16-bit projection indices in events
 constexpr double kMaxSynapsesPerProjection = 4294967295.0;  // 32-bit synapse positions
 
 }  // namespace ebsim

@@ -55,14 +55,14 @@ ModelConfig read_model(MapReader m) {
 EngineConfig read_engine(MapReader m, const ModelConfig& model) {
   EngineConfig e;
   e.kind = m.choice("kind", {"continuous", "spiking"}, "continuous") == "spiking" ? EngineKind::spiking
-                                                                               : EngineKind::continuous;
+                                                                                  : EngineKind::continuous;
   e.dt_ms = m.quantity("dt", Dimension::time, "0.1 ms");
   check(e.dt_ms >= kMinStepMs && e.dt_ms <= model.tau_ms, m, "dt",
         "expected 0 < dt <= tau (eps = dt/tau must lie in (0, 1]) and dt >= 1e-6 ms");
   e.sigma = m.number("sigma", 0.0);
   check(e.sigma >= 0 && e.sigma <= kMaxValue, m, "sigma", "expected a noise standard deviation 0 <= sigma <= 1e6");
-  e.boundary = m.choice("boundary", {"project", "literal"}, "project") == "literal" ? Boundary::literal
-                                                                                   : Boundary::project;
+  e.boundary =
+      m.choice("boundary", {"project", "literal"}, "project") == "literal" ? Boundary::literal : Boundary::project;
   m.finish();
   return e;
 }
@@ -73,7 +73,8 @@ PopulationConfig read_population(MapReader m, const std::string& name) {
   const std::string role = m.choice("role", {"input", "hidden", "output"});
   p.role = role == "input" ? Role::input : role == "output" ? Role::output : Role::hidden;
   const std::int64_t size = m.integer("size");
-  check(size > 0 && size <= kMaxPopulationSize, m, "size", "expected a population size between 1 and 1e8, got " + std::to_string(size));
+  check(size > 0 && size <= kMaxPopulationSize, m, "size",
+        "expected a population size between 1 and 1e8, got " + std::to_string(size));
   p.size = static_cast<std::uint32_t>(size);
   m.set_default("bias", YAML::Node(0.0));
   p.bias = read_pattern(m, m.get("bias"), m.key_path("bias"), true);
@@ -105,7 +106,9 @@ PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
     for (const auto& kv : c.node()) {
       const std::string pop = kv.first.Scalar();  // MapReader checked that keys are scalars
       const PopulationConfig& p = find_population(cfg, c, pop, pop);
-      if (p.role != Role::input) c.fail(kv.first, c.key_path(pop), "only input populations can be clamped; `" + pop + "` is " + to_string(p.role));
+      if (p.role != Role::input)
+        c.fail(kv.first, c.key_path(pop),
+               "only input populations can be clamped; `" + pop + "` is " + to_string(p.role));
       Pattern pat = read_pattern(c, kv.second, c.key_path(pop), true);
       check_pattern_size(c, kv.second, c.key_path(pop), pat, p.size);
       ph.clamp[pop] = std::move(pat);
@@ -116,7 +119,9 @@ PhaseConfig read_phase(MapReader m, const Config& cfg, std::size_t index) {
     for (const auto& kv : nm.node()) {
       const std::string pop = kv.first.Scalar();  // MapReader checked that keys are scalars
       const PopulationConfig& p = find_population(cfg, nm, pop, pop);
-      if (p.role != Role::output) nm.fail(kv.first, nm.key_path(pop), "only output populations can be nudged; `" + pop + "` is " + to_string(p.role));
+      if (p.role != Role::output)
+        nm.fail(kv.first, nm.key_path(pop),
+                "only output populations can be nudged; `" + pop + "` is " + to_string(p.role));
       MapReader one(nm.ctx(), kv.second, nm.key_path(pop));
       Nudge nudge;
       nudge.target = read_pattern(one, one.require("target", "the target values"), one.key_path("target"), true);
@@ -144,16 +149,19 @@ ProtocolConfig read_protocol(MapReader m, const Config& cfg) {
     pr.phases.push_back(read_phase(MapReader(m.ctx(), phases[i], kp), cfg, i));
     for (std::size_t k = 0; k < i; ++k)
       if (pr.phases[k].name == pr.phases[i].name)
-        m.fail(phases[i]["name"], kp + ".name", "duplicate phase name `" + pr.phases[i].name + "` (also phase " + std::to_string(k) +
-                                                    "): results are stored per phase name");
+        m.fail(phases[i]["name"], kp + ".name",
+               "duplicate phase name `" + pr.phases[i].name + "` (also phase " + std::to_string(k) +
+                   "): results are stored per phase name");
   }
   // Trials lie back to back on one time axis: keep a trial's length within the range of a time.
   if (!(pr.total_duration_ms() <= kMaxTimeMs))
-    m.fail(phases, m.key_path("phases"), "the phases last " + std::to_string(pr.total_duration_ms()) + " ms in all: expected at most 1e9 ms");
+    m.fail(phases, m.key_path("phases"),
+           "the phases last " + std::to_string(pr.total_duration_ms()) + " ms in all: expected at most 1e9 ms");
   // Every input population must be clamped from the first phase on: an input has no dynamics.
   for (const auto& pop : cfg.populations)
     if (pop.role == Role::input && !pr.phases.front().clamp.count(pop.name))
-      m.fail(phases[0], m.key_path("phases") + "[0].clamp", "input population `" + pop.name + "` must be clamped in the first phase");
+      m.fail(phases[0], m.key_path("phases") + "[0].clamp",
+             "input population `" + pop.name + "` must be clamped in the first phase");
   m.finish();
   return pr;
 }
@@ -194,9 +202,11 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     const PhaseConfig& ph = cfg.protocol.phases[i];
     const std::string kp = "protocol.phases[" + std::to_string(i) + "]";
     if (cfg.engine.kind == EngineKind::continuous && !is_multiple(ph.duration_ms, cfg.engine.dt_ms))
-      fail(phases[i]["duration"], kp + ".duration", "expected a multiple of engine.dt (" + std::to_string(cfg.engine.dt_ms) + " ms)");
+      fail(phases[i]["duration"], kp + ".duration",
+           "expected a multiple of engine.dt (" + std::to_string(cfg.engine.dt_ms) + " ms)");
     if (cfg.engine.kind == EngineKind::spiking && ph.settle)
-      fail(phases[i]["settle"], kp + ".settle", "settling to a tolerance needs the continuous engine; give the spiking engine a fixed duration");
+      fail(phases[i]["settle"], kp + ".settle",
+           "settling to a tolerance needs the continuous engine; give the spiking engine a fixed duration");
   }
   if (!cfg.record.states.populations.empty() && cfg.engine.kind == EngineKind::continuous &&
       !is_multiple(cfg.record.states.period_ms, cfg.engine.dt_ms))
@@ -208,8 +218,9 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
   if (!cfg.record.rates.populations.empty()) {
     const YAML::Node rates = root["record"]["rates"];
     if (!is_multiple(cfg.protocol.total_duration_ms(), cfg.record.rates.bin_ms))
-      fail(rates["bin"], "record.rates.bin", "expected a bin that divides the protocol's duration (" +
-                                                 std::to_string(cfg.protocol.total_duration_ms()) + " ms)");
+      fail(rates["bin"], "record.rates.bin",
+           "expected a bin that divides the protocol's duration (" + std::to_string(cfg.protocol.total_duration_ms()) +
+               " ms)");
     if (cfg.engine.kind == EngineKind::continuous && !is_multiple(cfg.record.rates.bin_ms, cfg.engine.dt_ms))
       fail(rates["bin"], "record.rates.bin", "expected a multiple of engine.dt");
     if (cfg.record.rates.theory) {
@@ -218,7 +229,8 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
           fail(rates["theory"], "record.rates.theory",
                "the theory reference is the mean field of fixed weights; projection `" + pc.name + "` is plastic");
       if (cfg.engine.kind != EngineKind::spiking)
-        fail(rates["theory"], "record.rates.theory", "the theory reference compares the spiking engine with the continuous one; use engine.kind: spiking");
+        fail(rates["theory"], "record.rates.theory",
+             "the theory reference compares the spiking engine with the continuous one; use engine.kind: spiking");
       if (!is_multiple(cfg.record.rates.bin_ms, cfg.record.rates.theory_dt_ms))
         fail(rates["theory_dt"], "record.rates.theory_dt", "expected a step that divides the bin");
       for (std::size_t i = 0; i < cfg.protocol.phases.size(); ++i)
@@ -238,7 +250,8 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
     }
   }
   if (cfg.engine.kind == EngineKind::spiking && cfg.model.rate.kind != models::RateKind::hard_sigmoid)
-    fail(root["model"]["rate"], "model.rate", "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
+    fail(root["model"]["rate"], "model.rate",
+         "the spiking engine integrates exactly only the piecewise-linear hard_sigmoid");
 }
 
 Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point,
@@ -270,7 +283,8 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
     cfg.populations.push_back(read_population(MapReader(ctx, kv.second, "populations." + name), name));
     units += cfg.populations.back().size;
     if (units > kMaxUnits)
-      top.fail(kv.first, "populations." + name, "the populations hold more than 1e9 units in all (unit indices are 32-bit)");
+      top.fail(kv.first, "populations." + name,
+               "the populations hold more than 1e9 units in all (unit indices are 32-bit)");
   }
   if (cfg.populations.size() > kMaxPopulations)
     top.fail(pops, "populations", "expected at most 65535 populations, got " + std::to_string(cfg.populations.size()));
@@ -298,7 +312,10 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
     for (const ExperimentCatalogEntry& entry : experiments)
       if (entry.kind == cfg.experiment_kind) cfg.experiment = entry.read(ex, cfg);
     // The experiments run their own loops; a sweep around them would be ignored.
-    if (cfg.sweep) top.fail(top.get("sweep"), "sweep", "a sweep runs plain protocols only, not `experiment:`; run the experiment once per value with --set instead");
+    if (cfg.sweep)
+      top.fail(
+          top.get("sweep"), "sweep",
+          "a sweep runs plain protocols only, not `experiment:`; run the experiment once per value with --set instead");
   }
   check_engine_fits(cfg, root, ctx);
   MapReader out = top.map("output");
@@ -350,9 +367,11 @@ Config load_impl(const std::string& text, const std::string& name, const std::ve
     // A second document (after `---`) would be ignored silently: one file, one experiment.
     if (const auto second = second_document(text))
       throw ConfigError(located(name, *second), "",
-                        "a second YAML document: a config file holds one experiment (remove the `---` and what follows, or split the file)");
+                        "a second YAML document: a config file holds one experiment (remove the `---` and what "
+                        "follows, or split the file)");
   } catch (const YAML::DeepRecursion& e) {
-    throw ConfigError(located(name, e.mark), "", "YAML nesting too deep (yaml-cpp stops at 2000 levels of lists and mappings)");
+    throw ConfigError(located(name, e.mark), "",
+                      "YAML nesting too deep (yaml-cpp stops at 2000 levels of lists and mappings)");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(located(name, e.mark), "", "YAML syntax error: " + e.msg);
   }

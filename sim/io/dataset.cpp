@@ -45,7 +45,8 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name) {
     std::size_t field_start = 0;
     while (true) {
       const std::size_t comma = line.find(',', field_start);
-      std::string_view field = line.substr(field_start, comma == std::string_view::npos ? std::string_view::npos : comma - field_start);
+      std::string_view field =
+          line.substr(field_start, comma == std::string_view::npos ? std::string_view::npos : comma - field_start);
       const std::size_t column = field_start + 1;
       while (!field.empty() && (field.front() == ' ' || field.front() == '\t')) field.remove_prefix(1);
       while (!field.empty() && (field.back() == ' ' || field.back() == '\t')) field.remove_suffix(1);
@@ -58,12 +59,13 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name) {
       field_start = comma + 1;
     }
     if (row.size() < 2)
-      throw DatasetError(at(name, line_no, 1), "expected the features and a class label separated by commas, got one field");
+      throw DatasetError(at(name, line_no, 1),
+                         "expected the features and a class label separated by commas, got one field");
     if (d.n_features == 0) d.n_features = row.size() - 1;
     if (row.size() - 1 != d.n_features)
-      throw DatasetError(at(name, line_no, 1), "expected " + std::to_string(d.n_features + 1) + " fields (" +
-                                                   std::to_string(d.n_features) + " features and a label, as on the first line), got " +
-                                                   std::to_string(row.size()));
+      throw DatasetError(at(name, line_no, 1),
+                         "expected " + std::to_string(d.n_features + 1) + " fields (" + std::to_string(d.n_features) +
+                             " features and a label, as on the first line), got " + std::to_string(row.size()));
     const double label = row.back();
     const std::size_t label_column = line.rfind(',') + 2;
     if (label < 0 || label != std::floor(label) || label > 1e6)
@@ -72,7 +74,8 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name) {
     d.labels.push_back(static_cast<std::uint32_t>(label));
     d.n_classes = std::max(d.n_classes, static_cast<std::uint32_t>(label) + 1);
   }
-  if (d.labels.empty()) throw DatasetError(name, "no examples: expected one example per line (features, then the class label)");
+  if (d.labels.empty())
+    throw DatasetError(name, "no examples: expected one example per line (features, then the class label)");
   return d;
 }
 

@@ -24,8 +24,8 @@ class DatasetError : public std::runtime_error {
 struct Dataset {
   std::string path;
   std::size_t n_features = 0;
-  std::uint32_t n_classes = 0;        // 1 + the largest label
-  std::vector<double> features;       // example-major: size() x n_features
+  std::uint32_t n_classes = 0;   // 1 + the largest label
+  std::vector<double> features;  // example-major: size() x n_features
   std::vector<std::uint32_t> labels;
 
   std::size_t size() const { return labels.size(); }

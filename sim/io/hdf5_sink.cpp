@@ -78,8 +78,7 @@ H5::StrType text_type() {
 // Names only the failing call: HDF5's error stack, which says more, is already cleared by the C++
 // wrappers' cleanup while the exception unwinds. Callers pre-check the common mistakes (existing
 // paths, missing directories) so that those get a precise message instead.
-std::runtime_error hdf5_failure(const std::string& file, const std::string& operation,
-                                const H5::Exception& error) {
+std::runtime_error hdf5_failure(const std::string& file, const std::string& operation, const H5::Exception& error) {
   return std::runtime_error(file + ": " + operation + " failed: " + error.getDetailMsg() + " (in " +
                             error.getFuncName() + ")");
 }
@@ -111,8 +110,7 @@ std::vector<std::string> path_components(const std::string& path) {
     parts.push_back(part);
     begin = end + 1;
   }
-  if (path.size() > 1 && path.back() == '/')
-    throw std::invalid_argument("HDF5 path `" + path + "` ends with `/`");
+  if (path.size() > 1 && path.back() == '/') throw std::invalid_argument("HDF5 path `" + path + "` ends with `/`");
   return parts;
 }
 
@@ -122,8 +120,7 @@ bool object_exists(const H5::H5File& file, const std::string& path) {
   std::string prefix;
   for (const std::string& part : path_components(path)) {
     if (!prefix.empty() && file.childObjType(prefix) != H5O_TYPE_GROUP)
-      throw std::runtime_error(file.getFileName() + ": " + path + ": " + prefix +
-                               " is not a group");
+      throw std::runtime_error(file.getFileName() + ": " + path + ": " + prefix + " is not a group");
     prefix += "/" + part;
     if (!file.nameExists(prefix)) return false;
   }
@@ -134,30 +131,26 @@ bool object_exists(const H5::H5File& file, const std::string& path) {
 // than as HDF5's "H5Gcreate2 failed".
 void require_absent(const H5::H5File& file, const std::string& path, const char* operation) {
   if (object_exists(file, path))
-    throw std::runtime_error(file.getFileName() + ": " + operation + "(" + path +
-                             "): the path already exists");
+    throw std::runtime_error(file.getFileName() + ": " + operation + "(" + path + "): the path already exists");
 }
 
-H5::Attribute fresh_attribute(const H5::H5Object& object, const std::string& name,
-                              const H5::DataType& type, const H5::DataSpace& space) {
+H5::Attribute fresh_attribute(const H5::H5Object& object, const std::string& name, const H5::DataType& type,
+                              const H5::DataSpace& space) {
   if (object.attrExists(name)) object.removeAttr(name);
   return object.createAttribute(name, type, space);
 }
 
 template <class T>
 void set_attribute(const H5::H5Object& object, const std::string& name, T value) {
-  fresh_attribute(object, name, Element<T>::file(), H5::DataSpace(H5S_SCALAR))
-      .write(Element<T>::memory(), &value);
+  fresh_attribute(object, name, Element<T>::file(), H5::DataSpace(H5S_SCALAR)).write(Element<T>::memory(), &value);
 }
 
-void set_text_attribute(const H5::H5Object& object, const std::string& name,
-                        const std::string& value) {
+void set_text_attribute(const H5::H5Object& object, const std::string& name, const std::string& value) {
   const H5::StrType type = text_type();
   fresh_attribute(object, name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
 }
 
-void set_value_attribute(const H5::H5Object& object, const std::string& name,
-                         const AttributeValue& value) {
+void set_value_attribute(const H5::H5Object& object, const std::string& name, const AttributeValue& value) {
   std::visit(
       [&](const auto& v) {
         using V = std::decay_t<decltype(v)>;
@@ -172,13 +165,11 @@ void set_value_attribute(const H5::H5Object& object, const std::string& name,
 // A fixed-size dataset. Chunked and compressed only when it spans more than one chunk: for small
 // arrays the chunk index costs more than compression saves.
 template <class T>
-H5::DataSet write_dataset(
-    const H5::Group& parent, const std::string& name, std::span<const T> values,
-    const std::vector<hsize_t>& dims,
-    const H5::LinkCreatPropList& link_properties = H5::LinkCreatPropList::DEFAULT) {
+H5::DataSet write_dataset(const H5::Group& parent, const std::string& name, std::span<const T> values,
+                          const std::vector<hsize_t>& dims,
+                          const H5::LinkCreatPropList& link_properties = H5::LinkCreatPropList::DEFAULT) {
   const int rank = static_cast<int>(dims.size());
-  const H5::DataSpace space =
-      rank == 0 ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(rank, dims.data());
+  const H5::DataSpace space = rank == 0 ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(rank, dims.data());
   H5::DSetCreatPropList properties;
   if (values.size() * sizeof(T) > kChunkBytes) {
     const std::size_t row_bytes = values.size() * sizeof(T) / dims[0];
@@ -188,8 +179,8 @@ H5::DataSet write_dataset(
     properties.setShuffle();
     properties.setDeflate(kDeflateLevel);
   }
-  H5::DataSet dataset = parent.createDataSet(name, Element<T>::file(), space, properties,
-                                             H5::DSetAccPropList::DEFAULT, link_properties);
+  H5::DataSet dataset =
+      parent.createDataSet(name, Element<T>::file(), space, properties, H5::DSetAccPropList::DEFAULT, link_properties);
   if (!values.empty()) dataset.write(values.data(), Element<T>::memory());
   return dataset;
 }
@@ -230,8 +221,8 @@ class GrowingDataset {
     properties.setChunk(rank, chunk.data());
     properties.setShuffle();
     properties.setDeflate(kDeflateLevel);
-    dataset_ = parent.createDataSet(name, Element<T>::file(),
-                                    H5::DataSpace(rank, dims.data(), max_dims.data()), properties);
+    dataset_ =
+        parent.createDataSet(name, Element<T>::file(), H5::DataSpace(rank, dims.data(), max_dims.data()), properties);
   }
 
   void write_rows(hsize_t count) {
@@ -297,8 +288,7 @@ class ReportStream {
   void sync_time() {
     if (rows_in_time_ == data_.rows_written()) return;
     rows_in_time_ = data_.rows_written();
-    const std::array<double, 3> time{
-        t_start_ms_, t_start_ms_ + static_cast<double>(rows_in_time_) * dt_ms_, dt_ms_};
+    const std::array<double, 3> time{t_start_ms_, t_start_ms_ + static_cast<double>(rows_in_time_) * dt_ms_, dt_ms_};
     time_.write(time.data(), Element<double>::memory());
   }
 
@@ -324,15 +314,13 @@ class SpikeStream {
   void append(const std::string& population, std::span<const double> times_ms,
               std::span<const std::uint64_t> node_ids) {
     if (times_ms.size() != node_ids.size())
-      throw std::invalid_argument("append_spikes(" + population +
-                                  "): " + std::to_string(times_ms.size()) + " times but " +
-                                  std::to_string(node_ids.size()) + " node ids");
+      throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
+                                  " times but " + std::to_string(node_ids.size()) + " node ids");
     double previous = last_time_ms_;
     for (const double t : times_ms) {
       if (!(t >= previous))
-        throw std::invalid_argument("append_spikes(" + population + "): spike time " +
-                                    std::to_string(t) + " ms after " + std::to_string(previous) +
-                                    " ms breaks time order");
+        throw std::invalid_argument("append_spikes(" + population + "): spike time " + std::to_string(t) +
+                                    " ms after " + std::to_string(previous) + " ms breaks time order");
       previous = t;
     }
     timestamps_.append(times_ms);
@@ -367,14 +355,13 @@ Hdf5Sink::Hdf5Sink(std::string final_path, bool replace_existing)
   if (std::FILE* probe = std::fopen(partial_path_.c_str(), "wb"))
     std::fclose(probe);
   else
-    throw std::runtime_error(partial_path_ +
-                             ": cannot create the output file: " + std::strerror(errno));
+    throw std::runtime_error(partial_path_ + ": cannot create the output file: " + std::strerror(errno));
   try {
     // Closing the file closes every object still open in it, so close() really releases it.
     H5::FileAccPropList access;
     access.setFcloseDegree(H5F_CLOSE_STRONG);
-    file_ = std::make_unique<OpenFile>(OpenFile{
-        H5::H5File(partial_path_, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
+    file_ = std::make_unique<OpenFile>(
+        OpenFile{H5::H5File(partial_path_, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
     // Marked incomplete from the start: whatever happens next, the file never claims too much.
     set_attribute<std::int64_t>(file_->h5.openGroup("/"), "complete", 0);
   } catch (const H5::Exception& error) {
@@ -392,22 +379,18 @@ Hdf5Sink::~Hdf5Sink() {
 }
 
 Hdf5Sink::OpenFile& Hdf5Sink::open_file(const char* operation) {
-  if (!file_)
-    throw std::logic_error(std::string("Hdf5Sink::") + operation + " after end_run (" +
-                           partial_path_ + ")");
+  if (!file_) throw std::logic_error(std::string("Hdf5Sink::") + operation + " after end_run (" + partial_path_ + ")");
   return *file_;
 }
 
 void Hdf5Sink::begin_run(const RunMetadata& meta) {
   OpenFile& file = open_file("begin_run");
-  for (const PopulationInfo& population : meta.populations)
-    require_plain_name(population.name, "population");
+  for (const PopulationInfo& population : meta.populations) require_plain_name(population.name, "population");
   try {
     const H5::Group root = file.h5.openGroup("/");
     set_attribute<std::uint32_t>(root, "magic", kSonataMagic);
     const hsize_t version_length = kSonataVersion.size();
-    fresh_attribute(root, "version", Element<std::uint32_t>::file(),
-                    H5::DataSpace(1, &version_length))
+    fresh_attribute(root, "version", Element<std::uint32_t>::file(), H5::DataSpace(1, &version_length))
         .write(Element<std::uint32_t>::memory(), kSonataVersion.data());
     set_attribute<std::int64_t>(root, "complete", 0);
     set_attribute<std::uint64_t>(root, "seed", meta.seed);
@@ -418,8 +401,7 @@ void Hdf5Sink::begin_run(const RunMetadata& meta) {
     const H5::StrType type = text_type();
     root.createDataSet("config", type, H5::DataSpace(H5S_SCALAR)).write(meta.resolved_config, type);
     for (const PopulationInfo& population : meta.populations) {
-      const H5::Group group =
-          file.h5.createGroup("/populations/" + population.name, with_intermediate_groups());
+      const H5::Group group = file.h5.createGroup("/populations/" + population.name, with_intermediate_groups());
       set_text_attribute(group, "role", population.role);
       set_attribute<std::uint64_t>(group, "size", population.size);
     }
@@ -447,12 +429,10 @@ void Hdf5Sink::set_scope(const std::string& prefix) {
   file.scope = prefix == "/" ? "" : prefix;
 }
 
-void Hdf5Sink::declare_report(const std::string& population, std::uint32_t n_nodes,
-                              double t_start_ms, double dt_ms) {
+void Hdf5Sink::declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) {
   OpenFile& file = open_file("declare_report");
   require_plain_name(population, "population");
-  if (n_nodes == 0)
-    throw std::invalid_argument("declare_report(" + population + "): the population has no nodes");
+  if (n_nodes == 0) throw std::invalid_argument("declare_report(" + population + "): the population has no nodes");
   if (!(dt_ms > 0.0) || !std::isfinite(dt_ms) || !std::isfinite(t_start_ms))
     throw std::invalid_argument("declare_report(" + population +
                                 "): sampling start and step must be finite, step positive");
@@ -475,9 +455,8 @@ void Hdf5Sink::append_report(const std::string& population, std::span<const floa
     throw std::invalid_argument("append_report(" + population + "): report not declared");
   ReportStream& report = found->second;
   if (row.size() != report.n_nodes())
-    throw std::invalid_argument("append_report(" + population + "): row of " +
-                                std::to_string(row.size()) + " values for " +
-                                std::to_string(report.n_nodes()) + " nodes");
+    throw std::invalid_argument("append_report(" + population + "): row of " + std::to_string(row.size()) +
+                                " values for " + std::to_string(report.n_nodes()) + " nodes");
   try {
     report.append(row);
   } catch (const H5::Exception& error) {
@@ -504,8 +483,7 @@ void Hdf5Sink::append_spikes(const std::string& population, std::span<const doub
                              std::span<const std::uint64_t> node_ids) {
   OpenFile& file = open_file("append_spikes");
   const auto found = file.spikes.find(population);
-  if (found == file.spikes.end())
-    throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
+  if (found == file.spikes.end()) throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
   try {
     found->second.append(population, times_ms, node_ids);
   } catch (const H5::Exception& error) {
@@ -518,8 +496,7 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
   require_plain_name(label, "weight label");
   require_plain_name(table.projection, "projection");
   const std::size_t n = table.pre.size();
-  if (table.post.size() != n || table.weight.size() != n ||
-      (!table.delays_ms.empty() && table.delays_ms.size() != n))
+  if (table.post.size() != n || table.weight.size() != n || (!table.delays_ms.empty() && table.delays_ms.size() != n))
     throw std::invalid_argument("write_weights(" + label + ", " + table.projection +
                                 "): pre, post, weight and delay differ in length");
   const std::string group_path = scoped("/weights/" + label + "/" + table.projection);
@@ -545,8 +522,7 @@ void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const dou
                            std::vector<std::uint64_t> shape) {
   OpenFile& file = open_file("write_array");
   const std::string path = scoped(unscoped_path);
-  if (path_components(path).empty())
-    throw std::invalid_argument("write_array: `/` is a group, not a dataset path");
+  if (path_components(path).empty()) throw std::invalid_argument("write_array: `/` is a group, not a dataset path");
   require_shape(path, data.size(), shape);
   try {
     require_absent(file.h5, path, "write_array");
@@ -557,8 +533,7 @@ void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const dou
   }
 }
 
-void Hdf5Sink::write_attribute(const std::string& unscoped_path, const std::string& name,
-                               const AttributeValue& value) {
+void Hdf5Sink::write_attribute(const std::string& unscoped_path, const std::string& name, const AttributeValue& value) {
   OpenFile& file = open_file("write_attribute");
   const std::string path = scoped(unscoped_path);
   path_components(path);  // validates
@@ -566,15 +541,9 @@ void Hdf5Sink::write_attribute(const std::string& unscoped_path, const std::stri
   try {
     if (!object_exists(file.h5, path)) file.h5.createGroup(path, with_intermediate_groups());
     switch (file.h5.childObjType(path)) {
-      case H5O_TYPE_GROUP:
-        set_value_attribute(file.h5.openGroup(path), name, value);
-        break;
-      case H5O_TYPE_DATASET:
-        set_value_attribute(file.h5.openDataSet(path), name, value);
-        break;
-      default:
-        throw std::runtime_error(partial_path_ + ": write_attribute(" + path +
-                                 "): not a group or dataset");
+      case H5O_TYPE_GROUP: set_value_attribute(file.h5.openGroup(path), name, value); break;
+      case H5O_TYPE_DATASET: set_value_attribute(file.h5.openDataSet(path), name, value); break;
+      default: throw std::runtime_error(partial_path_ + ": write_attribute(" + path + "): not a group or dataset");
     }
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing attribute " + name + " of " + path, error);

@@ -28,19 +28,16 @@ class Hdf5Sink final : public Sink {
 
   void begin_run(const RunMetadata& meta) override;
   void set_scope(const std::string& prefix) override;
-  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
-                      double dt_ms) override;
+  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override;
   void append_report(const std::string& population, std::span<const float> row) override;
   void declare_spikes(const std::string& population) override;
   void append_spikes(const std::string& population, std::span<const double> times_ms,
                      std::span<const std::uint64_t> node_ids) override;
   void write_weights(const std::string& label, const WeightTable& table) override;
   // Overwriting an existing path is an error: analysis results are written once.
-  void write_array(const std::string& path, std::span<const double> data,
-                   std::vector<std::uint64_t> shape) override;
+  void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override;
   // Creates the group path if nothing exists there; an attribute of the same name is replaced.
-  void write_attribute(const std::string& path, const std::string& name,
-                       const AttributeValue& value) override;
+  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override;
   // Flushes buffered rows and spikes, sets complete, closes; renames to final_path if complete
   // (std::runtime_error, the complete file kept under partial_path, if that would replace a file).
   void end_run(bool complete) override;
@@ -50,7 +47,7 @@ class Hdf5Sink final : public Sink {
   // of ebsim_sim: users of the sink never see H5Cpp.h.
   struct OpenFile;
 
-  OpenFile& open_file(const char* operation);  // throws std::logic_error after end_run
+  OpenFile& open_file(const char* operation);         // throws std::logic_error after end_run
   std::string scoped(const std::string& path) const;  // path under the current scope
   void close(bool complete);
 

@@ -36,8 +36,7 @@ std::optional<std::string> text_attribute(const H5::H5Object& object, const char
 
 // Integer scalar attributes only (seed, size, complete); anything else reads as absent.
 template <class T>
-std::optional<T> integer_attribute(const H5::H5Object& object, const char* name,
-                                   const H5::PredType& memory_type) {
+std::optional<T> integer_attribute(const H5::H5Object& object, const char* name, const H5::PredType& memory_type) {
   if (!object.attrExists(name)) return std::nullopt;
   const H5::Attribute attribute = object.openAttribute(name);
   if (attribute.getTypeClass() != H5T_INTEGER || attribute.getSpace().getSimpleExtentNpoints() != 1)
@@ -115,8 +114,7 @@ std::string scalar_value(const H5::DataSet& dataset) {
       dataset.read(value, dataset.getStrType());
       return '"' + value + '"';
     }
-    default:
-      return "?";
+    default: return "?";
   }
 }
 
@@ -129,8 +127,7 @@ void print_aligned(const std::vector<Entry>& entries, std::ostream& out) {
   std::size_t width = 0;
   for (const Entry& entry : entries) width = std::max(width, entry.name.size());
   for (const Entry& entry : entries)
-    out << "  " << entry.name << std::string(width - entry.name.size() + 2, ' ')
-        << entry.description << "\n";
+    out << "  " << entry.name << std::string(width - entry.name.size() + 2, ' ') << entry.description << "\n";
 }
 
 // One link of a group, as H5Literate reports it: a hard link's target object (where it lives in the
@@ -144,7 +141,9 @@ struct Link {
 
 #if H5_VERSION_GE(1, 12, 0)
 using LinkInfo = H5L_info2_t;
-std::string as_bytes(const H5O_token_t& token) { return std::string(reinterpret_cast<const char*>(&token), sizeof token); }
+std::string as_bytes(const H5O_token_t& token) {
+  return std::string(reinterpret_cast<const char*>(&token), sizeof token);
+}
 std::string object_identity(const LinkInfo& info) { return as_bytes(info.u.token); }
 hid_t open_object(hid_t file, const std::string& identity) {
   H5O_token_t token;
@@ -182,7 +181,8 @@ std::string describe_symbolic_link(hid_t group, const char* name, H5L_type_t typ
     const char* file = nullptr;
     const char* object = nullptr;
     unsigned flags = 0;
-    if (H5Lunpack_elink_val(value.data(), value.size(), &flags, &file, &object) < 0) return "external link (unreadable)";
+    if (H5Lunpack_elink_val(value.data(), value.size(), &flags, &file, &object) < 0)
+      return "external link (unreadable)";
     return "external link -> " + std::string(file) + ":" + object;  // not followed: another file
   }
   return "user-defined link";
@@ -286,21 +286,16 @@ bool is_ebsim_output(const H5::H5File& file) {
 
 void print_summary(const std::string& path, const H5::H5File& file, std::ostream& out) {
   const H5::Group root = file.openGroup("/");
-  const auto or_unknown = [](const std::optional<std::string>& text) {
-    return text.value_or("(not recorded)");
-  };
+  const auto or_unknown = [](const std::optional<std::string>& text) { return text.value_or("(not recorded)"); };
   out << "ebsim output " << path << "\n";
   out << "  engine        " << or_unknown(text_attribute(root, "engine")) << "\n";
   const auto seed = integer_attribute<std::uint64_t>(root, "seed", H5::PredType::NATIVE_UINT64);
   out << "  seed          " << (seed ? std::to_string(*seed) : "(not recorded)") << "\n";
   out << "  version       " << or_unknown(text_attribute(root, "ebsim_version")) << " (revision "
       << or_unknown(text_attribute(root, "git_revision")) << ")\n";
-  const auto complete =
-      integer_attribute<std::int64_t>(root, "complete", H5::PredType::NATIVE_INT64);
+  const auto complete = integer_attribute<std::int64_t>(root, "complete", H5::PredType::NATIVE_INT64);
   out << "  status        "
-      << (complete && *complete == 1 ? "complete"
-                                     : "INCOMPLETE (the run was interrupted or failed)")
-      << "\n";
+      << (complete && *complete == 1 ? "complete" : "INCOMPLETE (the run was interrupted or failed)") << "\n";
   out << "  command line  " << or_unknown(text_attribute(root, "command_line")) << "\n";
 
   if (H5Lexists(file.getId(), "populations", H5P_DEFAULT) > 0 &&
@@ -311,8 +306,7 @@ void print_summary(const std::string& path, const H5::H5File& file, std::ostream
     for (const Link& link : links_of(populations.getId())) {
       if (link.type != H5L_TYPE_HARD || populations.childObjType(link.name) != H5O_TYPE_GROUP) continue;
       const H5::Group population = populations.openGroup(link.name);
-      const auto size =
-          integer_attribute<std::uint64_t>(population, "size", H5::PredType::NATIVE_UINT64);
+      const auto size = integer_attribute<std::uint64_t>(population, "size", H5::PredType::NATIVE_UINT64);
       lines.push_back({link.name, or_unknown(text_attribute(population, "role")) + ", " +
                                       (size ? std::to_string(*size) : "?") + " nodes"});
     }

@@ -23,13 +23,11 @@ void MemorySink::set_scope(const std::string& prefix) {
   scope_ = prefix == "/" ? "" : prefix;
 }
 
-void MemorySink::declare_report(const std::string& unscoped, std::uint32_t n_nodes,
-                                double t_start_ms, double dt_ms) {
+void MemorySink::declare_report(const std::string& unscoped, std::uint32_t n_nodes, double t_start_ms, double dt_ms) {
   require_open("declare_report");
   const std::string population = key(unscoped);
   if (n_nodes == 0 || !(dt_ms > 0.0))
-    throw std::invalid_argument("declare_report(" + population +
-                                "): needs at least one node and a positive step");
+    throw std::invalid_argument("declare_report(" + population + "): needs at least one node and a positive step");
   if (!reports.try_emplace(population, Report{n_nodes, t_start_ms, dt_ms, {}}).second)
     throw std::invalid_argument("declare_report(" + population + "): declared twice");
 }
@@ -38,12 +36,10 @@ void MemorySink::append_report(const std::string& unscoped, std::span<const floa
   require_open("append_report");
   const std::string population = key(unscoped);
   const auto found = reports.find(population);
-  if (found == reports.end())
-    throw std::invalid_argument("append_report(" + population + "): report not declared");
+  if (found == reports.end()) throw std::invalid_argument("append_report(" + population + "): report not declared");
   if (row.size() != found->second.n_nodes)
-    throw std::invalid_argument("append_report(" + population + "): row of " +
-                                std::to_string(row.size()) + " values for " +
-                                std::to_string(found->second.n_nodes) + " nodes");
+    throw std::invalid_argument("append_report(" + population + "): row of " + std::to_string(row.size()) +
+                                " values for " + std::to_string(found->second.n_nodes) + " nodes");
   found->second.rows.emplace_back(row.begin(), row.end());
 }
 
@@ -59,19 +55,16 @@ void MemorySink::append_spikes(const std::string& unscoped, std::span<const doub
   require_open("append_spikes");
   const std::string population = key(unscoped);
   const auto found = spikes.find(population);
-  if (found == spikes.end())
-    throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
+  if (found == spikes.end()) throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
   if (times_ms.size() != node_ids.size())
-    throw std::invalid_argument("append_spikes(" + population +
-                                "): " + std::to_string(times_ms.size()) + " times but " +
-                                std::to_string(node_ids.size()) + " node ids");
+    throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
+                                " times but " + std::to_string(node_ids.size()) + " node ids");
   Spikes& stored = found->second;
-  double previous =
-      stored.times_ms.empty() ? -std::numeric_limits<double>::infinity() : stored.times_ms.back();
+  double previous = stored.times_ms.empty() ? -std::numeric_limits<double>::infinity() : stored.times_ms.back();
   for (const double t : times_ms) {
     if (!(t >= previous))
-      throw std::invalid_argument("append_spikes(" + population + "): spike time " +
-                                  std::to_string(t) + " ms breaks time order");
+      throw std::invalid_argument("append_spikes(" + population + "): spike time " + std::to_string(t) +
+                                  " ms breaks time order");
     previous = t;
   }
   stored.times_ms.insert(stored.times_ms.end(), times_ms.begin(), times_ms.end());
@@ -97,8 +90,7 @@ void MemorySink::write_array(const std::string& unscoped, std::span<const double
     throw std::runtime_error("write_array(" + path + "): the path already exists");
 }
 
-void MemorySink::write_attribute(const std::string& unscoped, const std::string& name,
-                                 const AttributeValue& value) {
+void MemorySink::write_attribute(const std::string& unscoped, const std::string& name, const AttributeValue& value) {
   require_open("write_attribute");
   attributes[path(unscoped)][name] = value;  // replaces, as Hdf5Sink does
 }

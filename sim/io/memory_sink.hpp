@@ -32,28 +32,24 @@ class MemorySink final : public Sink {
   void begin_run(const RunMetadata& meta) override;
   // Keys of reports, spikes and weights become "<prefix>/<name>", paths "<prefix><path>".
   void set_scope(const std::string& prefix) override;
-  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
-                      double dt_ms) override;
+  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override;
   void append_report(const std::string& population, std::span<const float> row) override;
   void declare_spikes(const std::string& population) override;
   void append_spikes(const std::string& population, std::span<const double> times_ms,
                      std::span<const std::uint64_t> node_ids) override;
   void write_weights(const std::string& label, const WeightTable& table) override;
-  void write_array(const std::string& path, std::span<const double> data,
-                   std::vector<std::uint64_t> shape) override;
-  void write_attribute(const std::string& path, const std::string& name,
-                       const AttributeValue& value) override;
+  void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override;
+  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override;
   void end_run(bool complete) override;
 
   RunMetadata metadata;
   bool begun = false;
   bool ended = false;
   bool complete = false;
-  std::map<std::string, Report> reports;  // by population
-  std::map<std::string, Spikes> spikes;   // by population
-  std::map<std::string, std::map<std::string, WeightTable>>
-      weights;                          // label -> projection -> table
-  std::map<std::string, Array> arrays;  // by path
+  std::map<std::string, Report> reports;                                    // by population
+  std::map<std::string, Spikes> spikes;                                     // by population
+  std::map<std::string, std::map<std::string, WeightTable>> weights;        // label -> projection -> table
+  std::map<std::string, Array> arrays;                                      // by path
   std::map<std::string, std::map<std::string, AttributeValue>> attributes;  // path -> name -> value
 
  private:

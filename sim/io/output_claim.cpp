@@ -27,10 +27,11 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 // Checks that need no file of ours yet, so that the common mistakes get a precise message.
-void check_destination(const std::string& final_path, const std::string& partial_path,
-                       const std::string& lock_path, const std::vector<std::string>& inputs) {
+void check_destination(const std::string& final_path, const std::string& partial_path, const std::string& lock_path,
+                       const std::vector<std::string>& inputs) {
   std::error_code error;
-  if (fs::is_directory(final_path, error)) throw OutputPathError("output " + in_backticks(final_path) + " is a directory");
+  if (fs::is_directory(final_path, error))
+    throw OutputPathError("output " + in_backticks(final_path) + " is a directory");
   for (const std::string& input : inputs)
     for (const std::string& ours : {final_path, partial_path, lock_path})
       if (same_file(ours, input))
@@ -38,8 +39,10 @@ void check_destination(const std::string& final_path, const std::string& partial
                               ", an input of this run: writing it would destroy it (--force does not change this)");
   const fs::path parent = fs::path(final_path).parent_path();
   const fs::path dir = parent.empty() ? fs::path(".") : parent;
-  if (!fs::is_directory(dir, error)) throw OutputPathError("output directory " + in_backticks(dir.string()) + " does not exist");
-  if (::access(dir.c_str(), W_OK) != 0) throw OutputPathError("output directory " + in_backticks(dir.string()) + " is not writable");
+  if (!fs::is_directory(dir, error))
+    throw OutputPathError("output directory " + in_backticks(dir.string()) + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw OutputPathError("output directory " + in_backticks(dir.string()) + " is not writable");
 }
 
 // flock on a file we may have to create. Another process can remove the lock file between our
@@ -53,12 +56,13 @@ int take_lock(const std::string& final_path, const std::string& lock_path) {
       const int reason = errno;
       ::close(fd);
       if (reason == EWOULDBLOCK)
-        throw OutputPathError("output " + in_backticks(final_path) + " is being written by another ebsim run (it holds " +
-                              in_backticks(lock_path) + ")");
+        throw OutputPathError("output " + in_backticks(final_path) +
+                              " is being written by another ebsim run (it holds " + in_backticks(lock_path) + ")");
       errno = reason;
       throw OutputPathError("cannot lock " + in_backticks(lock_path) + ": " + os_error());
     }
-    struct stat held {}, named {};
+    struct stat held {
+    }, named{};
     if (::fstat(fd, &held) == 0 && ::stat(lock_path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
         held.st_ino == named.st_ino)
       return fd;
@@ -79,20 +83,24 @@ OutputClaim::OutputClaim(std::string final_path, bool replace, const std::vector
   try {
     // From here on no other ebsim run touches these paths: look again, now that the answer holds.
     std::error_code error;
-    if (fs::is_directory(final_path_, error)) throw OutputPathError("output " + in_backticks(final_path_) + " is a directory");
+    if (fs::is_directory(final_path_, error))
+      throw OutputPathError("output " + in_backticks(final_path_) + " is a directory");
     if (!replace_ && fs::exists(fs::symlink_status(final_path_, error)))
       throw OutputPathError("output " + in_backticks(final_path_) + " already exists (use --force to overwrite it)");
     const fs::file_status partial = fs::symlink_status(partial_path_, error);
-    if (fs::is_directory(partial)) throw OutputPathError("the partial output " + in_backticks(partial_path_) + " is a directory");
+    if (fs::is_directory(partial))
+      throw OutputPathError("the partial output " + in_backticks(partial_path_) + " is a directory");
     if (fs::exists(partial)) {
       if (!replace_)
         throw OutputPathError("a partial output kept from an interrupted run is at " + in_backticks(partial_path_) +
                               " (look at it with `ebsim info`; use --force to replace it)");
       if (::unlink(partial_path_.c_str()) != 0)
-        throw OutputPathError("cannot remove the old partial output " + in_backticks(partial_path_) + ": " + os_error());
+        throw OutputPathError("cannot remove the old partial output " + in_backticks(partial_path_) + ": " +
+                              os_error());
     }
     const int fd = ::open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) throw OutputPathError("cannot create the output file " + in_backticks(partial_path_) + ": " + os_error());
+    if (fd < 0)
+      throw OutputPathError("cannot create the output file " + in_backticks(partial_path_) + ": " + os_error());
     ::close(fd);
   } catch (...) {
     ::unlink(lock_path_.c_str());
@@ -113,8 +121,9 @@ OutputClaim::~OutputClaim() {
 
 void publish_file(const std::string& partial, const std::string& final_path, bool replace) {
   const auto appeared = [&] {
-    return std::runtime_error(in_backticks(final_path) + " was created by someone else while this run wrote it; it is left as it is, and " +
-                              "the complete output is kept at " + in_backticks(partial) + " (use --force to overwrite)");
+    return std::runtime_error(
+        in_backticks(final_path) + " was created by someone else while this run wrote it; it is left as it is, and " +
+        "the complete output is kept at " + in_backticks(partial) + " (use --force to overwrite)");
   };
   if (replace) {
     if (std::rename(partial.c_str(), final_path.c_str()) != 0)

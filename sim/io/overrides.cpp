@@ -6,8 +6,7 @@ namespace ebsim {
 
 void apply_override(YAML::Node root, const std::string& text, Context& ctx) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw ConfigError("--set " + text, "", "expected key.path=value");
+  if (eq == std::string::npos || eq == 0) throw ConfigError("--set " + text, "", "expected key.path=value");
   const std::string path = text.substr(0, eq);
   YAML::Node value;
   try {
@@ -32,10 +31,13 @@ void apply_override(YAML::Node root, const std::string& text, Context& ctx) {
         throw ConfigError("--set " + text, canonical, "expected a list index, got `" + k + "`");
       }
       if (idx >= cur.size())
-        throw ConfigError("--set " + text, canonical, "index " + k + " out of range (the list has " + std::to_string(cur.size()) + " entries)");
+        throw ConfigError("--set " + text, canonical,
+                          "index " + k + " out of range (the list has " + std::to_string(cur.size()) + " entries)");
       canonical += "[" + k + "]";
-      if (last) cur[idx] = value;
-      else cur.reset(cur[idx]);
+      if (last)
+        cur[idx] = value;
+      else
+        cur.reset(cur[idx]);
     } else {
       if (!cur.IsMap() && !cur.IsNull())
         throw ConfigError("--set " + text, canonical, "is not a mapping, cannot set `" + k + "` inside it");
@@ -62,9 +64,11 @@ Sweep read_sweep(MapReader& top) {
   Sweep sweep;
   sweep.key = top.key_name(sw.begin()->first, "sweep");
   const YAML::Node values = sw.begin()->second;
-  if (!values.IsSequence() || values.size() < 2) top.fail(values, "sweep." + sweep.key, expected + " (at least two values)");
+  if (!values.IsSequence() || values.size() < 2)
+    top.fail(values, "sweep." + sweep.key, expected + " (at least two values)");
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!values[i].IsScalar()) top.fail(values[i], "sweep." + sweep.key + "[" + std::to_string(i) + "]", "expected a scalar value");
+    if (!values[i].IsScalar())
+      top.fail(values[i], "sweep." + sweep.key + "[" + std::to_string(i) + "]", "expected a scalar value");
     sweep.values.push_back(values[i].Scalar());
   }
   if (sweep.key.rfind("sweep", 0) == 0 || sweep.key.rfind("seed", 0) == 0 || sweep.key.rfind("output", 0) == 0)

@@ -20,15 +20,20 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   const YAML::Node c = m.get("connectivity");
   const std::string ckp = m.key_path("connectivity");
   const std::string c_expected =
-      "expected `all_to_all`, `one_to_one`, `{random: p}`, `{fixed_indegree: k}` or `{explicit: [[pre, post, w], ...]}`";
+      "expected `all_to_all`, `one_to_one`, `{random: p}`, `{fixed_indegree: k}` or `{explicit: [[pre, post, w], "
+      "...]}`";
   if (c.IsScalar()) {
     const std::string kind = c.Scalar();
     if (kind == "all_to_all") {
       p.connectivity = Connectivity::all_to_all;
     } else if (kind == "one_to_one") {
       p.connectivity = Connectivity::one_to_one;
-      if (src.size != tgt.size) m.fail(c, ckp, "one_to_one needs equal sizes, got " + std::to_string(src.size) + " and " + std::to_string(tgt.size));
-      if (recurrent) m.fail(c, ckp, "one_to_one within one population would connect units to themselves (Eq. 6 has no self-coupling)");
+      if (src.size != tgt.size)
+        m.fail(c, ckp,
+               "one_to_one needs equal sizes, got " + std::to_string(src.size) + " and " + std::to_string(tgt.size));
+      if (recurrent)
+        m.fail(c, ckp,
+               "one_to_one within one population would connect units to themselves (Eq. 6 has no self-coupling)");
     } else {
       m.fail(c, ckp, c_expected + ", got `" + kind + "`" + did_you_mean(kind, {"all_to_all", "one_to_one"}));
     }
@@ -55,15 +60,19 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
         if (!e.IsSequence() || e.size() != 3) m.fail(e, ekp, "expected [pre, post, weight]");
         const std::int64_t pre = m.as_integer(e[0], ekp + "[0]");
         const std::int64_t post = m.as_integer(e[1], ekp + "[1]");
-        if (pre < 0 || pre >= src.size) m.fail(e[0], ekp + "[0]", "pre index out of range [0, " + std::to_string(src.size) + ")");
-        if (post < 0 || post >= tgt.size) m.fail(e[1], ekp + "[1]", "post index out of range [0, " + std::to_string(tgt.size) + ")");
+        if (pre < 0 || pre >= src.size)
+          m.fail(e[0], ekp + "[0]", "pre index out of range [0, " + std::to_string(src.size) + ")");
+        if (post < 0 || post >= tgt.size)
+          m.fail(e[1], ekp + "[1]", "post index out of range [0, " + std::to_string(tgt.size) + ")");
         if (recurrent && pre == post) m.fail(e, ekp, "self-connection (Eq. 6 has no self-coupling)");
         const double weight = m.as_number(e[2], ekp + "[2]");
         if (!(std::abs(weight) <= kMaxValue)) m.fail(e[2], ekp + "[2]", "expected a weight within +-1e6");
         p.synapses.push_back({static_cast<std::uint32_t>(pre), static_cast<std::uint32_t>(post), weight});
         for (std::size_t k = 0; k + 1 < p.synapses.size(); ++k)
           if (p.synapses[k].pre == pre && p.synapses[k].post == post)
-            m.fail(e, ekp, "synapse " + std::to_string(pre) + " -> " + std::to_string(post) + " is listed twice (first at [" + std::to_string(k) + "])");
+            m.fail(e, ekp,
+                   "synapse " + std::to_string(pre) + " -> " + std::to_string(post) + " is listed twice (first at [" +
+                       std::to_string(k) + "])");
       }
     } else {
       m.fail(c.begin()->first, akp, c_expected + did_you_mean(kind, {"random", "fixed_indegree", "explicit"}));
@@ -81,16 +90,18 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
     p.weights = {WeightInit::Kind::constant, 0.0, 0.0};  // given per synapse
   } else if (w.IsMap() && w.size() == 1 && m.key_name(w.begin()->first, wkp) == "glorot") {
     p.weights = {WeightInit::Kind::glorot, m.as_number(w.begin()->second, wkp + ".glorot"), 0.0};
-    if (!(p.weights.a >= 0 && p.weights.a <= kMaxValue)) m.fail(w.begin()->second, wkp + ".glorot", "expected a gain between 0 and 1e6");
+    if (!(p.weights.a >= 0 && p.weights.a <= kMaxValue))
+      m.fail(w.begin()->second, wkp + ".glorot", "expected a gain between 0 and 1e6");
   } else {
     if (w.IsMap() && w.size() == 1) {
       const std::string kind = m.key_name(w.begin()->first, wkp);
       if (kind != "uniform" && kind != "normal")
-        m.fail(w.begin()->first, wkp + "." + kind, "unknown weight initialiser `" + kind + "`" +
-               did_you_mean(kind, {"uniform", "normal", "glorot"}) + "; expected a number, {uniform: [low, high]}, {normal: [mean, sd]} or {glorot: gain}");
+        m.fail(w.begin()->first, wkp + "." + kind,
+               "unknown weight initialiser `" + kind + "`" + did_you_mean(kind, {"uniform", "normal", "glorot"}) +
+                   "; expected a number, {uniform: [low, high]}, {normal: [mean, sd]} or {glorot: gain}");
     }
     const Pattern pat = read_pattern(m, w, wkp, false);
-    const auto kind = pat.dist.kind == Distribution::Kind::constant ? WeightInit::Kind::constant
+    const auto kind = pat.dist.kind == Distribution::Kind::constant  ? WeightInit::Kind::constant
                       : pat.dist.kind == Distribution::Kind::uniform ? WeightInit::Kind::uniform
                                                                      : WeightInit::Kind::normal;
     p.weights = {kind, pat.dist.a, pat.dist.b};
@@ -99,14 +110,16 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   if (recurrent && p.symmetric) {
     // A symmetric synapse inside a population is stored once and acts both ways (W_ij = W_ji = w).
     if (p.connectivity == Connectivity::fixed_indegree)
-      m.fail(c, ckp, "a symmetric projection within a population stores each pair once; a fixed in-degree cannot hold in "
-                     "both directions: use `{random: p}`, `all_to_all` or an explicit list");
+      m.fail(c, ckp,
+             "a symmetric projection within a population stores each pair once; a fixed in-degree cannot hold in "
+             "both directions: use `{random: p}`, `all_to_all` or an explicit list");
     for (std::size_t a = 0; a < p.synapses.size(); ++a)
       for (std::size_t b = 0; b < a; ++b)
         if (p.synapses[b].pre == p.synapses[a].post && p.synapses[b].post == p.synapses[a].pre)
           m.fail(c.begin()->second[a], ckp + ".explicit[" + std::to_string(a) + "]",
-                 "the pair " + std::to_string(p.synapses[a].pre) + " - " + std::to_string(p.synapses[a].post) + " is already listed as [" +
-                     std::to_string(b) + "]: a symmetric projection stores each pair once, for both directions");
+                 "the pair " + std::to_string(p.synapses[a].pre) + " - " + std::to_string(p.synapses[a].post) +
+                     " is already listed as [" + std::to_string(b) +
+                     "]: a symmetric projection stores each pair once, for both directions");
   }
   // delay: `1 ms`, or per synapse `{uniform: [1 ms, 3 ms]}` (rounded to 0.1 ms steps).
   m.set_default("delay", YAML::Node("1 ms"));
@@ -151,7 +164,8 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
       const YAML::Node ph = pl.get("phases");
       if (!ph.IsSequence()) pl.fail(ph, pl.key_path("phases"), "expected a list of phase names");
       for (std::size_t i = 0; i < ph.size(); ++i) {
-        if (!ph[i].IsScalar()) pl.fail(ph[i], pl.key_path("phases") + "[" + std::to_string(i) + "]", "expected a phase name");
+        if (!ph[i].IsScalar())
+          pl.fail(ph[i], pl.key_path("phases") + "[" + std::to_string(i) + "]", "expected a phase name");
         rule.phases.push_back(ph[i].Scalar());
       }
     }
@@ -177,7 +191,9 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
     case Connectivity::explicit_list: most = double(p.synapses.size()); break;
   }
   if (most > kMaxSynapsesPerProjection)
-    m.fail(c.Mark().is_null() ? m.node() : c, ckp, "up to " + std::to_string(std::llround(most)) + " synapses: a projection holds at most 2^32 - 1 (4294967295)");
+    m.fail(
+        c.Mark().is_null() ? m.node() : c, ckp,
+        "up to " + std::to_string(std::llround(most)) + " synapses: a projection holds at most 2^32 - 1 (4294967295)");
   m.finish();
   return p;
 }

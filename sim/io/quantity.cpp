@@ -39,13 +39,11 @@ QuantityParse parse_quantity(const std::string& text, Dimension dim) {
   std::size_t unit_begin = static_cast<std::size_t>(ptr - text.data());
   while (unit_begin < end && std::isspace(static_cast<unsigned char>(text[unit_begin]))) ++unit_begin;
   const std::string unit = text.substr(unit_begin, end - unit_begin);
-  if (unit.empty())
-    return {std::nullopt, "missing unit: expected " + unit_examples(dim) + ", got `" + text + "`"};
+  if (unit.empty()) return {std::nullopt, "missing unit: expected " + unit_examples(dim) + ", got `" + text + "`"};
   if (!std::isfinite(number)) return {std::nullopt, "not a finite number: `" + text + "`"};
   for (const UnitFactor& u : kUnits) {
     if (unit != u.name) continue;
-    if (u.dim != dim)
-      return {std::nullopt, "wrong unit `" + unit + "`: expected " + unit_examples(dim)};
+    if (u.dim != dim) return {std::nullopt, "wrong unit `" + unit + "`: expected " + unit_examples(dim)};
     const double value = number * u.to_internal;
     const double limit = dim == Dimension::time ? kMaxTimeMs : kMaxRateHz;
     if (!(std::abs(value) <= limit))

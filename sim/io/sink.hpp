@@ -26,7 +26,7 @@ struct RunMetadata {
   std::string version;
   std::string git_revision;
   std::string command_line;
-  std::string engine;           // "continuous" or "spiking"
+  std::string engine;  // "continuous" or "spiking"
   std::vector<PopulationInfo> populations;
 };
 
@@ -37,8 +37,8 @@ inline void require_shape(const std::string& path, std::size_t values, const std
   std::uint64_t elements = 1;
   for (std::uint64_t d : shape) elements *= d;
   if (elements != values)
-    throw std::invalid_argument("write_array(" + path + "): " + std::to_string(values) + " values do not fill the shape (" +
-                                std::to_string(elements) + " elements)");
+    throw std::invalid_argument("write_array(" + path + "): " + std::to_string(values) +
+                                " values do not fill the shape (" + std::to_string(elements) + " elements)");
 }
 
 class Sink {
@@ -53,8 +53,8 @@ class Sink {
   virtual void set_scope(const std::string& prefix) = 0;
 
   // Sampled states, SONATA report layout: /report/<population>/data is time x nodes.
-  virtual void declare_report(const std::string& population, std::uint32_t n_nodes,
-                              double t_start_ms, double dt_ms) = 0;
+  virtual void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
+                              double dt_ms) = 0;
   virtual void append_report(const std::string& population, std::span<const float> row) = 0;
 
   // Spikes, SONATA spike layout: /spikes/<population>/{timestamps (ms), node_ids}, sorted by time.
@@ -67,10 +67,8 @@ class Sink {
   virtual void write_weights(const std::string& label, const WeightTable& table) = 0;
 
   // A free-form array under an HDF5-like path ("/analysis/settle/steps"), row-major with shape.
-  virtual void write_array(const std::string& path, std::span<const double> data,
-                           std::vector<std::uint64_t> shape) = 0;
-  virtual void write_attribute(const std::string& path, const std::string& name,
-                               const AttributeValue& value) = 0;
+  virtual void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) = 0;
+  virtual void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) = 0;
 
   // complete = false: the run was interrupted or failed; the output is marked incomplete.
   virtual void end_run(bool complete) = 0;

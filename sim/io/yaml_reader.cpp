@@ -43,8 +43,7 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string Context::locate(const YAML::Node& node, const std::string& key_path) const {
   for (const auto& [k, text] : overrides)
-    if (key_path == k || key_path.rfind(k + ".", 0) == 0 || key_path.rfind(k + "[", 0) == 0)
-      return "--set " + text;
+    if (key_path == k || key_path.rfind(k + ".", 0) == 0 || key_path.rfind(k + "[", 0) == 0) return "--set " + text;
   const YAML::Mark m = node.Mark();
   if (m.is_null()) return file;
   return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
@@ -74,7 +73,9 @@ void MapReader::fail(const YAML::Node& at, const std::string& key_path, const st
 
 std::string MapReader::key_name(const YAML::Node& key, const std::string& where) const {
   if (!key.IsScalar())
-    fail(key, where, "expected a plain name as the key, got " + std::string(key.IsNull() ? "an empty key" : "`" + scalar_text(key) + "`"));
+    fail(key, where,
+         "expected a plain name as the key, got " +
+             std::string(key.IsNull() ? "an empty key" : "`" + scalar_text(key) + "`"));
   return key.Scalar();
 }
 
@@ -169,7 +170,8 @@ std::string MapReader::choice(const std::string& key, const std::vector<std::str
                               std::optional<std::string> dflt) {
   const std::string v = string(key, dflt);
   if (std::find(options.begin(), options.end(), v) == options.end())
-    fail(node_[key], key_path(key), "expected one of " + join(options) + ", got `" + v + "`" + did_you_mean(v, options));
+    fail(node_[key], key_path(key),
+         "expected one of " + join(options) + ", got `" + v + "`" + did_you_mean(v, options));
   return v;
 }
 MapReader MapReader::map(const std::string& key) {
@@ -181,8 +183,8 @@ void MapReader::finish() const {
   for (const auto& kv : node_) {
     const std::string k = kv.first.Scalar();  // the constructor checked that keys are scalars
     if (std::find(known_.begin(), known_.end(), k) == known_.end())
-      fail(kv.first, key_path(k), "unknown key `" + k + "`" + did_you_mean(k, known_) +
-                                      "; allowed here: " + join(known_));
+      fail(kv.first, key_path(k),
+           "unknown key `" + k + "`" + did_you_mean(k, known_) + "; allowed here: " + join(known_));
   }
 }
 
@@ -193,8 +195,10 @@ void check(bool ok, const MapReader& r, const std::string& key, const std::strin
 void check_name(const MapReader& r, const YAML::Node& at, const std::string& kp, const std::string& name,
                 const std::string& what) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
-    r.fail(at, kp, "the " + what + " name `" + name + "` cannot name a group in the output file: expected a name that is not empty, "
-                   "`.` or `..` and has no `/`");
+    r.fail(at, kp,
+           "the " + what + " name `" + name +
+               "` cannot name a group in the output file: expected a name that is not empty, "
+               "`.` or `..` and has no `/`");
 }
 
 namespace {
@@ -222,14 +226,17 @@ Pattern read_pattern(const MapReader& parent, const YAML::Node& n, const std::st
   const std::string kind = parent.key_name(n.begin()->first, kp);
   const YAML::Node args = n.begin()->second;
   if (kind != "uniform" && kind != "normal")
-    parent.fail(n.begin()->first, kp + "." + kind, "unknown distribution `" + kind + "`" +
-                did_you_mean(kind, {"uniform", "normal"}) + "; " + expected);
+    parent.fail(n.begin()->first, kp + "." + kind,
+                "unknown distribution `" + kind + "`" + did_you_mean(kind, {"uniform", "normal"}) + "; " + expected);
   if (!args.IsSequence() || args.size() != 2)
-    parent.fail(args, kp + "." + kind, "expected two numbers [" + std::string(kind == "uniform" ? "low, high" : "mean, sd") + "]");
+    parent.fail(args, kp + "." + kind,
+                "expected two numbers [" + std::string(kind == "uniform" ? "low, high" : "mean, sd") + "]");
   const double a = bounded_value(parent, args[0], kp + "." + kind + "[0]");
   const double b = bounded_value(parent, args[1], kp + "." + kind + "[1]");
   if (kind == "uniform") {
-    if (!(a <= b)) parent.fail(args, kp + ".uniform", "expected low <= high, got [" + scalar_text(args[0]) + ", " + scalar_text(args[1]) + "]");
+    if (!(a <= b))
+      parent.fail(args, kp + ".uniform",
+                  "expected low <= high, got [" + scalar_text(args[0]) + ", " + scalar_text(args[1]) + "]");
     p.dist = {Distribution::Kind::uniform, a, b};
   } else {
     if (!(b >= 0)) parent.fail(args[1], kp + ".normal[1]", "expected a standard deviation >= 0");
@@ -241,8 +248,9 @@ Pattern read_pattern(const MapReader& parent, const YAML::Node& n, const std::st
 void check_pattern_size(const MapReader& r, const YAML::Node& n, const std::string& kp, const Pattern& p,
                         std::uint32_t size) {
   if (!p.values.empty() && p.values.size() != size)
-    r.fail(n, kp, "expected " + std::to_string(size) + " values (the population's size), got " +
-                      std::to_string(p.values.size()));
+    r.fail(
+        n, kp,
+        "expected " + std::to_string(size) + " values (the population's size), got " + std::to_string(p.values.size()));
 }
 
 const PopulationConfig& find_population(const Config& cfg, const MapReader& r, const std::string& key,
@@ -250,8 +258,8 @@ const PopulationConfig& find_population(const Config& cfg, const MapReader& r, c
   if (const PopulationConfig* p = cfg.find_population(name)) return *p;
   std::vector<std::string> names;
   for (const auto& p : cfg.populations) names.push_back(p.name);
-  r.fail(r.node()[key], r.key_path(key), "unknown population `" + name + "`" + did_you_mean(name, names) +
-                                             "; populations are " + join(names));
+  r.fail(r.node()[key], r.key_path(key),
+         "unknown population `" + name + "`" + did_you_mean(name, names) + "; populations are " + join(names));
 }
 
 std::vector<std::string> read_population_list(MapReader& r, const std::string& key, const Config& cfg) {
@@ -265,8 +273,9 @@ std::vector<std::string> read_population_list(MapReader& r, const std::string& k
     const std::string kp = r.key_path(key) + "[" + std::to_string(i) + "]";
     if (!pops[i].IsScalar()) r.fail(pops[i], kp, "expected a population name");
     if (!cfg.find_population(pops[i].Scalar()))
-      r.fail(pops[i], kp, "unknown population `" + pops[i].Scalar() + "`" + did_you_mean(pops[i].Scalar(), names) +
-                              "; populations are " + join(names));
+      r.fail(pops[i], kp,
+             "unknown population `" + pops[i].Scalar() + "`" + did_you_mean(pops[i].Scalar(), names) +
+                 "; populations are " + join(names));
     out.push_back(pops[i].Scalar());
   }
   return out;

@@ -21,8 +21,8 @@ struct PhaseResult {
   std::string name;
   std::uint32_t trial = 0;
   bool settle = false, converged = false;
-  double settle_time_ms = 0.0;  // when it converged (settle phases)
-  double residual = 0.0;        // max_i |R_i - s_i| at the phase end (continuous engine)
+  double settle_time_ms = 0.0;           // when it converged (settle phases)
+  double residual = 0.0;                 // max_i |R_i - s_i| at the phase end (continuous engine)
   std::vector<BoundaryCounts> boundary;  // per population, at the phase end
 };
 
@@ -36,8 +36,8 @@ struct PopulationSummary {
 // Spiking against the continuous theory, per population (record.rates.theory).
 struct TheoryError {
   std::string population;
-  double state_rmse = 0.0, rate_rmse = 0.0;                           // trial-averaged bins
-  double state_rmse_single = 0.0, rate_rmse_single = 0.0;             // single-trial bins (RMS over trials)
+  double state_rmse = 0.0, rate_rmse = 0.0;                // trial-averaged bins
+  double state_rmse_single = 0.0, rate_rmse_single = 0.0;  // single-trial bins (RMS over trials)
 };
 
 struct RunResult {

@@ -42,11 +42,14 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   result.wall_build_s = build_watch.seconds();
   result.synapses = net.synapse_count();
 
-  sink.write_attribute("/", "weights_effective",
-                       std::string(cfg.model.symmetrise ? "(W + W^T)/2 (Eq. 8): asymmetric projections act with half weight in both directions"
-                                                        : "W as given (directed): asymmetric projections act forward only"));
+  sink.write_attribute(
+      "/", "weights_effective",
+      std::string(cfg.model.symmetrise
+                      ? "(W + W^T)/2 (Eq. 8): asymmetric projections act with half weight in both directions"
+                      : "W as given (directed): asymmetric projections act forward only"));
   for (const Population& p : net.populations)
-    sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size), {p.size});
+    sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size),
+                     {p.size});
   if (cfg.record.weights)
     for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
 
@@ -67,7 +70,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   result.spikes = engine->spike_count();
   result.samples = states.samples();
   rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) == 0) result.peak_rss_bytes = std::uint64_t(usage.ru_maxrss) * 1024;  // KiB on Linux
+  if (getrusage(RUSAGE_SELF, &usage) == 0)
+    result.peak_rss_bytes = std::uint64_t(usage.ru_maxrss) * 1024;  // KiB on Linux
   if (!result.complete) return result;
 
   write_phase_analysis(cfg, net, result.phases, sink);

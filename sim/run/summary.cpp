@@ -9,15 +9,17 @@ namespace ebsim {
 std::string format_summary(const Config& cfg, const RunResult& r) {
   std::ostringstream os;
   os << std::setprecision(4);
-  os << "ebsim " << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " run: "
-     << cfg.populations.size() << " populations, " << r.synapses << " synapses, " << cfg.protocol.trials
+  os << "ebsim " << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous")
+     << " run: " << cfg.populations.size() << " populations, " << r.synapses << " synapses, " << cfg.protocol.trials
      << " trial(s) of " << cfg.protocol.total_duration_ms() << " ms" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
-  os << "  build " << r.wall_build_s << " s, simulation " << r.wall_run_s << " s, " << r.samples << " samples recorded\n";
+  os << "  build " << r.wall_build_s << " s, simulation " << r.wall_run_s << " s, " << r.samples
+     << " samples recorded\n";
   if (cfg.engine.kind == EngineKind::spiking) {
     os << "  spikes: " << r.spikes << ", synaptic events delivered: " << r.synaptic_events << "\n";
     os << "  wall time: network construction " << r.wall_build_s << " s, simulation loop " << r.wall_run_s << " s\n";
     os << std::setprecision(6);
-    os << "  synaptic events per second: " << (r.wall_run_s > 0 ? double(r.synaptic_events) / r.wall_run_s : 0.0) << "\n";
+    os << "  synaptic events per second: " << (r.wall_run_s > 0 ? double(r.synaptic_events) / r.wall_run_s : 0.0)
+       << "\n";
     if (r.synapses > 0)
       os << "  bytes per synapse: " << double(r.peak_rss_bytes) / double(r.synapses) << " (peak resident memory "
          << double(r.peak_rss_bytes) / (1 << 20) << " MiB over " << r.synapses << " synapses)\n";
@@ -29,7 +31,8 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
     os << "  phase " << std::left << std::setw(10) << p.name << std::right;
     if (cfg.protocol.trials > 1) os << " (trial " << p.trial << ")";
     if (p.settle) os << (p.converged ? " settled in " : " NOT settled within ") << p.settle_time_ms << " ms,";
-    if (!std::isnan(p.residual)) os << " residual max|R-s| = " << std::scientific << p.residual << std::defaultfloat << ",";
+    if (!std::isnan(p.residual))
+      os << " residual max|R-s| = " << std::scientific << p.residual << std::defaultfloat << ",";
     std::uint32_t low = 0, high = 0, chatter = 0;
     for (const auto& b : p.boundary) low += b.held_low, high += b.held_high, chatter += b.chattering;
     os << " " << low << " unit(s) held at beta1, " << high << " at beta2";
@@ -41,7 +44,8 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
     os << "  final state   population  role     size  mean s     mean rate r_max*rho(s) (Hz)\n";
     for (const auto& p : r.populations)
       os << "                " << std::left << std::setw(11) << p.name << " " << std::setw(8) << p.role << std::right
-         << std::setw(5) << p.size << "  " << std::setw(9) << p.mean_state << "  " << std::setw(9) << p.mean_rate << "\n";
+         << std::setw(5) << p.size << "  " << std::setw(9) << p.mean_state << "  " << std::setw(9) << p.mean_rate
+         << "\n";
   }
   if (!r.theory.empty()) {
     os << "  spiking vs continuous theory (RMSE over bins and units; trial-averaged | single trial):\n";
@@ -57,8 +61,8 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
 std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
   std::ostringstream os;
   os << std::setprecision(4);
-  os << "ebsim sweep over " << cfg.sweep->key << ": " << r.points.size() << " of " << cfg.sweep_points.size()
-     << " runs" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
+  os << "ebsim sweep over " << cfg.sweep->key << ": " << r.points.size() << " of " << cfg.sweep_points.size() << " runs"
+     << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
   double wall = 0;
   for (const RunResult& p : r.points) wall += p.wall_build_s + p.wall_run_s;
   os << "  wall time " << wall << " s\n";
@@ -70,8 +74,8 @@ std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
       const TheoryError e = pooled(r.points[k], cfg.sweep_points[k]);
       os << "    " << std::left << std::setw(14) << cfg.sweep->values[k] << std::right << "  " << std::setw(15)
          << e.state_rmse_single << "  " << std::setw(18) << e.state_rmse << "  " << std::setw(17) << e.rate_rmse_single
-         << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23) << e.rate_rmse / cfg.sweep_points[k].model.r_max_hz
-         << "\n";
+         << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23)
+         << e.rate_rmse / cfg.sweep_points[k].model.r_max_hz << "\n";
     }
     if (std::isnan(r.slope_state_single)) {
       os << "  no log-log slope: the swept values are not all positive numbers\n";

@@ -11,7 +11,7 @@ namespace ebsim {
 
 struct SweepResult {
   bool complete = false;
-  std::vector<double> values;       // the swept quantity, in ebsim's units (ms, Hz) or plain
+  std::vector<double> values;  // the swept quantity, in ebsim's units (ms, Hz) or plain
   std::vector<RunResult> points;
   double slope_state_single = 0.0;  // log-log slope of the pooled single-trial state RMSE
   double slope_state_mean = 0.0;    // ... of the trial-averaged state RMSE

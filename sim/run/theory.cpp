@@ -37,7 +37,8 @@ std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const Engi
   if (!run_trials(tcfg, drives, engine, rec, options, phases, finals, net.n_units)) return std::nullopt;
   theory.write(sink, "/theory");
   sink.write_attribute("/theory", "dt_ms", tcfg.engine.dt_ms);
-  sink.write_attribute("/theory", "what", std::string("continuous engine, sigma = 0: the mean-field prediction of the spiking run"));
+  sink.write_attribute("/theory", "what",
+                       std::string("continuous engine, sigma = 0: the mean-field prediction of the spiking run"));
 
   std::vector<TheoryError> errors;
   for (std::size_t k = 0; k < spiking.populations().size(); ++k) {

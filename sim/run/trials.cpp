@@ -54,7 +54,8 @@ bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine
                (t < phase_end - kTimeSlack || !last_phase || last_trial);
       };
       auto bin_due = [&](double t) {
-        return record_rates && next_bin < rec.rates->bins() && std::abs(rec.rates->next_edge(next_bin) - t) < kTimeSlack;
+        return record_rates && next_bin < rec.rates->bins() &&
+               std::abs(rec.rates->next_edge(next_bin) - t) < kTimeSlack;
       };
       double t = engine.now();
       while (true) {
@@ -102,7 +103,8 @@ bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine
 }
 
 void write_phase_analysis(const Config& cfg, const Network& net, const std::vector<PhaseResult>& phases, Sink& sink) {
-  const std::size_t n_phases = cfg.protocol.phases.size(), trials = cfg.protocol.trials, n_pops = net.populations.size();
+  const std::size_t n_phases = cfg.protocol.phases.size(), trials = cfg.protocol.trials,
+                    n_pops = net.populations.size();
   for (std::size_t ph = 0; ph < n_phases; ++ph) {
     std::vector<double> converged, settle_time, residual, held_low, held_high, chattering;
     for (std::size_t tr = 0; tr < trials; ++tr) {

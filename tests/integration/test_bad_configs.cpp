@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/cli/cli.hpp"
 #include "tests/sim/experiments/learning_support.hpp"
 #include "tests/support.hpp"
-#include "sim/cli/cli.hpp"
 
 using namespace ebsim;
 
@@ -166,16 +166,20 @@ TEST_CASE("a time that overflows when converted to ms is out of range, not a mul
 
 TEST_CASE("delays must be finite and at most 1 s: a delay of 1e308 s never delivers a spike") {
   const std::string spiking = replace(kNet, "kind: continuous", "kind: spiking");
-  expect_rejected(replace(spiking, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, delay: 1e308 s, weights: {uniform: [-0.4, 0.4]}"),
+  expect_rejected(replace(spiking, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                          "{from: x, to: h, delay: 1e308 s, weights: {uniform: [-0.4, 0.4]}"),
                   {"cfg.yaml:10:", "projections[0].delay", "out of range"});
-  expect_rejected(replace(spiking, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, delay: 10 s, weights: {uniform: [-0.4, 0.4]}"),
+  expect_rejected(replace(spiking, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                          "{from: x, to: h, delay: 10 s, weights: {uniform: [-0.4, 0.4]}"),
                   {"cfg.yaml:10:", "projections[0].delay", "from 0.1 ms to 1 s"});
 }
 
 TEST_CASE("rates and time constants that would overflow the spiking kick are rejected") {
-  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 10 ms, r_max: 1e-300 Hz"), {"cfg.yaml:3:", "model.r_max", ">= 0.001 Hz"});
+  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 10 ms, r_max: 1e-300 Hz"),
+                  {"cfg.yaml:3:", "model.r_max", ">= 0.001 Hz"});
   expect_rejected(replace(kNet, "tau: 10 ms", "tau: 1e-300 ms"), {"cfg.yaml:3:", "model.tau", ">= 1 us"});
-  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 10 ms, r_max: 1e300 Hz"), {"cfg.yaml:3:", "model.r_max", "out of range"});
+  expect_rejected(replace(kNet, "tau: 10 ms", "tau: 10 ms, r_max: 1e300 Hz"),
+                  {"cfg.yaml:3:", "model.r_max", "out of range"});
 }
 
 TEST_CASE("trials: 4294967296 is a located error, not a wrap to 0 trials") {
@@ -184,21 +188,27 @@ TEST_CASE("trials: 4294967296 is a located error, not a wrap to 0 trials") {
 }
 
 TEST_CASE("a population defined twice is rejected by check, not by HDF5 halfway through a run") {
-  expect_rejected(replace(kNet, "  y: {role: output, size: 2}", "  y: {role: output, size: 2}\n  h: {role: hidden, size: 3}"),
-                  {"cfg.yaml:9:", "populations.h", "duplicate key `h`"});
+  expect_rejected(
+      replace(kNet, "  y: {role: output, size: 2}", "  y: {role: output, size: 2}\n  h: {role: hidden, size: 3}"),
+      {"cfg.yaml:9:", "populations.h", "duplicate key `h`"});
 }
 
 TEST_CASE("population, projection and phase names that cannot name an HDF5 group are rejected") {
   for (const char* name : {"\"\"", "\".\"", "a/b"}) {
     CAPTURE(name);
-    expect_rejected(replace(kNet, "  y: {role: output, size: 2}", std::string("  y: {role: output, size: 2}\n  ") + name + ": {role: hidden, size: 3}"),
+    expect_rejected(replace(kNet, "  y: {role: output, size: 2}",
+                            std::string("  y: {role: output, size: 2}\n  ") + name + ": {role: hidden, size: 3}"),
                     {"cfg.yaml:9:", "cannot name a group"});
   }
-  expect_rejected(replace(kNet, "{from: h, to: y,", "{from: h, to: y, name: h/y,"), {"cfg.yaml:11:", "projections[1].name", "cannot name a group"});
-  expect_rejected(replace(kNet, "{name: free,", "{name: ..,"), {"cfg.yaml:14:", "protocol.phases[0].name", "cannot name a group"});
-  expect_rejected(replace(kNet, "    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}",
-                          "    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}\n    - {name: free, duration: 10 ms}"),
-                  {"cfg.yaml:15:", "protocol.phases[1].name", "duplicate phase name `free`"});
+  expect_rejected(replace(kNet, "{from: h, to: y,", "{from: h, to: y, name: h/y,"),
+                  {"cfg.yaml:11:", "projections[1].name", "cannot name a group"});
+  expect_rejected(replace(kNet, "{name: free,", "{name: ..,"),
+                  {"cfg.yaml:14:", "protocol.phases[0].name", "cannot name a group"});
+  expect_rejected(
+      replace(
+          kNet, "    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}",
+          "    - {name: free, duration: 2000 ms, clamp: {x: [0.3, -0.2, 0.1]}}\n    - {name: free, duration: 10 ms}"),
+      {"cfg.yaml:15:", "protocol.phases[1].name", "duplicate phase name `free`"});
 }
 
 TEST_CASE("a second YAML document in the file is an error at the document, not ignored") {
@@ -216,7 +226,8 @@ TEST_CASE("a complex YAML key is a located error, not an abort") {
 }
 
 TEST_CASE("YAML nested deeper than yaml-cpp allows is reported as such") {
-  expect_rejected(kNet + "extra: " + std::string(3000, '[') + std::string(3000, ']') + "\n", {"cfg.yaml:", "nesting too deep"});
+  expect_rejected(kNet + "extra: " + std::string(3000, '[') + std::string(3000, ']') + "\n",
+                  {"cfg.yaml:", "nesting too deep"});
 }
 
 TEST_CASE("--set that creates a sweep gives each sweep point the value, not the sweep again") {
@@ -237,19 +248,23 @@ TEST_CASE("--set that creates a sweep gives each sweep point the value, not the 
 TEST_CASE("sizes beyond the engines' 32-bit indices are rejected before anything is built") {
   std::string many = kNet;
   for (int k = 0; k < 11; ++k)
-    many = replace(many, "  y: {role: output, size: 2}", "  y: {role: output, size: 2}\n  big" + std::to_string(k) + ": {role: hidden, size: 100000000}");
+    many = replace(many, "  y: {role: output, size: 2}",
+                   "  y: {role: output, size: 2}\n  big" + std::to_string(k) + ": {role: hidden, size: 100000000}");
   expect_rejected(many, {"cfg.yaml:", "populations.big", "1e9 units"});
-  const std::string huge = replace(replace(kNet, "h: {role: hidden, size: 4, bias: 0.05}", "h: {role: hidden, size: 100000000, bias: 0.05}"),
-                                   "y: {role: output, size: 2}", "y: {role: output, size: 100000}");
+  const std::string huge =
+      replace(replace(kNet, "h: {role: hidden, size: 4, bias: 0.05}", "h: {role: hidden, size: 100000000, bias: 0.05}"),
+              "y: {role: output, size: 2}", "y: {role: output, size: 100000}");
   expect_rejected(huge, {"cfg.yaml:11:", "projections[1].connectivity", "at most 2^32 - 1"});
 }
 
 TEST_CASE("numbers and weights beyond +-1e6 are rejected: sums and float weights stay finite") {
   expect_rejected(replace(kNet, "bias: 0.05", "bias: 1e300"), {"cfg.yaml:7:", "populations.h.bias", "within +-1e6"});
-  expect_rejected(replace(kNet, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, weights: {normal: [0, 1e300]}"),
+  expect_rejected(replace(kNet, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                          "{from: x, to: h, weights: {normal: [0, 1e300]}"),
                   {"cfg.yaml:10:", "projections[0].weights.normal[1]", "within +-1e6"});
-  expect_rejected(replace(kNet, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, weights: {glorot: 1e300}"),
-                  {"cfg.yaml:10:", "projections[0].weights.glorot", "between 0 and 1e6"});
+  expect_rejected(
+      replace(kNet, "{from: x, to: h, weights: {uniform: [-0.4, 0.4]}", "{from: x, to: h, weights: {glorot: 1e300}"),
+      {"cfg.yaml:10:", "projections[0].weights.glorot", "between 0 and 1e6"});
 }
 
 TEST_CASE("a learning data path that is a device is rejected instead of read for ever") {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/support.hpp"
 #include "sim/cli/cli.hpp"
+#include "tests/support.hpp"
 
 using namespace ebsim;
 
@@ -99,7 +99,8 @@ TEST_CASE("ebsim run writes the SONATA report layout, weights, config and proven
   config.read(text, config.getStrType());
   CHECK(text.find("tol: 1e-10") != std::string::npos);
   CHECK(text.find("r_max: 200 Hz") != std::string::npos);
-  for (const char* attr : {"seed", "ebsim_version", "git_revision", "command_line", "engine"}) CHECK(f.attrExists(attr));
+  for (const char* attr : {"seed", "ebsim_version", "git_revision", "command_line", "engine"})
+    CHECK(f.attrExists(attr));
 }
 
 TEST_CASE("same config and seed give bit-identical datasets; another seed gives other noise") {
@@ -124,7 +125,8 @@ TEST_CASE("several trials lie back to back on one regular time axis") {
   test::TempDir dir;
   const std::string cfg = dir.file("net.yaml"), out = dir.file("t.h5");
   std::ofstream(cfg) << kSettleNet;
-  REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--quiet", "--set", "protocol.trials=3", "--set", "engine.sigma=0.02"}) == 0);
+  REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--quiet", "--set", "protocol.trials=3", "--set",
+                   "engine.sigma=0.02"}) == 0);
   H5::H5File f(out, H5F_ACC_RDONLY);
   CHECK(shape_of(f.openDataSet("/report/h/data")) == std::vector<hsize_t>{601, 4});
   const auto time = read_all<double>(f, "/report/h/mapping/time", H5::PredType::NATIVE_DOUBLE);
@@ -152,7 +154,8 @@ TEST_CASE("ebsim check validates without writing; ebsim info describes a file") 
 }
 
 TEST_CASE("the shipped configs are valid") {
-  for (const char* name : {"relax.yaml", "theory_check.yaml", "bench/random_10k.yaml", "backprop_equivalence.yaml", "stdp_window.yaml", "saturation.yaml"}) {
+  for (const char* name : {"relax.yaml", "theory_check.yaml", "bench/random_10k.yaml", "backprop_equivalence.yaml",
+                           "stdp_window.yaml", "saturation.yaml"}) {
     CAPTURE(name);
     CHECK(run_cli({"ebsim", "check", test::source_dir() + "/configs/" + name}) == 0);
   }

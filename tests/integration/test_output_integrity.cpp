@@ -145,7 +145,8 @@ TEST_CASE("output paths the system refuses are bad input: exit 2, nothing writte
     CHECK(o.code == 2);
   }
   SUBCASE("a name too long for the file system") {
-    const test::CliOutcome o = test::run_cli({"ebsim", "run", cfg, "-o", dir.file(std::string(300, 'a') + ".h5"), "--quiet"});
+    const test::CliOutcome o =
+        test::run_cli({"ebsim", "run", cfg, "-o", dir.file(std::string(300, 'a') + ".h5"), "--quiet"});
     CAPTURE(o.err);
     CHECK(o.code == 2);
     CHECK(o.err.find("File name too long") != std::string::npos);

@@ -56,7 +56,8 @@ TEST_CASE("drive equals s - dE/ds (Eq. 8 from Eq. 6) by central finite differenc
       if (bb.tgt[k] != j) bb_noself.tgt.push_back(bb.tgt[k]), bb_noself.w.push_back(bb.w[k]);
     bb_noself.row_ptr.push_back(bb_noself.tgt.size());
   }
-  const std::vector<CouplingBlock> blocks{ab.view(0, 5, 1, 1), bc.view(5, 11, 0.5, 0.5), bb_noself.view(5, 5, 0.5, 0.5)};
+  const std::vector<CouplingBlock> blocks{ab.view(0, 5, 1, 1), bc.view(5, 11, 0.5, 0.5),
+                                          bb_noself.view(5, 5, 0.5, 0.5)};
   std::vector<double> bias(14);
   std::uniform_real_distribution<double> ub(-0.3, 0.3), us(-1.2, 1.2);
   for (auto& b : bias) b = ub(gen);

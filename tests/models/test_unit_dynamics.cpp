@@ -30,9 +30,7 @@ const double kB1 = kParams.beta1;
 const double kB2 = kParams.beta2();
 
 // s(t) = T + (s0 - T) e^{-t/tau}, written independently of the library's expm1 form.
-double closed_form(double s0, double target, double t) {
-  return target + (s0 - target) * std::exp(-t / kTau);
-}
+double closed_form(double s0, double target, double t) { return target + (s0 - target) * std::exp(-t / kTau); }
 
 double rho(double s, const UnitParams& p) { return RateFunction{.beta1 = p.beta1}.rho(s); }
 
@@ -44,9 +42,7 @@ struct Case {
 };
 
 // Scale of a case: bounds |s0 - T|, |A| and the distances to the boundaries (|beta| <= 1).
-double scale(const Case& c) {
-  return 1.0 + std::abs(c.s0) + std::abs(c.drive.gated_input) + std::abs(c.drive.nudge);
-}
+double scale(const Case& c) { return 1.0 + std::abs(c.s0) + std::abs(c.drive.gated_input) + std::abs(c.drive.nudge); }
 
 Case random_case(std::mt19937_64& rng, double max_dt_over_tau) {
   std::uniform_real_distribution<double> state(-3.0, 3.0);
@@ -72,8 +68,7 @@ Integrals euler_reference(const Case& c) {
   Integrals out;
   double s = c.s0;
   for (std::int64_t k = 0; k < n; ++k) {
-    const double next =
-        s + (h / c.params.tau) * (rate.rho_prime(s) * c.drive.gated_input + c.drive.nudge - s);
+    const double next = s + (h / c.params.tau) * (rate.rho_prime(s) * c.drive.gated_input + c.drive.nudge - s);
     out.integral_s += 0.5 * h * (s + next);
     out.integral_rho += 0.5 * h * (rate.rho(s) + rate.rho(next));
     s = next;
@@ -102,12 +97,10 @@ TEST_CASE("below beta1 the state relaxes toward C in closed form (rho' = 0, §2.
   CHECK(unit_regime(-3.0, d, kParams) == UnitRegime::below);
   CHECK(next_boundary_crossing(-3.0, d, kParams) == std::numeric_limits<double>::infinity());
   for (double t : {1e-9, 0.3, 7.0, 25.0, 200.0})
-    CHECK(advance(-3.0, t, d, kParams) ==
-          doctest::Approx(closed_form(-3.0, -2.0, t)).epsilon(1e-14));
+    CHECK(advance(-3.0, t, d, kParams) == doctest::Approx(closed_form(-3.0, -2.0, t)).epsilon(1e-14));
   // Free unit (C = 0) before it reaches beta1 at tau ln(3 / 0.4): decay toward 0, input ignored.
   for (double t : {0.1, 5.0, 19.0})
-    CHECK(advance(-3.0, t, free_unit_drive(7.0), kParams) ==
-          doctest::Approx(closed_form(-3.0, 0.0, t)).epsilon(1e-14));
+    CHECK(advance(-3.0, t, free_unit_drive(7.0), kParams) == doctest::Approx(closed_form(-3.0, 0.0, t)).epsilon(1e-14));
 }
 
 TEST_CASE("inside [beta1, beta2] the state relaxes toward A + C in closed form (Eq. 1, 8)") {
@@ -116,8 +109,7 @@ TEST_CASE("inside [beta1, beta2] the state relaxes toward A + C in closed form (
   for (double t : {1e-9, 0.3, 7.0, 25.0, 200.0})
     CHECK(advance(0.1, t, d, kParams) == doctest::Approx(closed_form(0.1, 0.35, t)).epsilon(1e-14));
   for (double t : {0.3, 7.0, 200.0})
-    CHECK(advance(kB2, t, free_unit_drive(-0.2), kParams) ==
-          doctest::Approx(closed_form(kB2, -0.2, t)).epsilon(1e-14));
+    CHECK(advance(kB2, t, free_unit_drive(-0.2), kParams) == doctest::Approx(closed_form(kB2, -0.2, t)).epsilon(1e-14));
 }
 
 TEST_CASE("above beta2 the state relaxes toward C in closed form (rho' = 0, §2.3.1)") {
@@ -128,23 +120,20 @@ TEST_CASE("above beta2 the state relaxes toward C in closed form (rho' = 0, §2.
   for (double t : {1e-9, 0.3, 7.0, 25.0, 200.0})
     CHECK(advance(3.0, t, d, kParams) == doctest::Approx(closed_form(3.0, 2.0, t)).epsilon(1e-14));
   for (double t : {0.1, 5.0, 15.0})  // free unit before reaching beta2 at tau ln 5
-    CHECK(advance(3.0, t, free_unit_drive(-9.0), kParams) ==
-          doctest::Approx(closed_form(3.0, 0.0, t)).epsilon(1e-14));
+    CHECK(advance(3.0, t, free_unit_drive(-9.0), kParams) == doctest::Approx(closed_form(3.0, 0.0, t)).epsilon(1e-14));
 }
 
-TEST_CASE(
-    "a saturated unit above beta2 decays to beta2 at the analytic time, then relaxes inside") {
+TEST_CASE("a saturated unit above beta2 decays to beta2 at the analytic time, then relaxes inside") {
   // Free unit, A = 0.2: above, s = 3 e^{-t/tau} reaches 0.6 at t1 = tau ln 5; then s -> 0.2.
   const UnitDrive d = free_unit_drive(0.2);
   const double t1 = kTau * std::log(3.0 / 0.6);
   CHECK(next_boundary_crossing(3.0, d, kParams) == doctest::Approx(t1).epsilon(1e-14));
   CHECK(advance(3.0, next_boundary_crossing(3.0, d, kParams), d, kParams) == kB2);  // lands exactly
-  CHECK(advance(3.0, std::nextafter(t1, 0.0), d, kParams) >= kB2);  // stays on its side before
+  CHECK(advance(3.0, std::nextafter(t1, 0.0), d, kParams) >= kB2);                  // stays on its side before
   for (double t : {0.5 * t1, 0.999 * t1})
     CHECK(advance(3.0, t, d, kParams) == doctest::Approx(closed_form(3.0, 0.0, t)).epsilon(1e-13));
   for (double t : {1.001 * t1, t1 + 3.0, t1 + 50.0, t1 + 1000.0})
-    CHECK(advance(3.0, t, d, kParams) ==
-          doctest::Approx(closed_form(kB2, 0.2, t - t1)).epsilon(1e-13));
+    CHECK(advance(3.0, t, d, kParams) == doctest::Approx(closed_form(kB2, 0.2, t - t1)).epsilon(1e-13));
 }
 
 TEST_CASE("a unit below beta1 rises to beta1 at the analytic time, then relaxes inside") {
@@ -154,11 +143,9 @@ TEST_CASE("a unit below beta1 rises to beta1 at the analytic time, then relaxes 
   CHECK(next_boundary_crossing(-3.0, d, kParams) == doctest::Approx(t1).epsilon(1e-14));
   CHECK(advance(-3.0, next_boundary_crossing(-3.0, d, kParams), d, kParams) == kB1);
   for (double t : {0.5 * t1, 0.999 * t1})
-    CHECK(advance(-3.0, t, d, kParams) ==
-          doctest::Approx(closed_form(-3.0, 0.0, t)).epsilon(1e-13));
+    CHECK(advance(-3.0, t, d, kParams) == doctest::Approx(closed_form(-3.0, 0.0, t)).epsilon(1e-13));
   for (double t : {1.001 * t1, t1 + 3.0, t1 + 50.0})
-    CHECK(advance(-3.0, t, d, kParams) ==
-          doctest::Approx(closed_form(kB1, -0.1, t - t1)).epsilon(1e-13));
+    CHECK(advance(-3.0, t, d, kParams) == doctest::Approx(closed_form(kB1, -0.1, t - t1)).epsilon(1e-13));
 }
 
 TEST_CASE("a unit below beta1 crosses the whole interval and is then held at beta2") {
@@ -167,11 +154,9 @@ TEST_CASE("a unit below beta1 crosses the whole interval and is then held at bet
   const UnitDrive d = free_unit_drive(2.0);
   const double t1 = kTau * std::log(3.0 / 0.4);
   const double t2 = t1 + kTau * std::log(2.4 / 1.4);
-  CHECK(advance(-3.0, 0.5 * t1, d, kParams) ==
-        doctest::Approx(closed_form(-3.0, 0.0, 0.5 * t1)).epsilon(1e-13));
+  CHECK(advance(-3.0, 0.5 * t1, d, kParams) == doctest::Approx(closed_form(-3.0, 0.0, 0.5 * t1)).epsilon(1e-13));
   const double tm = 0.5 * (t1 + t2);
-  CHECK(advance(-3.0, tm, d, kParams) ==
-        doctest::Approx(closed_form(kB1, 2.0, tm - t1)).epsilon(1e-13));
+  CHECK(advance(-3.0, tm, d, kParams) == doctest::Approx(closed_form(kB1, 2.0, tm - t1)).epsilon(1e-13));
   CHECK(advance(-3.0, t2 * (1.0 + 1e-9), d, kParams) == kB2);
   CHECK(advance(-3.0, t2 + 100.0, d, kParams) == kB2);
   CHECK(unit_regime(kB2, d, kParams) == UnitRegime::held_at_beta2);
@@ -184,13 +169,10 @@ TEST_CASE("an outside target across the interval carries the state through it to
   const double t1 = kTau * std::log(5.0 / 2.6);
   const double t2 = t1 + kTau * std::log(1.6 / 0.6);
   const double tm = 0.5 * (t1 + t2);
-  CHECK(advance(3.0, 0.5 * t1, d, kParams) ==
-        doctest::Approx(closed_form(3.0, -2.0, 0.5 * t1)).epsilon(1e-13));
-  CHECK(advance(3.0, tm, d, kParams) ==
-        doctest::Approx(closed_form(kB2, -1.0, tm - t1)).epsilon(1e-13));
+  CHECK(advance(3.0, 0.5 * t1, d, kParams) == doctest::Approx(closed_form(3.0, -2.0, 0.5 * t1)).epsilon(1e-13));
+  CHECK(advance(3.0, tm, d, kParams) == doctest::Approx(closed_form(kB2, -1.0, tm - t1)).epsilon(1e-13));
   for (double t : {t2 + 0.1, t2 + 20.0, t2 + 500.0})
-    CHECK(advance(3.0, t, d, kParams) ==
-          doctest::Approx(closed_form(kB1, -2.0, t - t2)).epsilon(1e-13));
+    CHECK(advance(3.0, t, d, kParams) == doctest::Approx(closed_form(kB1, -2.0, t - t2)).epsilon(1e-13));
 }
 
 TEST_CASE("an outside target across the interval can end in the sliding mode at beta1") {
@@ -200,8 +182,7 @@ TEST_CASE("an outside target across the interval can end in the sliding mode at 
   const double t1 = kTau * std::log(3.2 / 0.8);
   const double t2 = t1 + kTau * std::log(1.8 / 0.8);
   const double tm = 0.5 * (t1 + t2);
-  CHECK(advance(3.0, tm, d, kParams) ==
-        doctest::Approx(closed_form(kB2, -1.2, tm - t1)).epsilon(1e-13));
+  CHECK(advance(3.0, tm, d, kParams) == doctest::Approx(closed_form(kB2, -1.2, tm - t1)).epsilon(1e-13));
   CHECK(advance(3.0, t2 * (1.0 + 1e-9), d, kParams) == kB1);
   CHECK(advance(3.0, t2 + 1e6, d, kParams) == kB1);
 }
@@ -235,8 +216,7 @@ TEST_CASE("a state advanced to just before its crossing stays on its own side de
 
 TEST_CASE("sliding mode at beta2 holds the state exactly, over long times and many calls") {
   const RateFunction rate{.beta1 = kB1};
-  for (UnitDrive d :
-       {free_unit_drive(2.5), nudged_unit_drive(3.0, 0.2, 0.5), UnitDrive{1.0, kB2}}) {
+  for (UnitDrive d : {free_unit_drive(2.5), nudged_unit_drive(3.0, 0.2, 0.5), UnitDrive{1.0, kB2}}) {
     CAPTURE(d.gated_input);
     CAPTURE(d.nudge);
     double s = advance(0.0, 5.0 * kTau, d, kParams);  // reaches beta2 well before 5 tau
@@ -266,8 +246,7 @@ TEST_CASE("many small steps into the sliding mode land on beta2 exactly and stay
 
 TEST_CASE("sliding mode at beta1 holds the state exactly, over long times and many calls") {
   const RateFunction rate{.beta1 = kB1};
-  for (UnitDrive d :
-       {free_unit_drive(-2.5), nudged_unit_drive(-3.0, 0.2, 0.5), UnitDrive{-1.0, kB1}}) {
+  for (UnitDrive d : {free_unit_drive(-2.5), nudged_unit_drive(-3.0, 0.2, 0.5), UnitDrive{-1.0, kB1}}) {
     CAPTURE(d.gated_input);
     CAPTURE(d.nudge);
     double s = advance(0.0, 5.0 * kTau, d, kParams);
@@ -290,14 +269,12 @@ TEST_CASE("boundary convention: a state on beta2 follows the inside field unless
   // Both fields point outward (A + C > beta2, C > beta2): leaves above, toward C.
   const UnitDrive outward{0.5, 1.0};
   CHECK(unit_regime(kB2, outward, kParams) == UnitRegime::above);
-  CHECK(advance(kB2, 4.0, outward, kParams) ==
-        doctest::Approx(closed_form(kB2, 1.0, 4.0)).epsilon(1e-14));
+  CHECK(advance(kB2, 4.0, outward, kParams) == doctest::Approx(closed_form(kB2, 1.0, 4.0)).epsilon(1e-14));
   CHECK(advance(kB2, 4.0, outward, kParams) > kB2);
   // Repelling boundary (A + C < beta2 < C): the closed interval gives the inside field, inward.
   const UnitDrive repelling{-1.0, 1.0};
   CHECK(unit_regime(kB2, repelling, kParams) == UnitRegime::inside);
-  CHECK(advance(kB2, 4.0, repelling, kParams) ==
-        doctest::Approx(closed_form(kB2, 0.0, 4.0)).epsilon(1e-14));
+  CHECK(advance(kB2, 4.0, repelling, kParams) == doctest::Approx(closed_form(kB2, 0.0, 4.0)).epsilon(1e-14));
   // Both fields point inward.
   CHECK(unit_regime(kB2, free_unit_drive(0.1), kParams) == UnitRegime::inside);
   // Inside target exactly on beta2: the state rests there (a fixed point of the inside field).
@@ -311,13 +288,11 @@ TEST_CASE("boundary convention: a state on beta2 follows the inside field unless
 TEST_CASE("boundary convention: a state on beta1 follows the inside field unless it slides") {
   const UnitDrive outward{-0.5, -1.0};  // A + C < beta1, C < beta1: leaves below
   CHECK(unit_regime(kB1, outward, kParams) == UnitRegime::below);
-  CHECK(advance(kB1, 4.0, outward, kParams) ==
-        doctest::Approx(closed_form(kB1, -1.0, 4.0)).epsilon(1e-14));
+  CHECK(advance(kB1, 4.0, outward, kParams) == doctest::Approx(closed_form(kB1, -1.0, 4.0)).epsilon(1e-14));
   CHECK(advance(kB1, 4.0, outward, kParams) < kB1);
   const UnitDrive repelling{1.0, -1.0};  // C < beta1 < A + C
   CHECK(unit_regime(kB1, repelling, kParams) == UnitRegime::inside);
-  CHECK(advance(kB1, 4.0, repelling, kParams) ==
-        doctest::Approx(closed_form(kB1, 0.0, 4.0)).epsilon(1e-14));
+  CHECK(advance(kB1, 4.0, repelling, kParams) == doctest::Approx(closed_form(kB1, 0.0, 4.0)).epsilon(1e-14));
   CHECK(unit_regime(kB1, free_unit_drive(-0.1), kParams) == UnitRegime::inside);
   const UnitDrive resting{kB1, 0.0};
   CHECK(advance(kB1, 1e3, resting, kParams) == kB1);

@@ -3,11 +3,11 @@
 #include <atomic>
 #include <cmath>
 
-#include "tests/engine_fixture.hpp"
 #include "models/energy.hpp"
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/protocol.hpp"
+#include "tests/engine_fixture.hpp"
 
 using namespace ebsim;
 

@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "tests/support.hpp"
 #include "sim/core/interrupt.hpp"
 #include "sim/core/network.hpp"
+#include "tests/support.hpp"
 
 using namespace ebsim;
 
@@ -33,7 +33,7 @@ TEST_CASE("random connectivity has the binomial number of synapses and N(mu, sd)
   double sum = 0, sum2 = 0;
   for (float w : p.weight) sum += w, sum2 += double(w) * w;
   const double n = double(p.weight.size()), mean = sum / n, sd = std::sqrt(sum2 / n - mean * mean);
-  CHECK(std::abs(mean) < 5 * 0.2 / std::sqrt(n));  // 5 standard errors
+  CHECK(std::abs(mean) < 5 * 0.2 / std::sqrt(n));   // 5 standard errors
   CHECK(sd == doctest::Approx(0.2).epsilon(0.05));  // sd of the sd ~ 0.2/sqrt(2n) ~ 0.9 %
   // CSR invariants: row pointers non-decreasing, targets ascending and in range within a row.
   for (std::uint32_t j = 0; j < 200; ++j)
@@ -85,7 +85,9 @@ protocol: {phases: [{duration: 1 ms}]}
   }
 }
 
-TEST_CASE("glorot weights are uniform on +-gain sqrt(6 / (fan_in + fan_out)): bound, extremes and spread; one_to_one and explicit lists") {
+TEST_CASE(
+    "glorot weights are uniform on +-gain sqrt(6 / (fan_in + fan_out)): bound, extremes and spread; one_to_one and "
+    "explicit lists") {
   const Network net = build_network(test::config_from(R"(
 populations:
   a: {role: input, size: 100}

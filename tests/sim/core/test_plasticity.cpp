@@ -2,15 +2,15 @@
 
 #include <cmath>
 
-#include "sim/core/engine_factory.hpp"
-#include "tests/engine_fixture.hpp"
 #include "sim/core/continuous_engine.hpp"
-#include "sim/io/memory_sink.hpp"
+#include "sim/core/engine_factory.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
-#include "sim/run/run.hpp"
 #include "sim/core/spiking_engine.hpp"
+#include "sim/io/memory_sink.hpp"
+#include "sim/run/run.hpp"
+#include "tests/engine_fixture.hpp"
 
 #include <memory>
 
@@ -55,8 +55,8 @@ TEST_CASE("rate_derivative: no weight change onto a saturated unit; state_deriva
   // h starts above beta2 and decays (section 2.3.1): its rho stays 1, so d rho(h)/dt = 0.
   const std::string yaml = std::string(kThreeUnits);
   for (const char* post : {"rate_derivative", "state_derivative"}) {
-    test::EngineFixture<ContinuousEngine> f(yaml, {"populations.h.initial=1.5", "projections.0.plasticity.post=" + std::string(post)},
-                                            true);
+    test::EngineFixture<ContinuousEngine> f(
+        yaml, {"populations.h.initial=1.5", "projections.0.plasticity.post=" + std::string(post)}, true);
     for (int k = 0; k < 20; ++k) f.engine.step();
     CHECK(f.engine.state()[1] > 0.5);  // still saturated
     if (std::string(post) == "rate_derivative")
@@ -77,7 +77,8 @@ projections:
   - {name: ab, from: a, to: b, connectivity: {explicit: [[0, 0, 0.2], [1, 2, -0.3], [2, 3, 0.1], [0, 1, 0.4]]}, plasticity: {lr: 0.2, symmetric: true}}
   - {name: ba, from: b, to: a, connectivity: {explicit: [[0, 0, 0.2], [2, 1, -0.3], [3, 2, 0.1], [1, 0, 0.4]]}, plasticity: {lr: 0.2, symmetric: true}}
 protocol: {phases: [{duration: 50 ms, clamp: {a: [0.1, -0.2, 0.3]}}]}
-)", {}, true);
+)",
+                                          {}, true);
   f.engine.advance_to(50.0);
   const WeightTable ab = f.net.weight_table(0), ba = f.net.weight_table(1);
   int changed = 0;
@@ -92,8 +93,9 @@ protocol: {phases: [{duration: 50 ms, clamp: {a: [0.1, -0.2, 0.3]}}]}
 
 TEST_CASE("plasticity off (or outside its phases): final weights bit-identical to the initial ones") {
   const std::string yaml = std::string(kThreeUnits) + "record: {weight_snapshots: true}\n";
-  const Config cfg = test::config_from(yaml, {"protocol.phases=[{name: free, duration: 1 ms, clamp: {x: 0.2}}, {name: learn, duration: 1 ms}]",
-                                              "projections.0.plasticity.phases=[learn]", "projections.1.plasticity.lr=0"});
+  const Config cfg = test::config_from(
+      yaml, {"protocol.phases=[{name: free, duration: 1 ms, clamp: {x: 0.2}}, {name: learn, duration: 1 ms}]",
+             "projections.0.plasticity.phases=[learn]", "projections.1.plasticity.lr=0"});
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
   const RunResult r = run_experiment(cfg, sink, RunOptions{});
@@ -109,8 +111,8 @@ TEST_CASE("plasticity configs are validated") {
                        doctest::Contains("must be symmetric: true"), ConfigError);
   CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"projections.0.plasticity.phases=[nudge]"}),
                        doctest::Contains("unknown phase `nudge`"), ConfigError);
-  CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"projections.0.plasticity.post=voltage"}), doctest::Contains("expected one of `state_derivative`"),
-                       ConfigError);
+  CHECK_THROWS_WITH_AS(test::config_from(kThreeUnits, {"projections.0.plasticity.post=voltage"}),
+                       doctest::Contains("expected one of `state_derivative`"), ConfigError);
 }
 
 namespace {
@@ -179,7 +181,7 @@ TEST_CASE("STDP events: the trial-averaged spiking Delta W over the nudge matche
   }
   const double cosine = dot / std::sqrt(ref2 * mean2), rel = std::sqrt(err2 / ref2), noise = std::sqrt(se2 / ref2);
   MESSAGE("cosine " << cosine << ", relative error " << rel << ", relative noise of the mean " << noise
-                     << ", regression slope " << dot / ref2);
+                    << ", regression slope " << dot / ref2);
   CHECK(cosine > 0.95);
   // The error combines the noise of the mean (expected size `noise`, from the trial-to-trial
   // variance; 3x allows for chance) with two biases: the estimator's lead (d + T/2 = 0.2 ms of a

@@ -31,8 +31,10 @@ protocol:
     CHECK(d[ph].clamp_value[0] == x0);
     CHECK(d[ph].clamp_value[1] == x1);
     // Only the nudge phase nudges, and only y.
-    const std::vector<double> beta = ph == 1 ? std::vector<double>{0, 0, 0, 0, 0, 0.5, 0.5} : std::vector<double>(7, 0.0);
-    const std::vector<double> target = ph == 1 ? std::vector<double>{0, 0, 0, 0, 0, 0.3, 0.4} : std::vector<double>(7, 0.0);
+    const std::vector<double> beta =
+        ph == 1 ? std::vector<double>{0, 0, 0, 0, 0, 0.5, 0.5} : std::vector<double>(7, 0.0);
+    const std::vector<double> target =
+        ph == 1 ? std::vector<double>{0, 0, 0, 0, 0, 0.3, 0.4} : std::vector<double>(7, 0.0);
     CHECK(d[ph].beta == beta);
     CHECK(d[ph].target == target);
   }

@@ -3,21 +3,21 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cmath>
 #include <cstring>
+#include <iomanip>
 #include <numeric>
 #include <random>
 #include <set>
-#include <iomanip>
 #include <sstream>
+#include <thread>
 
-#include "tests/engine_fixture.hpp"
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/event_queue.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/spiking_engine.hpp"
+#include "tests/engine_fixture.hpp"
 
 using namespace ebsim;
 
@@ -330,8 +330,8 @@ record: {spikes: {populations: [x]}}
     delay[p.tgt_index[k]] = 1.0 + 0.1 * p.delay_step[k];
     steps.insert(p.delay_step[k]);
   }
-  CHECK(steps.size() > 10);                                   // many distinct delays drawn
-  CHECK(p.group_ptr.back() == steps.size());                  // one group per distinct delay
+  CHECK(steps.size() > 10);                   // many distinct delays drawn
+  CHECK(p.group_ptr.back() == steps.size());  // one group per distinct delay
   CHECK(s.net.weight_table(0).delays_ms.size() == 40);
   std::vector<double> state(s.net.n_units);
   std::vector<Spike> x_spikes, more;

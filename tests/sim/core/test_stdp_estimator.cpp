@@ -117,7 +117,8 @@ TEST_CASE("STDP estimator: a unit held on beta1 by its drive keeps its weights (
 
 TEST_CASE("STDP estimator: at lr 0.1 no weight onto a held unit drifts beyond the statistical error") {
   // The old estimator took every weight down by ~30 % here.
-  const Estimate s = spiking({"populations.h.bias=1.5", "populations.h.initial=0.5", "projections.0.plasticity.lr=0.1"});
+  const Estimate s =
+      spiking({"populations.h.bias=1.5", "populations.h.initial=0.5", "projections.0.plasticity.lr=0.1"});
   CAPTURE(s.mean);
   CAPTURE(s.se);
   CHECK(std::abs(s.mean) <= kT * s.se);

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <sstream>
 
-#include "tests/support.hpp"
 #include "sim/experiments/backprop.hpp"
 #include "sim/io/memory_sink.hpp"
+#include "tests/support.hpp"
 
 using namespace ebsim;
 
@@ -17,7 +17,8 @@ namespace {
 std::string layered(int seed, const std::string& extra_projection = "", const std::string& rate = "hard_sigmoid") {
   std::ostringstream os;
   os << "seed: " << seed << R"(
-model: {rate: )" << rate << R"(, beta1: -0.5, tau: 10 ms}
+model: {rate: )"
+     << rate << R"(, beta1: -0.5, tau: 10 ms}
 engine: {kind: continuous, dt: 0.1 ms}
 populations:
   x:  {role: input, size: 8}
@@ -30,7 +31,8 @@ projections:
   - {from: h3, to: h2, weights: {glorot: 0.3}, symmetric: true, delay: 0.1 ms}
   - {from: h2, to: h1, weights: {glorot: 0.3}, symmetric: true, delay: 0.1 ms}
   - {from: h1, to: y,  weights: {glorot: 0.3}, symmetric: true, delay: 0.1 ms}
-)" << extra_projection << R"(
+)" << extra_projection
+     << R"(
 protocol:
   phases:
     - {name: settle, duration: 3 s, settle: {tol: 1.0e-13}, clamp: {x: {uniform: [-0.5, 0.5]}}}
@@ -95,14 +97,15 @@ TEST_CASE("smooth logistic rho: the o(eps) terms appear and the error shrinks wi
     const auto& err = sink.arrays.at("/analysis/backprop/discrete/" + layer + "/relative_error").data;
     REQUIRE(err.size() == 4);
     for (std::size_t e = 1; e < err.size(); ++e) CHECK(err[e] > err[e - 1]);  // eps ascending
-    CHECK(err.front() > 1e-6);  // not round-off: a real o(eps) term
-    CHECK(err.front() < 0.1);   // yet small at small eps
+    CHECK(err.front() > 1e-6);                                                // not round-off: a real o(eps) term
+    CHECK(err.front() < 0.1);                                                 // yet small at small eps
   }
 }
 
 TEST_CASE("a non-layered network (a skip connection y - h2) is reported, with the mismatch it causes") {
   MemorySink sink;
-  const BackpropResult r = run(layered(6, "  - {name: skip, from: h2, to: y, weights: {glorot: 0.3}, symmetric: true}\n"), sink);
+  const BackpropResult r =
+      run(layered(6, "  - {name: skip, from: h2, to: y, weights: {glorot: 0.3}, symmetric: true}\n"), sink);
   REQUIRE(r.converged);
   CHECK_FALSE(r.layered);
   CHECK(r.structure_note.find("`skip` skips a layer") != std::string::npos);
@@ -117,7 +120,8 @@ TEST_CASE("lateral connections inside a layer leave the first-step equality inta
   // A perturbation reaches h_k first through the chain (k+1 steps); a lateral path is one step
   // longer, so it cannot change Delta h_k at step k+1. The experiment still flags the structure.
   MemorySink sink;
-  const BackpropResult r = run(layered(6, "  - {name: lateral, from: h1, to: h1, weights: {glorot: 0.5}, symmetric: true}\n"), sink);
+  const BackpropResult r =
+      run(layered(6, "  - {name: lateral, from: h1, to: h1, weights: {glorot: 0.5}, symmetric: true}\n"), sink);
   REQUIRE(r.converged);
   CHECK_FALSE(r.layered);
   CHECK(r.structure_note.find("inside a layer") != std::string::npos);

@@ -58,4 +58,3 @@ TEST_CASE("feedforward baseline: its gradient is the finite-difference gradient 
     CHECK(analytic == doctest::Approx(numeric).epsilon(1e-4).scale(1e-2));
   }
 }
-

@@ -6,13 +6,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/sim/experiments/learning_support.hpp"
 #include "sim/cli/cli.hpp"
-#include "sim/io/dataset.hpp"
+#include "sim/core/network.hpp"
 #include "sim/experiments/feedforward.hpp"
 #include "sim/experiments/learning.hpp"
+#include "sim/io/dataset.hpp"
 #include "sim/io/memory_sink.hpp"
-#include "sim/core/network.hpp"
+#include "tests/sim/experiments/learning_support.hpp"
 
 using namespace ebsim;
 
@@ -82,7 +82,8 @@ TEST_CASE("learning: splits are fixed and disjoint") {
   CHECK(s.test.size() == 359);
   CHECK(s.test[0] == 4);
   CHECK(s.test[1] == 9);
-  const Config last = test::config_from(learning_yaml(kDigits, 64, 8, 10, "  epochs: 1\n"), {"experiment.data.split=last"});
+  const Config last =
+      test::config_from(learning_yaml(kDigits, 64, 8, 10, "  epochs: 1\n"), {"experiment.data.split=last"});
   const DataSplit l = split_dataset(last.experiment_as<LearningExperiment>());
   CHECK(l.test.size() == 359);
   CHECK(l.test.front() == 1797 - 359);
@@ -106,7 +107,8 @@ TEST_CASE("learning: the architecture must be a chain of symmetric projections")
   edit(free_learning, "phases: [nudge]", "phases: [free]");
   CHECK(error(free_learning).find("learns in the free phase") != std::string::npos);
   // A sweep would be silently ignored by the experiment's own loop: refused.
-  CHECK(error("sweep: {model.tau: [10 ms, 20 ms]}\n" + yaml).find("a sweep runs plain protocols only") != std::string::npos);
+  CHECK(error("sweep: {model.tau: [10 ms, 20 ms]}\n" + yaml).find("a sweep runs plain protocols only") !=
+        std::string::npos);
 }
 
 TEST_CASE("learning: one update of the rule is aligned with the back-propagated gradient (tiny network)") {
@@ -115,9 +117,11 @@ TEST_CASE("learning: one update of the rule is aligned with the back-propagated 
   // (Eq. 18-25), so the cosine with -dC/dW is 1 - O(eps) per projection.
   test::TempDir dir;
   std::ostringstream data;
-  for (int n = 0; n < 20; ++n) data << (n * 7) % 16 << "," << (n * 3) % 16 << "," << (n * 11) % 16 << "," << (n * 5) % 16 << "," << n % 3 << "\n";
+  for (int n = 0; n < 20; ++n)
+    data << (n * 7) % 16 << "," << (n * 3) % 16 << "," << (n * 11) % 16 << "," << (n * 5) % 16 << "," << n % 3 << "\n";
   write_file(dir.file("tiny.csv"), data.str());
-  std::string yaml = learning_yaml(dir.file("tiny.csv"), 4, 5, 3, "  epochs: 1\n  alignment_examples: 15\n  baseline: false\n");
+  std::string yaml =
+      learning_yaml(dir.file("tiny.csv"), 4, 5, 3, "  epochs: 1\n  alignment_examples: 15\n  baseline: false\n");
   edit(yaml, "dt: 5 ms", "dt: 0.1 ms");
   edit(yaml, "tol: 1.0e-4", "tol: 1.0e-12");
   edit(yaml, "duration: 10 ms", "duration: 0.2 ms");
@@ -153,7 +157,8 @@ TEST_CASE("learning: a few hundred digits, accuracy rises far above chance, for 
   REQUIRE(sink.arrays.at("/training/epoch").data.size() == 4);
   const auto& test_acc = sink.arrays.at("/training/test_accuracy").data;
   const auto& base_acc = sink.arrays.at("/training/baseline/test_accuracy").data;
-  for (std::size_t e = 0; e < test_acc.size(); ++e) MESSAGE("epoch " << e << ": rule " << test_acc[e] << ", backprop " << base_acc[e]);
+  for (std::size_t e = 0; e < test_acc.size(); ++e)
+    MESSAGE("epoch " << e << ": rule " << test_acc[e] << ", backprop " << base_acc[e]);
   CHECK(test_acc[0] < 0.4);  // before training: glorot weights, near chance
   CHECK(test_acc.back() > 0.7);
   CHECK(base_acc.back() > 0.7);
@@ -164,8 +169,8 @@ TEST_CASE("learning: a few hundred digits, accuracy rises far above chance, for 
 
   SUBCASE("the same config and seed give the same results") {
     const MemorySink again = learn(cfg);
-    for (const char* path : {"/training/test_accuracy", "/training/train_accuracy", "/training/test_loss", "/training/alignment",
-                             "/training/baseline/test_accuracy", "/training/test_predictions"}) {
+    for (const char* path : {"/training/test_accuracy", "/training/train_accuracy", "/training/test_loss",
+                             "/training/alignment", "/training/baseline/test_accuracy", "/training/test_predictions"}) {
       CAPTURE(path);
       const auto& x = sink.arrays.at(path).data;
       const auto& y = again.arrays.at(path).data;
@@ -180,7 +185,8 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
   auto run = [](const std::string& extra, const std::vector<std::string>& overrides) {
     std::vector<std::string> o{"experiment.data.train_examples=300", "experiment.data.test_examples=100"};
     o.insert(o.end(), overrides.begin(), overrides.end());
-    const Config cfg = test::config_from(learning_yaml(kDigits, 64, 30, 10, "  epochs: 3\n  baseline: false\n" + extra), o);
+    const Config cfg =
+        test::config_from(learning_yaml(kDigits, 64, 30, 10, "  epochs: 3\n  baseline: false\n" + extra), o);
     return learn(cfg);
   };
   const MemorySink plain = run("", {});
@@ -213,20 +219,23 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
     std::string yaml = learning_yaml(kDigits, 64, 20, 10, "  epochs: 1\n  baseline: false\n  readout: 10 ms\n");
     edit(yaml, "engine: {kind: continuous, dt: 5 ms}", "engine: {kind: spiking}");
     edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
-    edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}", "{name: free, duration: 30 ms, clamp: {x: 0}}");
+    edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}",
+         "{name: free, duration: 30 ms, clamp: {x: 0}}");
     edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
     // The readout must fit in the evaluation's free phase (30 ms here, unless evaluation_free says more).
     CHECK_THROWS_WITH_AS(test::config_from(yaml, {"experiment.readout=40 ms"}),
                          doctest::Contains("expected 0 < readout <= the evaluation's free phase"), ConfigError);
     CHECK_NOTHROW(test::config_from(yaml, {"experiment.readout=40 ms", "experiment.evaluation_free=50 ms"}));
-    const Config cfg = test::config_from(yaml, {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
+    const Config cfg =
+        test::config_from(yaml, {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
     const MemorySink sink = learn(cfg);
     const auto& mf = sink.arrays.at("/training/mean_field_test_accuracy").data;
     REQUIRE(mf.size() == 2);
     // Before training, the mean-field readout is the continuous engine's free fixed point of the
     // same network (same seed, same weights): the continuous run's epoch-0 predictions.
-    const Config continuous = test::config_from(learning_yaml(kDigits, 64, 20, 10, "  epochs: 1\n  baseline: false\n"),
-                                                {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
+    const Config continuous =
+        test::config_from(learning_yaml(kDigits, 64, 20, 10, "  epochs: 1\n  baseline: false\n"),
+                          {"experiment.data.train_examples=30", "experiment.data.test_examples=20"});
     CHECK(mf[0] == learn(continuous).arrays.at("/training/test_accuracy").data[0]);
     // STDP events moved the weights.
     CHECK(sink.weights.at("final").at("x->h").weight != sink.weights.at("initial").at("x->h").weight);

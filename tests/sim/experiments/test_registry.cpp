@@ -32,6 +32,7 @@ TEST_CASE("an unknown experiment kind is rejected with every registered kind, in
 
 TEST_CASE("the loader knows no experiment of its own: without a catalog it reads plain configs only") {
   CHECK(load_config_text(test::kSmallNet, "test.yaml", {}, {}).populations.size() == 3);
-  CHECK_THROWS_AS(load_config_text(std::string(test::kSmallNet) + "experiment: {kind: backprop}\n", "test.yaml", {}, {}),
-                  ConfigError);
+  CHECK_THROWS_AS(
+      load_config_text(std::string(test::kSmallNet) + "experiment: {kind: backprop}\n", "test.yaml", {}, {}),
+      ConfigError);
 }

@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "tests/support.hpp"
-#include "sim/io/memory_sink.hpp"
 #include "sim/experiments/saturation.hpp"
+#include "sim/io/memory_sink.hpp"
+#include "tests/support.hpp"
 
 using namespace ebsim;
 
@@ -29,7 +29,8 @@ const SaturationRun& saturation_run() {
 }
 }  // namespace
 
-TEST_CASE("saturation: input ignored, leak back with tau, rate r_max or 0, weight change only with the state derivative") {
+TEST_CASE(
+    "saturation: input ignored, leak back with tau, rate r_max or 0, weight change only with the state derivative") {
   const SaturationRun& run = saturation_run();
   const Config& cfg = run.cfg;
   const MemorySink& sink = run.sink;
@@ -73,9 +74,11 @@ TEST_CASE("saturation: input ignored, leak back with tau, rate r_max or 0, weigh
       const double expected = rule.lr * rho / T * s.start_state * std::expm1(-T / tau) * std::exp(-d / tau) * tau *
                               -std::expm1(-(s.saturated_ms - T - d) / tau);
       double sum = 0.0, sum2 = 0.0;
-      for (std::size_t n = 0; n < trials; ++n) sum += dw[k * trials + n], sum2 += dw[k * trials + n] * dw[k * trials + n];
+      for (std::size_t n = 0; n < trials; ++n)
+        sum += dw[k * trials + n], sum2 += dw[k * trials + n] * dw[k * trials + n];
       const double mean = sum / trials, sem = std::sqrt(std::max(0.0, sum2 / trials - mean * mean) / (trials - 1));
-      MESSAGE(s.side << ", drive " << drives[k] << ": dW per synapse " << mean << " +- " << sem << " (SEM), expected " << expected);
+      MESSAGE(s.side << ", drive " << drives[k] << ": dW per synapse " << mean << " +- " << sem << " (SEM), expected "
+                     << expected);
       if (rho == 0.0) {
         CHECK(mean == 0.0);
       } else {

@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "tests/support.hpp"
-#include "sim/io/memory_sink.hpp"
 #include "sim/experiments/stdp_window.hpp"
+#include "sim/io/memory_sink.hpp"
+#include "tests/support.hpp"
 
 using namespace ebsim;
 
@@ -14,8 +14,9 @@ TEST_CASE("STDP window: depression for post-before-pre decaying with tau, potent
   // window estimate D over [t_pre + d, t_pre + d + T] is, for dt < d (post first),
   // p e^{(dt - d)/tau} (e^{-T/tau} - 1) / T < 0, an exponential in dt with time constant tau; for
   // d < dt <= d + T the jump lies inside the window (> 0); beyond, nothing changes (0).
-  const Config cfg = test::config_file(test::source_dir() + "/configs/stdp_window.yaml",
-                                      {"experiment.offsets={from: -40 ms, to: 40 ms, step: 5 ms}", "experiment.trials=3"});
+  const Config cfg =
+      test::config_file(test::source_dir() + "/configs/stdp_window.yaml",
+                        {"experiment.offsets={from: -40 ms, to: 40 ms, step: 5 ms}", "experiment.trials=3"});
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
   const StdpWindowResult r = run_stdp_window(cfg, sink, RunOptions{});
@@ -27,9 +28,9 @@ TEST_CASE("STDP window: depression for post-before-pre decaying with tau, potent
     FAIL("no offset " << dt);
     return 0.0;
   };
-  CHECK(at(5) > 0);    // pre before post: potentiation
+  CHECK(at(5) > 0);  // pre before post: potentiation
   CHECK(at(10) > 0);
-  CHECK(at(-5) < 0);   // post before pre: depression
+  CHECK(at(-5) < 0);  // post before pre: depression
   CHECK(at(-20) < 0);
   CHECK(std::abs(at(-20)) < std::abs(at(-5)));
   CHECK(at(20) == 0.0);  // the pulse comes after the window closed
@@ -52,8 +53,9 @@ TEST_CASE("STDP pulse kernel: the weight change per pairing equals the estimator
   //   t_post >= c:       Delta = 0.
   // Round-off: the experiment reads the float weight after 10 pairings, so the change per pairing is
   // exact to half a float ulp of w (< 0.25: 7.5e-9) / 10 pairings, plus double round-off.
-  const Config cfg = test::config_file(test::source_dir() + "/configs/stdp_window.yaml",
-                                 {"experiment.offsets={from: -40 ms, to: 40 ms, step: 2.5 ms}", "experiment.trials=2"});
+  const Config cfg =
+      test::config_file(test::source_dir() + "/configs/stdp_window.yaml",
+                        {"experiment.offsets={from: -40 ms, to: 40 ms, step: 2.5 ms}", "experiment.trials=2"});
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
   const StdpWindowResult r = run_stdp_window(cfg, sink, RunOptions{});
@@ -65,7 +67,9 @@ TEST_CASE("STDP pulse kernel: the weight change per pairing equals the estimator
   REQUIRE(r.dt_ms.size() == 33);
   for (std::size_t k = 0; k < r.dt_ms.size(); ++k) {
     const double dt = r.dt_ms[k], a = d, c = d + T;  // times relative to t_pre; t_post = dt
-    const double delta = dt < a ? p * std::exp(-(a - dt) / tau) * std::expm1(-T / tau) : dt < c ? p * std::exp(-(c - dt) / tau) : 0.0;
+    const double delta = dt < a   ? p * std::exp(-(a - dt) / tau) * std::expm1(-T / tau)
+                         : dt < c ? p * std::exp(-(c - dt) / tau)
+                                  : 0.0;
     CAPTURE(dt);
     CHECK(std::abs(r.mean[k] - scale * delta) < 1e-9);
     CHECK(r.sem[k] < 1e-9);  // deterministic: the trials agree

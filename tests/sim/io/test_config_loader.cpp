@@ -89,7 +89,8 @@ protocol: {phases: [{duration: 1 ms}]}
   CHECK_THROWS_WITH_AS(test::config_from(recurrent, {"projections.0.connectivity={fixed_indegree: 2}"}),
                        doctest::Contains("fixed in-degree cannot hold in both directions"), ConfigError);
   // The theory reference is the mean field of fixed weights.
-  const std::vector<std::string> theory{"engine.kind=spiking", "record.rates={populations: all, bin: 100 ms, theory: true}"};
+  const std::vector<std::string> theory{"engine.kind=spiking",
+                                        "record.rates={populations: all, bin: 100 ms, theory: true}"};
   CHECK(test::config_from(test::kSmallNet, theory).record.rates.theory);
   std::vector<std::string> plastic = theory;
   plastic.push_back("projections.0.plasticity={lr: 0.1}");
@@ -97,7 +98,7 @@ protocol: {phases: [{duration: 1 ms}]}
   // The backprop experiment's spiking part: report_at on the sampling grid; the hard sigmoid.
   const std::string bp = test::source_dir() + "/configs/backprop_equivalence.yaml";
   CHECK_NOTHROW(test::config_file(bp));
-  CHECK_THROWS_WITH_AS(test::config_file(bp, {"experiment.spiking.report_at=0.2 ms"}), doctest::Contains("multiple of `sample`"),
-                       ConfigError);
+  CHECK_THROWS_WITH_AS(test::config_file(bp, {"experiment.spiking.report_at=0.2 ms"}),
+                       doctest::Contains("multiple of `sample`"), ConfigError);
   CHECK_THROWS_WITH_AS(test::config_file(bp, {"model.rate=logistic"}), doctest::Contains("hard_sigmoid"), ConfigError);
 }

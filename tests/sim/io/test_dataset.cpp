@@ -37,4 +37,3 @@ TEST_CASE("dataset: malformed files are errors that name file, line and column")
   CHECK(message("").find("d.csv: no examples") == 0);
   CHECK(message("1,,0\n") == "d.csv:1:3: expected a number, got ``");
 }
-

@@ -29,8 +29,7 @@ std::vector<hsize_t> dims_of(const H5::DataSet& dataset) {
 }
 
 template <class T>
-std::vector<T> read_all(const H5::H5File& file, const std::string& path,
-                        const H5::PredType& memory_type) {
+std::vector<T> read_all(const H5::H5File& file, const std::string& path, const H5::PredType& memory_type) {
   const H5::DataSet dataset = file.openDataSet(path);
   std::vector<T> values(static_cast<std::size_t>(dataset.getSpace().getSimpleExtentNpoints()));
   if (!values.empty()) dataset.read(values.data(), memory_type);
@@ -38,8 +37,7 @@ std::vector<T> read_all(const H5::H5File& file, const std::string& path,
 }
 
 template <class T>
-T read_attribute(const H5::H5Object& object, const std::string& name,
-                 const H5::PredType& memory_type) {
+T read_attribute(const H5::H5Object& object, const std::string& name, const H5::PredType& memory_type) {
   T value{};
   object.openAttribute(name).read(memory_type, &value);
   return value;
@@ -88,8 +86,7 @@ void write_full_run(Hdf5Sink& sink) {
     sink.append_spikes("h1", times, ids);
   }
 
-  ebsim::WeightTable initial{"v_h1",          "v", "h1", true, 1.0, 0.5, {0, 1, 3}, {2, 2, 299},
-                             {0.1, -0.2, 0.3}, 1.0, {}};
+  ebsim::WeightTable initial{"v_h1", "v", "h1", true, 1.0, 0.5, {0, 1, 3}, {2, 2, 299}, {0.1, -0.2, 0.3}, 1.0, {}};
   sink.write_weights("initial", initial);
   ebsim::WeightTable final_weights{"v_h1", "v", "h1", true, 1.0, 0.5, {}, {}, {}, 1.0, {}};
   for (std::size_t s = 0; s < kSynapses; ++s) {
@@ -144,8 +141,7 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
     CHECK(sonata_version[0] == 0);
     CHECK(sonata_version[1] == 1);
     CHECK(read_attribute<std::int64_t>(root, "complete", H5::PredType::NATIVE_INT64) == 1);
-    CHECK(read_attribute<std::uint64_t>(root, "seed", H5::PredType::NATIVE_UINT64) ==
-          18446744073709551615ull);
+    CHECK(read_attribute<std::uint64_t>(root, "seed", H5::PredType::NATIVE_UINT64) == 18446744073709551615ull);
     CHECK(read_text_attribute(root, "ebsim_version") == "0.1.0");
     CHECK(read_text_attribute(root, "git_revision") == "abc1234");
     CHECK(read_text_attribute(root, "command_line") == "ebsim run configs/example.yaml --seed 7");
@@ -181,35 +177,31 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
     CHECK(properties.allFiltersAvail());
     CHECK(read_text_attribute(data, "units") == "1");
 
-    const std::vector<float> values =
-        read_all<float>(file, "/report/h1/data", H5::PredType::NATIVE_FLOAT);
+    const std::vector<float> values = read_all<float>(file, "/report/h1/data", H5::PredType::NATIVE_FLOAT);
     REQUIRE(values.size() == std::size_t{kRows} * kNodes);
     bool all_rows_match = true;
     for (std::uint32_t k = 0; k < kRows; ++k) {
       const std::vector<float> expected = report_row(k, kNodes);
-      all_rows_match = all_rows_match && std::equal(expected.begin(), expected.end(),
-                                                    values.begin() + std::ptrdiff_t{k} * kNodes);
+      all_rows_match =
+          all_rows_match && std::equal(expected.begin(), expected.end(), values.begin() + std::ptrdiff_t{k} * kNodes);
     }
     CHECK(all_rows_match);
   }
 
   SUBCASE("report mapping follows SONATA, time = [start, start + rows * step, step] in ms") {
-    const auto node_ids =
-        read_all<std::uint64_t>(file, "/report/h1/mapping/node_ids", H5::PredType::NATIVE_UINT64);
+    const auto node_ids = read_all<std::uint64_t>(file, "/report/h1/mapping/node_ids", H5::PredType::NATIVE_UINT64);
     REQUIRE(node_ids.size() == kNodes);
     for (std::uint64_t i = 0; i < kNodes; ++i) CHECK(node_ids[i] == i);
     const H5::DataSet element_ids = file.openDataSet("/report/h1/mapping/element_ids");
     CHECK(element_ids.getIntType().getSize() == 4);
     CHECK(element_ids.getIntType().getSign() == H5T_SGN_NONE);
-    const auto elements = read_all<std::uint32_t>(file, "/report/h1/mapping/element_ids",
-                                                  H5::PredType::NATIVE_UINT32);
+    const auto elements = read_all<std::uint32_t>(file, "/report/h1/mapping/element_ids", H5::PredType::NATIVE_UINT32);
     CHECK(elements == std::vector<std::uint32_t>(kNodes, 0));
-    const auto pointers = read_all<std::uint64_t>(file, "/report/h1/mapping/index_pointers",
-                                                  H5::PredType::NATIVE_UINT64);
+    const auto pointers =
+        read_all<std::uint64_t>(file, "/report/h1/mapping/index_pointers", H5::PredType::NATIVE_UINT64);
     REQUIRE(pointers.size() == kNodes + 1);
     for (std::uint64_t i = 0; i <= kNodes; ++i) CHECK(pointers[i] == i);
-    const auto time =
-        read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE);
+    const auto time = read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE);
     CHECK(time == std::vector<double>{10.0, 10.0 + kRows * 0.5, 0.5});
     CHECK(read_text_attribute(file.openDataSet("/report/h1/mapping/time"), "units") == "ms");
   }
@@ -220,14 +212,12 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
     CHECK(read_text_attribute(file.openDataSet("/spikes/h1/timestamps"), "units") == "ms");
     CHECK(file.openDataSet("/spikes/h1/node_ids").getIntType().getSize() == 8);
     const auto times = read_all<double>(file, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE);
-    const auto ids =
-        read_all<std::uint64_t>(file, "/spikes/h1/node_ids", H5::PredType::NATIVE_UINT64);
+    const auto ids = read_all<std::uint64_t>(file, "/spikes/h1/node_ids", H5::PredType::NATIVE_UINT64);
     REQUIRE(times.size() == kSpikes);
     REQUIRE(ids.size() == kSpikes);
     bool all_spikes_match = true;
     for (std::size_t i = 0; i < kSpikes; ++i)
-      all_spikes_match =
-          all_spikes_match && times[i] == 0.01 * static_cast<double>(i / 2) && ids[i] == i % kNodes;
+      all_spikes_match = all_spikes_match && times[i] == 0.01 * static_cast<double>(i / 2) && ids[i] == i % kNodes;
     CHECK(all_spikes_match);
 
     CHECK(dims_of(file.openDataSet("/spikes/v/timestamps")) == std::vector<hsize_t>{0});
@@ -244,25 +234,21 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
     CHECK(read_attribute<double>(initial, "gain_backward", H5::PredType::NATIVE_DOUBLE) == 0.5);
     CHECK(read_all<std::uint64_t>(file, "/weights/initial/v_h1/pre", H5::PredType::NATIVE_UINT64) ==
           std::vector<std::uint64_t>{0, 1, 3});
-    CHECK(
-        read_all<std::uint64_t>(file, "/weights/initial/v_h1/post", H5::PredType::NATIVE_UINT64) ==
-        std::vector<std::uint64_t>{2, 2, 299});
+    CHECK(read_all<std::uint64_t>(file, "/weights/initial/v_h1/post", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{2, 2, 299});
     CHECK(read_all<double>(file, "/weights/initial/v_h1/weight", H5::PredType::NATIVE_DOUBLE) ==
           std::vector<double>{0.1, -0.2, 0.3});
 
-    const auto final_weights =
-        read_all<double>(file, "/weights/final/v_h1/weight", H5::PredType::NATIVE_DOUBLE);
+    const auto final_weights = read_all<double>(file, "/weights/final/v_h1/weight", H5::PredType::NATIVE_DOUBLE);
     REQUIRE(final_weights.size() == kSynapses);
     CHECK(final_weights[kSynapses - 1] == 1e-3 * static_cast<double>(kSynapses - 1));
-    CHECK(file.openDataSet("/weights/final/v_h1/weight").getCreatePlist().getLayout() ==
-          H5D_CHUNKED);
+    CHECK(file.openDataSet("/weights/final/v_h1/weight").getCreatePlist().getLayout() == H5D_CHUNKED);
   }
 
   SUBCASE("arrays keep their shape and values; attributes land on groups and datasets") {
     const H5::DataSet steps = file.openDataSet("/analysis/settle/steps");
     CHECK(steps.getSpace().getSimpleExtentType() == H5S_SCALAR);
-    CHECK(read_all<double>(file, "/analysis/settle/steps", H5::PredType::NATIVE_DOUBLE) ==
-          std::vector<double>{12.0});
+    CHECK(read_all<double>(file, "/analysis/settle/steps", H5::PredType::NATIVE_DOUBLE) == std::vector<double>{12.0});
     CHECK(dims_of(file.openDataSet("/analysis/rates")) == std::vector<hsize_t>{2, 3});
     CHECK(read_all<double>(file, "/analysis/rates", H5::PredType::NATIVE_DOUBLE) ==
           std::vector<double>{1, 2, 3, 4, 5, 6});
@@ -270,11 +256,10 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
     REQUIRE(trace.size() == 10000);
     CHECK(trace[9999] == 9999 * 0.25);
 
-    CHECK(read_attribute<std::int64_t>(file.openGroup("/analysis/settle"), "passed",
-                                       H5::PredType::NATIVE_INT64) == 1);
+    CHECK(read_attribute<std::int64_t>(file.openGroup("/analysis/settle"), "passed", H5::PredType::NATIVE_INT64) == 1);
     CHECK(read_text_attribute(file.openDataSet("/analysis/rates"), "units") == "Hz");
-    CHECK(read_attribute<double>(file.openGroup("/analysis/new/group"), "tolerance",
-                                 H5::PredType::NATIVE_DOUBLE) == 0.5);
+    CHECK(read_attribute<double>(file.openGroup("/analysis/new/group"), "tolerance", H5::PredType::NATIVE_DOUBLE) ==
+          0.5);
   }
 
   SUBCASE("ebsim info lists every dataset with type and shape") {
@@ -339,8 +324,7 @@ TEST_CASE("an Hdf5Sink destroyed without end_run leaves a readable .partial file
   CHECK(dims_of(file.openDataSet("/report/h1/data")) == std::vector<hsize_t>{7, 20});
   CHECK(read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE) ==
         std::vector<double>{0.0, 7.0, 1.0});
-  CHECK(read_all<double>(file, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE) ==
-        std::vector<double>{1.0, 2.0});
+  CHECK(read_all<double>(file, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE) == std::vector<double>{1.0, 2.0});
 }
 
 TEST_CASE("Hdf5Sink rejects overwrites and contract violations with messages naming the path") {
@@ -376,8 +360,7 @@ TEST_CASE("Hdf5Sink rejects overwrites and contract violations with messages nam
     const std::vector<std::uint64_t> id{0};
     sink.append_spikes("h1", late, id);
     CHECK_THROWS_AS(sink.append_spikes("h1", early, id), std::invalid_argument);
-    CHECK_THROWS_AS(sink.append_spikes("h1", late, std::vector<std::uint64_t>{}),
-                    std::invalid_argument);
+    CHECK_THROWS_AS(sink.append_spikes("h1", late, std::vector<std::uint64_t>{}), std::invalid_argument);
   }
   SUBCASE("weights written twice") {
     const ebsim::WeightTable table{"p", "a", "b", false, 1.0, 0.0, {0}, {0}, {0.5}, 1.0, {}};
@@ -399,7 +382,6 @@ TEST_CASE("Hdf5Sink reports an unwritable destination as std::runtime_error nami
     CHECK(message.find("No such file or directory") != std::string::npos);
   }
 }
-
 
 TEST_CASE("end_run(true) never replaces a file that appeared under the final name during the run") {
   const ebsim::test::TempDir dir;

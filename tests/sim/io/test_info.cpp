@@ -23,7 +23,6 @@ TEST_CASE("ebsim info on a missing or non-HDF5 file prints one line and returns 
   CHECK(out2.str().empty());
 }
 
-
 namespace {
 
 // The description on the listing line of `object` (entries are aligned: any run of spaces).
@@ -54,7 +53,8 @@ TEST_CASE("ebsim info lists a file ebsim did not write as a plain HDF5 file, not
     group.createDataSet("trace", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, &n));
     // SONATA's magic alone does not make an ebsim output.
     const std::uint32_t magic = 0x0A7A;
-    file.openGroup("/").createAttribute("magic", H5::PredType::NATIVE_UINT32, H5::DataSpace(H5S_SCALAR))
+    file.openGroup("/")
+        .createAttribute("magic", H5::PredType::NATIVE_UINT32, H5::DataSpace(H5S_SCALAR))
         .write(H5::PredType::NATIVE_UINT32, &magic);
   }
   const std::string text = info_of(path);

@@ -62,10 +62,11 @@ TEST_CASE("trials lie back to back on the spike time axis, each with its own noi
     CHECK(trial[1].size() > 40);
     // Independent noise: the second trial is not a replay of the first (times compared to 1e-9 ms:
     // the shift by 50 ms rounds).
-    const bool replay = trial[0].size() == trial[1].size() &&
-                        std::equal(trial[0].begin(), trial[0].end(), trial[1].begin(), [](const auto& a, const auto& b) {
-                          return std::abs(a.first - b.first) < 1e-9 && a.second == b.second;
-                        });
+    const bool replay =
+        trial[0].size() == trial[1].size() &&
+        std::equal(trial[0].begin(), trial[0].end(), trial[1].begin(), [](const auto& a, const auto& b) {
+          return std::abs(a.first - b.first) < 1e-9 && a.second == b.second;
+        });
     CHECK_FALSE(replay);
   }
 }
@@ -87,7 +88,8 @@ TEST_CASE("binned rates are the spike counts per bin in Hz, and window-averaged 
       const auto b = std::size_t((s.times_ms[k] - tr * trial_ms) / bin_ms);
       counts[(tr * bins + b) * size + s.node_ids[k]] += 1.0;
     }
-    for (std::size_t j = 0; j < counts.size(); ++j) CHECK(rate.data[j] == doctest::Approx(counts[j] / (bin_ms / 1000.0)).epsilon(1e-12));
+    for (std::size_t j = 0; j < counts.size(); ++j)
+      CHECK(rate.data[j] == doctest::Approx(counts[j] / (bin_ms / 1000.0)).epsilon(1e-12));
     // The trial mean over the two trials.
     const auto& mean = sink.arrays.at(std::string("/rates/") + pop + "/rate_hz");
     for (std::size_t j = 0; j < bins * size; ++j)
