@@ -2,7 +2,7 @@
 # Installs what ebsim needs from Debian 12's packages (run as root). Does nothing when all is there.
 set -euo pipefail
 packages=(
-  g++ cmake make git pkg-config
+  g++ cmake make git pkg-config clang-14 libclang-rt-14-dev
   libboost-dev libboost-program-options-dev libboost-iostreams-dev libyaml-cpp-dev libhdf5-dev doctest-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-neo python3-pytest python3-sklearn
 )

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -34,6 +35,14 @@ constexpr std::size_t kChunkBytes = 64 * 1024;
 // in memory and HDF5 is not called per row.
 constexpr std::size_t kBlockBytes = 1024 * 1024;
 constexpr int kDeflateLevel = 4;
+// Crash consistency. HDF5 1.10 writes changed metadata (object headers, chunk indices) whenever its
+// cache evicts it, so a file killed mid-run holds a mix of old and new metadata and does not open.
+// With evictions off, metadata reaches the disk only at a flush, and between flushes only raw data
+// is written, each chunk once, to fresh space (GrowingDataset writes whole chunks; the last partial
+// chunk only when the dataset is finished). So after a SIGKILL the file is the state of the last
+// flush, which comes at least this often while data arrive. (SWMR would give readers the same, but
+// in HDF5 1.10 a SWMR writer cannot create objects, and the sink creates them during the run.)
+constexpr std::chrono::seconds kFlushPeriod{1};
 // SONATA files identify themselves by these root attributes.
 constexpr std::uint32_t kSonataMagic = 0x0A7A;
 constexpr std::array<std::uint32_t, 2> kSonataVersion{0, 1};
@@ -273,18 +282,14 @@ class ReportStream {
 
   std::uint32_t n_nodes() const { return n_nodes_; }
 
-  void append(std::span<const float> row) {
-    data_.append(row);
-    sync_time();
-  }
+  void append(std::span<const float> row) { data_.append(row); }
   void flush() {
     data_.flush();
     sync_time();
   }
-
- private:
   // mapping/time = [start, stop, step] with stop = start + rows * step for the rows in the file,
-  // so a .partial file left by a failure is self-consistent too.
+  // so a .partial file left by a failure is self-consistent too: written before each flush of the
+  // file (not with every block, which would run ahead of the row count the file last recorded).
   void sync_time() {
     if (rows_in_time_ == data_.rows_written()) return;
     rows_in_time_ = data_.rows_written();
@@ -345,26 +350,72 @@ struct Hdf5Sink::OpenFile {
   std::map<std::string, ReportStream> reports;
   std::map<std::string, SpikeStream> spikes;
   std::string scope;  // "" (root) or "/a/b"
+  std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
 };
+
+namespace {
+
+// Closing the file closes every object still open in it, so close() really releases it; the
+// metadata cache never evicts (see kFlushPeriod).
+H5::FileAccPropList access_properties() {
+  H5::FileAccPropList access;
+  access.setFcloseDegree(H5F_CLOSE_STRONG);
+  H5AC_cache_config_t cache{};
+  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  H5Pget_mdc_config(access.getId(), &cache);
+  cache.evictions_enabled = false;
+  cache.incr_mode = H5C_incr__off;
+  cache.flash_incr_mode = H5C_flash_incr__off;
+  cache.decr_mode = H5C_decr__off;
+  if (H5Pset_mdc_config(access.getId(), &cache) < 0)
+    throw std::runtime_error("HDF5 refused the metadata cache configuration");
+  return access;
+}
+
+// Everything written so far reaches the disk as one consistent state.
+void checkpoint(Hdf5Sink::OpenFile& file) {
+  for (auto& [population, report] : file.reports) report.sync_time();
+  file.h5.flush(H5F_SCOPE_GLOBAL);
+  file.last_flush = std::chrono::steady_clock::now();
+}
+
+}  // namespace
+
+void Hdf5Sink::flush_if_due() {
+  OpenFile& file = *file_;
+  if (std::chrono::steady_clock::now() - file.last_flush < kFlushPeriod) return;
+  try {
+    checkpoint(file);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "flushing the file", error);
+  }
+}
 
 Hdf5Sink::Hdf5Sink(std::string final_path, bool replace_existing)
     : final_path_(std::move(final_path)), partial_path_(final_path_ + ".partial"), replace_existing_(replace_existing) {
   H5::Exception::dontPrint();  // errors surface as exceptions with messages, not stderr dumps
+  // The file is made under a temporary name and appears as "<final>.partial" only once it is a
+  // complete HDF5 file: a kill at any moment leaves either no partial file or one that opens.
+  const std::string fresh = partial_path_ + ".new";
   // HDF5's C++ wrappers lose the operating system's reason (errno) while unwinding: ask the OS
   // first, so "No such file or directory" or "Permission denied" reaches the user.
-  if (std::FILE* probe = std::fopen(partial_path_.c_str(), "wb"))
+  if (std::FILE* probe = std::fopen(fresh.c_str(), "wb"))
     std::fclose(probe);
   else
     throw std::runtime_error(partial_path_ + ": cannot create the output file: " + std::strerror(errno));
   try {
-    // Closing the file closes every object still open in it, so close() really releases it.
-    H5::FileAccPropList access;
-    access.setFcloseDegree(H5F_CLOSE_STRONG);
+    const H5::FileAccPropList access = access_properties();
+    {
+      const H5::H5File created(fresh, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+      // Marked incomplete from the start: whatever happens next, the file never claims too much.
+      set_attribute<std::int64_t>(created.openGroup("/"), "complete", 0);
+    }
+    if (std::rename(fresh.c_str(), partial_path_.c_str()) != 0)
+      throw std::runtime_error(partial_path_ + ": cannot create the output file: " + std::strerror(errno));
     file_ = std::make_unique<OpenFile>(
-        OpenFile{H5::H5File(partial_path_, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
-    // Marked incomplete from the start: whatever happens next, the file never claims too much.
-    set_attribute<std::int64_t>(file_->h5.openGroup("/"), "complete", 0);
+        OpenFile{H5::H5File(partial_path_, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
   } catch (const H5::Exception& error) {
+    std::remove(fresh.c_str());
     throw hdf5_failure(partial_path_, "creating the output file", error);
   }
 }
@@ -405,6 +456,7 @@ void Hdf5Sink::begin_run(const RunMetadata& meta) {
       set_text_attribute(group, "role", population.role);
       set_attribute<std::uint64_t>(group, "size", population.size);
     }
+    checkpoint(file);  // a file killed from here on holds at least its provenance
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing the run metadata", error);
   }
@@ -462,6 +514,7 @@ void Hdf5Sink::append_report(const std::string& population, std::span<const floa
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing /report/" + population + "/data", error);
   }
+  flush_if_due();
 }
 
 void Hdf5Sink::declare_spikes(const std::string& population) {
@@ -489,6 +542,7 @@ void Hdf5Sink::append_spikes(const std::string& population, std::span<const doub
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing /spikes/" + population, error);
   }
+  flush_if_due();
 }
 
 void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table) {
@@ -516,6 +570,7 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing " + group_path, error);
   }
+  flush_if_due();
 }
 
 void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const double> data,
@@ -531,6 +586,7 @@ void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const dou
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing " + path, error);
   }
+  flush_if_due();
 }
 
 void Hdf5Sink::write_attribute(const std::string& unscoped_path, const std::string& name, const AttributeValue& value) {

@@ -5,6 +5,10 @@
 // run, and an interrupted one leaves "<final>.partial" with the root attribute complete = 0. The
 // rename never replaces a file that exists under the final name unless the sink was told to
 // (publish_file, sim/io/output_claim.hpp); the CLI claims the path before making the sink.
+// Crash-consistent: the file is flushed after the run metadata and then about once a second while
+// data arrive, and between flushes HDF5 writes no metadata, so a process killed at any moment
+// (SIGKILL, the OOM killer) leaves a "<final>.partial" that opens and holds what was written up to
+// the last flush (buffered rows, at most one 1 MiB block per dataset, come later).
 #include <memory>
 #include <string>
 
@@ -42,12 +46,13 @@ class Hdf5Sink final : public Sink {
   // (std::runtime_error, the complete file kept under partial_path, if that would replace a file).
   void end_run(bool complete) override;
 
- private:
-  // HDF5 handles and write buffers. Kept out of this header because hdf5 is a private dependency
-  // of ebsim_sim: users of the sink never see H5Cpp.h.
+  // HDF5 handles and write buffers, opaque: kept out of this header because hdf5 is a private
+  // dependency of ebsim_io, so users of the sink never see H5Cpp.h.
   struct OpenFile;
 
+ private:
   OpenFile& open_file(const char* operation);         // throws std::logic_error after end_run
+  void flush_if_due();                                // a flush to disk once a period has passed since the last one
   std::string scoped(const std::string& path) const;  // path under the current scope
   void close(bool complete);
 

@@ -98,10 +98,16 @@ OutputClaim::OutputClaim(std::string final_path, bool replace, const std::vector
         throw OutputPathError("cannot remove the old partial output " + in_backticks(partial_path_) + ": " +
                               os_error());
     }
-    const int fd = ::open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    // Whether the system lets us create the files at all (a read-only file system, a name too
+    // long): asked with the longest name the sink uses, which it creates first (and a run killed
+    // then may have left behind: it is never a result).
+    const std::string probe = partial_path_ + ".new";
+    ::unlink(probe.c_str());
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
       throw OutputPathError("cannot create the output file " + in_backticks(partial_path_) + ": " + os_error());
     ::close(fd);
+    ::unlink(probe.c_str());
   } catch (...) {
     ::unlink(lock_path_.c_str());
     ::close(lock_fd_);
@@ -110,10 +116,6 @@ OutputClaim::OutputClaim(std::string final_path, bool replace, const std::vector
 }
 
 OutputClaim::~OutputClaim() {
-  // An empty partial file is the placeholder made above, never written: it holds nothing to keep.
-  struct stat partial {};
-  if (::lstat(partial_path_.c_str(), &partial) == 0 && S_ISREG(partial.st_mode) && partial.st_size == 0)
-    ::unlink(partial_path_.c_str());
   // Removed while still locked: a run that opened the old file notices the swap (take_lock).
   ::unlink(lock_path_.c_str());
   ::close(lock_fd_);

@@ -24,10 +24,10 @@ class OutputClaim {
   // Takes the lock on `final_path`, then checks: `final_path` is absent (or `replace`), is not a
   // directory, and is none of `inputs` (never, even with `replace`); `final_path`.partial is absent
   // (or `replace`: a partial kept from an interrupted run is removed only then) and not a
-  // directory. Creates an empty `final_path`.partial. Throws OutputPathError, having touched
-  // nothing but the lock file.
+  // directory; and that a file can be created there (a probe, removed at once). Throws
+  // OutputPathError, having touched nothing but the lock file.
   OutputClaim(std::string final_path, bool replace, const std::vector<std::string>& inputs);
-  // Releases the lock and removes the lock file, and the partial file if nothing was written to it.
+  // Releases the lock and removes the lock file.
   ~OutputClaim();
   OutputClaim(const OutputClaim&) = delete;
   OutputClaim& operator=(const OutputClaim&) = delete;

@@ -2,12 +2,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -405,4 +407,32 @@ TEST_CASE("end_run(true) replaces an existing file only when the sink was made t
   sink.end_run(true);
   CHECK_FALSE(fs::exists(path + ".partial"));
   CHECK(complete_flag(path) == 1);
+}
+
+TEST_CASE("a copy of the partial file taken while the sink writes (as a SIGKILL would leave it) opens with its rows") {
+  // The file on disk must be a consistent state at every moment, not only after end_run: the copy
+  // is what a process killed right then would leave behind.
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("running.h5"), copy = dir.file("killed.h5");
+  Hdf5Sink sink(path);
+  sink.begin_run(example_metadata());
+  sink.declare_report("h1", kNodes, 0.0, 1.0);
+  constexpr std::uint32_t kWritten = 3000;  // several 1 MiB blocks of 1200-byte rows
+  for (std::uint32_t k = 0; k < kWritten; ++k) sink.append_report("h1", report_row(k, kNodes));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a flush is due at the next write
+  sink.append_report("h1", report_row(kWritten, kNodes));
+  fs::copy_file(path + ".partial", copy);
+  {
+    const H5::H5File file(copy, H5F_ACC_RDONLY);
+    CHECK(complete_flag(copy) == 0);
+    const std::vector<hsize_t> dims = dims_of(file.openDataSet("/report/h1/data"));
+    REQUIRE(dims.size() == 2);
+    CHECK(dims[0] >= 1000);  // whole blocks only: the rest is still buffered
+    CHECK(dims[0] <= kWritten + 1);
+    const auto data = read_all<float>(file, "/report/h1/data", H5::PredType::NATIVE_FLOAT);
+    CHECK(data[(dims[0] - 1) * kNodes + 7] == report_row(std::uint32_t(dims[0] - 1), kNodes)[7]);
+    const auto time = read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE);
+    CHECK(time[1] == double(dims[0]));  // stop = start + rows * step for the rows in the file
+  }
+  sink.end_run(false);
 }
