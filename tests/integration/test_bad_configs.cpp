@@ -302,7 +302,7 @@ TEST_CASE("a network that needs more memory than the machine has is refused with
   expect_rejected(yaml, {"the run needs memory about", "1.6e+11 synapses", "--max-memory"}, {"--max-memory", "100GB"});
 }
 
-TEST_CASE("a recording larger than the limit is refused before anything is written; --max-output sets the limit") {
+TEST_CASE("a recording larger than the limit is refused before anything is written, and --max-output sets the limit") {
   // 1e5 units sampled every 1 us for 1000 s: 4e14 bytes.
   std::string huge = replace(kNet, "kind: continuous, dt: 0.1 ms", "kind: spiking");
   huge = replace(replace(huge, "duration: 2000 ms", "duration: 1000 s"), "period: 10 ms", "period: 0.001 ms");
