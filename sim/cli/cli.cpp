@@ -2,10 +2,14 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -91,9 +95,18 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// The command line as a POSIX shell would need it to run it again: an argument with anything but
+// letters, digits and `-_./=:,+@%` is single-quoted (a `'` inside written as `'\''`).
 std::string join_args(const std::vector<std::string>& args) {
   std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  for (const auto& a : args) {
+    const bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](unsigned char c) {
+      return std::isalnum(c) || std::strchr("-_./=:,+@%", c) != nullptr;
+    });
+    std::string quoted = "'";
+    for (const char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    s += (s.empty() ? "" : " ") + (plain ? a : quoted + "'");
+  }
   return s;
 }
 
@@ -116,6 +129,16 @@ bool parse(const std::vector<std::string>& args, po::options_description& opts, 
     code = 2;
     return false;
   }
+  if (vm.count("seed")) {
+    const std::string& seed = vm["seed"].as<std::string>();
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
+    if (seed.empty() || value < 0 || error != std::errc() || end != seed.data() + seed.size()) {
+      err << "ebsim " << args[1] << ": --seed " << seed << ": expected an integer from 0 to 9223372036854775807 (2^63 - 1)\n";
+      code = 2;
+      return false;
+    }
+  }
   if (vm.count("help")) {
     out << usage << opts << "  -h [ --help ]          show this help\n";
     code = 0;
@@ -132,7 +155,7 @@ bool parse(const std::vector<std::string>& args, po::options_description& opts, 
 std::vector<std::string> overrides_of(const po::variables_map& vm) {
   std::vector<std::string> o;
   if (vm.count("set")) o = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("seed")) o.push_back("seed=" + std::to_string(vm["seed"].as<std::uint64_t>()));
+  if (vm.count("seed")) o.push_back("seed=" + vm["seed"].as<std::string>());  // parse() checked it
   return o;
 }
 
@@ -203,9 +226,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::options_description opts("ebsim run options");
   opts.add_options()("output,o", po::value<std::string>(), "output HDF5 file (default: the config's output.path)")(
       "set", po::value<std::vector<std::string>>()->composing(),
-      "override a config key: --set key.path=value (repeatable)")(
-      "seed", po::value<std::uint64_t>(), "override the seed")("force", "overwrite an existing output file")(
-      "quiet,q", "no progress bar and no summary")(
+      "override a config key: --set key.path=value (repeatable)")("seed", po::value<std::string>(),
+                                                                  "override the seed (an integer from 0 to 2^63 - 1)")(
+      "force", "overwrite an existing output file")("quiet,q", "no progress bar and no summary")(
       "max-memory", po::value<std::string>(), "refuse runs estimated to need more memory (default: what is available)")(
       "max-output", po::value<std::string>(),
       "refuse runs whose output may grow larger (default: the disk's free space)");
@@ -296,8 +319,8 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   po::options_description opts("ebsim check options");
   opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
                      "override a config key: --set key.path=value")(
-      "seed", po::value<std::uint64_t>(), "override the seed")("print",
-                                                               "print the resolved config (defaults filled in)");
+      "seed", po::value<std::string>(), "override the seed (an integer from 0 to 2^63 - 1)")(
+      "print", "print the resolved config (defaults filled in)");
   po::variables_map vm;
   int code = 0;
   if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code))
