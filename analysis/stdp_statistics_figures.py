@@ -51,6 +51,12 @@ def rederive(r):
     return float(np.corrcoef(m, p)[0, 1]), float(m @ p / (p @ p))
 
 
+def closed_amplitude(a):
+    """The closed form's lobe amplitude lr var(s) (1 - e^{-T/tau}) / (r_max T mean rho), r_max per ms."""
+    T, tau = a["window_ms"], a["tau_ms"]
+    return a["lr"] * a["state_var"] * -np.expm1(-T / tau) / (a["r_max_hz"] / 1000 * T * a["rho_mean"])
+
+
 def window_figure(r, outdir):
     import matplotlib
 
@@ -142,6 +148,29 @@ def grid_figure(files, outdir):
     return out, rows
 
 
+def replicate_table(paths):
+    """Mean and 95% interval (Student t) over independent runs (seeds) of the fitted time constants,
+    amplitudes and the correlation with the prediction."""
+    from scipy import stats
+
+    rows = [read(p) for p in paths]
+    n = len(rows)
+    t95 = stats.t.ppf(0.975, n - 1)
+    quantities = {
+        "tau+ (ms)": [r["potentiation"]["tau_ms"] for r in rows],
+        "tau- (ms)": [r["depression"]["tau_ms"] for r in rows],
+        "amplitude+": [r["potentiation"]["amplitude"] for r in rows],
+        "amplitude-": [r["depression"]["amplitude"] for r in rows],
+        "correlation": [rederive(r)[0] for r in rows],
+        "ratio": [rederive(r)[1] for r in rows],
+    }
+    print(f"over {n} independent runs (seeds):")
+    for name, v in quantities.items():
+        v = np.asarray(v)
+        print(f"  {name}: {v.mean():.4g} ± {t95 * v.std(ddof=1) / np.sqrt(n):.2g}   (each: "
+              + ", ".join(f"{x:.4g}" for x in v) + ")")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("h5")
@@ -149,6 +178,8 @@ def main(argv=None):
     ap.add_argument("--grid", help="directory of the grid's runs (made if missing)")
     ap.add_argument("--ebsim", default="build/release/ebsim")
     ap.add_argument("--config", default="configs/stdp_statistics.yaml")
+    ap.add_argument("--replicates", nargs="*", default=[],
+                    help="runs of the same config at other seeds: the fits' spread over independent runs")
     args = ap.parse_args(argv)
     pathlib.Path(args.outdir).mkdir(parents=True, exist_ok=True)
     r = read(args.h5)
@@ -161,14 +192,19 @@ def main(argv=None):
         print(f"{lobe}: tau {f['tau_ms']:.2f} ± {f['tau_ci95_ms']:.2f} ms, amplitude {f['amplitude']:.3e} ± "
               f"{f['amplitude_ci95']:.3e} at dt = {f['edge_ms']:g} ms (chi2/dof {f['chi2_reduced']:.2f})")
     print(window_figure(r, args.outdir))
+    if args.replicates:
+        replicate_table([args.h5, *args.replicates])
     if args.grid:
         out, rows = grid_figure(run_grid(args.ebsim, args.config, args.grid), args.outdir)
         print(out)
-        print("| parameter | tau+ (ms) | tau- (ms) | amplitude+ | amplitude- | correlation | ratio | var(s) |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| point | τ₊ (ms) | τ₋ (ms) | A₊ (10⁻⁶) | A₋ (10⁻⁶) | closed-form ±A (10⁻⁶) | r (measured, predicted) "
+              "| ratio | var(s) |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for name, v, p, d, c, ra, a in rows:
             print(f"| {name} = {v} | {p['tau_ms']:.1f} ± {p['tau_ci95_ms']:.1f} | {d['tau_ms']:.1f} ± "
-                  f"{d['tau_ci95_ms']:.1f} | {p['amplitude']:.2e} | {d['amplitude']:.2e} | {c:.3f} | {ra:.3f} | "
+                  f"{d['tau_ci95_ms']:.1f} | {p['amplitude'] * 1e6:.1f} ± {p['amplitude_ci95'] * 1e6:.1f} | "
+                  f"{d['amplitude'] * 1e6:.1f} ± {d['amplitude_ci95'] * 1e6:.1f} | {closed_amplitude(a) * 1e6:.1f} | "
+                  f"{c:.3f} | {ra:.3f} | "
                   f"{a['state_var']:.4f} |")
 
 

@@ -266,6 +266,16 @@ StdpStatisticsResult run_stdp_statistics(const Config& cfg, Sink& sink, const Ru
   out.ratio = ratio_of(out.mean, out.predicted);
   out.ratio_ci95 = t95 * jackknife_se(measured, predicted, ratio_of);
   out.correlation_closed_form = pearson(out.mean, out.closed_form);
+  std::vector<double> offsets;
+  for (std::size_t t = 0; t < measured.size(); ++t) {
+    double o = 0;
+    for (std::size_t b = 0; b < geo.n_bins; ++b) o += (measured[t][b] - predicted[t][b]) / double(geo.n_bins);
+    offsets.push_back(o);
+  }
+  for (double o : offsets) out.offset += o / double(offsets.size());
+  double ss = 0;
+  for (double o : offsets) ss += (o - out.offset) * (o - out.offset);
+  out.offset_ci95 = t95 * std::sqrt(ss / double(offsets.size() - 1) / double(offsets.size()));
   out.potentiation = fit_lobe(out, sem, geo, true, t95);
   out.depression = fit_lobe(out, sem, geo, false, t95);
 
@@ -308,6 +318,8 @@ StdpStatisticsResult run_stdp_statistics(const Config& cfg, Sink& sink, const Ru
       {"ratio", out.ratio},
       {"ratio_ci95", out.ratio_ci95},
       {"correlation_closed_form", out.correlation_closed_form},
+      {"offset", out.offset},
+      {"offset_ci95", out.offset_ci95},
       {"state_mean", out.state_mean},
       {"state_var", out.state_var},
       {"rho_mean", out.rho_mean},
@@ -369,6 +381,8 @@ std::string format_stdp_statistics_summary(const Config& cfg, const StdpStatisti
   os << std::setprecision(4) << "  measured vs predicted from the spike-triggered average: correlation "
      << r.correlation << " +- " << r.correlation_ci95 << ", amplitude ratio " << r.ratio << " +- " << r.ratio_ci95
      << " (jackknife over trials, 95% CI); vs the closed form: correlation " << r.correlation_closed_form << "\n";
+  os << "  offset (mean of measured - predicted over the bins): " << std::scientific << std::setprecision(3) << r.offset
+     << " +- " << r.offset_ci95 << std::defaultfloat << " (95% CI; 0 when no weight change is biased)\n";
   os << "  Bi & Poo (1998): potentiation for dt > 0 (tau ~ 17 ms), depression for dt < 0 (tau ~ 34 ms); model tau "
      << cfg.model.tau_ms << " ms\n";
   return os.str();

@@ -41,6 +41,9 @@ struct StdpStatisticsResult {
   double correlation = 0.0, correlation_ci95 = 0.0;  // measured vs predicted (jackknife over trials)
   double ratio = 0.0, ratio_ci95 = 0.0;              // least-squares slope of measured on predicted
   double correlation_closed_form = 0.0;
+  // Mean over bins of measured - predicted (a constant offset, which the correlation cannot see:
+  // e.g. a bias of every weight change whatever the post spikes), over trials, 95% half-width.
+  double offset = 0.0, offset_ci95 = 0.0;
   double state_mean = 0.0, state_var = 0.0, rho_mean = 0.0, outside_fraction = 0.0;
   double post_rate_hz = 0.0, pre_rate_hz = 0.0;
   StdpLobe potentiation, depression;
