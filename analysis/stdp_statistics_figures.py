@@ -163,6 +163,7 @@ def replicate_table(paths):
         "amplitude-": [r["depression"]["amplitude"] for r in rows],
         "correlation": [rederive(r)[0] for r in rows],
         "ratio": [rederive(r)[1] for r in rows],
+        "offset": [r["attrs"]["offset"] for r in rows],
     }
     print(f"over {n} independent runs (seeds):")
     for name, v in quantities.items():
