@@ -28,8 +28,9 @@ std::shared_ptr<const ExperimentSpec> read_stdp_statistics_experiment(MapReader&
   check(e.warmup_ms >= 0, m, "warmup", "expected a non-negative warm-up");
   const double window = proj.plasticity->window_ms, reach = 2 * (e.span_ms + proj.delay_ms + window);
   e.duration_ms = m.quantity("duration", Dimension::time, "50 s");
-  check(e.duration_ms > e.warmup_ms + 2 * reach && e.duration_ms / e.sample_ms <= 1e9, m, "duration",
-        "expected a trial longer than the warm-up plus four times (span + delay + window), at most 1e9 samples");
+  check(e.duration_ms > e.warmup_ms + 2 * reach && e.duration_ms / e.sample_ms <= 1e8, m, "duration",
+        "expected a trial longer than the warm-up plus four times (span + delay + window), at most 1e8 samples (0.8 GB "
+        "of states)");
   // The prediction combines the spike-triggered average's bins at offsets d - dt and d + T - dt:
   // they line up with its sampling grid only if d and T are multiples of the step.
   check(multiple_of(proj.delay_ms, e.sample_ms) && multiple_of(window, e.sample_ms), m, "sample",
