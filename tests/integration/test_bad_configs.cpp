@@ -300,6 +300,30 @@ experiment:
   expect_rejected(yaml, {"cfg.yaml:17:", "experiment.offsets.step", "at most 1e5 offsets"});
 }
 
+TEST_CASE("a statistical STDP window whose delay is off the sampling grid, or too short a trial, is rejected") {
+  // The prediction combines the spike-triggered average's bins at d - dt and d + T - dt: d and T
+  // must be multiples of `sample`.
+  const std::string net = R"(
+seed: 1
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 2}
+  h: {role: hidden, size: 1}
+projections:
+  - {from: x, to: h, weights: 0.1, delay: 1.1 ms, plasticity: {lr: 0.01, window: 10 ms, symmetric: false}}
+protocol:
+  phases:
+    - {name: run, duration: 10 ms, clamp: {x: 0}}
+experiment:
+  kind: stdp_statistics
+  pre: x
+  post: h
+)";
+  expect_rejected(net + "  sample: 0.25 ms\n", {"cfg.yaml:", "experiment.sample", "multiples of `sample`"});
+  expect_rejected(net + "  sample: 0.1 ms\n  duration: 300 ms\n", {"experiment.duration", "longer than the warm-up"});
+}
+
 TEST_CASE("a lone `,` (on which yaml-cpp's multi-document loader never ends) is an error, at once") {
   // Found by the fuzzer: the parser hands back the same empty document for ever.
   expect_rejected(",\n", {"cfg.yaml", "empty"});
