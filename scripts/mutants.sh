@@ -189,6 +189,12 @@ mutant sim/io/hdf5_sink.cpp "report mapping/time: stop one step short" \
   't_start_ms_ + static_cast<double>(rows_in_time_) * dt_ms_' \
   't_start_ms_ + static_cast<double>(rows_in_time_ - 1) * dt_ms_'
 
+mutant sim/experiments/learning.cpp "resume: the baseline is not replayed to where the file's run stopped" \
+  'if (baseline) train_baseline(order, std::pow(ex.lr_decay, double(epoch - 1)));' \
+  '(void)order;'
+mutant sim/io/projection_reader.cpp "weights from a file: the snapshot asked for is ignored (always the initial weights)" \
+  'p.synapses = read_stored_weights(path, snapshot, stored_name);' \
+  'p.synapses = read_stored_weights(path, "initial", stored_name);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then
