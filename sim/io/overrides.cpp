@@ -101,11 +101,12 @@ Sweep read_sweep(MapReader& top, std::uint64_t base_seed, std::uint64_t max_runs
   const YAML::Node sw = top.get("sweep");
   Sweep sweep;
   const std::vector<std::string> forms{"grid", "zip", "replicates", "seeds"};
-  bool structured = sw.IsMap();
-  if (structured)
+  // The structured form as soon as one of its words is a key (then any other key is unknown).
+  bool structured = false;
+  if (sw.IsMap())
     for (const auto& kv : sw)
-      structured =
-          structured && kv.first.IsScalar() && std::find(forms.begin(), forms.end(), kv.first.Scalar()) != forms.end();
+      structured = structured ||
+                   (kv.first.IsScalar() && std::find(forms.begin(), forms.end(), kv.first.Scalar()) != forms.end());
   if (!sw.IsMap() || (!structured && sw.size() != 1))
     top.fail(sw, "sweep",
              "expected one key path with a list of values (`{model.r_max: [100 Hz, 400 Hz]}`), or `grid:` or `zip:` "
@@ -116,19 +117,20 @@ Sweep read_sweep(MapReader& top, std::uint64_t base_seed, std::uint64_t max_runs
     return sweep;
   }
   MapReader m(top.ctx(), sw, "sweep");
-  if (m.has("grid") && m.has("zip"))
+  const bool grid = m.has("grid"), zip = m.has("zip"), replicates = m.has("replicates"), seeds = m.has("seeds");
+  if (grid && zip)
     m.fail(sw, "sweep", "give either `grid` (every combination) or `zip` (values taken together), not both");
-  if (m.has("grid")) {
+  if (grid) {
     sweep.form = Sweep::Form::grid;
     sweep.axes = read_axes(m, "grid");
-  } else if (m.has("zip")) {
+  } else if (zip) {
     sweep.form = Sweep::Form::zip;
     sweep.axes = read_axes(m, "zip");
-    const YAML::Node zip = m.get("zip");
+    const YAML::Node zip_node = m.get("zip");
     for (std::size_t k = 1; k < sweep.axes.size(); ++k)
       if (sweep.axes[k].values.size() != sweep.axes[0].values.size()) {
         const std::string kp = "sweep.zip." + sweep.axes[k].key;
-        m.fail(zip[sweep.axes[k].key], kp,
+        m.fail(zip_node[sweep.axes[k].key], kp,
                "zip takes the i-th value of every key together: expected " +
                    std::to_string(sweep.axes[0].values.size()) + " values, as `" + sweep.axes[0].key + "` has, got " +
                    std::to_string(sweep.axes[k].values.size()));
@@ -136,22 +138,22 @@ Sweep read_sweep(MapReader& top, std::uint64_t base_seed, std::uint64_t max_runs
   } else {
     sweep.form = Sweep::Form::grid;  // replicates of the one point the config is
   }
-  if (m.has("replicates") && m.has("seeds"))
+  if (replicates && seeds)
     m.fail(sw, "sweep", "give either `replicates: N` (derived seeds) or `seeds: [...]` (given ones), not both");
-  if (m.has("replicates")) {
+  if (replicates) {
     const std::int64_t n = m.integer("replicates");
     check(n >= 1 && n <= kMaxReplicates, m, "replicates",
           "expected 1 to 1e6 replicates per point, got " + std::to_string(n));
     for (std::int64_t r = 0; r < n; ++r) sweep.seeds.push_back(replicate_seed(base_seed, std::uint64_t(r)));
   }
-  if (m.has("seeds")) {
-    const YAML::Node seeds = m.get("seeds");
-    if (!seeds.IsSequence() || seeds.size() == 0 || seeds.size() > std::size_t(kMaxReplicates))
-      m.fail(seeds, "sweep.seeds", "expected a non-empty list of seeds (integers >= 0)");
-    for (std::size_t i = 0; i < seeds.size(); ++i) {
+  if (seeds) {
+    const YAML::Node list = m.get("seeds");
+    if (!list.IsSequence() || list.size() == 0 || list.size() > std::size_t(kMaxReplicates))
+      m.fail(list, "sweep.seeds", "expected a non-empty list of seeds (integers >= 0)");
+    for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string kp = "sweep.seeds[" + std::to_string(i) + "]";
-      const std::int64_t v = m.as_integer(seeds[i], kp);
-      if (v < 0) m.fail(seeds[i], kp, "expected a seed >= 0");
+      const std::int64_t v = m.as_integer(list[i], kp);
+      if (v < 0) m.fail(list[i], kp, "expected a seed >= 0");
       sweep.seeds.push_back(static_cast<std::uint64_t>(v));
     }
   }

@@ -180,11 +180,14 @@ MapReader MapReader::map(const std::string& key) {
 }
 
 void MapReader::finish() const {
+  std::vector<std::string> known;  // each once, in the order first read
+  for (const std::string& k : known_)
+    if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
   for (const auto& kv : node_) {
     const std::string k = kv.first.Scalar();  // the constructor checked that keys are scalars
-    if (std::find(known_.begin(), known_.end(), k) == known_.end())
+    if (std::find(known.begin(), known.end(), k) == known.end())
       fail(kv.first, key_path(k),
-           "unknown key `" + k + "`" + did_you_mean(k, known_) + "; allowed here: " + join(known_));
+           "unknown key `" + k + "`" + did_you_mean(k, known) + "; allowed here: " + join(known));
   }
 }
 

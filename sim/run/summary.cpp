@@ -99,7 +99,9 @@ std::string format_statistics(const Config& cfg, const SweepResult& r) {
       continue;
     }
     for (std::size_t e = 0; e < m; ++e) {
-      os << "  " << path << (m > 1 ? "[" + std::to_string(e) + "]" : "") << "\n";
+      os << "  " << path;
+      if (m > 1) os << "[" << e << "]";
+      os << "\n";
       for (std::size_t p = 0; p < points; ++p)
         os << "    " << std::left << std::setw(40) << (keys ? sweep.label(p) : "the config") << std::right << "  "
            << plus_minus(ps.stats[p * m + e]) << "\n";
