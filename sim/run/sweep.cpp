@@ -15,6 +15,7 @@
 #include "sim/core/fit.hpp"
 #include "sim/io/quantity.hpp"
 #include "sim/io/recording_sink.hpp"
+#include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
 
 namespace ebsim {
@@ -46,8 +47,13 @@ std::string run_label(const Sweep& sweep, const SweepRun& run, std::size_t k, st
 // running. Called from worker threads; one lock serialises the calls to the caller's callbacks.
 class SweepProgress {
  public:
-  SweepProgress(const Config& cfg, const RunOptions& outer) : cfg_(cfg), outer_(outer) {
-    for (const Config& c : cfg.sweep_points) weight_.push_back(std::max(estimated_cost(c), 1e-12));
+  // threaded: runs are written after they are computed (their write cost comes with hand_over).
+  SweepProgress(const Config& cfg, const RunOptions& outer, bool threaded) : cfg_(cfg), outer_(outer) {
+    for (const Config& c : cfg.sweep_points) {
+      const CostEstimate e = estimated_cost(c);
+      weight_.push_back(std::max(e.total(), 1e-12));
+      write_share_.push_back(threaded ? e.write / weight_.back() : 0.0);
+    }
     for (double w : weight_) total_ += w;
     done_.assign(weight_.size(), 0.0);
   }
@@ -58,15 +64,20 @@ class SweepProgress {
   }
   void update(std::size_t k, double fraction) {
     std::lock_guard lock(mutex_);
-    done_[k] = std::clamp(fraction, 0.0, 1.0);
+    done_[k] = std::clamp(fraction, 0.0, 1.0) * (1.0 - write_share_[k]);
     report();
   }
   void finish(std::size_t k) {
     std::lock_guard lock(mutex_);
-    done_[k] = 1.0;
+    done_[k] = 1.0 - write_share_[k];
     running_.erase(k);
     report();
     note();
+  }
+  void handed_over(std::size_t k) {
+    std::lock_guard lock(mutex_);
+    done_[k] = 1.0;
+    report();
   }
 
  private:
@@ -86,7 +97,7 @@ class SweepProgress {
   const Config& cfg_;
   const RunOptions& outer_;
   std::mutex mutex_;
-  std::vector<double> weight_, done_;
+  std::vector<double> weight_, write_share_, done_;
   double total_ = 0.0;
   std::set<std::size_t> running_;
 };
@@ -145,9 +156,18 @@ void write_statistics(const Config& cfg, const std::vector<Reported>& reported, 
   const char* form = sweep.form == Sweep::Form::zip ? "zip" : sweep.form == Sweep::Form::grid ? "grid" : "single";
   sink.write_attribute(g, "form", std::string(form));
   std::string keys, labels, seeds;
-  for (const SweepAxis& a : sweep.axes) keys += (keys.empty() ? "" : "\n") + a.key;
-  for (std::size_t p = 0; p < points; ++p) labels += (p ? "\n" : "") + (sweep.axes.empty() ? "" : sweep.label(p));
-  for (std::size_t r = 0; r < sweep.seeds.size(); ++r) seeds += (r ? " " : "") + std::to_string(sweep.seeds[r]);
+  for (const SweepAxis& a : sweep.axes) {
+    if (!keys.empty()) keys += '\n';
+    keys += a.key;
+  }
+  for (std::size_t p = 0; p < points; ++p) {
+    if (p) labels += '\n';
+    if (!sweep.axes.empty()) labels += sweep.label(p);
+  }
+  for (std::size_t r = 0; r < sweep.seeds.size(); ++r) {
+    if (r) seeds += ' ';
+    seeds += std::to_string(sweep.seeds[r]);
+  }
   sink.write_attribute(g, "keys", keys);
   sink.write_attribute(g, "point_labels", labels);
   sink.write_attribute(g, "replicates", std::int64_t(sweep.replicates()));
@@ -193,32 +213,6 @@ TheoryError pooled(const RunResult& r, const Config& cfg) {
   return e;
 }
 
-double estimated_cost(const Config& cfg) {
-  double units = 0.0, synapses = 0.0;
-  for (const PopulationConfig& p : cfg.populations) units += p.size;
-  for (const ProjectionConfig& pc : cfg.projections) {
-    const double pre = cfg.find_population(pc.from)->size, post = cfg.find_population(pc.to)->size;
-    double n = pre * post;
-    switch (pc.connectivity) {
-      case Connectivity::all_to_all: break;
-      case Connectivity::one_to_one: n = std::min(pre, post); break;
-      case Connectivity::random: n *= pc.probability; break;
-      case Connectivity::fixed_indegree: n = double(pc.indegree) * post; break;
-      case Connectivity::explicit_list: n = double(pc.synapses.size()); break;
-    }
-    synapses += pc.symmetric || cfg.model.symmetrise ? 2 * n : n;  // deliveries in both directions
-  }
-  const double trial_ms = cfg.protocol.total_duration_ms(), all_ms = trial_ms * cfg.protocol.trials;
-  double cost = 0.0;
-  if (cfg.engine.kind == EngineKind::spiking)
-    // Candidates at r_max per unit (thinning), and a delivery per synapse for half of them.
-    cost = all_ms * cfg.model.r_max_hz * 1e-3 * (units + 0.5 * synapses);
-  else
-    cost = all_ms / cfg.engine.dt_ms * (units + synapses);
-  if (cfg.record.rates.theory) cost += trial_ms / cfg.record.rates.theory_dt_ms * (units + synapses);
-  return cost;
-}
-
 SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner) {
   SweepResult out;
   const std::size_t n = cfg.sweep_points.size();
@@ -226,7 +220,8 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
   const bool legacy = sweep.legacy() && !cfg.experiment;
   ReportTap tap(sink);
   std::vector<Reported> reported;
-  SweepProgress progress(cfg, options);
+  const unsigned jobs = unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), n));
+  SweepProgress progress(cfg, options, jobs > 1);
   auto unit_options = [&](std::size_t k, const std::atomic<bool>* stop) {
     RunOptions o = options;
     o.stop = stop;
@@ -242,7 +237,6 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     return true;
   };
 
-  const unsigned jobs = unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), n));
   bool all_complete = true;
   if (jobs <= 1) {
     for (std::size_t k = 0; k < n && all_complete; ++k) {
@@ -330,6 +324,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       tap.set_scope("/sweep/" + std::to_string(k));
       write_run_attributes(cfg, k, tap);
       slot->buffer.replay(tap);
+      progress.handed_over(k);
       const bool go_on = hand_over(slot->outcome);
       {
         std::lock_guard lock(mutex);

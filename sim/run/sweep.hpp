@@ -45,10 +45,6 @@ UnitOutcome run_plain(const Config& cfg, Sink& sink, const RunOptions& options);
 // /analysis/sweep.
 SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner = run_plain);
 
-// A run's expected cost, to weigh it in the progress bar: events (spiking: units x r_max x time x
-// (1 + mean fan-out)) or steps x (units + synapses) (continuous), and the theory reference's steps.
-double estimated_cost(const Config& cfg);
-
 // Errors pooled over the compared populations (RMS, weighted by size).
 TheoryError pooled(const RunResult& r, const Config& cfg);
 
