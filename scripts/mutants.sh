@@ -133,8 +133,8 @@ mutant sim/core/plasticity.cpp "the upper weight bound applied as a lower one (s
   'if (rule.w_max) v = std::min(v, *rule.w_max);' \
   'if (rule.w_max) v = std::max(v, *rule.w_max);'
 mutant sim/core/plasticity.cpp "the rule's gain (learning's beta sign and lr schedule) ignored by STDP events" \
-  'double v = shadow_[r][synapse] + gain_ * dw;' \
-  'double v = shadow_[r][synapse] + dw;'
+  'double v = old + gain_ * dw;' \
+  'double v = old + dw;'
 
 # ---- the network ------------------------------------------------------------------------------
 mutant sim/core/network.cpp "the Glorot gain ignored" \
@@ -160,6 +160,11 @@ mutant sim/core/event_queue.hpp "the tie-break order swapped: at equal times a c
 mutant sim/core/engine_params.cpp "with_r_max leaves r_max per ms stale (the two units disagree)" \
   'p.r_max_per_ms = hz / 1000.0;' \
   'p.r_max_per_ms = r_max_per_ms;'
+
+# ---- the statistical STDP window --------------------------------------------------------------
+mutant sim/experiments/stdp_statistics.cpp "pairs binned by t_pre - t_post (the window mirrored)" \
+  'std::floor((*it - e.t_pre + geo.span) / geo.bin)' \
+  'std::floor((e.t_pre - *it + geo.span) / geo.bin)'
 
 # ---- the runner and the writer ----------------------------------------------------------------
 mutant sim/run/recorders.cpp "a time unit confused: binned rates in spikes per ms labelled Hz" \

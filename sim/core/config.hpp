@@ -159,6 +159,12 @@ struct ExperimentSpec {
   virtual ~ExperimentSpec() = default;
   // Files the experiment reads (a run's output must not overwrite them).
   virtual std::vector<std::string> input_files() const { return {}; }
+  // Once the whole config is read: a problem only the resolved config (YAML text, defaults filled
+  // in) shows, as {key under `experiment`, message}; none by default.
+  struct Problem {
+    std::string key, message;
+  };
+  virtual std::optional<Problem> check_resolved(const std::string& /*resolved_yaml*/) const { return std::nullopt; }
 };
 
 // A parameter sweep: the experiment is run once per point (as with --set key=value for each key of

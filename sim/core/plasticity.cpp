@@ -34,14 +34,16 @@ const Plasticity* PlasticityRule::learning(std::size_t projection) const {
   return r >= 0 && rules_[r].on ? &rules_[r].config : nullptr;
 }
 
-void PlasticityRule::add(std::size_t projection, std::uint64_t synapse, double dw) {
+double PlasticityRule::add(std::size_t projection, std::uint64_t synapse, double dw) {
   const int r = index_[projection];
   const Plasticity& rule = rules_[r].config;
-  double v = shadow_[r][synapse] + gain_ * dw;
+  const double old = shadow_[r][synapse];
+  double v = old + gain_ * dw;
   if (rule.w_min) v = std::max(v, *rule.w_min);
   if (rule.w_max) v = std::min(v, *rule.w_max);
   shadow_[r][synapse] = v;
   net_.projections[projection].weight[synapse] = static_cast<models::weight_t>(v);
+  return v - old;
 }
 
 void PlasticityRule::set_weights(std::size_t projection, std::span<const double> w) {

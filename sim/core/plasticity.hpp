@@ -33,8 +33,9 @@ class PlasticityRule {
   const Plasticity* learning(std::size_t projection) const;
   bool plastic(std::size_t projection) const { return index_[projection] >= 0; }
   const Plasticity& settings(std::size_t projection) const { return rules_[index_[projection]].config; }
-  // Moves one stored weight (position in the projection's arrays) by dw, within the bounds.
-  void add(std::size_t projection, std::uint64_t synapse, double dw);
+  // Moves one stored weight (position in the projection's arrays) by dw, within the bounds;
+  // returns the change made (dw times the gain, less what the bounds cut off).
+  double add(std::size_t projection, std::uint64_t synapse, double dw);
   // A plastic projection's weights in double precision, and setting them (rounded into the network).
   std::span<const double> weights(std::size_t projection) const { return shadow_[index_[projection]]; }
   void set_weights(std::size_t projection, std::span<const double> w);

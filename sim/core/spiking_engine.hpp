@@ -60,6 +60,8 @@ class SpikingEngine final : public Engine, private StdpHost {
   // its state by `delta` (a brief input pulse, e.g. to evoke a postsynaptic response).
   void force_spike(std::uint32_t unit, double t);
   void add_to_state(std::uint32_t unit, double t, double delta);
+  // Logs every weight change the STDP events make (the statistical STDP window); nullptr: none.
+  void set_stdp_log(std::vector<StdpChange>* log) { stdp_.set_log(log); }
 
  private:
   // The per-unit fields every synaptic event touches, together in one 24-byte record so that a kick

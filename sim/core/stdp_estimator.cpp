@@ -72,10 +72,10 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   const PostRange r = post_range(*net_, p, e.direction(), e.unit);
   const bool rate = rule.post == Plasticity::Post::rate_derivative;
   const double b1 = rate_.beta1, b2 = rate_.beta2();
-  Window w{e.time, e.time + rule.window_ms, e.unit, {}, {}};
+  const double spike_time = e.time - p.delay_ms;
+  Window w{spike_time, e.time, e.time + rule.window_ms, e.unit, {}, {}};
   w.before.reserve(r.end - r.begin);
   w.own.reserve(r.end - r.begin);
-  const double spike_time = e.time - p.delay_ms;
   const double gain = e.direction() == 0 ? p.gain_forward : p.gain_backward;
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
     const std::uint32_t post = r.offset + r.index[k];
@@ -111,7 +111,8 @@ void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_
     const double s = host.state_at(r.offset + r.index[k], t);
     const double value = rate ? rate_.rho(s) : s;
     const std::size_t n = k - r.begin;
-    rule_->add(projection, synapse, scale * (value - w.before[n] - own_effect(w.own[n], t, rate)));
+    const double dw = rule_->add(projection, synapse, scale * (value - w.before[n] - own_effect(w.own[n], t, rate)));
+    if (log_) log_->push_back({w.spike, dw, w.unit, r.offset + r.index[k], projection, t == w.closes});
   }
 }
 

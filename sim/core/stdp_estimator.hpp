@@ -37,6 +37,16 @@ namespace ebsim {
 
 class PlasticityRule;
 
+// One weight change made by an STDP event, as the rule applied it (after the weight bounds): for
+// experiments that attribute the engine's own changes to spike pairs (the statistical STDP window).
+struct StdpChange {
+  double t_pre;             // when the presynaptic spike was emitted (ms)
+  double dw;                // the change of the stored weight
+  std::uint32_t pre, post;  // global unit indices
+  std::uint16_t projection;
+  bool full_window;  // closed after its full length T (false: shortened by the end of a trial)
+};
+
 // What the estimator needs from the engine that runs it.
 class StdpHost {
  public:
@@ -55,6 +65,8 @@ class StdpEstimator {
   // The rule whose plastic projections get STDP events (nullptr: none).
   void attach(PlasticityRule* rule);
   bool active() const { return rule_ != nullptr; }
+  // Appends every weight change to *log from now on (nullptr: stop logging).
+  void set_log(std::vector<StdpChange>* log) { log_ = log; }
   // Forgets every open window (a new trial).
   void clear();
   // A spike of `pre` (in population `population`) at t: schedules the opening of its windows.
@@ -79,7 +91,7 @@ class StdpEstimator {
     models::UnitDrive drive;
   };
   struct Window {
-    double opened, closes;
+    double spike, opened, closes;  // the presynaptic spike's emission, the window's opening and closing
     std::uint32_t unit;
     std::vector<double> before;  // postsynaptic values when the window opened
     std::vector<OwnKick> own;
@@ -92,6 +104,7 @@ class StdpEstimator {
   models::UnitParams unit_;
   double r_max_per_ms_;
   PlasticityRule* rule_ = nullptr;
+  std::vector<StdpChange>* log_ = nullptr;
   std::vector<std::vector<FanOut>> fan_out_;           // per population
   std::vector<std::vector<std::deque<Window>>> open_;  // [projection][direction]
 };

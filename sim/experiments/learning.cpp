@@ -16,6 +16,7 @@
 #include "sim/core/protocol.hpp"
 #include "sim/core/random.hpp"
 #include "sim/experiments/feedforward.hpp"
+#include "sim/experiments/learning_output.hpp"
 
 namespace ebsim {
 
@@ -281,9 +282,37 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   Stream order_rng = make_stream(cfg.seed, Purpose::shuffle, 0);
   Stream sign_rng = make_stream(cfg.seed, Purpose::nudge_sign, 0);
   std::vector<double> test_predictions, baseline_predictions;
-  const double work = double(ex.epochs) * double(split.train.size());
+  auto train_baseline = [&](const std::vector<std::uint32_t>& order, double decay) {
+    for (std::size_t b = 0; b < order.size(); b += ex.batch) {
+      const std::size_t end = std::min(order.size(), b + ex.batch);
+      for (std::size_t n = b; n < end; ++n)
+        baseline->accumulate_gradient(trainer.input_states(order[n]), trainer.target_states(order[n]));
+      baseline->apply(ex.baseline_lr * decay);
+    }
+  };
+  std::uint32_t first_epoch = 0;
+  if (!ex.resume_path.empty()) {
+    // Continue the file's run: its rows, its weights (the rule's double-precision copies), and
+    // the random streams and the baseline brought to where it stopped by replaying its epochs.
+    result.epochs = read_learning_rows(ex, n_proj, trainer.has_mean_field(), baseline.has_value());
+    first_epoch = ex.resumed_epochs + 1;
+    const std::vector<std::vector<double>> weights = read_learning_checkpoint(cfg, net);
+    for (std::size_t m = 0; m < n_proj; ++m) {
+      if (weights[m].size() != trainer.weights(ex.layer_projections[m]).size())
+        throw std::runtime_error("`" + ex.resume_path + "`: the checkpoint does not fit this network");
+      trainer.set_weights(ex.layer_projections[m], weights[m]);
+    }
+    for (std::uint32_t epoch = 1; epoch < first_epoch; ++epoch) {
+      std::vector<std::uint32_t> order = split.train;
+      if (ex.shuffle) shuffle(order, order_rng);
+      if (ex.random_sign)
+        for (std::size_t n = 0; n < order.size(); ++n) boost::random::uniform_int_distribution<int>(0, 1)(sign_rng);
+      if (baseline) train_baseline(order, std::pow(ex.lr_decay, double(epoch - 1)));
+    }
+  }
+  const double work = double(ex.epochs - (first_epoch ? first_epoch - 1 : 0)) * double(split.train.size());
 
-  for (std::uint32_t epoch = 0; epoch <= ex.epochs; ++epoch) {
+  for (std::uint32_t epoch = first_epoch; epoch <= ex.epochs; ++epoch) {
     LearningEpoch rec;
     rec.epoch = epoch;
     rec.alignment.assign(n_proj, kNaN);
@@ -326,7 +355,8 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
             }
           if (options.stop && options.stop->load()) return result;
           if (options.progress)
-            options.progress((double(epoch - 1) * double(split.train.size()) + double(n + 1)) / work);
+            options.progress((double(epoch - std::max(first_epoch, 1u)) * double(split.train.size()) + double(n + 1)) /
+                             work);
         }
         if (ex.batch > 1) {
           const double count = double(end - b);
@@ -342,14 +372,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
       rec.unsettled = unsettled;
       for (std::size_t m = 0; m < n_proj; ++m)
         if (aligned_per_projection[m] > 0) rec.alignment[m] = alignment[m] / aligned_per_projection[m];
-      if (baseline) {
-        for (std::size_t b = 0; b < order.size(); b += ex.batch) {
-          const std::size_t end = std::min(order.size(), b + ex.batch);
-          for (std::size_t n = b; n < end; ++n)
-            baseline->accumulate_gradient(trainer.input_states(order[n]), trainer.target_states(order[n]));
-          baseline->apply(ex.baseline_lr * decay);
-        }
-      }
+      if (baseline) train_baseline(order, decay);
     }
     const bool last = epoch == ex.epochs;
     const Trainer::Evaluation test = trainer.evaluate(split.test);
@@ -366,62 +389,14 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
     if (options.stop && options.stop->load()) return result;
   }
   for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
+  std::vector<std::vector<double>> checkpoint;
+  for (std::size_t k : ex.layer_projections) checkpoint.push_back(trainer.weights(k));
+  write_learning_checkpoint(cfg, net, checkpoint, sink);
 
-  // /training: one row per epoch (epoch 0: before training).
-  const std::size_t rows = result.epochs.size();
-  auto column = [&](auto field) {
-    std::vector<double> v;
-    for (const LearningEpoch& e : result.epochs) v.push_back(field(e));
-    return v;
-  };
-  auto write = [&](const std::string& path, const std::vector<double>& v) { sink.write_array(path, v, {v.size()}); };
-  write("/training/epoch", column([](const LearningEpoch& e) { return double(e.epoch); }));
-  write("/training/train_accuracy", column([](const LearningEpoch& e) { return e.train_accuracy; }));
-  write("/training/test_accuracy", column([](const LearningEpoch& e) { return e.test_accuracy; }));
-  if (trainer.has_mean_field())
-    write("/training/mean_field_test_accuracy",
-          column([](const LearningEpoch& e) { return e.mean_field_test_accuracy; }));
-  write("/training/test_loss", column([](const LearningEpoch& e) { return e.test_loss; }));
-  write("/training/examples_per_s", column([](const LearningEpoch& e) { return e.epoch ? e.examples_per_s : kNaN; }));
-  write("/training/wall_s", column([](const LearningEpoch& e) { return e.wall_s; }));
-  write("/training/unsettled", column([](const LearningEpoch& e) { return double(e.unsettled); }));
-  write("/training/free_phase_ms", column([](const LearningEpoch& e) { return e.epoch ? e.free_ms : kNaN; }));
-  std::vector<double> align;
-  std::string align_names;
-  for (const LearningEpoch& e : result.epochs) align.insert(align.end(), e.alignment.begin(), e.alignment.end());
-  for (std::size_t k : ex.layer_projections) align_names += (align_names.empty() ? "" : ",") + net.projections[k].name;
-  sink.write_array("/training/alignment", align, {rows, n_proj});
-  sink.write_attribute("/training/alignment", "projections", align_names);
-  sink.write_attribute(
-      "/training/alignment", "meaning",
-      std::string("mean over the first alignment_examples examples of each epoch (those with a non-zero gradient) of "
-                  "cos(Delta W, -dC/dW), dC/dW back-propagated at the free fixed point (continuous engine only)"));
   std::vector<double> test_labels;
   for (std::uint32_t idx : split.test) test_labels.push_back(data.labels[idx]);
-  write("/training/test_labels", test_labels);
-  write("/training/test_predictions", test_predictions);
-  std::vector<double> train_idx(split.train.begin(), split.train.end()), test_idx(split.test.begin(), split.test.end());
-  write("/training/train_indices", train_idx);
-  write("/training/test_indices", test_idx);
-  if (baseline) {
-    write("/training/baseline/train_accuracy",
-          column([](const LearningEpoch& e) { return e.baseline_train_accuracy; }));
-    write("/training/baseline/test_accuracy", column([](const LearningEpoch& e) { return e.baseline_test_accuracy; }));
-    write("/training/baseline/test_predictions", baseline_predictions);
-    sink.write_attribute(
-        "/training/baseline", "method",
-        std::string(
-            "back-propagation, feedforward pass of the same chain: s_k = clip(b_k + W_k rho(s_{k-1}), beta1, beta2), "
-            "C = 1/2 |s_L - y*|^2, SGD with the same initial weights, order and batches"));
-    sink.write_attribute("/training/baseline", "lr", ex.baseline_lr);
-  }
-  sink.write_attribute("/training", "data", ex.data_path);
-  sink.write_attribute("/training", "split",
-                       std::string(ex.split == LearningExperiment::Split::interleaved ? "interleaved" : "last"));
-  sink.write_attribute("/training", "n_train", std::int64_t(result.n_train));
-  sink.write_attribute("/training", "n_test", std::int64_t(result.n_test));
-  sink.write_attribute("/training", "engine",
-                       std::string(cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous"));
+  write_training(cfg, net, result, {split.train, split.test, test_labels, test_predictions, baseline_predictions},
+                 trainer.has_mean_field(), baseline.has_value(), sink);
   result.wall_s = watch.seconds();
   result.complete = true;
   return result;

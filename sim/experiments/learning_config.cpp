@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <yaml-cpp/yaml.h>
+
 #include "sim/io/dataset.hpp"
+#include "sim/io/stored_run.hpp"
 #include "sim/io/yaml_reader.hpp"
 
 namespace ebsim {
@@ -97,6 +100,28 @@ std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, con
     e.baseline_output_derivative = b.boolean("output_derivative", false);
     b.finish();
   }
+  e.resume_path = m.string("resume", "");
+  if (!e.resume_path.empty()) {
+    const YAML::Node at = m.node()["resume"];
+    if (e.persistent)
+      m.fail(at, m.key_path("resume"),
+             "a run with persistent free-phase states cannot be resumed (the file does not hold them)");
+    try {
+      const StoredArray epoch = read_stored_array(e.resume_path, "/training/epoch");
+      if (epoch.values.empty()) m.fail(at, m.key_path("resume"), "`" + e.resume_path + "` trained no epoch");
+      e.resumed_epochs = std::uint32_t(epoch.values.back());
+      for (const char* name : {"/training/checkpoint", "/training/test_predictions"})
+        if (!stored_exists(e.resume_path, name))
+          m.fail(at, m.key_path("resume"),
+                 "`" + e.resume_path + "` has no `" + name + "`: resume from a complete learning run's file");
+    } catch (const StoredRunError& err) {
+      m.fail(at, m.key_path("resume"), err.what());
+    }
+    if (e.resumed_epochs >= e.epochs)
+      m.fail(m.node()["epochs"], m.key_path("epochs"),
+             "`" + e.resume_path + "` has trained " + std::to_string(e.resumed_epochs) +
+                 " epochs already: set epochs above that to continue");
+  }
   if (e.persistent && cfg.engine.kind != EngineKind::continuous)
     m.fail(m.node()["persistent"], m.key_path("persistent"),
            "persistent free-phase states need engine.kind: continuous");
@@ -162,6 +187,52 @@ std::shared_ptr<const ExperimentSpec> read_learning_experiment(MapReader& m, con
                  "`: set its plasticity.phases to the nudge phase (e.g. [" + phases[1].name + "])");
   m.finish();
   return std::make_shared<const LearningExperiment>(std::move(e));
+}
+
+namespace {
+
+// The config without what a resumed run may change: the epochs, `resume` itself and the output.
+std::string without_resumable_keys(const std::string& yaml) {
+  YAML::Node root = YAML::Load(yaml);
+  if (root["experiment"]) {
+    root["experiment"].remove("epochs");
+    root["experiment"].remove("resume");
+  }
+  root.remove("output");
+  YAML::Emitter em;
+  em << root;
+  return em.c_str();
+}
+
+}  // namespace
+
+std::optional<ExperimentSpec::Problem> LearningExperiment::check_resolved(const std::string& resolved_yaml) const {
+  if (resume_path.empty()) return std::nullopt;
+  try {
+    const YAML::Node stored = YAML::Load(without_resumable_keys(read_stored_config(resume_path)));
+    const YAML::Node here = YAML::Load(without_resumable_keys(resolved_yaml));
+    std::string differs;
+    for (const YAML::Node* side : {&stored, &here})
+      for (const auto& kv : *side) {
+        const std::string key = kv.first.Scalar();
+        const auto text = [&](const YAML::Node& side_root) {
+          if (!side_root[key]) return std::string("(absent)");
+          YAML::Emitter em;
+          em << side_root[key];
+          return std::string(em.c_str());
+        };
+        if (text(stored) != text(here) && differs.find("`" + key + "`") == std::string::npos)
+          differs += (differs.empty() ? "`" : ", `") + key + "`";
+      }
+    if (!differs.empty())
+      return Problem{"resume", "`" + resume_path + "` was made with another config (" + differs +
+                                   " differ): a resumed run may change only experiment.epochs and the output"};
+  } catch (const StoredRunError& err) {
+    return Problem{"resume", err.what()};
+  } catch (const YAML::Exception& err) {
+    return Problem{"resume", "the config stored in `" + resume_path + "` does not parse: " + err.msg};
+  }
+  return std::nullopt;
 }
 
 }  // namespace ebsim

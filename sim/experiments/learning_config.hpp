@@ -41,7 +41,16 @@ struct LearningExperiment : ExperimentSpec {
   std::vector<std::string> layers;             // derived: input, hidden..., output
   std::vector<std::size_t> layer_projections;  // derived: projection from layers[k] to layers[k+1]
 
-  std::vector<std::string> input_files() const override { return {data_path}; }
+  std::string resume_path;           // `resume: run.h5`: continue that run's training ("" : start afresh)
+  std::uint32_t resumed_epochs = 0;  // the epochs that run trained
+
+  std::vector<std::string> input_files() const override {
+    if (resume_path.empty()) return {data_path};
+    return {data_path, resume_path};
+  }
+  // A resumed run continues the file's run: its config must be this one but for `epochs` (and the
+  // output path).
+  std::optional<Problem> check_resolved(const std::string& resolved_yaml) const override;
 };
 
 // Reads the `experiment:` section (its `kind` already read) for cfg. The data file is read here,

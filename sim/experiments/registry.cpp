@@ -6,6 +6,7 @@
 #include "sim/experiments/backprop.hpp"
 #include "sim/experiments/learning.hpp"
 #include "sim/experiments/saturation.hpp"
+#include "sim/experiments/stdp_statistics.hpp"
 #include "sim/experiments/stdp_window.hpp"
 
 namespace ebsim {
@@ -28,6 +29,8 @@ const std::vector<ExperimentKind>& experiment_kinds() {
       {"stdp_window", read_stdp_window_experiment, run_with_summary<run_stdp_window, format_stdp_summary>},
       {"saturation", read_saturation_experiment, run_with_summary<run_saturation, format_saturation_summary>},
       {"learning", read_learning_experiment, run_with_summary<run_learning, format_learning_summary>},
+      {"stdp_statistics", read_stdp_statistics_experiment,
+       run_with_summary<run_stdp_statistics, format_stdp_statistics_summary>},
   };
   return kinds;
 }

@@ -13,6 +13,7 @@
 #include "sim/io/overrides.hpp"
 #include "sim/io/projection_reader.hpp"
 #include "sim/io/quantity.hpp"
+#include "sim/io/stored_run.hpp"
 #include "sim/io/yaml_reader.hpp"
 
 namespace ebsim {
@@ -80,8 +81,30 @@ PopulationConfig read_population(MapReader m, const std::string& name) {
   p.bias = read_pattern(m, m.get("bias"), m.key_path("bias"), true);
   check_pattern_size(m, m.get("bias"), m.key_path("bias"), p.bias, p.size);
   m.set_default("initial", YAML::Node(0.0));
-  p.initial_state = read_pattern(m, m.get("initial"), m.key_path("initial"), true);
-  check_pattern_size(m, m.get("initial"), m.key_path("initial"), p.initial_state, p.size);
+  if (const YAML::Node initial = m.get("initial"); initial.IsMap() && initial["from_file"]) {
+    // initial: {from_file: run.h5, trial: 0}: the state an earlier run ended a trial with.
+    MapReader ir(m.ctx(), initial, m.key_path("initial"));
+    const std::string path = ir.string("from_file");
+    const std::int64_t trial = ir.integer("trial", 0);
+    check(trial >= 0, ir, "trial", "expected a trial index >= 0");
+    const std::string stored_name = ir.string("population", p.name);
+    ir.finish();
+    try {
+      p.initial_state.values = read_stored_state(path, stored_name, std::uint64_t(trial));
+    } catch (const StoredRunError& e) {
+      ir.fail(initial["from_file"], ir.key_path("from_file"), e.what());
+    }
+    if (p.initial_state.values.size() != p.size)
+      ir.fail(initial["from_file"], ir.key_path("from_file"),
+              "the stored state of `" + stored_name + "` has " + std::to_string(p.initial_state.values.size()) +
+                  " units, population `" + p.name + "` " + std::to_string(p.size));
+    for (const double v : p.initial_state.values)
+      if (!(std::abs(v) <= kMaxValue))
+        ir.fail(initial["from_file"], ir.key_path("from_file"), "a stored state beyond +-1e6");
+  } else {
+    p.initial_state = read_pattern(m, initial, m.key_path("initial"), true);
+    check_pattern_size(m, initial, m.key_path("initial"), p.initial_state, p.size);
+  }
   m.finish();
   return p;
 }
@@ -208,6 +231,9 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
       fail(phases[i]["settle"], kp + ".settle",
            "settling to a tolerance needs the continuous engine; give the spiking engine a fixed duration");
   }
+  if (!cfg.record.spikes.empty() && cfg.engine.kind == EngineKind::continuous)
+    fail(root["record"]["spikes"]["populations"], "record.spikes.populations",
+         "the continuous engine emits no spikes; record spikes with engine.kind: spiking, or record states or rates");
   if (!cfg.record.states.populations.empty() && cfg.engine.kind == EngineKind::continuous &&
       !is_multiple(cfg.record.states.period_ms, cfg.engine.dt_ms))
     fail(root["record"]["states"]["period"], "record.states.period", "expected a multiple of engine.dt");
@@ -321,6 +347,9 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
   YAML::Emitter em;
   em << root;
   cfg.resolved_yaml = std::string(em.c_str()) + "\n";
+  if (cfg.experiment)
+    if (const auto problem = cfg.experiment->check_resolved(cfg.resolved_yaml))
+      top.fail(root["experiment"][problem->key], "experiment." + problem->key, problem->message);
   return cfg;
 }
 

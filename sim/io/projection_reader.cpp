@@ -1,10 +1,46 @@
 #include "sim/io/projection_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
+#include "sim/io/stored_run.hpp"
 #include "sim/io/yaml_reader.hpp"
 
 namespace ebsim {
+
+namespace {
+
+// Synapses read from a file fit this projection: indices within the populations, no
+// self-connection inside one, no pair twice (for a symmetric projection inside a population, not
+// in either direction).
+void check_stored_synapses(const MapReader& r, const std::string& kp, const ProjectionConfig& p, std::uint32_t n_src,
+                           std::uint32_t n_tgt, bool recurrent) {
+  const YAML::Node at = r.node()["from_file"];
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+  pairs.reserve(p.synapses.size());
+  for (std::size_t k = 0; k < p.synapses.size(); ++k) {
+    const Synapse& s = p.synapses[k];
+    if (s.pre >= n_src || s.post >= n_tgt)
+      r.fail(at, kp,
+             "stored synapse " + std::to_string(k) + " (" + std::to_string(s.pre) + " -> " + std::to_string(s.post) +
+                 ") does not fit populations of " + std::to_string(n_src) + " and " + std::to_string(n_tgt) +
+                 " units: was the file made with another network?");
+    if (recurrent && s.pre == s.post) r.fail(at, kp, "stored synapse " + std::to_string(k) + " is a self-connection");
+    if (!(std::abs(s.weight) <= kMaxValue))
+      r.fail(at, kp, "stored synapse " + std::to_string(k) + " has a weight beyond +-1e6 (or not a number)");
+    const bool both_ways = recurrent && p.symmetric;
+    pairs.emplace_back(both_ways ? std::min(s.pre, s.post) : s.pre, both_ways ? std::max(s.pre, s.post) : s.post);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  if (const auto twice = std::adjacent_find(pairs.begin(), pairs.end()); twice != pairs.end())
+    r.fail(at, kp,
+           "the file lists the synapse " + std::to_string(twice->first) + " -> " + std::to_string(twice->second) +
+               " twice");
+}
+
+}  // namespace
 
 ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   ProjectionConfig p;
@@ -16,13 +52,35 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   check_name(m, m.get("name"), m.key_path("name"), p.name, "projection");
   const bool recurrent = p.from == p.to;
 
-  m.set_default("connectivity", YAML::Node("all_to_all"));
+  // weights: {from_file: run.h5, snapshot: final}: the synapses and weights an earlier run stored.
+  const YAML::Node given_weights = m.node()["weights"];
+  const bool from_file = given_weights && given_weights.IsMap() && given_weights["from_file"];
+  if (from_file) {
+    const std::string wkp = m.key_path("weights");
+    if (m.has("connectivity"))
+      m.fail(m.get("connectivity"), m.key_path("connectivity"),
+             "the weights come from a file, with their synapses: omit `connectivity`");
+    MapReader wr(m.ctx(), m.get("weights"), wkp);
+    const std::string path = wr.string("from_file");
+    const std::string snapshot = wr.string("snapshot", "final");
+    const std::string stored_name = wr.string("projection", p.name);
+    wr.finish();
+    try {
+      p.synapses = read_stored_weights(path, snapshot, stored_name);
+    } catch (const StoredRunError& e) {
+      wr.fail(wr.node()["from_file"], wkp + ".from_file", e.what());
+    }
+    p.connectivity = Connectivity::explicit_list;
+  }
+  if (!from_file) m.set_default("connectivity", YAML::Node("all_to_all"));
   const YAML::Node c = m.get("connectivity");
   const std::string ckp = m.key_path("connectivity");
   const std::string c_expected =
       "expected `all_to_all`, `one_to_one`, `{random: p}`, `{fixed_indegree: k}` or `{explicit: [[pre, post, w], "
       "...]}`";
-  if (c.IsScalar()) {
+  if (from_file) {
+    // read above
+  } else if (c.IsScalar()) {
     const std::string kind = c.Scalar();
     if (kind == "all_to_all") {
       p.connectivity = Connectivity::all_to_all;
@@ -87,7 +145,7 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
   if (w.IsMap() && w.size() == 0) w["glorot"] = 1.0;
   const std::string wkp = m.key_path("weights");
   if (p.connectivity == Connectivity::explicit_list) {
-    p.weights = {WeightInit::Kind::constant, 0.0, 0.0};  // given per synapse
+    p.weights = {WeightInit::Kind::constant, 0.0, 0.0};  // given per synapse (or by the file)
   } else if (w.IsMap() && w.size() == 1 && m.key_name(w.begin()->first, wkp) == "glorot") {
     p.weights = {WeightInit::Kind::glorot, m.as_number(w.begin()->second, wkp + ".glorot"), 0.0};
     if (!(p.weights.a >= 0 && p.weights.a <= kMaxValue))
@@ -107,13 +165,16 @@ ProjectionConfig read_projection(MapReader m, const Config& cfg) {
     p.weights = {kind, pat.dist.a, pat.dist.b};
   }
   p.symmetric = m.boolean("symmetric", false);
+  if (from_file)
+    check_stored_synapses(MapReader(m.ctx(), m.node()["weights"], m.key_path("weights")),
+                          m.key_path("weights") + ".from_file", p, src.size, tgt.size, recurrent);
   if (recurrent && p.symmetric) {
     // A symmetric synapse inside a population is stored once and acts both ways (W_ij = W_ji = w).
     if (p.connectivity == Connectivity::fixed_indegree)
       m.fail(c, ckp,
              "a symmetric projection within a population stores each pair once; a fixed in-degree cannot hold in "
              "both directions: use `{random: p}`, `all_to_all` or an explicit list");
-    for (std::size_t a = 0; a < p.synapses.size(); ++a)
+    for (std::size_t a = 0; a < (from_file ? 0 : p.synapses.size()); ++a)  // (from a file: checked above)
       for (std::size_t b = 0; b < a; ++b)
         if (p.synapses[b].pre == p.synapses[a].post && p.synapses[b].post == p.synapses[a].pre)
           m.fail(c.begin()->second[a], ckp + ".explicit[" + std::to_string(a) + "]",

@@ -79,12 +79,15 @@ std::string MapReader::key_name(const YAML::Node& key, const std::string& where)
   return key.Scalar();
 }
 
+void MapReader::note_known(const std::string& key) {
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.push_back(key);
+}
 bool MapReader::has(const std::string& key) {
-  known_.push_back(key);
+  note_known(key);
   return static_cast<bool>(node_[key]) && !node_[key].IsNull();
 }
 YAML::Node MapReader::get(const std::string& key) {
-  known_.push_back(key);
+  note_known(key);
   return node_[key];
 }
 YAML::Node MapReader::require(const std::string& key, const std::string& what) {
@@ -180,14 +183,11 @@ MapReader MapReader::map(const std::string& key) {
 }
 
 void MapReader::finish() const {
-  std::vector<std::string> known;  // each once, in the order first read
-  for (const std::string& k : known_)
-    if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
   for (const auto& kv : node_) {
     const std::string k = kv.first.Scalar();  // the constructor checked that keys are scalars
-    if (std::find(known.begin(), known.end(), k) == known.end())
+    if (std::find(known_.begin(), known_.end(), k) == known_.end())
       fail(kv.first, key_path(k),
-           "unknown key `" + k + "`" + did_you_mean(k, known) + "; allowed here: " + join(known));
+           "unknown key `" + k + "`" + did_you_mean(k, known_) + "; allowed here: " + join(known_));
   }
 }
 

@@ -1,8 +1,9 @@
 #include "sim/run/sweep_stats.hpp"
 
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
+
+#include "sim/core/fit.hpp"
 
 namespace ebsim {
 
@@ -13,10 +14,7 @@ void ReportTap::write_array(const std::string& path, std::span<const double> dat
   to_.write_array(path, data, std::move(shape));
 }
 
-double t_quantile_975(std::uint64_t dof) {
-  if (dof == 0) return std::numeric_limits<double>::quiet_NaN();
-  return boost::math::quantile(boost::math::students_t_distribution<double>(double(dof)), 0.975);
-}
+double t_quantile_975(std::uint64_t dof) { return t_quantile_95(double(dof)); }
 
 SampleStats sample_stats(const std::vector<double>& values) {
   const double nan = std::numeric_limits<double>::quiet_NaN();

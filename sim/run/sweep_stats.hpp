@@ -57,7 +57,8 @@ class ReportTap final : public Sink {
   Reported reported_;
 };
 
-// The two-sided 95 % quantile of Student's t with `dof` degrees of freedom (t_{0.975, dof}).
+// The two-sided 95 % quantile of Student's t with `dof` degrees of freedom (t_{0.975, dof}; NaN for
+// 0): t_quantile_95 of sim/core/fit.hpp.
 double t_quantile_975(std::uint64_t dof);
 
 struct SampleStats {

@@ -300,6 +300,30 @@ experiment:
   expect_rejected(yaml, {"cfg.yaml:17:", "experiment.offsets.step", "at most 1e5 offsets"});
 }
 
+TEST_CASE("a statistical STDP window whose delay is off the sampling grid, or too short a trial, is rejected") {
+  // The prediction combines the spike-triggered average's bins at d - dt and d + T - dt: d and T
+  // must be multiples of `sample`.
+  const std::string net = R"(
+seed: 1
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 2}
+  h: {role: hidden, size: 1}
+projections:
+  - {from: x, to: h, weights: 0.1, delay: 1.1 ms, plasticity: {lr: 0.01, window: 10 ms, symmetric: false}}
+protocol:
+  phases:
+    - {name: run, duration: 10 ms, clamp: {x: 0}}
+experiment:
+  kind: stdp_statistics
+  pre: x
+  post: h
+)";
+  expect_rejected(net + "  sample: 0.25 ms\n", {"cfg.yaml:", "experiment.sample", "multiples of `sample`"});
+  expect_rejected(net + "  sample: 0.1 ms\n  duration: 300 ms\n", {"experiment.duration", "longer than the warm-up"});
+}
+
 TEST_CASE("a lone `,` (on which yaml-cpp's multi-document loader never ends) is an error, at once") {
   // Found by the fuzzer: the parser hands back the same empty document for ever.
   expect_rejected(",\n", {"cfg.yaml", "empty"});
@@ -341,4 +365,34 @@ TEST_CASE("issue 13: a sweep of more than 100,000 runs needs --yes, and is refus
   write_file(cfg, kNet + "sweep: {grid: {model.tau: [1 ms, 2 ms]}, replicates: 3}\n");
   CHECK(run({"ebsim", "check", cfg, "--yes"}).code == 0);
   CHECK_THROWS_AS(load_config(cfg, {}, experiment_catalog(), 5), ConfigError);
+}
+
+TEST_CASE("a network that needs more memory than the machine has is refused with the numbers, before it is built") {
+  // 40 projections of 1e5 x 4e4 synapses: 1.6e11 synapses, over a terabyte.
+  std::string yaml =
+      replace(kNet, "  y: {role: output, size: 2}",
+              "  y: {role: output, size: 2}\n  big: {role: input, size: 100000}\n  wide: {role: hidden, size: 40000}");
+  yaml = replace(yaml, "protocol:", "protocol:\n  trials: 1");
+  std::string projections;
+  for (int k = 0; k < 40; ++k)
+    projections += "  - {from: big, to: wide, name: p" + std::to_string(k) + ", weights: 0.001}\n";
+  yaml = replace(yaml, "projections:\n", "projections:\n" + projections);
+  yaml = replace(yaml, "clamp: {x: [0.3, -0.2, 0.1]}", "clamp: {x: [0.3, -0.2, 0.1], big: 0}");
+  expect_rejected(yaml, {"the run needs memory about", "1.6e+11 synapses", "--max-memory"}, {"--max-memory", "100GB"});
+}
+
+TEST_CASE("a recording larger than the limit is refused before anything is written, and --max-output sets the limit") {
+  // 1e5 units sampled every 1 us for 1000 s: 4e14 bytes.
+  std::string huge = replace(kNet, "kind: continuous, dt: 0.1 ms", "kind: spiking");
+  huge = replace(replace(huge, "duration: 2000 ms", "duration: 1000 s"), "period: 10 ms", "period: 0.001 ms");
+  huge = replace(huge, "h: {role: hidden, size: 4, bias: 0.05}", "h: {role: hidden, size: 100000, bias: 0.05}");
+  expect_rejected(huge, {"the output may grow to 4", "TB", "--max-output"}, {"--max-output", "1TB"});
+  // The small run writes about 100 kB: 1 kB is too little, the default (the disk's free space) enough.
+  expect_rejected(kNet, {"more than the 1 kB allowed by --max-output"}, {"--max-output", "1kB"});
+  expect_rejected(kNet, {"--max-output lots: expected a size"}, {"--max-output", "lots"});
+  test::TempDir dir;
+  write_file(dir.file("cfg.yaml"), kNet);
+  CHECK(
+      run({"ebsim", "run", dir.file("cfg.yaml"), "-o", dir.file("out.h5"), "--quiet", "--max-output", "100MB"}).code ==
+      0);
 }

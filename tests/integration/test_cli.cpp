@@ -155,7 +155,7 @@ TEST_CASE("ebsim check validates without writing; ebsim info describes a file") 
 
 TEST_CASE("the shipped configs are valid") {
   for (const char* name : {"relax.yaml", "theory_check.yaml", "bench/random_10k.yaml", "backprop_equivalence.yaml",
-                           "stdp_window.yaml", "saturation.yaml"}) {
+                           "stdp_window.yaml", "stdp_statistics.yaml", "saturation.yaml"}) {
     CAPTURE(name);
     CHECK(run_cli({"ebsim", "check", test::source_dir() + "/configs/" + name}) == 0);
   }

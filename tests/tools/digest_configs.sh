@@ -36,6 +36,7 @@ runs=(
   "backprop_equivalence|configs/backprop_equivalence.yaml|--set experiment.spiking.branches=300"
   "theory_check|configs/theory_check.yaml|--set protocol.trials=2 --set protocol.phases.0.duration=200ms"
   "stdp_window|configs/stdp_window.yaml|"
+  "stdp_statistics|configs/stdp_statistics.yaml|--set experiment.trials=4 --set experiment.duration=10s"
   "saturation|configs/saturation.yaml|"
   "learn_digits|configs/learn_digits.yaml|--set experiment.epochs=2"
   "learn_digits_spiking|configs/learn_digits_spiking.yaml|--set experiment.epochs=1 --set experiment.data.train_examples=200 --set experiment.data.test_examples=100"

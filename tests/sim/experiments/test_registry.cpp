@@ -26,7 +26,7 @@ TEST_CASE("each registered experiment kind reads its own section into its own ty
 TEST_CASE("an unknown experiment kind is rejected with every registered kind, in registration order") {
   CHECK_THROWS_WITH_AS(test::config_from(std::string(test::kSmallNet) + "experiment: {kind: learnin}\n"),
                        "test.yaml:17:20: experiment.kind: expected one of `backprop`, `stdp_window`, `saturation`, "
-                       "`learning`, got `learnin` (did you mean `learning`?)",
+                       "`learning`, `stdp_statistics`, got `learnin` (did you mean `learning`?)",
                        ConfigError);
 }
 
