@@ -286,7 +286,16 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
     return 2;
   }
-  if (const std::string problem = resource_problem(estimate_resources(cfg), output, vm); !problem.empty()) {
+  ResourceEstimate need = estimate_resources(cfg);
+  if (cfg.sweep && jobs > 1) {
+    // Up to `jobs` runs at once, and up to 2 x jobs finished runs' output held for the writer.
+    const double runs = double(cfg.sweep_points.size());
+    double largest_output = 0.0;
+    for (const Config& point : cfg.sweep_points)
+      largest_output = std::max(largest_output, estimate_resources(point).output_bytes);
+    need.memory_bytes = need.memory_bytes * std::min(double(jobs), runs) + std::min(2.0 * jobs, runs) * largest_output;
+  }
+  if (const std::string problem = resource_problem(need, output, vm); !problem.empty()) {
     err << "ebsim: error: " << problem << "\n";
     return 2;
   }
@@ -367,7 +376,8 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
         << cfg.protocol.phases.size() << " phases x " << cfg.protocol.trials << " trial(s), "
         << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine"
         << (cfg.sweep ? ", a sweep of " + std::to_string(cfg.sweep_points.size()) + " runs" : std::string()) << ")\n"
-        << "  needs " << resource_summary(estimate_resources(cfg)) << (cfg.sweep ? " per run" : "") << "\n";
+        << "  needs " << resource_summary(estimate_resources(cfg))
+        << (cfg.sweep ? " (memory: the largest run's, once per job; output: all runs)" : "") << "\n";
     if (vm.count("print")) out << cfg.resolved_yaml;
   } catch (const ConfigError& e) {
     err << "ebsim: error: " << e.what() << "\n";
