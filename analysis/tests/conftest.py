@@ -51,3 +51,30 @@ def ebsim():
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """Every matplotlib figure saved during the test, as (figure, path): the tests look at what was
+    drawn (axes, labels, the plotted numbers), not only at the size of the PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    saved = []
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        saved.append((self, pathlib.Path(fname)))
+        return original(self, fname, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    return saved
+
+
+def assert_labelled(fig):
+    """Every panel of `fig` has both axis labels; the file exists and is a PNG."""
+    assert fig.axes
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel(), ax
