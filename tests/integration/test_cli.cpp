@@ -209,7 +209,7 @@ protocol:
 
 }  // namespace
 
-TEST_CASE("--version prints the version and revision; --quiet prints nothing on success") {
+TEST_CASE("--version prints the version and revision, --quiet prints nothing on success") {
   const Outcome version = cli_main({"ebsim", "--version"});
   CHECK(version.code == 0);
   CHECK(version.out == std::string("ebsim ") + kVersion + " (" + kGitRevision + ")\n");
