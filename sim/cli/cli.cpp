@@ -1,8 +1,17 @@
 #include "sim/cli/cli.hpp"
 
+#include <sys/statvfs.h>
+
+#include <algorithm>
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <charconv>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <new>
@@ -17,6 +26,7 @@
 #include "sim/io/info.hpp"
 #include "sim/io/output_claim.hpp"
 #include "sim/io/version.hpp"
+#include "sim/run/resources.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
@@ -85,9 +95,18 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// The command line as a POSIX shell would need it to run it again: an argument with anything but
+// letters, digits and `-_./=:,+@%` is single-quoted (a `'` inside written as `'\''`).
 std::string join_args(const std::vector<std::string>& args) {
   std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  for (const auto& a : args) {
+    const bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](unsigned char c) {
+      return std::isalnum(c) || std::strchr("-_./=:,+@%", c) != nullptr;
+    });
+    std::string quoted = "'";
+    for (const char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    s += (s.empty() ? "" : " ") + (plain ? a : quoted + "'");
+  }
   return s;
 }
 
@@ -110,6 +129,16 @@ bool parse(const std::vector<std::string>& args, po::options_description& opts, 
     code = 2;
     return false;
   }
+  if (vm.count("seed")) {
+    const std::string& seed = vm["seed"].as<std::string>();
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
+    if (seed.empty() || value < 0 || error != std::errc() || end != seed.data() + seed.size()) {
+      err << "ebsim " << args[1] << ": --seed " << seed << ": expected an integer from 0 to 9223372036854775807 (2^63 - 1)\n";
+      code = 2;
+      return false;
+    }
+  }
   if (vm.count("help")) {
     out << usage << opts << "  -h [ --help ]          show this help\n";
     code = 0;
@@ -126,8 +155,63 @@ bool parse(const std::vector<std::string>& args, po::options_description& opts, 
 std::vector<std::string> overrides_of(const po::variables_map& vm) {
   std::vector<std::string> o;
   if (vm.count("set")) o = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("seed")) o.push_back("seed=" + std::to_string(vm["seed"].as<std::uint64_t>()));
+  if (vm.count("seed")) o.push_back("seed=" + vm["seed"].as<std::string>());  // parse() checked it
   return o;
+}
+
+// The memory the kernel could give this process now (MemAvailable), or -1 if unknown.
+double available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key, unit;
+  double kib = 0;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return -1;
+}
+
+// Free space for an unprivileged writer on the file system that holds `path`'s directory, or -1
+// (also for file systems that report no size at all, such as /proc: the output claim says more).
+double free_space(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  struct statvfs fs {};
+  if (::statvfs(parent.empty() ? "." : parent.c_str(), &fs) != 0 || fs.f_blocks == 0) return -1;
+  return double(fs.f_bavail) * double(fs.f_frsize);
+}
+
+std::string resource_summary(const ResourceEstimate& need) {
+  std::ostringstream os;
+  char synapses[32];
+  std::snprintf(synapses, sizeof synapses, need.synapses < 1e6 ? "%.0f" : "%.3g", need.synapses);
+  os << "memory about " << format_bytes(need.memory_bytes) << " at its peak (" << format_bytes(need.synapse_bytes)
+     << " for " << synapses << " synapses, " << format_bytes(need.unit_bytes) << " engine state, "
+     << format_bytes(need.recording_bytes) << " recordings, " << format_bytes(need.stdp_bytes) << " STDP windows, "
+     << format_bytes(need.transient_bytes) << " temporary)";
+  if (need.output_bytes > 0) os << ", output up to " << format_bytes(need.output_bytes);
+  return os.str();
+}
+
+// Refuses, before anything is built or written, a run that cannot fit: the estimate against the
+// machine's available memory and the output disk's free space, or against the limits given.
+std::string resource_problem(const ResourceEstimate& need, const std::string& output, const po::variables_map& vm) {
+  const auto limit = [&](const char* option, double machine) {
+    if (!vm.count(option)) return machine;
+    return parse_bytes(vm[option].as<std::string>());
+  };
+  const double memory = limit("max-memory", available_memory()), disk = limit("max-output", free_space(output));
+  for (const char* option : {"max-memory", "max-output"})
+    if (vm.count(option) && parse_bytes(vm[option].as<std::string>()) < 0)
+      return "--" + std::string(option) + " " + vm[option].as<std::string>() +
+             ": expected a size such as `500MB`, `2GB` or `1.5TiB`";
+  if (memory >= 0 && need.memory_bytes > memory)
+    return "the run needs " + resource_summary(need) + ": more than the " + format_bytes(memory) +
+           (vm.count("max-memory") ? " allowed by --max-memory" : " of memory available") +
+           " (--max-memory SIZE sets the limit)";
+  if (disk >= 0 && need.output_bytes > disk)
+    return "the output may grow to " + format_bytes(need.output_bytes) + " (" + resource_summary(need) +
+           "): more than the " + format_bytes(disk) +
+           (vm.count("max-output") ? " allowed by --max-output" : " free for `" + output + "`") +
+           " (--max-output SIZE sets the limit)";
+  return {};
 }
 
 // Files a run reads; its output must not be any of them.
@@ -142,14 +226,19 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::options_description opts("ebsim run options");
   opts.add_options()("output,o", po::value<std::string>(), "output HDF5 file (default: the config's output.path)")(
       "set", po::value<std::vector<std::string>>()->composing(),
-      "override a config key: --set key.path=value (repeatable)")(
-      "seed", po::value<std::uint64_t>(), "override the seed")("force", "overwrite an existing output file")(
-      "quiet,q", "no progress bar and no summary");
+      "override a config key: --set key.path=value (repeatable)")("seed", po::value<std::string>(),
+                                                                  "override the seed (an integer from 0 to 2^63 - 1)")(
+      "force", "overwrite an existing output file")("quiet,q", "no progress bar and no summary")(
+      "max-memory", po::value<std::string>(), "refuse runs estimated to need more memory (default: what is available)")(
+      "max-output", po::value<std::string>(),
+      "refuse runs whose output may grow larger (default: the disk's free space)");
   po::variables_map vm;
   int code = 0;
   if (!parse(args, opts, vm,
-             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--force] [--quiet]\n", out, err,
-             code))
+             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--force] [--quiet] [--max-memory "
+             "SIZE] "
+             "[--max-output SIZE]\n",
+             out, err, code))
     return code;
   const std::string config_path = vm["positional"].as<std::string>();
   Config cfg;
@@ -162,6 +251,10 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::string output = vm.count("output") ? vm["output"].as<std::string>() : cfg.output.path;
   if (output.empty()) {
     err << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
+    return 2;
+  }
+  if (const std::string problem = resource_problem(estimate_resources(cfg), output, vm); !problem.empty()) {
+    err << "ebsim: error: " << problem << "\n";
     return 2;
   }
   const bool force = vm.count("force") > 0, quiet = vm.count("quiet") > 0;
@@ -226,8 +319,8 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   po::options_description opts("ebsim check options");
   opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
                      "override a config key: --set key.path=value")(
-      "seed", po::value<std::uint64_t>(), "override the seed")("print",
-                                                               "print the resolved config (defaults filled in)");
+      "seed", po::value<std::string>(), "override the seed (an integer from 0 to 2^63 - 1)")(
+      "print", "print the resolved config (defaults filled in)");
   po::variables_map vm;
   int code = 0;
   if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code))
@@ -237,7 +330,8 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     const Config cfg = load_config(path, overrides_of(vm), experiment_catalog());
     out << path << ": OK (" << cfg.populations.size() << " populations, " << cfg.projections.size() << " projections, "
         << cfg.protocol.phases.size() << " phases x " << cfg.protocol.trials << " trial(s), "
-        << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine)\n";
+        << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine)\n"
+        << "  needs " << resource_summary(estimate_resources(cfg)) << "\n";
     if (vm.count("print")) out << cfg.resolved_yaml;
   } catch (const ConfigError& e) {
     err << "ebsim: error: " << e.what() << "\n";

@@ -208,6 +208,9 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
       fail(phases[i]["settle"], kp + ".settle",
            "settling to a tolerance needs the continuous engine; give the spiking engine a fixed duration");
   }
+  if (!cfg.record.spikes.empty() && cfg.engine.kind == EngineKind::continuous)
+    fail(root["record"]["spikes"]["populations"], "record.spikes.populations",
+         "the continuous engine emits no spikes; record spikes with engine.kind: spiking, or record states or rates");
   if (!cfg.record.states.populations.empty() && cfg.engine.kind == EngineKind::continuous &&
       !is_multiple(cfg.record.states.period_ms, cfg.engine.dt_ms))
     fail(root["record"]["states"]["period"], "record.states.period", "expected a multiple of engine.dt");

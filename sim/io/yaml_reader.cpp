@@ -79,12 +79,15 @@ std::string MapReader::key_name(const YAML::Node& key, const std::string& where)
   return key.Scalar();
 }
 
+void MapReader::note_known(const std::string& key) {
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.push_back(key);
+}
 bool MapReader::has(const std::string& key) {
-  known_.push_back(key);
+  note_known(key);
   return static_cast<bool>(node_[key]) && !node_[key].IsNull();
 }
 YAML::Node MapReader::get(const std::string& key) {
-  known_.push_back(key);
+  note_known(key);
   return node_[key];
 }
 YAML::Node MapReader::require(const std::string& key, const std::string& what) {

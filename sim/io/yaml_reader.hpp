@@ -70,6 +70,8 @@ class MapReader {
   void finish() const;
 
  private:
+  void note_known(const std::string& key);  // each key once, in the order first read
+
   const Context& ctx_;
   YAML::Node node_;
   std::string path_;

@@ -305,3 +305,33 @@ TEST_CASE("a lone `,` (on which yaml-cpp's multi-document loader never ends) is 
   expect_rejected(",\n", {"cfg.yaml", "empty"});
   expect_rejected(kNet + "---\n,\n", {"cfg.yaml:17:1:", "second YAML document"});
 }
+
+TEST_CASE("a network that needs more memory than the machine has is refused with the numbers, before it is built") {
+  // 40 projections of 1e5 x 4e4 synapses: 1.6e11 synapses, over a terabyte.
+  std::string yaml =
+      replace(kNet, "  y: {role: output, size: 2}",
+              "  y: {role: output, size: 2}\n  big: {role: input, size: 100000}\n  wide: {role: hidden, size: 40000}");
+  yaml = replace(yaml, "protocol:", "protocol:\n  trials: 1");
+  std::string projections;
+  for (int k = 0; k < 40; ++k)
+    projections += "  - {from: big, to: wide, name: p" + std::to_string(k) + ", weights: 0.001}\n";
+  yaml = replace(yaml, "projections:\n", "projections:\n" + projections);
+  yaml = replace(yaml, "clamp: {x: [0.3, -0.2, 0.1]}", "clamp: {x: [0.3, -0.2, 0.1], big: 0}");
+  expect_rejected(yaml, {"the run needs memory about", "1.6e+11 synapses", "--max-memory"}, {"--max-memory", "100GB"});
+}
+
+TEST_CASE("a recording larger than the limit is refused before anything is written, and --max-output sets the limit") {
+  // 1e5 units sampled every 1 us for 1000 s: 4e14 bytes.
+  std::string huge = replace(kNet, "kind: continuous, dt: 0.1 ms", "kind: spiking");
+  huge = replace(replace(huge, "duration: 2000 ms", "duration: 1000 s"), "period: 10 ms", "period: 0.001 ms");
+  huge = replace(huge, "h: {role: hidden, size: 4, bias: 0.05}", "h: {role: hidden, size: 100000, bias: 0.05}");
+  expect_rejected(huge, {"the output may grow to 4", "TB", "--max-output"}, {"--max-output", "1TB"});
+  // The small run writes about 100 kB: 1 kB is too little, the default (the disk's free space) enough.
+  expect_rejected(kNet, {"more than the 1 kB allowed by --max-output"}, {"--max-output", "1kB"});
+  expect_rejected(kNet, {"--max-output lots: expected a size"}, {"--max-output", "lots"});
+  test::TempDir dir;
+  write_file(dir.file("cfg.yaml"), kNet);
+  CHECK(
+      run({"ebsim", "run", dir.file("cfg.yaml"), "-o", dir.file("out.h5"), "--quiet", "--max-output", "100MB"}).code ==
+      0);
+}

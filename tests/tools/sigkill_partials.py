@@ -4,8 +4,9 @@
     /usr/bin/python3 tests/tools/sigkill_partials.py build/release/ebsim [--kills 100] [--seed 1] [--trials 4]
 
 A spiking run (states, spikes, rates recorded; a few seconds long) is run once to the end as the
-reference; then `--kills` times it is started again and killed with SIGKILL after a uniformly
-random delay within its duration. Every partial file left behind must open with h5py and hold a
+reference; then `--kills` times it is started again and killed with SIGKILL at a uniformly random
+moment between the appearance of OUT.partial and the end of the reference run's duration. Every
+partial file left behind must open with h5py and hold a
 prefix of the reference run: the same first rows of every state report and spike list, and the
 same resolved config. Prints the counts; exits 1 unless every partial file passed."""
 import argparse
@@ -96,10 +97,17 @@ def main():
             out = tmp / f"run{k}.h5"
             child = subprocess.Popen([args.ebsim, "run", str(cfg), "-o", str(out), "--quiet"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.0, duration))
+            # A uniformly random moment between the moment OUT.partial appears and the reference
+            # run's end (before it appears there is no file to check: a kill then leaves nothing,
+            # which `no_file` counts if the file was never seen).
+            partial = pathlib.Path(str(out) + ".partial")
+            started = time.monotonic()
+            while not partial.exists() and child.poll() is None and time.monotonic() - started < duration:
+                time.sleep(0.001)
+            appeared = time.monotonic() - started
+            time.sleep(rng.uniform(0.0, max(0.0, duration - appeared)))
             child.send_signal(signal.SIGKILL)
             child.wait()
-            partial = pathlib.Path(str(out) + ".partial")
             if out.exists():  # it finished before the kill
                 partial = out
             if not partial.exists():

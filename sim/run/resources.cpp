@@ -1,0 +1,143 @@
+#include "sim/run/resources.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace ebsim {
+
+namespace {
+
+// Engine state per unit, rounded up: the piece (24 bytes), drive, clamp and kick values, the
+// integrals, a random stream, the bias: about 150 bytes in either engine.
+constexpr double kBytesPerUnit = 200;
+
+double expected_synapses(const ProjectionConfig& p, double n_src, double n_tgt) {
+  const bool recurrent = p.from == p.to;
+  const double pairs = recurrent ? (p.symmetric ? n_src * (n_src - 1) / 2 : n_src * (n_src - 1)) : n_src * n_tgt;
+  switch (p.connectivity) {
+    case Connectivity::all_to_all: return pairs;
+    case Connectivity::one_to_one: return n_src;
+    case Connectivity::random: return pairs * p.probability;
+    case Connectivity::fixed_indegree: return double(p.indegree) * n_tgt;
+    case Connectivity::explicit_list: return double(p.synapses.size());
+  }
+  return 0;
+}
+
+ResourceEstimate estimate_one(const Config& cfg) {
+  ResourceEstimate e;
+  const bool spiking = cfg.engine.kind == EngineKind::spiking;
+  const double trials = cfg.protocol.trials, trial_ms = cfg.protocol.total_duration_ms();
+  double units = 0;
+  for (const PopulationConfig& p : cfg.populations) units += p.size;
+  const auto size_of = [&](const std::string& name) { return double(cfg.find_population(name)->size); };
+  const auto total_size = [&](const std::vector<std::string>& names) {
+    double n = 0;
+    for (const std::string& name : names) n += size_of(name);
+    return n;
+  };
+
+  double weight_file_bytes = 0;
+  for (const ProjectionConfig& p : cfg.projections) {
+    const double n_src = size_of(p.from), n_tgt = size_of(p.to), n = expected_synapses(p, n_src, n_tgt);
+    const bool delays = p.delay_max_ms > p.delay_ms;
+    const bool backward = p.symmetric || cfg.model.symmetrise || (p.plasticity && p.plasticity->symmetric);
+    double per_synapse = 8;                     // target index and float weight
+    if (spiking && backward) per_synapse += 8;  // transposed index: source and position
+    if (delays) per_synapse += 1;               // delay step
+    if (p.plasticity) per_synapse += 8;         // the rule's double-precision copy
+    e.synapses += n;
+    e.synapse_bytes += n * per_synapse + 8 * (n_src + 1) + (spiking && backward ? 8 * (n_tgt + 1) : 0);
+    // Unordered connectivity is sorted through an edge list and a permutation; weights are written
+    // through a table of (pre, post, weight[, delay]) per synapse.
+    const bool sorted = p.connectivity == Connectivity::fixed_indegree || p.connectivity == Connectivity::explicit_list;
+    const double table = cfg.record.weights ? n * (delays ? 32 : 24) : 0;
+    e.transient_bytes = std::max({e.transient_bytes, sorted ? 16 * n : 0.0, table});
+    weight_file_bytes += table;
+    if (spiking && p.plasticity) {
+      // A presynaptic spike opens a window over its row (its column too, for a symmetric rule) for
+      // delay + window ms, holding two doubles per synapse: r_max (delay + window) windows per
+      // unit at most.
+      const double open_ms = std::max(p.delay_ms, p.delay_max_ms) + p.plasticity->window_ms;
+      const double windows_per_unit = cfg.model.r_max_hz / 1000.0 * open_ms;
+      const bool both = p.plasticity->symmetric;
+      e.stdp_bytes += windows_per_unit * (16 * n * (both ? 2 : 1) + 64 * (n_src + (both ? n_tgt : 0)));
+    }
+  }
+  const bool theory = cfg.record.rates.theory && !cfg.record.rates.populations.empty();
+  e.unit_bytes = kBytesPerUnit * units * (theory ? 2 : 1);
+  if (cfg.experiment) {  // its own loops and files: the network is what is known here
+    e.memory_bytes = e.synapse_bytes + e.unit_bytes + e.stdp_bytes + e.transient_bytes;
+    return e;
+  }
+
+  // Binned rates and window-averaged states per trial, and the final state of every trial.
+  const double rate_units = total_size(cfg.record.rates.populations);
+  const double bins = cfg.record.rates.populations.empty() ? 0 : std::ceil(trial_ms / cfg.record.rates.bin_ms);
+  e.recording_bytes = 16 * bins * rate_units * (trials + (theory ? 1 : 0)) + 8 * trials * units;
+
+  e.memory_bytes = e.synapse_bytes + e.unit_bytes + e.recording_bytes + e.stdp_bytes + e.transient_bytes;
+
+  // The file: state samples (float32), spikes (float64 time and uint64 id, at most r_max per
+  // unit), weights before and after (and at every phase end with snapshots), rates, final states.
+  const double samples =
+      cfg.record.states.populations.empty() ? 0 : std::floor(trials * trial_ms / cfg.record.states.period_ms) + 1;
+  e.output_bytes = 4 * samples * total_size(cfg.record.states.populations);
+  if (spiking) e.output_bytes += 16 * cfg.model.r_max_hz / 1000.0 * trial_ms * trials * total_size(cfg.record.spikes);
+  const double weight_sets = 2 + (cfg.record.weight_snapshots ? trials * double(cfg.protocol.phases.size()) : 0);
+  e.output_bytes += weight_sets * weight_file_bytes;
+  e.output_bytes += 16 * bins * rate_units * (1 + (trials > 1 ? trials : 0) + (theory ? 1 : 0));
+  e.output_bytes += 8 * trials * units + cfg.resolved_yaml.size() + 64 * 1024;
+  return e;
+}
+
+}  // namespace
+
+ResourceEstimate estimate_resources(const Config& cfg) {
+  if (cfg.sweep_points.empty()) return estimate_one(cfg);
+  // Sweep points run one after another into one file: the largest point's memory, every point's output.
+  ResourceEstimate total;
+  for (const Config& point : cfg.sweep_points) {
+    const ResourceEstimate e = estimate_one(point);
+    if (e.memory_bytes > total.memory_bytes) {
+      const double output = total.output_bytes;
+      total = e;
+      total.output_bytes = output;
+    }
+    total.output_bytes += e.output_bytes;
+  }
+  return total;
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  int k = 0;
+  while (bytes >= 1000 && k < 6) bytes /= 1000, ++k;
+  char text[32];
+  std::snprintf(text, sizeof text, k == 0 ? "%.0f %s" : "%.3g %s", bytes, units[k]);
+  return text;
+}
+
+double parse_bytes(const std::string& text) {
+  std::size_t begin = 0;
+  while (begin < text.size() && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  double number = 0;
+  const auto [end, error] = std::from_chars(text.data() + begin, text.data() + text.size(), number);
+  if (error != std::errc() || !(number >= 0) || !std::isfinite(number)) return -1;
+  std::string unit(end, text.data() + text.size());
+  unit.erase(std::remove_if(unit.begin(), unit.end(), [](unsigned char c) { return std::isspace(c); }), unit.end());
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  const struct {
+    const char* name;
+    double factor;
+  } units[] = {{"", 1},      {"b", 1},        {"kb", 1e3},        {"mb", 1e6},           {"gb", 1e9},
+               {"tb", 1e12}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
+  for (const auto& u : units)
+    if (unit == u.name) return number * u.factor;
+  return -1;
+}
+
+}  // namespace ebsim

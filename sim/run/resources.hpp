@@ -1,0 +1,33 @@
+#pragma once
+// What a run will need, estimated from its config before anything is built or written: memory at
+// its peak (synapses, per-unit state, recordings held in memory, open STDP windows) and the size
+// of the output file (uncompressed, spikes counted at r_max: an upper bound). The CLI compares
+// them with the machine's available memory and the output disk's free space. For an experiment
+// (`experiment:`), which runs loops and writes results of its own, only the network is counted and
+// the output is not estimated (0).
+#include <string>
+
+#include "sim/core/config.hpp"
+
+namespace ebsim {
+
+struct ResourceEstimate {
+  double synapses = 0;         // expected count
+  double synapse_bytes = 0;    // CSR arrays, transposed index, delays, plastic copies
+  double unit_bytes = 0;       // engine state per unit
+  double recording_bytes = 0;  // binned rates, final states: held in memory until the run ends
+  double stdp_bytes = 0;       // open STDP windows (spiking engine, plastic projections)
+  double transient_bytes = 0;  // the largest temporary: building a projection, or writing its weights
+  double memory_bytes = 0;     // peak: the sum of the above
+  double output_bytes = 0;     // upper bound of the file's size
+};
+
+ResourceEstimate estimate_resources(const Config& cfg);
+
+// "1.5 GB" (powers of 1000).
+std::string format_bytes(double bytes);
+
+// "500MB", "2 GB", "1.5 TiB", "4096": bytes, or a negative value if the text is not a size.
+double parse_bytes(const std::string& text);
+
+}  // namespace ebsim
