@@ -253,7 +253,12 @@ TEST_CASE("ebsim check --print shows the resolved config, which loads back to th
   const std::string first_line =
       cfg + ": OK (3 populations, 2 projections, 1 phases x 1 trial(s), continuous engine)\n";
   REQUIRE(printed.out.rfind(first_line, 0) == 0);
-  const std::string resolved = printed.out.substr(first_line.size());
+  // After the summary (that line and its indented details, e.g. the resource estimate) comes the
+  // resolved config, whose top-level keys start at column 0.
+  std::size_t start = first_line.size();
+  while (printed.out.compare(start, 2, "  ") == 0) start = printed.out.find('\n', start) + 1;
+  const std::string resolved = printed.out.substr(start);
+  CHECK(resolved == test::config_from(test::kSmallNet, {"model.tau=20 ms"}).resolved_yaml);
   // Defaults filled in, the override applied.
   CHECK(resolved.find("r_max: 200 Hz") != std::string::npos);
   CHECK(resolved.find("boundary: project") != std::string::npos);

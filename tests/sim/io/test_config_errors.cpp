@@ -267,6 +267,8 @@ std::vector<Row> rows() {
        edit(kNet, {{"duration: 2000 ms", "duration: ^10.05 ms"}}), {}, "", R"("expected a multiple of engine.dt (")"},
       {kLoader, "settling to a tolerance needs the continuous engine", "protocol.phases[0].settle",
        edit(kSpiking, {{"duration: 2000 ms,", "duration: 2000 ms, settle: ^{tol: 0.001},"}})},
+      {kLoader, "the continuous engine emits no spikes", "record.spikes.populations",
+       kNet + "  spikes: {populations: ^[h]}\n"},
       {kLoader, "expected a recording period >= 1e-6 ms", "record.states.period",
        edit(kNet, {{"period: 10 ms", "period: ^1e-7 ms"}})},
       {kLoader, "expected a bin width >= 1e-6 ms", "record.rates.bin",
