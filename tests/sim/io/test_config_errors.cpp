@@ -40,7 +40,7 @@ struct Row {
   std::string key_path;  // the error's key path, exactly
   std::string yaml;      // the config; `^` marks where the error must point
   std::vector<std::string> set = {};  // --set overrides
-  std::string where = "";             // the expected location when the YAML has no `^`
+  std::string where = "";             // the location when the YAML has no `^` (`@missing`: no file)
   std::string site = "";              // text of the site's statement, when `message` does not name it
   bool cli = false;                   // also run through `ebsim run`: exit 2, nothing written
 };
