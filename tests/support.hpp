@@ -1,5 +1,7 @@
 #pragma once
 // Small helpers shared by the tests.
+#include <doctest/doctest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -57,6 +59,13 @@ inline RunMetadata example_metadata() {
 
 // Debian's copy of scikit-learn's 8x8 digits (python3-sklearn).
 inline const std::string kDigits = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+// True, with a message in the test's output, where that file is absent (python3-sklearn not
+// installed): a test that needs it returns instead of failing on a machine without it.
+inline bool digits_missing() {
+  if (std::filesystem::is_regular_file(kDigits)) return false;
+  MESSAGE("skipped: " << kDigits << " is absent (Debian's python3-sklearn ships it)");
+  return true;
+}
 
 inline std::string source_dir() { return EBSIM_SOURCE_DIR; }
 

@@ -1,6 +1,5 @@
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -10,15 +9,29 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "analysis"))
 
 
+def _newest_source_mtime() -> float:
+    sources = [p for d in ("sim", "models") for p in (ROOT / d).rglob("*") if p.suffix in (".cpp", ".hpp")]
+    return max(p.stat().st_mtime for p in sources)
+
+
 def _ebsim_binary() -> str:
-    candidates = [os.environ.get("EBSIM_BIN"), ROOT / "build/release/ebsim", ROOT / "build/asan/ebsim"]
-    for c in candidates:
-        if c and pathlib.Path(c).is_file():
-            return str(c)
-    found = shutil.which("ebsim")
-    if found:
-        return found
-    pytest.fail("no ebsim binary: build it (scripts/test.sh) or set EBSIM_BIN")
+    """The binary under test: EBSIM_BIN (scripts/test.sh sets it to the build it just made) or, for
+    a bare `pytest`, build/release/ebsim then build/asan/ebsim, skipping one that is older than the
+    sources (a stale build would test yesterday's simulator). Never a copy found on PATH."""
+    chosen = os.environ.get("EBSIM_BIN")
+    if chosen:
+        if not pathlib.Path(chosen).is_file():
+            pytest.fail(f"EBSIM_BIN={chosen} is not a file")
+        return chosen
+    newest = _newest_source_mtime()
+    stale = []
+    for c in (ROOT / "build/release/ebsim", ROOT / "build/asan/ebsim"):
+        if c.is_file():
+            if c.stat().st_mtime >= newest:
+                return str(c)
+            stale.append(str(c))
+    pytest.fail("no up-to-date ebsim binary" + (f" ({', '.join(stale)} older than the sources)" if stale else "")
+                + ": build it (scripts/test.sh) or set EBSIM_BIN")
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +51,30 @@ def ebsim():
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """Every matplotlib figure saved during the test, as (figure, path): the tests look at what was
+    drawn (axes, labels, the plotted numbers), not only at the size of the PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    saved = []
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        saved.append((self, pathlib.Path(fname)))
+        return original(self, fname, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    return saved
+
+
+def assert_labelled(fig):
+    """Every panel of `fig` has both axis labels; the file exists and is a PNG."""
+    assert fig.axes
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel(), ax

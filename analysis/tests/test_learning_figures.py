@@ -1,14 +1,19 @@
 """The learning experiment's file is read, checked against the data set and drawn by an external tool."""
 
+import os
 import sys
 
 import numpy as np
 import pytest
 
+from conftest import assert_labelled
 from ebsim_analysis import open_run
 
+DIGITS = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
+pytestmark = pytest.mark.skipif(not os.path.isfile(DIGITS), reason=f"{DIGITS} is absent (python3-sklearn)")
 
-def test_learning_file_figure_and_table(ebsim, root, tmp_path):
+
+def test_learning_file_figure_and_table(ebsim, root, tmp_path, saved_figures):
     sys.path.insert(0, str(root / "analysis"))
     import learning_figures
 
@@ -28,6 +33,15 @@ def test_learning_file_figure_and_table(ebsim, root, tmp_path):
     acc = learning_figures.check_against_data(t)
     assert acc == pytest.approx(t["test_accuracy"][-1], abs=0)
     assert learning_figures.curves_figure([t | {"engine": "continuous"}], tmp_path).stat().st_size > 10_000
+    (fig, _), = saved_figures
+    assert_labelled(fig)
+    # The curves are the file's accuracies in percent, per epoch: the rule's and back-propagation's.
+    curves = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    for label, key in (("rule, continuous engine: test", "test_accuracy"),
+                       ("back-propagation: test", "baseline/test_accuracy")):
+        np.testing.assert_array_equal(curves[label].get_xdata(), t["epoch"])
+        np.testing.assert_allclose(curves[label].get_ydata(), 100 * t[key])
+    assert "200 training / 100 test images" in fig.axes[0].get_title()
     table = learning_figures.table([t | {"engine": "continuous"}])
     assert f"{100 * t['test_accuracy'][-1]:.2f} %" in table
 

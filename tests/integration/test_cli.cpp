@@ -6,8 +6,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "sim/cli/cli.hpp"
+#include "sim/io/version.hpp"
+#include "tests/subprocess.hpp"
 #include "tests/support.hpp"
 
 using namespace ebsim;
@@ -143,6 +146,8 @@ TEST_CASE("ebsim check validates without writing; ebsim info describes a file") 
   std::string text;
   CHECK(run_cli({"ebsim", "check", cfg}, &text) == 0);
   CHECK(text.find(": OK (3 populations, 2 projections") != std::string::npos);
+  // output.path is relative: a run would write it in the current directory, not next to the config.
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::current_path() / "ignored.h5"));
   CHECK_FALSE(std::filesystem::exists(dir.file("ignored.h5")));
   REQUIRE(run_cli({"ebsim", "run", cfg, "-o", out, "--quiet"}) == 0);
   CHECK(run_cli({"ebsim", "info", out}, &text) == 0);
@@ -197,5 +202,149 @@ TEST_CASE("issue 13: every experiment kind runs under a grid with replicates, wi
     const std::vector<double> mean =
         read_all<double>(f, "/analysis/sweep/stats" + k.statistic + "/mean", H5::PredType::NATIVE_DOUBLE);
     CHECK(std::isfinite(mean.back()));
+  }
+}
+
+// --- The command line's promises (README, "Using ebsim") ------------------------------------------
+
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+Outcome cli_main(const std::vector<std::string>& args, bool terminal = false) {
+  std::ostringstream out, err;
+  const int code = cli::main(args, out, err, terminal);
+  return {code, out.str(), err.str()};
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::int64_t complete_flag(const std::string& path) {
+  const H5::H5File file(path, H5F_ACC_RDONLY);
+  std::int64_t complete = -1;
+  file.openAttribute("complete").read(H5::PredType::NATIVE_INT64, &complete);
+  return complete;
+}
+
+// A spiking run that lasts until it is stopped (100,000 s of simulated time, weights only).
+const char* const kEndless = R"(
+seed: 5
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 4, bias: 0.05}
+projections:
+  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+protocol:
+  phases:
+    - {name: free, duration: 100000 s, clamp: {x: [0.3, -0.2, 0.1]}}
+)";
+
+}  // namespace
+
+TEST_CASE("--version prints the version and revision, --quiet prints nothing on success") {
+  const Outcome version = cli_main({"ebsim", "--version"});
+  CHECK(version.code == 0);
+  CHECK(version.out == std::string("ebsim ") + kVersion + " (" + kGitRevision + ")\n");
+  CHECK(std::string(kVersion).find('.') != std::string::npos);
+
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml");
+  std::ofstream(cfg) << test::kSmallNet;
+  const Outcome quiet = cli_main({"ebsim", "run", cfg, "-o", dir.file("q.h5"), "--quiet"}, true);
+  CHECK(quiet.code == 0);
+  CHECK(quiet.out.empty());
+  CHECK(quiet.err.empty());  // not even the progress bar on a terminal
+  CHECK(complete_flag(dir.file("q.h5")) == 1);
+  const Outcome loud = cli_main({"ebsim", "run", cfg, "-o", dir.file("l.h5")});
+  CHECK(loud.code == 0);
+  CHECK(loud.out.find("output: " + dir.file("l.h5")) != std::string::npos);
+}
+
+TEST_CASE("the progress bar is drawn on a terminal only, and cleared at the end") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml");
+  std::ofstream(cfg) << test::kSmallNet;
+  // The last update (100 %) is always drawn, however short the run.
+  const Outcome tty = cli_main({"ebsim", "run", cfg, "-o", dir.file("t.h5")}, true);
+  CHECK(tty.code == 0);
+  CAPTURE(tty.err);
+  CHECK(tty.err.find("\r[" + std::string(30, '#') + "] 100.0%  elapsed ") != std::string::npos);
+  CHECK(tty.err.size() >= 82);
+  CHECK(tty.err.substr(tty.err.size() - 82) == "\r" + std::string(80, ' ') + "\r");  // the line is cleared
+  const Outcome pipe = cli_main({"ebsim", "run", cfg, "-o", dir.file("p.h5")}, false);
+  CHECK(pipe.code == 0);
+  CHECK(pipe.err.empty());
+}
+
+TEST_CASE("ebsim check --print shows the resolved config, which loads back to the same config") {
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml");
+  std::ofstream(cfg) << test::kSmallNet;
+  const Outcome printed = cli_main({"ebsim", "check", cfg, "--print", "--set", "model.tau=20 ms"});
+  REQUIRE(printed.code == 0);
+  const std::string first_line =
+      cfg + ": OK (3 populations, 2 projections, 1 phases x 1 trial(s), continuous engine)\n";
+  REQUIRE(printed.out.rfind(first_line, 0) == 0);
+  // After the summary (that line and its indented details, e.g. the resource estimate) comes the
+  // resolved config, whose top-level keys start at column 0.
+  std::size_t start = first_line.size();
+  while (printed.out.compare(start, 2, "  ") == 0) start = printed.out.find('\n', start) + 1;
+  const std::string resolved = printed.out.substr(start);
+  CHECK(resolved == test::config_from(test::kSmallNet, {"model.tau=20 ms"}).resolved_yaml);
+  // Defaults filled in, the override applied.
+  CHECK(resolved.find("r_max: 200 Hz") != std::string::npos);
+  CHECK(resolved.find("boundary: project") != std::string::npos);
+  CHECK(resolved.find("tau: 20 ms") != std::string::npos);
+  const Config again = test::config_from(resolved);
+  CHECK(again.model.tau_ms == 20.0);
+  CHECK(again.seed == 5);
+  CHECK(again.projections.size() == 2);
+  CHECK(again.projections[1].weights.b == 0.4);
+  // Loading it again changes nothing more (the first round only restyles empty lists).
+  CHECK(test::config_from(again.resolved_yaml).resolved_yaml == again.resolved_yaml);
+  CHECK(cli_main({"ebsim", "check", cfg}).out.find("r_max") == std::string::npos);  // only with --print
+}
+
+TEST_CASE("exit 1: a run whose output someone else creates meanwhile keeps their file and its own partial") {
+  // README: the final rename never replaces a file; the finished run stays at OUT.partial, exit 1.
+  test::TempDir dir;
+  const std::string cfg = dir.file("net.yaml"), out = dir.file("out.h5");
+  std::ofstream(cfg) << kEndless;
+  std::thread intruder([&] {
+    // Once the run writes, create OUT; the run goes on for 1000 s of simulated time (0.3 s or more).
+    if (test::wait_until([&] { return test::nonempty_file(out + ".partial"); }, 30))
+      test::write_file(out, "someone else's file");
+  });
+  const Outcome o = cli_main({"ebsim", "run", cfg, "-o", out, "--quiet", "--set", "protocol.phases.0.duration=1000 s"});
+  intruder.join();
+  CAPTURE(o.err);
+  CHECK(o.code == 1);
+  CHECK(read_text(out) == "someone else's file");
+  CHECK(complete_flag(out + ".partial") == 1);
+}
+
+TEST_CASE("SIGINT and SIGTERM stop `ebsim run --force` with exit 130 and leave the previous output as it was") {
+  for (const int sig : {SIGINT, SIGTERM}) {
+    CAPTURE(sig);
+    test::TempDir dir;
+    const std::string cfg = dir.file("endless.yaml"), out = dir.file("out.h5"), log = dir.file("run.log");
+    std::ofstream(cfg) << kEndless;
+    test::write_file(out, "the previous run's results");
+    test::Child run({"run", cfg, "-o", out, "--quiet", "--force"}, log);
+    REQUIRE(test::wait_until([&] { return test::nonempty_file(out + ".partial"); }, 30));
+    run.signal(sig);
+    const auto status = run.wait_for(20);
+    INFO(test::describe_status(status), "\n", read_text(log));
+    CHECK(test::exited_with(status, 130));
+    CHECK(read_text(out) == "the previous run's results");
+    CHECK(complete_flag(out + ".partial") == 0);
+    CHECK(read_text(log).find("interrupted; the partial output is kept at") != std::string::npos);
   }
 }

@@ -170,7 +170,7 @@ TEST_CASE("STDP events: the trial-averaged spiking Delta W over the nudge matche
     const std::vector<double> dw = weight_change(spiking, k);
     for (std::size_t i = 0; i < dw.size(); ++i) sum[i] += dw[i], sum2[i] += dw[i] * dw[i];
   }
-  double err2 = 0.0, ref2 = 0.0, se2 = 0.0, dot = 0.0, mean2 = 0.0;
+  double err2 = 0.0, ref2 = 0.0, se2 = 0.0, dot = 0.0, mean2 = 0.0, slope_var = 0.0;
   for (std::size_t i = 0; i < reference.size(); ++i) {
     const double mean = sum[i] / trials, var = (sum2[i] / trials - mean * mean) * trials / (trials - 1);
     err2 += (mean - reference[i]) * (mean - reference[i]);
@@ -178,10 +178,15 @@ TEST_CASE("STDP events: the trial-averaged spiking Delta W over the nudge matche
     se2 += var / trials;  // squared standard error of the mean, summed over synapses
     dot += mean * reference[i];
     mean2 += mean * mean;
+    slope_var += reference[i] * reference[i] * var / trials;
   }
   const double cosine = dot / std::sqrt(ref2 * mean2), rel = std::sqrt(err2 / ref2), noise = std::sqrt(se2 / ref2);
+  // The regression slope of the spiking means on the reference, <mean, ref> / |ref|^2: 1 for an
+  // unbiased rule, 2 for a doubled rate, 0.5 for half. Its standard error, from the same variances,
+  // is sqrt(sum ref_i^2 var_i / trials) / |ref|^2.
+  const double slope = dot / ref2, slope_se = std::sqrt(slope_var) / ref2;
   MESSAGE("cosine " << cosine << ", relative error " << rel << ", relative noise of the mean " << noise
-                    << ", regression slope " << dot / ref2);
+                    << ", regression slope " << slope << " +- " << slope_se);
   CHECK(cosine > 0.95);
   // The error combines the noise of the mean (expected size `noise`, from the trial-to-trial
   // variance; 3x allows for chance) with two biases: the estimator's lead (d + T/2 = 0.2 ms of a
@@ -189,6 +194,9 @@ TEST_CASE("STDP events: the trial-averaged spiking Delta W over the nudge matche
   // (a unit within ~(r_max tau)^-1/2 = 0.16 of a boundary spends time saturated and responds less;
   // one h unit sits at 0.49): allow 0.15 for both (measured here: 0.12, with noise 0.035).
   CHECK(rel < 3.0 * noise + 0.15);
+  // The slope is the error's component along the reference, so the same bias allowance bounds it
+  // (|slope - 1| <= rel by Cauchy-Schwarz), with its own, smaller noise term.
+  CHECK(std::abs(slope - 1.0) < 3.0 * slope_se + 0.15);
 }
 
 TEST_CASE("weight changes below a float's resolution accumulate (the rule keeps double weights)") {

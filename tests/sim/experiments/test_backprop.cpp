@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "sim/core/fit.hpp"
 #include "sim/experiments/backprop.hpp"
 #include "sim/io/memory_sink.hpp"
 #include "tests/support.hpp"
@@ -99,6 +100,13 @@ TEST_CASE("smooth logistic rho: the o(eps) terms appear and the error shrinks wi
     for (std::size_t e = 1; e < err.size(); ++e) CHECK(err[e] > err[e - 1]);  // eps ascending
     CHECK(err.front() > 1e-6);                                                // not round-off: a real o(eps) term
     CHECK(err.front() < 0.1);                                                 // yet small at small eps
+    // Order eps: err = a eps (1 + c eps + ...), whose fitted log-log slope over eps in [0.02, 0.2]
+    // is 1 + c x (about 0.1). Here err / eps changes by under 10 % across the range (|c| < 0.5), so
+    // the slope lies within 0.05 of 1 (measured: 0.96-0.97); allow 0.1. An O(1) error (slope 0), an
+    // O(eps^2) one (slope 2) or the hard sigmoid's round-off fails.
+    const double slope = loglog_slope({0.02, 0.05, 0.1, 0.2}, err);
+    CAPTURE(slope);
+    CHECK(std::abs(slope - 1.0) < 0.1);
   }
 }
 

@@ -7,17 +7,18 @@
 
 using namespace ebsim;
 
-TEST_CASE("dataset: reads the digits file Debian ships, and plain CSV") {
+TEST_CASE("dataset: reads plain CSV, and the digits file Debian ships") {
+  const Dataset p = parse_csv_dataset("1, 2.5,0\n\n3,4,1\r\n", "mem.csv");
+  CHECK(p.size() == 2);
+  CHECK(p.example(0)[1] == 2.5);
+  CHECK(p.labels[1] == 1);
+  if (test::digits_missing()) return;
   const Dataset d = load_csv_dataset(test::kDigits);
   CHECK(d.size() == 1797);
   CHECK(d.n_features == 64);
   CHECK(d.n_classes == 10);
   CHECK(d.labels[0] == 0);
   CHECK(d.example(0)[2] == 5.0);  // the first image's third pixel (digits.csv.gz, line 1)
-  const Dataset p = parse_csv_dataset("1, 2.5,0\n\n3,4,1\r\n", "mem.csv");
-  CHECK(p.size() == 2);
-  CHECK(p.example(0)[1] == 2.5);
-  CHECK(p.labels[1] == 1);
 }
 
 TEST_CASE("dataset: malformed files are errors that name file, line and column") {

@@ -116,9 +116,12 @@ void write_full_run(Hdf5Sink& sink) {
 }  // namespace
 
 TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames when complete") {
-  const ebsim::test::TempDir dir;
+  // Written once: doctest runs this body again for each SUBCASE, which all read the same file.
+  static const ebsim::test::TempDir dir;
   const std::string path = dir.file("run.h5");
-  {
+  static bool written = false;
+  if (!written) {
+    written = true;
     Hdf5Sink sink(path);
     CHECK(sink.partial_path() == path + ".partial");
     write_full_run(sink);
