@@ -1,5 +1,6 @@
 """Spiking runs read back by an external tool: SONATA spikes, neo SpikeTrains, binned rates."""
 
+import h5py
 import numpy as np
 import pytest
 
@@ -26,7 +27,9 @@ def test_spike_layout_is_sonata(spiking_run):
         assert np.all(np.diff(times) >= 0), "sorted by time"
         assert ids.max() < info["size"]
         group = run.file[f"spikes/{pop}"]
-        assert group.attrs["sorting"] in ("by_time", b"by_time")
+        # SONATA's enum (none 0, by_id 1, by_time 2): h5py reads the value as its integer
+        assert h5py.check_enum_dtype(group.attrs.get_id("sorting").dtype) == {"none": 0, "by_id": 1, "by_time": 2}
+        assert group.attrs["sorting"] == 2
         assert group["timestamps"].attrs["units"] in ("ms", b"ms")
 
 
