@@ -45,6 +45,27 @@ def test_spiketrains_convert_to_neo(spiking_run):
     assert sum(len(st) for st in trains) == spiking_run.spikes("h1")[0].size
 
 
+def test_one_neo_segment_per_trial(spiking_run):
+    import quantities as pq
+
+    run = spiking_run
+    block = run.segments()
+    starts = run.file["trial_start_ms"][()]
+    assert len(block.segments) == 2 and np.array_equal(starts, [0.0, 200.0])
+    total = 0
+    for k, seg in enumerate(block.segments):
+        assert seg.index == k
+        h1 = [st for st in seg.spiketrains if st.annotations["population"] == "h1"]
+        assert len(h1) == run.populations["h1"]["size"]
+        for st in h1:
+            assert float(st.t_start.rescale(pq.ms)) == starts[k] and float(st.t_stop.rescale(pq.ms)) == starts[k] + 200
+            total += len(st)
+        (states,) = [sig for sig in seg.analogsignals if sig.name == "h1"]
+        assert states.shape[1] == run.populations["h1"]["size"]
+        assert float(states.t_start.rescale(pq.ms)) == starts[k]
+    assert total == run.spikes("h1")[0].size
+
+
 def test_binned_rates_rederived_from_spikes(spiking_run):
     """/rates/<pop>/rate_hz_trials must equal a numpy histogram of the stored spikes."""
     run = spiking_run
