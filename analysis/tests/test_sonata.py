@@ -256,3 +256,43 @@ def test_population_axes_are_named_and_trials_start_on_one_clock(spiking_file):
         start = f["trial_start_ms"]
         assert _units(start) == "ms"
         np.testing.assert_array_equal(start[()], np.arange(f.attrs["trials"]) * f.attrs["trial_duration_ms"])
+
+
+# ---------------------------------------------------------------------------------------------
+# ebsim info: units and attributes, any SONATA file, --json
+
+
+def test_info_json_lists_units_and_attributes(ebsim, spiking_file):
+    import json
+
+    doc = json.loads(ebsim("info", spiking_file, "--json").stdout)
+    assert doc["format"] == "ebsim" and doc["attributes"]["magic"] == 0x0A7A
+    objects = {o["path"]: o for o in doc["objects"]}
+    stamps = objects["/spikes/h1/timestamps"]
+    assert (stamps["kind"], stamps["type"], stamps["units"]) == ("dataset", "float64", "ms")
+    assert objects["/spikes/h1"]["attributes"]["sorting"] == "by_time"
+    assert objects["/edges/x->h2/source_node_id"]["attributes"]["node_population"] == "x"
+    assert objects["/report/h1/mapping/index_pointer"]["kind"] == "link"
+
+
+def test_info_recognises_a_sonata_file_bmtk_wrote(ebsim, tmp_path):
+    from bmtk.utils.reports.spike_trains import SpikeTrains
+
+    path = tmp_path / "bmtk_spikes.h5"
+    trains = SpikeTrains(population="cortex")
+    trains.add_spikes(node_ids=[0, 1, 1], timestamps=[1.0, 2.5, 3.0], population="cortex")
+    trains.to_sonata(str(path))
+    text = ebsim("info", path).stdout
+    assert text.startswith(f"SONATA file {path}")
+    assert "INCOMPLETE" not in text
+    assert "spikes cortex" in text and "3 spikes" in text
+
+
+def test_info_summarises_a_sweep_one_line_per_point(ebsim, root, tmp_path):
+    out = tmp_path / "sweep.h5"
+    ebsim("run", root / "configs/theory_check.yaml", "-o", out, "--quiet",
+          "--set", "protocol.trials=1", "--set", "protocol.phases.0.duration=50 ms")
+    text = ebsim("info", out).stdout
+    points = [line for line in text.splitlines() if "sweep point, value =" in line]
+    assert len(points) == 4
+    assert len(text.splitlines()) < 200, len(text.splitlines())

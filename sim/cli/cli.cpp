@@ -65,7 +65,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run CONFIG    run an experiment and write one HDF5 file\n"
     "  check CONFIG  validate a config (nothing is run or written)\n"
-    "  info FILE.h5  print what an output file holds\n"
+    "  info FILE.h5  print what an output file holds (--json for scripts)\n"
     "\n"
     "`ebsim <command> --help` describes each command's options.\n";
 
@@ -134,7 +134,8 @@ bool parse(const std::vector<std::string>& args, po::options_description& opts, 
     std::int64_t value = 0;
     const auto [end, error] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
     if (seed.empty() || value < 0 || error != std::errc() || end != seed.data() + seed.size()) {
-      err << "ebsim " << args[1] << ": --seed " << seed << ": expected an integer from 0 to 9223372036854775807 (2^63 - 1)\n";
+      err << "ebsim " << args[1] << ": --seed " << seed
+          << ": expected an integer from 0 to 9223372036854775807 (2^63 - 1)\n";
       code = 2;
       return false;
     }
@@ -342,10 +343,12 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
 int cmd_info(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description opts("ebsim info options");
+  opts.add_options()("json", "print one JSON document (for scripts) instead of text")(
+      "all", "list every object of every sweep point (by default one line per point)");
   po::variables_map vm;
   int code = 0;
-  if (!parse(args, opts, vm, "usage: ebsim info FILE.h5\n", out, err, code)) return code;
-  return print_info(vm["positional"].as<std::string>(), out, err);
+  if (!parse(args, opts, vm, "usage: ebsim info FILE.h5 [--json] [--all]\n", out, err, code)) return code;
+  return print_info(vm["positional"].as<std::string>(), out, err, {vm.count("json") > 0, vm.count("all") > 0});
 }
 
 int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
