@@ -726,6 +726,8 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
       const std::uint32_t edge_type =
           file.edge_types.try_emplace(table.projection, std::uint32_t(file.edge_types.size())).first->second;
       set_attribute<std::uint32_t>(edge_group, "edge_type_id", edge_type);
+      // A symmetric projection is stored once and acts in both directions (W_ij = W_ji).
+      set_attribute<std::int64_t>(edge_group, "symmetric", table.symmetric ? 1 : 0);
       write_edge_population(edge_group, table, edge_type, source->second, target->second, edges);
     }
   } catch (const H5::Exception& error) {
