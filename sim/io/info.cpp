@@ -101,6 +101,7 @@ AttributeValueText read_attribute_value(hid_t attribute, const std::string& name
       } else {
         const std::size_t size = H5Tget_size(type);
         H5Tset_size(memory, size);
+        H5Tset_strpad(memory, H5Tget_strpad(type));  // a null-terminated 3-byte C_S1 would hold 2 characters
         std::vector<char> buffer(size * std::size_t(std::max<hssize_t>(n, 0)));
         if (n > 0 && H5Aread(attribute, memory, buffer.data()) >= 0)
           for (hssize_t i = 0; i < n; ++i) {
@@ -124,7 +125,7 @@ AttributeValueText read_attribute_value(hid_t attribute, const std::string& name
         }
       break;
     }
-    default: texts.push_back("(" + std::to_string(int(H5Tget_class(type))) + ")"); jsons.push_back("null");
+    default: texts.push_back("(not shown: a compound, array or other type)"); jsons.push_back("null");
   }
   H5Sclose(space);
   H5Tclose(type);
