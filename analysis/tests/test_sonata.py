@@ -234,6 +234,19 @@ def test_every_numeric_dataset_has_units(ebsim, root, tmp_path, name):
     assert not unknown, unknown
 
 
+def test_a_sweep_file_has_units_everywhere_but_the_swept_values(ebsim, root, tmp_path):
+    """The swept values' units are the swept key's, which the sweep writer does not pass on yet:
+    the one known gap, named here so that any other stops the test."""
+    out = tmp_path / "sweep.h5"
+    ebsim("run", root / "configs/theory_check.yaml", "-o", out, "--quiet",
+          "--set", "protocol.trials=1", "--set", "protocol.phases.0.duration=50 ms")
+    missing = []
+    with h5py.File(out, "r") as f:
+        f.visititems(lambda path, obj: missing.append(path) if isinstance(obj, h5py.Dataset)
+                     and obj.dtype.kind in "iuf" and "units" not in obj.attrs else None)
+    assert missing == ["analysis/sweep/values"]
+
+
 def test_integer_quantities_are_integers(ebsim, root, tmp_path):
     out = tmp_path / "learn.h5"
     config, *sets = RUNS["learning"]
