@@ -211,6 +211,7 @@ RUNS = {
     "stdp_window": ("configs/stdp_window.yaml",),
     "saturation": ("configs/saturation.yaml",),
     "backprop": ("configs/backprop_equivalence.yaml", "--set", "experiment.spiking.branches=20"),
+    "stdp_statistics": ("configs/stdp_statistics.yaml", "--set", "experiment.trials=2", "--set", "experiment.duration=1 s"),
     "learning": ("configs/learn_digits.yaml", "--set", "experiment.epochs=1",
                  "--set", "experiment.data.train_examples=100", "--set", "experiment.data.test_examples=50"),
 }

@@ -79,6 +79,10 @@ constexpr std::array kUnits{
     // STDP window.
     DatasetUnits{"/analysis/stdp_window/dt_ms", "ms"},
     DatasetUnits{"/analysis/stdp_window/*", "1"},
+    // STDP window from spike statistics.
+    DatasetUnits{"/analysis/stdp_statistics/dt_ms", "ms"},
+    DatasetUnits{"/analysis/stdp_statistics/sta_u_ms", "ms"},
+    DatasetUnits{"/analysis/stdp_statistics/**", "1"},
     // Saturation.
     DatasetUnits{"/analysis/saturation/*/t_ms", "ms"},
     DatasetUnits{"/analysis/saturation/**", "1"},
