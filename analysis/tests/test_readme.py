@@ -57,7 +57,7 @@ def test_every_run_command_checks(ebsim, line, argv):
     for a in argv[1:]:
         if skip:
             skip = False
-        elif a in ("-o", "--output", "--max-memory", "--max-output"):
+        elif a in ("-o", "--output", "--max-memory", "--max-output", "--jobs", "-j"):
             skip = True
         elif a not in ("--force", "--quiet", "-q"):
             args.append(a)

@@ -14,9 +14,11 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <new>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "sim/core/clock.hpp"
 #include "sim/core/interrupt.hpp"
@@ -69,10 +71,13 @@ constexpr const char* kUsage =
     "\n"
     "`ebsim <command> --help` describes each command's options.\n";
 
-// A progress bar with ETA on stderr, redrawn at most 10 times a second.
+// A progress bar with ETA on stderr, redrawn at most 10 times a second, with what is running. The
+// fraction is weighted by each run's estimated cost (sim/run/sweep.hpp), so elapsed x (1 - f) / f
+// is an honest ETA.
 class ProgressBar {
  public:
   explicit ProgressBar(std::ostream& err) : err_(err) {}
+  void note(const std::string& what) { note_ = what; }
   void update(double fraction) {
     const double elapsed = watch_.seconds();
     if (elapsed - last_drawn_s_ < 0.1 && fraction < 1.0) return;
@@ -81,11 +86,12 @@ class ProgressBar {
     err_ << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::fixed
          << std::setprecision(1) << std::setw(5) << 100.0 * fraction << "%  elapsed " << elapsed << " s";
     if (fraction > 0.01) err_ << "  ETA " << elapsed * (1.0 - fraction) / fraction << " s";
-    err_ << "   " << std::defaultfloat << std::flush;
+    if (!note_.empty()) err_ << "  " << note_;
+    err_ << "\x1b[K" << std::defaultfloat << std::flush;
     drawn_ = true;
   }
   ~ProgressBar() {
-    if (drawn_) err_ << "\r" << std::string(80, ' ') << "\r" << std::flush;
+    if (drawn_) err_ << "\r\x1b[K" << std::flush;
   }
 
  private:
@@ -93,6 +99,7 @@ class ProgressBar {
   Stopwatch watch_;
   double last_drawn_s_ = 0.0;
   bool drawn_ = false;
+  std::string note_;
 };
 
 // The command line as a POSIX shell would need it to run it again: an argument with anything but
@@ -158,6 +165,20 @@ std::vector<std::string> overrides_of(const po::variables_map& vm) {
   if (vm.count("set")) o = vm["set"].as<std::vector<std::string>>();
   if (vm.count("seed")) o.push_back("seed=" + vm["seed"].as<std::string>());  // parse() checked it
   return o;
+}
+
+std::uint64_t max_sweep_runs(const po::variables_map& vm) {
+  return vm.count("yes") ? std::numeric_limits<std::uint64_t>::max() : kMaxSweepRunsUnconfirmed;
+}
+
+// One run of a sweep: its experiment kind, or a plain protocol run (the summary of each run is not
+// printed; the sweep's is).
+UnitOutcome run_one(const Config& cfg, Sink& sink, const RunOptions& options) {
+  if (!cfg.experiment) return run_plain(cfg, sink, options);
+  std::ostringstream ignored;
+  UnitOutcome u;
+  u.complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, ignored);
+  return u;
 }
 
 // The memory the kernel could give this process now (MemAvailable), or -1 if unknown.
@@ -230,21 +251,32 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "override a config key: --set key.path=value (repeatable)")("seed", po::value<std::string>(),
                                                                   "override the seed (an integer from 0 to 2^63 - 1)")(
       "force", "overwrite an existing output file")("quiet,q", "no progress bar and no summary")(
+      "jobs,j", po::value<long long>(),
+      "independent runs of a sweep at once (default: the number of cores; 1: one after another)")(
+      "yes", "run a sweep of more than 100,000 runs")(
       "max-memory", po::value<std::string>(), "refuse runs estimated to need more memory (default: what is available)")(
       "max-output", po::value<std::string>(),
       "refuse runs whose output may grow larger (default: the disk's free space)");
   po::variables_map vm;
   int code = 0;
   if (!parse(args, opts, vm,
-             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--force] [--quiet] [--max-memory "
-             "SIZE] "
-             "[--max-output SIZE]\n",
+             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--jobs N] [--yes] [--force] "
+             "[--quiet] [--max-memory SIZE] [--max-output SIZE]\n",
              out, err, code))
     return code;
   const std::string config_path = vm["positional"].as<std::string>();
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  if (vm.count("jobs")) {
+    const long long j = vm["jobs"].as<long long>();
+    if (j < 1 || j > 4096) {
+      err << "ebsim: error: --jobs " << j << ": expected 1 to 4096 threads (1 runs one run after another)\n";
+      return 2;
+    }
+    jobs = unsigned(j);
+  }
   Config cfg;
   try {
-    cfg = load_config(config_path, overrides_of(vm), experiment_catalog());
+    cfg = load_config(config_path, overrides_of(vm), experiment_catalog(), max_sweep_runs(vm));
   } catch (const ConfigError& e) {
     err << "ebsim: error: " << e.what() << "\n";
     return 2;
@@ -254,7 +286,16 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
     return 2;
   }
-  if (const std::string problem = resource_problem(estimate_resources(cfg), output, vm); !problem.empty()) {
+  ResourceEstimate need = estimate_resources(cfg);
+  if (cfg.sweep && jobs > 1) {
+    // Up to `jobs` runs at once, and up to 2 x jobs finished runs' output held for the writer.
+    const double runs = double(cfg.sweep_points.size());
+    double largest_output = 0.0;
+    for (const Config& point : cfg.sweep_points)
+      largest_output = std::max(largest_output, estimate_resources(point).output_bytes);
+    need.memory_bytes = need.memory_bytes * std::min(double(jobs), runs) + std::min(2.0 * jobs, runs) * largest_output;
+  }
+  if (const std::string problem = resource_problem(need, output, vm); !problem.empty()) {
     err << "ebsim: error: " << problem << "\n";
     return 2;
   }
@@ -274,23 +315,25 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     RunOptions options;
     options.command_line = join_args(args);
     options.stop = &g_stop_requested;
+    options.jobs = jobs;
     std::optional<ProgressBar> bar;
     if (terminal && !quiet) {
       bar.emplace(err);
       options.progress = [&bar](double f) { bar->update(f); };
+      options.progress_note = [&bar](const std::string& what) { bar->note(what); };
     }
     sink.begin_run(make_metadata(cfg, options.command_line));
     bool complete = false;
     std::string summary;
     try {
-      if (cfg.experiment) {
+      if (cfg.sweep) {
+        const SweepResult result = run_sweep(cfg, sink, options, run_one);
+        complete = result.complete;
+        summary = format_sweep_summary(cfg, result);
+      } else if (cfg.experiment) {
         std::ostringstream os;
         complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, os);
         summary = os.str();
-      } else if (cfg.sweep) {
-        const SweepResult result = run_sweep(cfg, sink, options);
-        complete = result.complete;
-        summary = format_sweep_summary(cfg, result);
       } else {
         const RunResult result = run_experiment(cfg, sink, options);
         complete = result.complete;
@@ -321,18 +364,20 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
                      "override a config key: --set key.path=value")(
       "seed", po::value<std::string>(), "override the seed (an integer from 0 to 2^63 - 1)")(
-      "print", "print the resolved config (defaults filled in)");
+      "print", "print the resolved config (defaults filled in)")("yes", "accept a sweep of more than 100,000 runs");
   po::variables_map vm;
   int code = 0;
   if (!parse(args, opts, vm, "usage: ebsim check CONFIG [--set key.path=value]... [--print]\n", out, err, code))
     return code;
   const std::string path = vm["positional"].as<std::string>();
   try {
-    const Config cfg = load_config(path, overrides_of(vm), experiment_catalog());
+    const Config cfg = load_config(path, overrides_of(vm), experiment_catalog(), max_sweep_runs(vm));
     out << path << ": OK (" << cfg.populations.size() << " populations, " << cfg.projections.size() << " projections, "
         << cfg.protocol.phases.size() << " phases x " << cfg.protocol.trials << " trial(s), "
-        << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine)\n"
-        << "  needs " << resource_summary(estimate_resources(cfg)) << "\n";
+        << (cfg.engine.kind == EngineKind::spiking ? "spiking" : "continuous") << " engine"
+        << (cfg.sweep ? ", a sweep of " + std::to_string(cfg.sweep_points.size()) + " runs" : std::string()) << ")\n"
+        << "  needs " << resource_summary(estimate_resources(cfg))
+        << (cfg.sweep ? " (memory: the largest run's, once per job; output: all runs)" : "") << "\n";
     if (vm.count("print")) out << cfg.resolved_yaml;
   } catch (const ConfigError& e) {
     err << "ebsim: error: " << e.what() << "\n";

@@ -167,16 +167,67 @@ struct ExperimentSpec {
   virtual std::optional<Problem> check_resolved(const std::string& /*resolved_yaml*/) const { return std::nullopt; }
 };
 
-// A parameter sweep: the experiment is run once per value of one config key (as with --set).
-struct Sweep {
+// A parameter sweep: the experiment is run once per point (as with --set key=value for each key of
+// the point), and, with replicates, once per seed at each point.
+//   single: `sweep: {key: [v...]}`, one key (the original form; its analysis is the error table)
+//   grid:   `sweep: {grid: {k1: [...], k2: [...]}}`, every combination (the last key varies fastest)
+//   zip:    `sweep: {zip: {k1: [...], k2: [...]}}`, the i-th values of every key together
+// `replicates: N` runs each point with the seeds replicate_seed(seed, 0..N-1) (sim/core/random.hpp),
+// `seeds: [...]` with the given ones; without either a point runs once with the config's seed.
+struct SweepAxis {
   std::string key;                  // e.g. "model.r_max"
   std::vector<std::string> values;  // YAML text, e.g. "400 Hz"
+  // Where the loader found them ("file:line:col" or "--set ..."), for errors found at the points.
+  std::string key_location;
+  std::vector<std::string> value_locations;
+};
+
+struct Sweep {
+  enum class Form { single, grid, zip };
+  Form form = Form::single;
+  std::vector<SweepAxis> axes;
+  std::vector<std::uint64_t> seeds;  // one per replicate; empty: one run per point, the config's seed
+  bool replicated() const { return !seeds.empty(); }
+  std::size_t replicates() const { return seeds.empty() ? 1 : seeds.size(); }
+  std::size_t point_count() const {
+    if (axes.empty()) return 1;
+    if (form == Form::zip) return axes.front().values.size();
+    std::size_t n = 1;
+    for (const SweepAxis& a : axes) n *= a.values.size();
+    return n;
+  }
+  // The value index of each axis at point p (grid: the last axis varies fastest).
+  std::vector<std::size_t> indices(std::size_t p) const {
+    std::vector<std::size_t> idx(axes.size());
+    for (std::size_t k = axes.size(); k-- > 0;) {
+      const std::size_t n = axes[k].values.size();
+      idx[k] = form == Form::zip ? p : p % n;
+      if (form != Form::zip) p /= n;
+    }
+    return idx;
+  }
+  // "model.r_max=1600 Hz, engine.sigma=0.1"
+  std::string label(std::size_t p) const {
+    const std::vector<std::size_t> idx = indices(p);
+    std::string s;
+    for (std::size_t k = 0; k < axes.size(); ++k) s += (k ? ", " : "") + axes[k].key + "=" + axes[k].values[idx[k]];
+    return s;
+  }
+  // The original one-key form, without replicates: the output keeps its original layout.
+  bool legacy() const { return form == Form::single && !replicated(); }
+};
+
+// One run of a sweep: point `point` with seed number `replicate` (run index point * R + replicate).
+struct SweepRun {
+  std::size_t point = 0, replicate = 0;
+  std::uint64_t seed = 0;
 };
 
 struct Config {
   std::string source_path;  // the YAML file it came from
   std::optional<Sweep> sweep;
-  std::vector<Config> sweep_points;                  // one validated config per sweep value
+  std::vector<Config> sweep_points;                  // one validated config per run of the sweep
+  std::vector<SweepRun> sweep_runs;                  // which point and replicate each of them is
   std::string experiment_kind;                       // `experiment: {kind: ...}`; empty: a plain protocol run
   std::shared_ptr<const ExperimentSpec> experiment;  // that kind's parameters; null when none
   std::string resolved_yaml;                         // after defaults and --set overrides

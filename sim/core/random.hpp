@@ -24,6 +24,7 @@ enum class Purpose : std::uint32_t {
   delays = 9,
   shuffle = 10,     // the learning experiment's example order
   nudge_sign = 11,  // ... and its random nudge signs
+  replicate = 12,   // a sweep's replicate seeds
 };
 
 using Stream = boost::random::taus88;
@@ -34,6 +35,14 @@ inline Stream make_stream(std::uint64_t seed, Purpose purpose, std::uint64_t a, 
                               static_cast<std::uint32_t>(a >> 32), static_cast<std::uint32_t>(b),
                               static_cast<std::uint32_t>(b >> 32)};
   return Stream(seq);
+}
+
+// The seed of replicate r of a sweep: a function of (seed, r) alone, so adding points or replicates
+// never changes another run's seed. 63 bits, so that it fits the config's non-negative integer seed.
+inline std::uint64_t replicate_seed(std::uint64_t seed, std::uint64_t replicate) {
+  Stream s = make_stream(seed, Purpose::replicate, replicate);
+  const std::uint64_t hi = s(), lo = s();
+  return ((hi << 32) | lo) & 0x7fff'ffff'ffff'ffffull;
 }
 
 }  // namespace ebsim

@@ -26,6 +26,10 @@ constexpr double kMaxDelayMs = 1000.0;
 constexpr double kMaxValue = 1e6;
 
 constexpr std::int64_t kMaxTrials = 1'000'000;
+// A sweep of more runs than this (points x replicates) needs the user's confirmation (--yes): it
+// is more likely a typo than a plan. Replicates per point at most kMaxReplicates.
+constexpr std::uint64_t kMaxSweepRunsUnconfirmed = 100'000;
+constexpr std::int64_t kMaxReplicates = 1'000'000;
 constexpr std::int64_t kMaxPopulationSize = 100'000'000;
 constexpr std::uint64_t kMaxUnits = 1'000'000'000;          // all populations together (32-bit unit indices)
 constexpr std::uint64_t kMaxPopulations = 65535;            // 16-bit population indices (spiking engine)

@@ -281,7 +281,7 @@ void check_engine_fits(const Config& cfg, const YAML::Node& root, const Context&
 }
 
 Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::string>& overrides, bool as_sweep_point,
-                      const ExperimentCatalog& experiments) {
+                      const ExperimentCatalog& experiments, std::uint64_t max_runs) {
   if (!root || root.IsNull())
     throw ConfigError(ctx.file, "", "the file is empty: expected an experiment (model, populations, protocol, ...)");
   if (!root.IsMap()) throw ConfigError(ctx.locate(root, ""), "", "expected a mapping of top-level keys");
@@ -327,7 +327,7 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
       top.fail(projs[i], "projections[" + std::to_string(i) + "].name",
                "duplicate projection name `" + cfg.projections[i].name + "`: give each projection a distinct `name`");
 
-  if (top.has("sweep")) cfg.sweep = read_sweep(top);
+  if (top.has("sweep")) cfg.sweep = read_sweep(top, cfg.seed, max_runs);
   cfg.protocol = read_protocol(MapReader(ctx, top.require("protocol", "phases to run"), "protocol"), cfg);
   cfg.record = read_record(top.map("record"), cfg);
   if (top.has("experiment")) {
@@ -337,11 +337,6 @@ Config load_from_root(YAML::Node root, Context& ctx, const std::vector<std::stri
     cfg.experiment_kind = ex.choice("kind", kinds);
     for (const ExperimentCatalogEntry& entry : experiments)
       if (entry.kind == cfg.experiment_kind) cfg.experiment = entry.read(ex, cfg);
-    // The experiments run their own loops; a sweep around them would be ignored.
-    if (cfg.sweep)
-      top.fail(
-          top.get("sweep"), "sweep",
-          "a sweep runs plain protocols only, not `experiment:`; run the experiment once per value with --set instead");
   }
   check_engine_fits(cfg, root, ctx);
   MapReader out = top.map("output");
@@ -387,7 +382,7 @@ std::string located(const std::string& name, const YAML::Mark& mark) {
 }
 
 Config load_impl(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
-                 bool as_sweep_point, const ExperimentCatalog& experiments) {
+                 bool as_sweep_point, const ExperimentCatalog& experiments, std::uint64_t max_runs) {
   Context ctx;
   ctx.file = name;
   YAML::Node root;
@@ -406,31 +401,34 @@ Config load_impl(const std::string& text, const std::string& name, const std::ve
   }
   Config cfg;
   try {
-    cfg = load_from_root(root, ctx, overrides, as_sweep_point, experiments);
+    cfg = load_from_root(root, ctx, overrides, as_sweep_point, experiments, max_runs);
   } catch (const YAML::Exception& e) {
     // The readers check a node's kind before they convert it; this is the net under them.
     throw ConfigError(located(name, e.mark), "", "unexpected YAML structure: " + e.msg);
   }
   if (cfg.sweep)
-    cfg.sweep_points = load_sweep_points(*cfg.sweep, text, ctx, overrides, [&](const std::vector<std::string>& point) {
-      return load_impl(text, name, point, true, experiments);
-    });
+    cfg.sweep_points = load_sweep_points(
+        *cfg.sweep, overrides,
+        [&](const std::vector<std::string>& point) {
+          return load_impl(text, name, point, true, experiments, max_runs);
+        },
+        cfg.sweep_runs);
   return cfg;
 }
 }  // namespace
 
 Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
-                        const ExperimentCatalog& experiments) {
-  return load_impl(text, name, overrides, false, experiments);
+                        const ExperimentCatalog& experiments, std::uint64_t max_sweep_runs) {
+  return load_impl(text, name, overrides, false, experiments, max_sweep_runs);
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides,
-                   const ExperimentCatalog& experiments) {
+                   const ExperimentCatalog& experiments, std::uint64_t max_sweep_runs) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path, "", "cannot open the config file (does it exist and is it readable?)");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_config_text(ss.str(), path, overrides, experiments);
+  return load_config_text(ss.str(), path, overrides, experiments, max_sweep_runs);
 }
 
 }  // namespace ebsim

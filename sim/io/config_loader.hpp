@@ -6,6 +6,7 @@
 
 #include "sim/core/config.hpp"
 #include "sim/io/config_error.hpp"
+#include "sim/io/config_limits.hpp"
 
 namespace ebsim {
 
@@ -25,11 +26,12 @@ struct ExperimentCatalogEntry {
 using ExperimentCatalog = std::vector<ExperimentCatalogEntry>;
 
 // overrides: "key.path=value" strings (--set); list elements by index ("projections.0.delay=2 ms").
+// A sweep of more than max_sweep_runs runs is an error (the CLI's --yes lifts the limit).
 Config load_config(const std::string& path, const std::vector<std::string>& overrides,
-                   const ExperimentCatalog& experiments);
+                   const ExperimentCatalog& experiments, std::uint64_t max_sweep_runs = kMaxSweepRunsUnconfirmed);
 
 // The same, from YAML text (tests); `name` stands for the file name in messages.
 Config load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
-                        const ExperimentCatalog& experiments);
+                        const ExperimentCatalog& experiments, std::uint64_t max_sweep_runs = kMaxSweepRunsUnconfirmed);
 
 }  // namespace ebsim

@@ -17,13 +17,16 @@ namespace ebsim {
 // way) and remembers in ctx which key path it set, so that errors there point at the --set.
 void apply_override(YAML::Node root, const std::string& text, Context& ctx);
 
-// The `sweep:` section of the top-level mapping: one key path with a list of values.
-Sweep read_sweep(MapReader& top);
+// The `sweep:` section of the top-level mapping (the forms are described at Sweep in
+// sim/core/config.hpp); replicate seeds derive from base_seed. More than max_runs runs is an error.
+Sweep read_sweep(MapReader& top, std::uint64_t base_seed, std::uint64_t max_runs);
 
-// One validated config per value of the sweep: load_point(overrides + "key=value") for each, so a
-// bad value is reported before anything runs, at the value in the file (`text`).
-std::vector<Config> load_sweep_points(const Sweep& sweep, const std::string& text, const Context& ctx,
-                                      const std::vector<std::string>& overrides,
-                                      const std::function<Config(const std::vector<std::string>&)>& load_point);
+// One validated config per run of the sweep (points x replicates): load_point(overrides + one
+// "key=value" per axis) for each point, so a bad value is reported before anything runs, at the
+// value (or, for a key that does not exist, at the key) in the file; `runs` says which point and
+// replicate each config is.
+std::vector<Config> load_sweep_points(const Sweep& sweep, const std::vector<std::string>& overrides,
+                                      const std::function<Config(const std::vector<std::string>&)>& load_point,
+                                      std::vector<SweepRun>& runs);
 
 }  // namespace ebsim

@@ -14,7 +14,10 @@ namespace ebsim {
 struct RunOptions {
   std::string command_line;
   std::function<void(double fraction_done)> progress;  // may be empty
-  const std::atomic<bool>* stop = nullptr;             // set from a signal handler to interrupt
+  // What is running now, for the progress bar ("model.r_max=1600 Hz, replicate 3/8"); may be empty.
+  std::function<void(const std::string& what)> progress_note;
+  const std::atomic<bool>* stop = nullptr;  // set from a signal handler to interrupt
+  unsigned jobs = 1;                        // threads for independent units of work (--jobs)
 };
 
 struct PhaseResult {

@@ -12,6 +12,7 @@
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/io/version.hpp"
+#include "sim/run/cost.hpp"
 #include "sim/run/recorders.hpp"
 #include "sim/run/theory.hpp"
 #include "sim/run/trials.hpp"
@@ -64,7 +65,15 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
       for (std::size_t k = 0; k < net.projections.size(); ++k)
         sink.write_weights("trial" + std::to_string(trial) + "_" + phase, net.weight_table(k));
     };
-  result.complete = run_trials(cfg, drives, *engine, recorders, options, result.phases, final_states, net.n_units);
+  // The trials' share of the run's progress; the theory reference takes the rest.
+  const CostEstimate cost = estimated_cost(cfg);
+  RunOptions trial_options = options;
+  if (options.progress && cost.theory > 0)
+    trial_options.progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
+      options.progress(f * share);
+    };
+  result.complete =
+      run_trials(cfg, drives, *engine, recorders, trial_options, result.phases, final_states, net.n_units);
   result.wall_run_s = run_watch.seconds();
   result.synaptic_events = engine->synaptic_events();
   result.spikes = engine->spike_count();

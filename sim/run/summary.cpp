@@ -58,32 +58,88 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
   return os.str();
 }
 
-std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
+namespace {
+
+// mean ± half-width (n), or what is known of it.
+std::string plus_minus(const SampleStats& s) {
   std::ostringstream os;
   os << std::setprecision(4);
-  os << "ebsim sweep over " << cfg.sweep->key << ": " << r.points.size() << " of " << cfg.sweep_points.size() << " runs"
+  if (s.n == 0) return "(no finite value)";
+  os << s.mean;
+  if (s.n >= 2) os << " ± " << std::setprecision(2) << s.half_width;
+  os << " (" << s.n << ")";
+  return os.str();
+}
+
+std::string format_statistics(const Config& cfg, const SweepResult& r) {
+  const Sweep& sweep = *cfg.sweep;
+  const std::size_t points = sweep.point_count();
+  std::ostringstream os;
+  os << std::setprecision(4);
+  std::size_t keys = sweep.axes.size();
+  os << "ebsim sweep: " << points << " point(s)";
+  if (keys) {
+    os << " (" << (sweep.form == Sweep::Form::zip ? "zip" : "grid") << " over";
+    for (const SweepAxis& a : sweep.axes) os << " " << a.key;
+    os << ")";
+  }
+  os << " x " << sweep.replicates() << " replicate(s): " << cfg.sweep_points.size() << " runs"
      << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
+  if (!r.complete) return os.str();
+  os << "  mean ± 95 % half-width (Student t, n - 1 degrees of freedom) (n) over the replicates:\n";
+  std::size_t more = 0;
+  for (const auto& [path, ps] : r.stats) {
+    const std::size_t m = points ? ps.stats.size() / points : 0;
+    bool any = false;
+    for (const SampleStats& st : ps.stats) any = any || st.n > 0;
+    if (!any) continue;
+    // Per-trial bookkeeping (phases, final states) and long arrays stay in the file only.
+    if (m > 4 || path.rfind("/analysis/phases/", 0) == 0 || path.rfind("/analysis/final_state/", 0) == 0) {
+      ++more;
+      continue;
+    }
+    for (std::size_t e = 0; e < m; ++e) {
+      os << "  " << path;
+      if (m > 1) os << "[" << e << "]";
+      os << "\n";
+      for (std::size_t p = 0; p < points; ++p)
+        os << "    " << std::left << std::setw(40) << (keys ? sweep.label(p) : "the config") << std::right << "  "
+           << plus_minus(ps.stats[p * m + e]) << "\n";
+    }
+  }
+  if (more) os << "  (and " << more << " more arrays, per trial or longer: /analysis/sweep/stats in the file)\n";
+  return os.str();
+}
+
+}  // namespace
+
+std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
+  if (!cfg.sweep->legacy() || cfg.experiment) return format_statistics(cfg, r);
+  std::ostringstream os;
+  os << std::setprecision(4);
+  os << "ebsim sweep over " << cfg.sweep->axes.front().key << ": " << r.points.size() << " of "
+     << cfg.sweep_points.size() << " runs" << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
   double wall = 0;
   for (const RunResult& p : r.points) wall += p.wall_build_s + p.wall_run_s;
   os << "  wall time " << wall << " s\n";
   if (r.complete && !r.points.front().theory.empty()) {
     os << "  spiking vs continuous theory, pooled over compared populations (RMSE over bins and units):\n";
-    os << "    " << std::left << std::setw(14) << cfg.sweep->key << std::right
+    os << "    " << std::left << std::setw(14) << cfg.sweep->axes.front().key << std::right
        << "  state (1 trial)  state (trial mean)  rate Hz (1 trial)  rate Hz (trial mean)  rate/r_max (trial mean)\n";
     for (std::size_t k = 0; k < r.points.size(); ++k) {
       const TheoryError e = pooled(r.points[k], cfg.sweep_points[k]);
-      os << "    " << std::left << std::setw(14) << cfg.sweep->values[k] << std::right << "  " << std::setw(15)
-         << e.state_rmse_single << "  " << std::setw(18) << e.state_rmse << "  " << std::setw(17) << e.rate_rmse_single
-         << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23)
+      os << "    " << std::left << std::setw(14) << cfg.sweep->axes.front().values[k] << std::right << "  "
+         << std::setw(15) << e.state_rmse_single << "  " << std::setw(18) << e.state_rmse << "  " << std::setw(17)
+         << e.rate_rmse_single << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23)
          << e.rate_rmse / cfg.sweep_points[k].model.r_max_hz << "\n";
     }
     if (std::isnan(r.slope_state_single)) {
       os << "  no log-log slope: the swept values are not all positive numbers\n";
     } else {
-      const bool r_max = cfg.sweep->key == "model.r_max";
-      os << "  log-log slope against " << cfg.sweep->key << ": single-trial state error " << r.slope_state_single
-         << (r_max ? " (theory: -1/2, spiking noise)" : "") << ", trial-averaged state error " << r.slope_state_mean
-         << ", trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
+      const bool r_max = cfg.sweep->axes.front().key == "model.r_max";
+      os << "  log-log slope against " << cfg.sweep->axes.front().key << ": single-trial state error "
+         << r.slope_state_single << (r_max ? " (theory: -1/2, spiking noise)" : "") << ", trial-averaged state error "
+         << r.slope_state_mean << ", trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
     }
   }
   return os.str();

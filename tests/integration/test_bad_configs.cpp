@@ -330,6 +330,43 @@ TEST_CASE("a lone `,` (on which yaml-cpp's multi-document loader never ends) is 
   expect_rejected(kNet + "---\n,\n", {"cfg.yaml:17:1:", "second YAML document"});
 }
 
+TEST_CASE("issue 13: bad sweeps are located errors, and nothing is run or written") {
+  // A grid key that does not exist: at the key, with its key path.
+  expect_rejected(kNet + "sweep:\n  grid: {model.tau: [1 ms, 2 ms], model.r_mx: [1 Hz]}\n",
+                  {"cfg.yaml:18:35", "sweep.grid.model.r_mx", "unknown key `r_mx`"});
+  // A bad value: at the value.
+  expect_rejected(kNet + "sweep:\n  grid: {model.tau: [1 ms, 2]}\n",
+                  {"cfg.yaml:18:28", "sweep.grid.model.tau[1]", "missing unit"});
+  // zip with lists of unequal length.
+  expect_rejected(kNet + "sweep:\n  zip: {model.tau: [1 ms, 2 ms], engine.dt: [0.1 ms]}\n",
+                  {"cfg.yaml:18:45", "sweep.zip.engine.dt", "expected 2 values"});
+  expect_rejected(kNet + "sweep: {grid: {model.tau: [1 ms]}, replicates: 0}\n",
+                  {"cfg.yaml:17:48", "sweep.replicates", "expected 1 to 1e6 replicates"});
+  expect_rejected(kNet + "sweep: {grid: {model.tau: [1 ms]}, zip: {model.tau: [1 ms]}}\n",
+                  {"cfg.yaml:17:8", "not both"});
+  expect_rejected(kNet + "sweep: {grid: {model.tau: [1 ms]}, repeats: 2}\n",
+                  {"cfg.yaml:17:36", "sweep.repeats", "unknown key `repeats`"});
+  expect_rejected(kNet + "sweep: {grid: {seed: [1, 2]}}\n", {"cfg.yaml:17:16", "sweep.grid.seed", "replicates"});
+  expect_rejected(kNet + "sweep: {seeds: [1, -2]}\n", {"cfg.yaml:17:20", "sweep.seeds[1]", "seed >= 0"});
+  // --jobs 0.
+  expect_rejected(kNet + "sweep: {grid: {model.tau: [1 ms, 2 ms]}}\n", {"--jobs 0", "expected 1 to 4096"},
+                  {"--jobs", "0"});
+}
+
+TEST_CASE("issue 13: a sweep of more than 100,000 runs needs --yes, and is refused before any point is loaded") {
+  std::string many = "[";
+  for (int k = 1; k <= 400; ++k) many += (k > 1 ? ", " : "") + std::to_string(k) + " ms";
+  many += "]";
+  const std::string yaml = kNet + "sweep: {grid: {model.tau: " + many + "}, replicates: 300}\n";
+  expect_rejected(yaml, {"cfg.yaml:17:8", "sweep", "120000 runs", "--yes"});
+  // With --yes the count is accepted (a smaller sweep is loaded to keep the test short).
+  test::TempDir dir;
+  const std::string cfg = dir.file("cfg.yaml");
+  write_file(cfg, kNet + "sweep: {grid: {model.tau: [1 ms, 2 ms]}, replicates: 3}\n");
+  CHECK(run({"ebsim", "check", cfg, "--yes"}).code == 0);
+  CHECK_THROWS_AS(load_config(cfg, {}, experiment_catalog(), 5), ConfigError);
+}
+
 TEST_CASE("a network that needs more memory than the machine has is refused with the numbers, before it is built") {
   // 40 projections of 1e5 x 4e4 synapses: 1.6e11 synapses, over a terabyte.
   std::string yaml =

@@ -160,3 +160,42 @@ TEST_CASE("the shipped configs are valid") {
     CHECK(run_cli({"ebsim", "check", test::source_dir() + "/configs/" + name}) == 0);
   }
 }
+
+TEST_CASE("issue 13: every experiment kind runs under a grid with replicates, with per-point statistics") {
+  test::TempDir dir;
+  const std::string sweep = "sweep={grid: {model.tau: [10 ms, 20 ms]}, replicates: 2}";
+  struct Kind {
+    std::string config, statistic;
+    std::vector<std::string> shorten;
+  };
+  const std::vector<Kind> kinds{
+      {"stdp_window",
+       "/analysis/stdp_window/dw_per_pairing",
+       {"experiment.trials=3", "experiment.pairings=3", "experiment.offsets={from: -20 ms, to: 20 ms, step: 10 ms}"}},
+      {"saturation", "/analysis/saturation/above_beta2/dw_state_derivative", {"experiment.trials=3"}},
+      {"backprop_equivalence", "/analysis/backprop/continuous_time/h1/slope", {"experiment.spiking.branches=20"}},
+      {"learn_digits",
+       "/training/test_accuracy",
+       {"experiment.epochs=1", "experiment.data.train_examples=60", "experiment.data.test_examples=30"}},
+  };
+  for (const Kind& k : kinds) {
+    CAPTURE(k.config);
+    const std::string out = dir.file(k.config + ".h5");
+    std::vector<std::string> args{
+        "ebsim", "run", test::source_dir() + "/configs/" + k.config + ".yaml", "-o", out, "--quiet", "--jobs", "2",
+        "--set", sweep};
+    for (const std::string& s : k.shorten) args.insert(args.end(), {"--set", s});
+    const auto o = test::run_cli(args);
+    CAPTURE(o.err);
+    REQUIRE(o.code == 0);
+    H5::H5File f(out, H5F_ACC_RDONLY);
+    for (int run = 0; run < 4; ++run) CHECK(f.nameExists("/sweep/" + std::to_string(run) + k.statistic));
+    const std::vector<double> n =
+        read_all<double>(f, "/analysis/sweep/stats" + k.statistic + "/n", H5::PredType::NATIVE_DOUBLE);
+    REQUIRE(n.size() >= 2);
+    CHECK(n.back() == 2.0);  // two points x ... elements; the last element has both replicates
+    const std::vector<double> mean =
+        read_all<double>(f, "/analysis/sweep/stats" + k.statistic + "/mean", H5::PredType::NATIVE_DOUBLE);
+    CHECK(std::isfinite(mean.back()));
+  }
+}

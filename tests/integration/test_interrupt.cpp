@@ -19,11 +19,14 @@ namespace {
 
 // Starts `ebsim run` on `yaml`, waits until the output file exists and `delay` more, sends SIGINT,
 // and checks that the run ends with exit 130 within one second and leaves a readable partial file.
-void expect_stopped_within_a_second(const std::string& yaml, std::chrono::milliseconds delay) {
+void expect_stopped_within_a_second(const std::string& yaml, std::chrono::milliseconds delay,
+                                    const std::vector<std::string>& extra_args = {}) {
   test::TempDir dir;
   const std::string cfg = dir.file("cfg.yaml"), out = dir.file("out.h5"), log = dir.file("run.log");
   test::write_file(cfg, yaml);
-  test::Child run({"run", cfg, "-o", out, "--quiet"}, log);
+  std::vector<std::string> args{"run", cfg, "-o", out, "--quiet"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  test::Child run(args, log);
   REQUIRE(test::wait_until([&] { return test::nonempty_file(out + ".partial"); }, 30));
   std::this_thread::sleep_for(delay);
   const auto signalled = std::chrono::steady_clock::now();
@@ -81,4 +84,26 @@ protocol:
 record: {weights: false}
 )",
                                  std::chrono::milliseconds(300));
+}
+
+TEST_CASE("SIGINT stops a sweep running on three threads within a second, with the runs before it in the file") {
+  // Three dense spiking runs at once: the writer thread relays the signal to the workers (within
+  // 20 ms), hands over what the first run wrote and ends the file incomplete.
+  const std::string dense = R"(
+seed: 5
+model: {beta1: -0.5, tau: 10 ms, r_max: 1e9 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 6}
+projections:
+  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+protocol:
+  phases:
+    - {name: free, duration: 1000 ms, clamp: {x: [0.3, -0.2, 0.1]}}
+record:
+  states: {populations: [h], period: 1 ms}
+sweep: {grid: {model.tau: [10 ms, 20 ms]}, replicates: 3}
+)";
+  expect_stopped_within_a_second(dense, std::chrono::milliseconds(300), {"--jobs", "3"});
 }

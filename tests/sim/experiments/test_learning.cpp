@@ -106,9 +106,8 @@ TEST_CASE("learning: the architecture must be a chain of symmetric projections")
   std::string free_learning = yaml;
   edit(free_learning, "phases: [nudge]", "phases: [free]");
   CHECK(error(free_learning).find("learns in the free phase") != std::string::npos);
-  // A sweep would be silently ignored by the experiment's own loop: refused.
-  CHECK(error("sweep: {model.tau: [10 ms, 20 ms]}\n" + yaml).find("a sweep runs plain protocols only") !=
-        std::string::npos);
+  // A sweep runs the experiment once per point; a bad value is reported at the point.
+  CHECK(error("sweep: {model.tau: [10 ms, 20]}\n" + yaml).find("sweep.model.tau[1]") != std::string::npos);
 }
 
 TEST_CASE("learning: one update of the rule is aligned with the back-propagated gradient (tiny network)") {

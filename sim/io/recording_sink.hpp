@@ -1,0 +1,90 @@
+#pragma once
+// A Sink that records every call in order and replays them, in the same order, into another sink.
+// A sweep's worker threads run into one each; the writer thread hands them to the HDF5 sink one
+// after another, in the order of the runs' keys, so the file is the same whatever the number of
+// threads and no HDF5 call ever comes from two threads.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/io/sink.hpp"
+
+namespace ebsim {
+
+class RecordingSink final : public Sink {
+ public:
+  void begin_run(const RunMetadata& meta) override { calls_.push_back(BeginRun{meta}); }
+  void set_scope(const std::string& prefix) override { calls_.push_back(SetScope{prefix}); }
+  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override {
+    calls_.push_back(DeclareReport{population, n_nodes, t_start_ms, dt_ms});
+  }
+  void append_report(const std::string& population, std::span<const float> row) override {
+    calls_.push_back(AppendReport{population, {row.begin(), row.end()}});
+  }
+  void declare_spikes(const std::string& population) override { calls_.push_back(DeclareSpikes{population}); }
+  void append_spikes(const std::string& population, std::span<const double> times_ms,
+                     std::span<const std::uint64_t> node_ids) override {
+    calls_.push_back(AppendSpikes{population, {times_ms.begin(), times_ms.end()}, {node_ids.begin(), node_ids.end()}});
+  }
+  void write_weights(const std::string& label, const WeightTable& table) override {
+    calls_.push_back(WriteWeights{label, table});
+  }
+  void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override {
+    calls_.push_back(WriteArray{path, {data.begin(), data.end()}, std::move(shape)});
+  }
+  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
+    calls_.push_back(WriteAttribute{path, name, value});
+  }
+  void end_run(bool complete) override { calls_.push_back(EndRun{complete}); }
+
+  // Every recorded call, in order, into `to`; the record is emptied as it goes.
+  void replay(Sink& to);
+  std::size_t calls() const { return calls_.size(); }
+
+ private:
+  struct BeginRun {
+    RunMetadata meta;
+  };
+  struct SetScope {
+    std::string prefix;
+  };
+  struct DeclareReport {
+    std::string population;
+    std::uint32_t n_nodes;
+    double t_start_ms, dt_ms;
+  };
+  struct AppendReport {
+    std::string population;
+    std::vector<float> row;
+  };
+  struct DeclareSpikes {
+    std::string population;
+  };
+  struct AppendSpikes {
+    std::string population;
+    std::vector<double> times_ms;
+    std::vector<std::uint64_t> node_ids;
+  };
+  struct WriteWeights {
+    std::string label;
+    WeightTable table;
+  };
+  struct WriteArray {
+    std::string path;
+    std::vector<double> data;
+    std::vector<std::uint64_t> shape;
+  };
+  struct WriteAttribute {
+    std::string path, name;
+    AttributeValue value;
+  };
+  struct EndRun {
+    bool complete;
+  };
+  using Call = std::variant<BeginRun, SetScope, DeclareReport, AppendReport, DeclareSpikes, AppendSpikes, WriteWeights,
+                            WriteArray, WriteAttribute, EndRun>;
+  std::vector<Call> calls_;
+};
+
+}  // namespace ebsim
