@@ -134,6 +134,26 @@ bool path_matches(std::string_view pattern, std::string_view path) {
 }
 
 const DatasetUnits* find_dataset_units(std::string_view path) {
+  // A sweep's statistics of a run's array (/analysis/sweep/stats/<the run's path>/<statistic>)
+  // have that array's units, stored as reals (a mean of counts is not a count); `n` is a count.
+  constexpr std::string_view stats = "/analysis/sweep/stats/";
+  if (path.starts_with(stats)) {
+    const std::size_t slash = path.rfind('/');
+    const std::string_view statistic = path.substr(slash + 1);
+    if (statistic == "n") {
+      static constexpr DatasetUnits count{"/analysis/sweep/stats/**/n", "1", Storage::integer};
+      return &count;
+    }
+    const DatasetUnits* inner = find_dataset_units(path.substr(stats.size() - 1, slash - (stats.size() - 1)));
+    if (!inner) return nullptr;
+    static constexpr std::array kReal{
+        DatasetUnits{"/analysis/sweep/stats/**", "1"}, DatasetUnits{"/analysis/sweep/stats/**", "ms"},
+        DatasetUnits{"/analysis/sweep/stats/**", "s"}, DatasetUnits{"/analysis/sweep/stats/**", "Hz"},
+        DatasetUnits{"/analysis/sweep/stats/**", "1/s"}};
+    for (const DatasetUnits& entry : kReal)
+      if (entry.units == inner->units) return &entry;
+    return nullptr;
+  }
   for (const DatasetUnits& entry : kUnits)
     if (path_matches(entry.pattern, path)) return &entry;
   return nullptr;

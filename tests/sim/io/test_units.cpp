@@ -31,4 +31,9 @@ TEST_CASE("the units list: every entry is a known unit, the specific entries com
   CHECK(find_dataset_units("/training/epoch")->storage == ebsim::Storage::integer);
   CHECK(find_dataset_units("/spikes/h1/timestamps")->units == "ms");
   CHECK(find_dataset_units("/analysis/sweep/values") == nullptr);  // units of the swept key
+  // A sweep's statistics of a run's array have its units, as reals; n counts.
+  CHECK(find_dataset_units("/analysis/sweep/stats/analysis/theory_check/h1/rate_rmse_hz/mean")->units == "Hz");
+  CHECK(find_dataset_units("/analysis/sweep/stats/training/epoch/ci95_low")->storage == ebsim::Storage::real);
+  CHECK(find_dataset_units("/analysis/sweep/stats/training/epoch/n")->storage == ebsim::Storage::integer);
+  CHECK(find_dataset_units("/analysis/sweep/stats/analysis/unknown/mean") == nullptr);
 }
