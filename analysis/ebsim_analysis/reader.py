@@ -117,6 +117,48 @@ class Run:
             for u in range(size)
         ]
 
+    def trial_starts(self) -> np.ndarray:
+        """Start of each trial (ms) on the run's one clock: /trial_start_ms (older files: k x duration)."""
+        if "trial_start_ms" in self.root:
+            return self.root["trial_start_ms"][()]
+        trials = int(self._attrs.get("trials", 1))
+        return np.arange(trials) * float(self._attrs["trial_duration_ms"])
+
+    def segments(self):
+        """A neo.Block with one neo.Segment per trial: the trial's spike trains (one per unit of
+        every population with spikes, times on the run's clock, t_start/t_stop the trial's bounds)
+        and its sampled states (one AnalogSignal per reported population, dimensionless)."""
+        import neo
+        import quantities as pq
+
+        duration = float(self._attrs["trial_duration_ms"])
+        block = neo.Block(name=str(self.path))
+        spikes = {pop: self.spikes(pop) for pop in self.root["spikes"]} if "spikes" in self.root else {}
+        reports = list(self.root["report"]) if "report" in self.root else []
+        starts = self.trial_starts()
+        for k, start in enumerate(starts):
+            stop = start + duration
+            seg = neo.Segment(name=f"trial {k}", index=k)
+            for pop, (times, ids) in spikes.items():
+                # A spike at a boundary opens the next trial; the last trial keeps its end.
+                sel = (times >= start) & ((times < stop) if k + 1 < len(starts) else (times <= stop))
+                for u in range(self.populations[pop]["size"]):
+                    st = neo.SpikeTrain(times[sel & (ids == u)] * pq.ms, t_start=start * pq.ms, t_stop=stop * pq.ms,
+                                        name=f"{pop}[{u}]")
+                    st.annotate(population=pop, node_id=u, trial=k)
+                    seg.spiketrains.append(st)
+            for pop in reports:
+                t, data = self.states(pop)
+                sel = (t >= start - 1e-9) & (t < stop - 1e-9)
+                if np.any(sel):
+                    step = float(self.root[f"report/{pop}/mapping/time"][2])
+                    sig = neo.AnalogSignal(data[sel], units=pq.dimensionless, sampling_period=step * pq.ms,
+                                           t_start=t[sel][0] * pq.ms, name=pop)
+                    sig.annotate(population=pop, trial=k)
+                    seg.analogsignals.append(sig)
+            block.segments.append(seg)
+        return block
+
     # -- weights -------------------------------------------------------------------------------
     def projections(self, label: str = "initial") -> list[str]:
         return list(self.root[f"weights/{label}"].keys())

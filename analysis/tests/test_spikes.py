@@ -1,5 +1,6 @@
 """Spiking runs read back by an external tool: SONATA spikes, neo SpikeTrains, binned rates."""
 
+import h5py
 import numpy as np
 import pytest
 
@@ -26,7 +27,9 @@ def test_spike_layout_is_sonata(spiking_run):
         assert np.all(np.diff(times) >= 0), "sorted by time"
         assert ids.max() < info["size"]
         group = run.file[f"spikes/{pop}"]
-        assert group.attrs["sorting"] in ("by_time", b"by_time")
+        # SONATA's enum (none 0, by_id 1, by_time 2): h5py reads the value as its integer
+        assert h5py.check_enum_dtype(group.attrs.get_id("sorting").dtype) == {"none": 0, "by_id": 1, "by_time": 2}
+        assert group.attrs["sorting"] == 2
         assert group["timestamps"].attrs["units"] in ("ms", b"ms")
 
 
@@ -40,6 +43,27 @@ def test_spiketrains_convert_to_neo(spiking_run):
     t_stop = 2 * 200.0
     assert all(float(st.t_stop.rescale(pq.ms)) == t_stop for st in trains)
     assert sum(len(st) for st in trains) == spiking_run.spikes("h1")[0].size
+
+
+def test_one_neo_segment_per_trial(spiking_run):
+    import quantities as pq
+
+    run = spiking_run
+    block = run.segments()
+    starts = run.file["trial_start_ms"][()]
+    assert len(block.segments) == 2 and np.array_equal(starts, [0.0, 200.0])
+    total = 0
+    for k, seg in enumerate(block.segments):
+        assert seg.index == k
+        h1 = [st for st in seg.spiketrains if st.annotations["population"] == "h1"]
+        assert len(h1) == run.populations["h1"]["size"]
+        for st in h1:
+            assert float(st.t_start.rescale(pq.ms)) == starts[k] and float(st.t_stop.rescale(pq.ms)) == starts[k] + 200
+            total += len(st)
+        (states,) = [sig for sig in seg.analogsignals if sig.name == "h1"]
+        assert states.shape[1] == run.populations["h1"]["size"]
+        assert float(states.t_start.rescale(pq.ms)) == starts[k]
+    assert total == run.spikes("h1")[0].size
 
 
 def test_binned_rates_rederived_from_spikes(spiking_run):

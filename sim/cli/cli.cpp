@@ -67,7 +67,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run CONFIG    run an experiment and write one HDF5 file\n"
     "  check CONFIG  validate a config (nothing is run or written)\n"
-    "  info FILE.h5  print what an output file holds\n"
+    "  info FILE.h5  print what an output file holds (--json for scripts)\n"
     "\n"
     "`ebsim <command> --help` describes each command's options.\n";
 
@@ -388,10 +388,12 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
 int cmd_info(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description opts("ebsim info options");
+  opts.add_options()("json", "print one JSON document (for scripts) instead of text")(
+      "all", "list every object of every sweep point (by default one line per point)");
   po::variables_map vm;
   int code = 0;
-  if (!parse(args, opts, vm, "usage: ebsim info FILE.h5\n", out, err, code)) return code;
-  return print_info(vm["positional"].as<std::string>(), out, err);
+  if (!parse(args, opts, vm, "usage: ebsim info FILE.h5 [--json] [--all]\n", out, err, code)) return code;
+  return print_info(vm["positional"].as<std::string>(), out, err, {vm.count("json") > 0, vm.count("all") > 0});
 }
 
 int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {

@@ -46,6 +46,7 @@ void write_training(const Config& cfg, const Network& net, const LearningResult&
   for (std::size_t k : ex.layer_projections) align_names += (align_names.empty() ? "" : ",") + net.projections[k].name;
   sink.write_array("/training/alignment", align, {rows, n_proj});
   sink.write_attribute("/training/alignment", "projections", align_names);
+  sink.write_attribute("/training/alignment", "dimensions", std::vector<std::string>{"epoch", "projection"});
   sink.write_attribute(
       "/training/alignment", "meaning",
       std::string("mean over the first alignment_examples examples of each epoch (those with a non-zero gradient) of "

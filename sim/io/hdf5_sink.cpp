@@ -1,4 +1,4 @@
-// One concept, the HDF5 writer (Sink): the SONATA spike and report layouts, weights, free-form
+// One concept, the HDF5 writer (Sink): the SONATA spike, report, node and edge layouts, weights, free-form
 // arrays and attributes, the .partial file and its rename, and the HDF5 C++ API calls that serve them.
 #include "sim/io/hdf5_sink.hpp"
 
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sim/io/output_claim.hpp"
+#include "sim/io/units.hpp"
 
 namespace ebsim {
 
@@ -72,10 +73,26 @@ struct Element<std::uint64_t> {
   static const H5::PredType& memory() { return H5::PredType::NATIVE_UINT64; }
 };
 template <>
+struct Element<std::int8_t> {
+  static const H5::PredType& file() { return H5::PredType::STD_I8LE; }
+  static const H5::PredType& memory() { return H5::PredType::NATIVE_INT8; }
+};
+template <>
 struct Element<std::int64_t> {
   static const H5::PredType& file() { return H5::PredType::STD_I64LE; }
   static const H5::PredType& memory() { return H5::PredType::NATIVE_INT64; }
 };
+
+// The SONATA spike file's `sorting`: an HDF5 enum (none 0, by_id 1, by_time 2) on an 8-bit base,
+// as libsonata defines it.
+enum class Sorting : std::int8_t { none = 0, by_id = 1, by_time = 2 };
+H5::EnumType sorting_type() {
+  H5::EnumType type(H5::IntType(H5::PredType::STD_I8LE));
+  for (auto [name, value] :
+       {std::pair{"none", Sorting::none}, std::pair{"by_id", Sorting::by_id}, std::pair{"by_time", Sorting::by_time}})
+    type.insert(name, &value);
+  return type;
+}
 
 // Variable-length UTF-8: h5py reads these as str (attributes) or bytes (datasets).
 H5::StrType text_type() {
@@ -159,12 +176,38 @@ void set_text_attribute(const H5::H5Object& object, const std::string& name, con
   fresh_attribute(object, name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
 }
 
+// The `units` attribute of a dataset the sink writes itself, from the one list (sim/io/units.hpp);
+// `path` is the layout path without the sweep scope. A path missing from the list is a bug here.
+void set_units(const H5::DataSet& dataset, const std::string& path) {
+  const DatasetUnits* entry = find_dataset_units(path);
+  if (!entry) throw std::logic_error("no units listed for " + path + " (sim/io/units.cpp)");
+  set_text_attribute(dataset, "units", std::string(entry->units));
+}
+
+void set_text_list_attribute(const H5::H5Object& object, const std::string& name,
+                             const std::vector<std::string>& values) {
+  const H5::StrType type = text_type();
+  std::vector<const char*> pointers;
+  for (const std::string& v : values) pointers.push_back(v.c_str());
+  const hsize_t n = pointers.size();
+  fresh_attribute(object, name, type, H5::DataSpace(1, &n)).write(type, pointers.data());
+}
+
+// A soft link `name` -> `target` (relative to the same group), for a reader that spells a name
+// differently from the SONATA guide.
+void alias(const H5::Group& group, const std::string& name, const std::string& target) {
+  if (H5Lcreate_soft(target.c_str(), group.getId(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+    throw std::runtime_error("cannot link " + name + " to " + target);
+}
+
 void set_value_attribute(const H5::H5Object& object, const std::string& name, const AttributeValue& value) {
   std::visit(
       [&](const auto& v) {
         using V = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<V, std::string>)
           set_text_attribute(object, name, v);
+        else if constexpr (std::is_same_v<V, std::vector<std::string>>)
+          set_text_list_attribute(object, name, v);
         else
           set_attribute<V>(object, name, v);
       },
@@ -192,6 +235,72 @@ H5::DataSet write_dataset(const H5::Group& parent, const std::string& name, std:
       parent.createDataSet(name, Element<T>::file(), space, properties, H5::DSetAccPropList::DEFAULT, link_properties);
   if (!values.empty()) dataset.write(values.data(), Element<T>::memory());
   return dataset;
+}
+
+// A SONATA edge index (the guide's "optional indexing"): the edges of each node, as ranges of
+// consecutive edges. node_id_to_ranges[node] = [first, past-the-end) rows of range_to_edge_id, whose
+// rows are [first, past-the-end) edges; a node without edges has an empty range.
+void write_edge_index(const H5::Group& indices, const std::string& name, std::span<const std::uint64_t> node_of_edge,
+                      std::uint64_t n_nodes, const std::string& path) {
+  struct Range {
+    std::uint64_t node;
+    std::int64_t begin, end;
+  };
+  std::vector<Range> ranges;
+  for (std::size_t i = 0; i < node_of_edge.size(); ++i) {
+    if (node_of_edge[i] >= n_nodes)
+      throw std::invalid_argument(path + ": node " + std::to_string(node_of_edge[i]) + " outside its population of " +
+                                  std::to_string(n_nodes));
+    if (!ranges.empty() && ranges.back().node == node_of_edge[i])
+      ++ranges.back().end;
+    else
+      ranges.push_back({node_of_edge[i], std::int64_t(i), std::int64_t(i) + 1});
+  }
+  std::stable_sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.node < b.node; });
+  std::vector<std::int64_t> node_to_ranges(2 * n_nodes), range_to_edge(2 * ranges.size());
+  std::size_t r = 0;
+  for (std::uint64_t node = 0; node < n_nodes; ++node) {
+    node_to_ranges[2 * node] = std::int64_t(r);
+    for (; r < ranges.size() && ranges[r].node == node; ++r) {
+      range_to_edge[2 * r] = ranges[r].begin;
+      range_to_edge[2 * r + 1] = ranges[r].end;
+    }
+    node_to_ranges[2 * node + 1] = std::int64_t(r);
+  }
+  const H5::Group group = indices.createGroup(name);
+  set_units(write_dataset<std::int64_t>(group, "node_id_to_ranges", node_to_ranges, {n_nodes, 2}),
+            path + "/indices/" + name + "/node_id_to_ranges");
+  set_units(write_dataset<std::int64_t>(group, "range_to_edge_id", range_to_edge, {ranges.size(), 2}),
+            path + "/indices/" + name + "/range_to_edge_id");
+  alias(group, "node_id_to_range", "node_id_to_ranges");  // bmtk 1.0.6 reads the singular
+}
+
+// One projection as a SONATA edge population: /edges/<projection> with the required datasets, one
+// edge type (unique in the file: bmtk does not resolve ids by population as the guide allows) and one edge group ("0":
+// syn_weight and delay), and both indices. `path` is unscoped.
+void write_edge_population(const H5::Group& group, const WeightTable& table, std::uint32_t edge_type,
+                           std::uint64_t n_source, std::uint64_t n_target, const std::string& path) {
+  const std::size_t n = table.pre.size();
+  const H5::DataSet source = write_dataset<std::uint64_t>(group, "source_node_id", table.pre, {n});
+  set_text_attribute(source, "node_population", table.source);
+  set_units(source, path + "/source_node_id");
+  const H5::DataSet target = write_dataset<std::uint64_t>(group, "target_node_id", table.post, {n});
+  set_text_attribute(target, "node_population", table.target);
+  set_units(target, path + "/target_node_id");
+  set_units(write_dataset<std::uint32_t>(group, "edge_type_id", std::vector<std::uint32_t>(n, edge_type), {n}),
+            path + "/edge_type_id");
+  set_units(write_dataset<std::uint32_t>(group, "edge_group_id", std::vector<std::uint32_t>(n, 0), {n}),
+            path + "/edge_group_id");
+  std::vector<std::uint64_t> index(n);
+  std::iota(index.begin(), index.end(), std::uint64_t{0});
+  set_units(write_dataset<std::uint64_t>(group, "edge_group_index", index, {n}), path + "/edge_group_index");
+  const H5::Group edge_group = group.createGroup("0");
+  set_units(write_dataset<double>(edge_group, "syn_weight", table.weight, {n}), path + "/0/syn_weight");
+  const std::vector<double> delays = table.delays_ms.empty() ? std::vector<double>(n, table.delay_ms) : table.delays_ms;
+  set_units(write_dataset<double>(edge_group, "delay", delays, {n}), path + "/0/delay");
+  const H5::Group indices = group.createGroup("indices");
+  write_edge_index(indices, "source_to_target", table.pre, n_source, path);
+  write_edge_index(indices, "target_to_source", table.post, n_target, path);
 }
 
 // A dataset growing along its first dimension (time for reports, spikes for spike lists). Rows are
@@ -259,25 +368,37 @@ class GrowingDataset {
 // /report/<population>: data (time x nodes) and the SONATA mapping of one population.
 class ReportStream {
  public:
-  ReportStream(const H5::Group& group, std::uint32_t n_nodes, double t_start_ms, double dt_ms)
+  ReportStream(const H5::Group& group, const std::string& population, std::uint32_t n_nodes, double t_start_ms,
+               double dt_ms)
       : data_(GrowingDataset<float>::matrix(group, "data", n_nodes)),
         n_nodes_(n_nodes),
         t_start_ms_(t_start_ms),
         dt_ms_(dt_ms) {
-    set_text_attribute(data_.dataset(), "units", "1");  // the state s is dimensionless
+    const std::string path = "/report/" + population;
+    set_units(data_.dataset(), path + "/data");  // the state s is dimensionless
+    set_text_attribute(data_.dataset(), "variable", "s");
     const H5::Group mapping = group.createGroup("mapping");
     std::vector<std::uint64_t> node_ids(n_nodes);
     std::iota(node_ids.begin(), node_ids.end(), std::uint64_t{0});
-    write_dataset<std::uint64_t>(mapping, "node_ids", node_ids, {n_nodes});
-    // One element (the point neuron itself) per node.
+    const H5::DataSet ids = write_dataset<std::uint64_t>(mapping, "node_ids", node_ids, {n_nodes});
+    set_attribute<std::int8_t>(ids, "sorted", 1);  // SONATA bool: int8, 1
+    set_units(ids, path + "/mapping/node_ids");
+    // One element per node, the point neuron itself: section 0 (the soma, in the guide's section
+    // numbering) at its middle.
     const std::vector<std::uint32_t> element_ids(n_nodes, 0);
-    write_dataset<std::uint32_t>(mapping, "element_ids", element_ids, {n_nodes});
+    set_units(write_dataset<std::uint32_t>(mapping, "element_ids", element_ids, {n_nodes}),
+              path + "/mapping/element_ids");
+    const std::vector<float> element_pos(n_nodes, 0.5f);
+    set_units(write_dataset<float>(mapping, "element_pos", element_pos, {n_nodes}), path + "/mapping/element_pos");
+    // N + 1 offsets: data[:, index_pointers[i]:index_pointers[i + 1]] is node i, the guide's own formula.
     std::vector<std::uint64_t> index_pointers(std::size_t{n_nodes} + 1);
     std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{0});
-    write_dataset<std::uint64_t>(mapping, "index_pointers", index_pointers, {n_nodes + hsize_t{1}});
+    set_units(write_dataset<std::uint64_t>(mapping, "index_pointers", index_pointers, {n_nodes + hsize_t{1}}),
+              path + "/mapping/index_pointers");
+    alias(mapping, "index_pointer", "index_pointers");  // bmtk 1.0.6 reads the singular
     const std::array<double, 3> time{t_start_ms, t_start_ms, dt_ms};
     time_ = write_dataset<double>(mapping, "time", time, {3});
-    set_text_attribute(time_, "units", "ms");
+    set_units(time_, path + "/mapping/time");
   }
 
   std::uint32_t n_nodes() const { return n_nodes_; }
@@ -307,11 +428,14 @@ class ReportStream {
 // /spikes/<population>: timestamps and node_ids, appended in time order.
 class SpikeStream {
  public:
-  explicit SpikeStream(const H5::Group& group)
+  SpikeStream(const H5::Group& group, const std::string& population)
       : timestamps_(GrowingDataset<double>::vector(group, "timestamps")),
         node_ids_(GrowingDataset<std::uint64_t>::vector(group, "node_ids")) {
-    set_text_attribute(group, "sorting", "by_time");
-    set_text_attribute(timestamps_.dataset(), "units", "ms");
+    const H5::EnumType type = sorting_type();
+    const Sorting by_time = Sorting::by_time;
+    fresh_attribute(group, "sorting", type, H5::DataSpace(H5S_SCALAR)).write(type, &by_time);
+    set_units(timestamps_.dataset(), "/spikes/" + population + "/timestamps");
+    set_units(node_ids_.dataset(), "/spikes/" + population + "/node_ids");
   }
 
   // The file promises sorting = by_time; a violation is the caller's bug, reported before
@@ -347,6 +471,8 @@ class SpikeStream {
 
 struct Hdf5Sink::OpenFile {
   H5::H5File h5;
+  std::map<std::string, std::uint64_t> population_sizes;
+  std::map<std::string, std::uint32_t> edge_types;  // projection -> edge_type_id, in order of first writing
   std::map<std::string, ReportStream> reports;
   std::map<std::string, SpikeStream> spikes;
   std::string scope;  // "" (root) or "/a/b"
@@ -413,7 +539,7 @@ Hdf5Sink::Hdf5Sink(std::string final_path, bool replace_existing)
     if (std::rename(fresh.c_str(), partial_path_.c_str()) != 0)
       throw std::runtime_error(partial_path_ + ": cannot create the output file: " + std::strerror(errno));
     file_ = std::make_unique<OpenFile>(
-        OpenFile{H5::H5File(partial_path_, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}});
+        OpenFile{H5::H5File(partial_path_, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}, {}, {}});
   } catch (const H5::Exception& error) {
     std::remove(fresh.c_str());
     throw hdf5_failure(partial_path_, "creating the output file", error);
@@ -455,6 +581,26 @@ void Hdf5Sink::begin_run(const RunMetadata& meta) {
       const H5::Group group = file.h5.createGroup("/populations/" + population.name, with_intermediate_groups());
       set_text_attribute(group, "role", population.role);
       set_attribute<std::uint64_t>(group, "size", population.size);
+      file.population_sizes[population.name] = population.size;
+    }
+    // The same populations as SONATA node populations: one node type per population (its index in
+    // the config), one node group ("0", whose dynamics_params/bias arrives with the biases).
+    for (std::size_t k = 0; k < meta.populations.size(); ++k) {
+      const PopulationInfo& population = meta.populations[k];
+      const std::string path = "/nodes/" + population.name;
+      const H5::Group group = file.h5.createGroup(path, with_intermediate_groups());
+      set_text_attribute(group, "model_type", "point_neuron");
+      const std::size_t n = population.size;
+      std::vector<std::uint64_t> ids(n);
+      std::iota(ids.begin(), ids.end(), std::uint64_t{0});
+      set_units(write_dataset<std::uint64_t>(group, "node_id", ids, {n}), path + "/node_id");
+      set_units(
+          write_dataset<std::uint32_t>(group, "node_type_id", std::vector<std::uint32_t>(n, std::uint32_t(k)), {n}),
+          path + "/node_type_id");
+      set_units(write_dataset<std::uint32_t>(group, "node_group_id", std::vector<std::uint32_t>(n, 0), {n}),
+                path + "/node_group_id");
+      set_units(write_dataset<std::uint64_t>(group, "node_group_index", ids, {n}), path + "/node_group_index");
+      group.createGroup("0");
     }
     checkpoint(file);  // a file killed from here on holds at least its provenance
   } catch (const H5::Exception& error) {
@@ -494,7 +640,7 @@ void Hdf5Sink::declare_report(const std::string& population, std::uint32_t n_nod
   try {
     require_absent(file.h5, group_path, "declare_report");
     const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
-    file.reports.try_emplace(population, group, n_nodes, t_start_ms, dt_ms);
+    file.reports.try_emplace(population, group, population, n_nodes, t_start_ms, dt_ms);
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "creating " + group_path, error);
   }
@@ -526,7 +672,7 @@ void Hdf5Sink::declare_spikes(const std::string& population) {
   try {
     require_absent(file.h5, group_path, "declare_spikes");
     const H5::Group group = file.h5.createGroup(group_path, with_intermediate_groups());
-    file.spikes.try_emplace(population, group);
+    file.spikes.try_emplace(population, group, population);
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "creating " + group_path, error);
   }
@@ -567,6 +713,23 @@ void Hdf5Sink::write_weights(const std::string& label, const WeightTable& table)
     set_attribute<std::int64_t>(group, "symmetric", table.symmetric ? 1 : 0);
     set_attribute<double>(group, "gain_forward", table.gain_forward);
     set_attribute<double>(group, "gain_backward", table.gain_backward);
+    const std::string prefix = "/weights/" + label + "/" + table.projection;
+    set_units(group.openDataSet("pre"), prefix + "/pre");
+    set_units(group.openDataSet("post"), prefix + "/post");
+    set_units(group.openDataSet("weight"), prefix + "/weight");
+    if (!table.delays_ms.empty()) set_units(group.openDataSet("delay"), prefix + "/delay");
+    // The network as built is also written as a SONATA edge population.
+    const auto source = file.population_sizes.find(table.source), target = file.population_sizes.find(table.target);
+    if (label == "initial" && source != file.population_sizes.end() && target != file.population_sizes.end()) {
+      const std::string edges = "/edges/" + table.projection;
+      const H5::Group edge_group = file.h5.createGroup(scoped(edges), with_intermediate_groups());
+      const std::uint32_t edge_type =
+          file.edge_types.try_emplace(table.projection, std::uint32_t(file.edge_types.size())).first->second;
+      set_attribute<std::uint32_t>(edge_group, "edge_type_id", edge_type);
+      // A symmetric projection is stored once and acts in both directions (W_ij = W_ji).
+      set_attribute<std::int64_t>(edge_group, "symmetric", table.symmetric ? 1 : 0);
+      write_edge_population(edge_group, table, edge_type, source->second, target->second, edges);
+    }
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing " + group_path, error);
   }
@@ -582,7 +745,29 @@ void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const dou
   try {
     require_absent(file.h5, path, "write_array");
     const std::vector<hsize_t> dims(shape.begin(), shape.end());
-    write_dataset<double>(file.h5, path, data, dims, with_intermediate_groups());
+    // Units and storage from the one list; integer quantities (counts, indices, labels) are stored
+    // as int64 when every value is an integer, as float64 otherwise (so no value ever changes).
+    const DatasetUnits* entry = find_dataset_units(unscoped_path);
+    const bool integral =
+        entry && entry->storage == Storage::integer && std::all_of(data.begin(), data.end(), [](double v) {
+          return std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 0x1p62;
+        });
+    H5::DataSet dataset;
+    if (integral) {
+      const std::vector<std::int64_t> values(data.begin(), data.end());
+      dataset = write_dataset<std::int64_t>(file.h5, path, values, dims, with_intermediate_groups());
+    } else {
+      dataset = write_dataset<double>(file.h5, path, data, dims, with_intermediate_groups());
+    }
+    if (entry) set_text_attribute(dataset, "units", std::string(entry->units));
+    // A population's bias is also its SONATA nodes' dynamics parameter.
+    const std::vector<std::string> parts = path_components(unscoped_path);
+    if (file.scope.empty() && parts.size() == 3 && parts[0] == "populations" && parts[2] == "bias" &&
+        file.population_sizes.contains(parts[1])) {
+      const std::string node_path = "/nodes/" + parts[1] + "/0/dynamics_params/bias";
+      if (!object_exists(file.h5, scoped(node_path)))
+        set_units(write_dataset<double>(file.h5, scoped(node_path), data, dims, with_intermediate_groups()), node_path);
+    }
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing " + path, error);
   }

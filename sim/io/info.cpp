@@ -1,3 +1,5 @@
+// One concept, `ebsim info`: reading any HDF5 file's structure (objects, types, shapes, units,
+// attributes, links), recognising ebsim and SONATA files, and printing it as text or JSON.
 #include "sim/io/info.hpp"
 
 #include <H5Cpp.h>
@@ -5,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +17,8 @@
 #include <ostream>
 #include <stdexcept>
 #include <vector>
+
+#include <H5Apublic.h>
 
 namespace ebsim {
 
@@ -23,6 +29,137 @@ std::string format_number(double value) {
   char text[32];
   const auto result = std::to_chars(text, text + sizeof text, value);
   return std::string(text, result.ptr);
+}
+
+// A JSON string literal.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char code[8];
+          std::snprintf(code, sizeof code, "\\u%04x", c);
+          out += code;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double value) { return std::isfinite(value) ? format_number(value) : "null"; }
+
+// An attribute's value as text (for people) and as JSON; arrays longer than kShown are cut.
+struct AttributeValueText {
+  std::string name, text, json;
+};
+constexpr hssize_t kShown = 16;
+
+AttributeValueText read_attribute_value(hid_t attribute, const std::string& name) {
+  const hid_t type = H5Aget_type(attribute), space = H5Aget_space(attribute);
+  const bool scalar = H5Sget_simple_extent_type(space) == H5S_SCALAR;
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<std::string> texts, jsons;
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+      if (H5Tget_sign(type) == H5T_SGN_NONE) {
+        std::vector<std::uint64_t> v(std::size_t(std::max<hssize_t>(n, 0)));
+        if (n > 0 && H5Aread(attribute, H5T_NATIVE_UINT64, v.data()) >= 0)
+          for (auto x : v) texts.push_back(std::to_string(x)), jsons.push_back(std::to_string(x));
+      } else {
+        std::vector<std::int64_t> v(std::size_t(std::max<hssize_t>(n, 0)));
+        if (n > 0 && H5Aread(attribute, H5T_NATIVE_INT64, v.data()) >= 0)
+          for (auto x : v) texts.push_back(std::to_string(x)), jsons.push_back(std::to_string(x));
+      }
+      break;
+    case H5T_FLOAT: {
+      std::vector<double> v(std::size_t(std::max<hssize_t>(n, 0)));
+      if (n > 0 && H5Aread(attribute, H5T_NATIVE_DOUBLE, v.data()) >= 0)
+        for (double x : v) texts.push_back(format_number(x)), jsons.push_back(json_number(x));
+      break;
+    }
+    case H5T_STRING: {
+      const hid_t memory = H5Tcopy(H5T_C_S1);
+      H5Tset_cset(memory, H5Tget_cset(type));
+      if (H5Tis_variable_str(type) > 0) {
+        H5Tset_size(memory, H5T_VARIABLE);
+        std::vector<char*> v(std::size_t(std::max<hssize_t>(n, 0)), nullptr);
+        if (n > 0 && H5Aread(attribute, memory, v.data()) >= 0) {
+          for (char* x : v) texts.emplace_back(x ? x : ""), jsons.push_back(json_string(texts.back()));
+#if H5_VERSION_GE(1, 12, 0)
+          H5Treclaim(memory, space, H5P_DEFAULT, v.data());
+#else
+          H5Dvlen_reclaim(memory, space, H5P_DEFAULT, v.data());
+#endif
+        }
+      } else {
+        const std::size_t size = H5Tget_size(type);
+        H5Tset_size(memory, size);
+        H5Tset_strpad(memory, H5Tget_strpad(type));  // a null-terminated 3-byte C_S1 would hold 2 characters
+        std::vector<char> buffer(size * std::size_t(std::max<hssize_t>(n, 0)));
+        if (n > 0 && H5Aread(attribute, memory, buffer.data()) >= 0)
+          for (hssize_t i = 0; i < n; ++i) {
+            const char* begin = buffer.data() + std::size_t(i) * size;
+            texts.emplace_back(begin, strnlen(begin, size));
+            jsons.push_back(json_string(texts.back()));
+          }
+      }
+      H5Tclose(memory);
+      break;
+    }
+    case H5T_ENUM: {  // by member name, as SONATA's `sorting` reads
+      const std::size_t size = H5Tget_size(type);
+      std::vector<unsigned char> buffer(size * std::size_t(std::max<hssize_t>(n, 0)));
+      if (n > 0 && H5Aread(attribute, type, buffer.data()) >= 0)
+        for (hssize_t i = 0; i < n; ++i) {
+          char member[64] = "?";
+          H5Tenum_nameof(type, buffer.data() + std::size_t(i) * size, member, sizeof member);
+          texts.emplace_back(member);
+          jsons.push_back(json_string(member));
+        }
+      break;
+    }
+    default: texts.push_back("(not shown: a compound, array or other type)"); jsons.push_back("null");
+  }
+  H5Sclose(space);
+  H5Tclose(type);
+  AttributeValueText value{name, {}, {}};
+  if (scalar && texts.size() == 1) {
+    value.text = texts[0];
+    value.json = jsons[0];
+    return value;
+  }
+  value.text = "[";
+  value.json = "[";
+  for (std::size_t i = 0; i < texts.size() && hssize_t(i) < kShown; ++i) {
+    value.text += (i ? ", " : "") + texts[i];
+    value.json += (i ? ", " : "") + jsons[i];
+  }
+  if (n > kShown) value.text += ", ... (" + std::to_string(n) + " values)";
+  value.text += "]";
+  value.json += "]";
+  return value;
+}
+
+herr_t collect_attribute(hid_t location, const char* name, const H5A_info_t*, void* data) {
+  const hid_t attribute = H5Aopen(location, name, H5P_DEFAULT);
+  if (attribute < 0) return 0;
+  static_cast<std::vector<AttributeValueText>*>(data)->push_back(read_attribute_value(attribute, name));
+  H5Aclose(attribute);
+  return 0;
+}
+
+std::vector<AttributeValueText> attributes_of(hid_t object) {
+  std::vector<AttributeValueText> attributes;
+  hsize_t index = 0;
+  H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute, &attributes);
+  return attributes;
 }
 
 std::optional<std::string> text_attribute(const H5::H5Object& object, const char* name) {
@@ -121,13 +258,49 @@ std::string scalar_value(const H5::DataSet& dataset) {
 struct Entry {
   std::string name;  // an HDF5 path, or a population's name
   std::string description;
+  // For --json and the attribute lines: what the listing line says, taken apart.
+  std::string kind;         // "group", "dataset", "soft link", "sweep point", ...
+  std::string json_fields;  // extra `"key": value` pairs, each with a leading ", "
+  std::vector<AttributeValueText> attributes;
 };
 
-void print_aligned(const std::vector<Entry>& entries, std::ostream& out) {
+// Each entry on one line, names aligned; with `attributes`, each attribute (but `units`, which the
+// line already shows) on a line of its own below.
+void print_aligned(const std::vector<Entry>& entries, std::ostream& out, bool attributes = false) {
   std::size_t width = 0;
   for (const Entry& entry : entries) width = std::max(width, entry.name.size());
-  for (const Entry& entry : entries)
+  for (const Entry& entry : entries) {
     out << "  " << entry.name << std::string(width - entry.name.size() + 2, ' ') << entry.description << "\n";
+    if (!attributes) continue;
+    for (const AttributeValueText& a : entry.attributes)
+      if (a.name != "units") out << "      @" << a.name << " = " << a.text << "\n";
+  }
+}
+
+std::string attributes_json(const std::vector<AttributeValueText>& attributes) {
+  std::string json = "{";
+  for (std::size_t i = 0; i < attributes.size(); ++i)
+    json += (i ? ", " : "") + json_string(attributes[i].name) + ": " + attributes[i].json;
+  return json + "}";
+}
+
+std::string dims_json(hid_t dataset) {
+  const hid_t space = H5Dget_space(dataset);
+  std::string json = "[";
+  if (space >= 0 && H5Sget_simple_extent_type(space) == H5S_SIMPLE) {
+    const int rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> dims(rank > 0 ? std::size_t(rank) : 0);
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    for (std::size_t i = 0; i < dims.size(); ++i) json += (i ? ", " : "") + std::to_string(dims[i]);
+  }
+  if (space >= 0) H5Sclose(space);
+  return json + "]";
+}
+
+const AttributeValueText* find_attribute(const std::vector<AttributeValueText>& attributes, const std::string& name) {
+  for (const AttributeValueText& a : attributes)
+    if (a.name == name) return &a;
+  return nullptr;
 }
 
 // One link of a group, as H5Literate reports it: a hard link's target object (where it lives in the
@@ -214,7 +387,8 @@ std::vector<Link> links_of(hid_t group) {
 // next one (no chain of open ancestors, which HDF5 would search on every open), so the work grows
 // with the number of objects, not with the square of the depth. An object that cannot be read is
 // listed as such and the listing goes on.
-void list_contents(const H5::H5File& file, bool show_analysis_values, std::vector<Entry>& entries) {
+// A sweep's points (/sweep/<k>) each have a run's layout: unless `all`, each is one line (its value).
+void list_contents(const H5::H5File& file, bool show_analysis_values, bool all, std::vector<Entry>& entries) {
   struct Frame {
     std::string path;  // "" for the root
     std::vector<Link> links;
@@ -238,50 +412,133 @@ void list_contents(const H5::H5File& file, bool show_analysis_values, std::vecto
     const Link link = frame.links[frame.next++];
     const std::string path = frame.path + "/" + link.name;
     if (link.type != H5L_TYPE_HARD) {
-      entries.push_back({path, link.description});
+      entries.push_back({path, link.description, "link", ", \"link\": " + json_string(link.description), {}});
       continue;
     }
     const auto [seen, inserted] = first_path.emplace(link.identity, path);
     if (!inserted) {
-      entries.push_back({path, "hard link to " + seen->second + " (listed there)"});
+      entries.push_back({path,
+                         "hard link to " + seen->second + " (listed there)",
+                         "hard link",
+                         ", \"target\": " + json_string(seen->second),
+                         {}});
       continue;
     }
     const hid_t object = open_object(file_id, link.identity);
     if (object < 0) {
-      entries.push_back({path, "unreadable object"});
+      entries.push_back({path, "unreadable object", "unreadable", {}, {}});
       continue;
     }
+    std::vector<AttributeValueText> attributes = attributes_of(object);
     switch (H5Iget_type(object)) {
-      case H5I_GROUP:
-        entries.push_back({path, "group"});
+      case H5I_GROUP: {
+        const bool sweep_point = !all && frame.path == "/sweep" && !link.name.empty() &&
+                                 link.name.find_first_not_of("0123456789") == std::string::npos;
+        if (sweep_point) {
+          const AttributeValueText* value = find_attribute(attributes, "value");
+          entries.push_back(
+              {path, "sweep point, value = " + (value ? value->text : "?") + " (a run's layout; --all lists it)",
+               "sweep point", ", \"value\": " + (value ? value->json : "null"), std::move(attributes)});
+          break;
+        }
+        entries.push_back({path, "group", "group", {}, std::move(attributes)});
         stack.push_back({path, links_of(object)});  // `frame` is not used after this
         break;
+      }
       case H5I_DATASET: {
         std::string description = element_type(object) + " " + shape(object);
+        std::string json = ", \"type\": " + json_string(element_type(object)) + ", \"shape\": " + dims_json(object);
         // Analysis results are mostly single numbers: show them rather than make the reader dig.
         if (show_analysis_values && path.starts_with("/analysis/") && description.ends_with(" scalar")) {
           try {
-            description += " = " + scalar_value(H5::DataSet(object));
+            const std::string value = scalar_value(H5::DataSet(object));
+            description += " = " + value;
+            const bool finite = value.find_first_of("ni") == std::string::npos;  // nan, inf
+            json += ", \"value\": " + (value.starts_with('"') ? json_string(value.substr(1, value.size() - 2))
+                                       : finite               ? value
+                                                              : "null");
           } catch (const H5::Exception&) {
             description += " (unreadable)";
           }
         }
-        entries.push_back({path, description});
+        if (const AttributeValueText* units = find_attribute(attributes, "units")) {
+          description += ", units " + units->text;
+          json += ", \"units\": " + units->json;
+        }
+        entries.push_back({path, description, "dataset", json, std::move(attributes)});
         break;
       }
-      case H5I_DATATYPE: entries.push_back({path, "named datatype"}); break;
-      default: entries.push_back({path, "other object"}); break;
+      case H5I_DATATYPE: entries.push_back({path, "named datatype", "named datatype", {}, {}}); break;
+      default: entries.push_back({path, "other object", "other", {}, {}}); break;
     }
     H5Oclose(object);
   }
 }
 
-// ebsim writes SONATA's root attributes (magic 0x0A7A) and its own provenance: a file with both
-// is an ebsim output, anything else is a plain HDF5 file.
-bool is_ebsim_output(const H5::H5File& file) {
+// SONATA files identify themselves by the root attribute magic = 0x0A7A; ebsim's add its provenance
+// (`ebsim_version`). Anything else is a plain HDF5 file.
+enum class FileKind { ebsim, sonata, hdf5 };
+
+FileKind kind_of(const H5::H5File& file) {
   const H5::Group root = file.openGroup("/");
   const auto magic = integer_attribute<std::uint64_t>(root, "magic", H5::PredType::NATIVE_UINT64);
-  return magic && *magic == 0x0A7A && text_attribute(root, "ebsim_version").has_value();
+  if (!magic || *magic != 0x0A7A) return FileKind::hdf5;
+  return text_attribute(root, "ebsim_version").has_value() ? FileKind::ebsim : FileKind::sonata;
+}
+
+bool has_group(const H5::H5File& file, const std::string& path) {
+  return H5Lexists(file.getId(), path.c_str(), H5P_DEFAULT) > 0 &&
+         H5Oexists_by_name(file.getId(), path.c_str(), H5P_DEFAULT) > 0 && file.childObjType(path) == H5O_TYPE_GROUP;
+}
+
+hsize_t length_of(const H5::Group& group, const char* dataset) {
+  if (!group.nameExists(dataset) || group.childObjType(dataset) != H5O_TYPE_DATASET) return 0;
+  const H5::DataSpace space = group.openDataSet(dataset).getSpace();
+  if (space.getSimpleExtentNdims() < 1) return 0;
+  std::vector<hsize_t> dims(std::size_t(space.getSimpleExtentNdims()));
+  space.getSimpleExtentDims(dims.data());
+  return dims[0];
+}
+
+// The SONATA parts of a file, whoever wrote it: spike, report, node and edge populations.
+std::vector<Entry> sonata_summary(const H5::H5File& file) {
+  std::vector<Entry> lines;
+  const auto each = [&](const char* root, const auto& describe) {
+    if (!has_group(file, root)) return;
+    const H5::Group group = file.openGroup(root);
+    for (const Link& link : links_of(group.getId()))
+      if (link.type == H5L_TYPE_HARD && group.childObjType(link.name) == H5O_TYPE_GROUP)
+        lines.push_back(
+            {std::string(root).substr(1) + " " + link.name, describe(group.openGroup(link.name)), {}, {}, {}});
+  };
+  each("/spikes", [](const H5::Group& g) {
+    const auto attributes = attributes_of(g.getId());
+    const AttributeValueText* sorting = find_attribute(attributes, "sorting");
+    return std::to_string(length_of(g, "timestamps")) + " spikes, sorting " + (sorting ? sorting->text : "not given");
+  });
+  each("/report", [](const H5::Group& g) {
+    std::string text = "?";
+    if (g.nameExists("data")) {
+      const H5::DataSet data = g.openDataSet("data");
+      const auto attributes = attributes_of(data.getId());
+      const AttributeValueText* units = find_attribute(attributes, "units");
+      text = shape(data.getId()) + " (time x values), units " + (units ? units->text : "not given");
+    }
+    return text;
+  });
+  each("/nodes", [](const H5::Group& g) { return std::to_string(length_of(g, "node_type_id")) + " nodes"; });
+  each("/edges", [](const H5::Group& g) {
+    std::string ends = "?";
+    if (g.nameExists("source_node_id") && g.nameExists("target_node_id")) {
+      const auto source = attributes_of(g.openDataSet("source_node_id").getId());
+      const auto target = attributes_of(g.openDataSet("target_node_id").getId());
+      const AttributeValueText* from = find_attribute(source, "node_population");
+      const AttributeValueText* to = find_attribute(target, "node_population");
+      ends = (from ? from->text : "?") + " -> " + (to ? to->text : "?");
+    }
+    return ends + ", " + std::to_string(length_of(g, "source_node_id")) + " edges";
+  });
+  return lines;
 }
 
 void print_summary(const std::string& path, const H5::H5File& file, std::ostream& out) {
@@ -298,28 +555,66 @@ void print_summary(const std::string& path, const H5::H5File& file, std::ostream
       << (complete && *complete == 1 ? "complete" : "INCOMPLETE (the run was interrupted or failed)") << "\n";
   out << "  command line  " << or_unknown(text_attribute(root, "command_line")) << "\n";
 
-  if (H5Lexists(file.getId(), "populations", H5P_DEFAULT) > 0 &&
-      H5Oexists_by_name(file.getId(), "populations", H5P_DEFAULT) > 0 &&
-      file.childObjType("populations") == H5O_TYPE_GROUP) {
+  if (has_group(file, "/populations")) {
     const H5::Group populations = file.openGroup("populations");
     std::vector<Entry> lines;
     for (const Link& link : links_of(populations.getId())) {
       if (link.type != H5L_TYPE_HARD || populations.childObjType(link.name) != H5O_TYPE_GROUP) continue;
       const H5::Group population = populations.openGroup(link.name);
       const auto size = integer_attribute<std::uint64_t>(population, "size", H5::PredType::NATIVE_UINT64);
-      lines.push_back({link.name, or_unknown(text_attribute(population, "role")) + ", " +
-                                      (size ? std::to_string(*size) : "?") + " nodes"});
+      lines.push_back(
+          {link.name,
+           or_unknown(text_attribute(population, "role")) + ", " + (size ? std::to_string(*size) : "?") + " nodes",
+           {},
+           {},
+           {}});
     }
     out << "populations\n";
     print_aligned(lines, out);
   }
 }
 
-void print_contents(const H5::H5File& file, bool ebsim_output, std::ostream& out) {
+void print_text(const std::string& path, const H5::H5File& file, FileKind kind, bool all, std::ostream& out) {
+  if (kind == FileKind::ebsim) {
+    print_summary(path, file, out);
+  } else if (kind == FileKind::sonata) {
+    out << "SONATA file " << path << " (not written by ebsim: its root has `magic` = 0x0A7A but no `ebsim_version`)\n";
+  } else {
+    out << "HDF5 file " << path << " (not an ebsim output: its root has no `magic` = 0x0A7A and `ebsim_version`)\n";
+  }
+  if (kind != FileKind::hdf5) {
+    const std::vector<Entry> sonata = sonata_summary(file);
+    if (!sonata.empty()) {
+      out << "SONATA\n";
+      print_aligned(sonata, out);
+    }
+  }
+  if (kind != FileKind::ebsim) {  // ebsim's summary above already says what its root attributes say
+    const std::vector<AttributeValueText> attributes = attributes_of(file.openGroup("/").getId());
+    if (!attributes.empty()) {
+      out << "root attributes\n";
+      for (const AttributeValueText& a : attributes) out << "  @" << a.name << " = " << a.text << "\n";
+    }
+  }
   std::vector<Entry> entries;
-  list_contents(file, ebsim_output, entries);
+  list_contents(file, kind == FileKind::ebsim, all, entries);
   out << "contents\n";
-  print_aligned(entries, out);
+  print_aligned(entries, out, true);
+}
+
+void print_json(const std::string& path, const H5::H5File& file, FileKind kind, bool all, std::ostream& out) {
+  static const char* const kKinds[] = {"ebsim", "sonata", "hdf5"};
+  out << "{\"path\": " << json_string(path) << ", \"format\": \"" << kKinds[int(kind)] << "\",\n";
+  out << " \"attributes\": " << attributes_json(attributes_of(file.openGroup("/").getId())) << ",\n";
+  std::vector<Entry> entries;
+  list_contents(file, kind == FileKind::ebsim, all, entries);
+  out << " \"objects\": [";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    out << (i ? ",\n  " : "\n  ") << "{\"path\": " << json_string(e.name) << ", \"kind\": " << json_string(e.kind)
+        << e.json_fields << ", \"attributes\": " << attributes_json(e.attributes) << "}";
+  }
+  out << "\n ]}\n";
 }
 
 // Why a path cannot be read at all, in the words of the operating system; nullopt if it can.
@@ -336,7 +631,7 @@ std::optional<std::string> unreadable_reason(const std::string& path) {
 
 }  // namespace
 
-int print_info(const std::string& path, std::ostream& out, std::ostream& err) {
+int print_info(const std::string& path, std::ostream& out, std::ostream& err, const InfoOptions& options) {
   H5::Exception::dontPrint();
   const auto fail = [&](const char* what, const std::string& reason) {
     err << "ebsim info: cannot " << what << " " << path << ": " << reason << "\n";
@@ -351,12 +646,11 @@ int print_info(const std::string& path, std::ostream& out, std::ostream& err) {
     return fail("open", "HDF5 could not open it (" + error.getDetailMsg() + ")");
   }
   try {
-    const bool ebsim_output = is_ebsim_output(file);
-    if (ebsim_output)
-      print_summary(path, file, out);
+    const FileKind kind = kind_of(file);
+    if (options.json)
+      print_json(path, file, kind, options.all, out);
     else
-      out << "HDF5 file " << path << " (not an ebsim output: its root has no `magic` = 0x0A7A and `ebsim_version`)\n";
-    print_contents(file, ebsim_output, out);
+      print_text(path, file, kind, options.all, out);
   } catch (const H5::Exception& error) {
     return fail("read", error.getFuncName() + ": " + error.getDetailMsg());
   } catch (const std::runtime_error& error) {

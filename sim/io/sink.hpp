@@ -30,7 +30,8 @@ struct RunMetadata {
   std::vector<PopulationInfo> populations;
 };
 
-using AttributeValue = std::variant<double, std::int64_t, std::string>;
+// A list of names is how an array names the entries of a population or projection axis.
+using AttributeValue = std::variant<double, std::int64_t, std::string, std::vector<std::string>>;
 
 // The array contract both sinks enforce: the values fill the shape exactly.
 inline void require_shape(const std::string& path, std::size_t values, const std::vector<std::uint64_t>& shape) {

@@ -41,6 +41,7 @@ ResourceEstimate estimate_one(const Config& cfg) {
   };
 
   double weight_file_bytes = 0;
+  double edge_file_bytes = 0;
   for (const ProjectionConfig& p : cfg.projections) {
     const double n_src = size_of(p.from), n_tgt = size_of(p.to), n = expected_synapses(p, n_src, n_tgt);
     const bool delays = p.delay_max_ms > p.delay_ms;
@@ -57,6 +58,9 @@ ResourceEstimate estimate_one(const Config& cfg) {
     const double table = cfg.record.weights ? n * (delays ? 32 : 24) : 0;
     e.transient_bytes = std::max({e.transient_bytes, sorted ? 16 * n : 0.0, table});
     weight_file_bytes += table;
+    // The initial weights again as SONATA edges: ids, type, group, index, weight, delay (48 bytes)
+    // and both indices (at most 32 bytes per synapse, one range per synapse).
+    edge_file_bytes += cfg.record.weights ? n * 80 + 16 * (n_src + n_tgt) : 0;
     if (spiking && p.plasticity) {
       // A presynaptic spike opens a window over its row (its column too, for a symmetric rule) for
       // delay + window ms, holding two doubles per synapse: r_max (delay + window) windows per
@@ -89,6 +93,7 @@ ResourceEstimate estimate_one(const Config& cfg) {
   if (spiking) e.output_bytes += 16 * cfg.model.r_max_hz / 1000.0 * trial_ms * trials * total_size(cfg.record.spikes);
   const double weight_sets = 2 + (cfg.record.weight_snapshots ? trials * double(cfg.protocol.phases.size()) : 0);
   e.output_bytes += weight_sets * weight_file_bytes;
+  e.output_bytes += edge_file_bytes + 28 * units;  // SONATA edges and nodes
   e.output_bytes += 16 * bins * rate_units * (1 + (trials > 1 ? trials : 0) + (theory ? 1 : 0));
   e.output_bytes += 8 * trials * units + cfg.resolved_yaml.size() + 64 * 1024;
   return e;

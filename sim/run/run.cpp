@@ -114,6 +114,10 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
   sink.write_attribute("/", "trial_duration_ms", cfg.protocol.total_duration_ms());
   sink.write_attribute("/", "trials", std::int64_t(cfg.protocol.trials));
+  // Trials run back to back on one clock: trial k spans [trial_start_ms[k], + trial_duration_ms).
+  std::vector<double> trial_start_ms;
+  for (std::uint64_t tr = 0; tr < trials; ++tr) trial_start_ms.push_back(double(tr) * cfg.protocol.total_duration_ms());
+  sink.write_array("/trial_start_ms", trial_start_ms, {trials});
   return result;
 }
 

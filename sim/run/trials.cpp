@@ -130,6 +130,13 @@ void write_phase_analysis(const Config& cfg, const Network& net, const std::vect
     sink.write_array(g + "/held_low", held_low, {trials, n_pops});
     sink.write_array(g + "/held_high", held_high, {trials, n_pops});
     sink.write_array(g + "/chattering", chattering, {trials, n_pops});
+    // Columns follow the config's population order (not /populations' alphabetical listing).
+    std::vector<std::string> names;
+    for (const Population& p : net.populations) names.push_back(p.name);
+    for (const char* counts : {"/held_low", "/held_high", "/chattering"}) {
+      sink.write_attribute(g + counts, "dimensions", std::vector<std::string>{"trial", "population"});
+      sink.write_attribute(g + counts, "populations", names);
+    }
   }
 }
 

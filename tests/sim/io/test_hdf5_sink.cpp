@@ -52,6 +52,16 @@ std::string read_text_attribute(const H5::H5Object& object, const std::string& n
   return value;
 }
 
+// The SONATA `sorting` attribute: an HDF5 enum; returns the name of its value ("" if not an enum).
+std::string sorting_name(const H5::H5Object& object) {
+  const H5::Attribute attribute = object.openAttribute("sorting");
+  if (attribute.getTypeClass() != H5T_ENUM) return "";
+  const H5::EnumType type = attribute.getEnumType();
+  std::int8_t value = -1;
+  attribute.read(type, &value);
+  return type.nameOf(&value, 16);
+}
+
 std::int64_t complete_flag(const std::string& path) {
   const H5::H5File file(path, H5F_ACC_RDONLY);
   return read_attribute<std::int64_t>(file.openGroup("/"), "complete", H5::PredType::NATIVE_INT64);
@@ -209,11 +219,84 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
     const auto time = read_all<double>(file, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE);
     CHECK(time == std::vector<double>{10.0, 10.0 + kRows * 0.5, 0.5});
     CHECK(read_text_attribute(file.openDataSet("/report/h1/mapping/time"), "units") == "ms");
+    const H5::DataSet ids = file.openDataSet("/report/h1/mapping/node_ids");
+    CHECK(read_attribute<std::int8_t>(ids, "sorted", H5::PredType::NATIVE_INT8) == 1);
+    CHECK(ids.openAttribute("sorted").getIntType().getSize() == 1);
+    const H5::DataSet pos = file.openDataSet("/report/h1/mapping/element_pos");
+    CHECK(pos.getFloatType().getSize() == 4);
+    CHECK(read_all<float>(file, "/report/h1/mapping/element_pos", H5::PredType::NATIVE_FLOAT) ==
+          std::vector<float>(kNodes, 0.5f));
+    // bmtk's spelling, a soft link to the guide's.
+    H5L_info_t link{};
+    REQUIRE(H5Lget_info(file.getId(), "/report/h1/mapping/index_pointer", &link, H5P_DEFAULT) >= 0);
+    CHECK(link.type == H5L_TYPE_SOFT);
+    CHECK(read_all<std::uint64_t>(file, "/report/h1/mapping/index_pointer", H5::PredType::NATIVE_UINT64) == pointers);
+    for (const char* name : {"node_ids", "element_ids", "element_pos", "index_pointers"})
+      CHECK(read_text_attribute(file.openDataSet(std::string("/report/h1/mapping/") + name), "units") == "1");
+  }
+
+  SUBCASE("the network as SONATA nodes and edges, with both indices") {
+    CHECK(read_all<std::uint64_t>(file, "/nodes/v/node_id", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{0, 1, 2, 3});
+    CHECK(read_all<std::uint32_t>(file, "/nodes/v/node_type_id", H5::PredType::NATIVE_UINT32) ==
+          std::vector<std::uint32_t>(4, 1));  // the population's index in the metadata
+    CHECK(read_all<std::uint32_t>(file, "/nodes/h1/node_group_id", H5::PredType::NATIVE_UINT32).size() == kNodes);
+    CHECK(read_all<std::uint64_t>(file, "/nodes/v/node_group_index", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{0, 1, 2, 3});
+    CHECK(file.nameExists("/nodes/h1/0"));
+
+    const H5::DataSet source = file.openDataSet("/edges/v_h1/source_node_id");
+    CHECK(read_text_attribute(source, "node_population") == "v");
+    CHECK(read_text_attribute(file.openDataSet("/edges/v_h1/target_node_id"), "node_population") == "h1");
+    CHECK(read_all<std::uint64_t>(file, "/edges/v_h1/source_node_id", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{0, 1, 3});
+    CHECK(read_all<std::uint64_t>(file, "/edges/v_h1/target_node_id", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{2, 2, 299});
+    CHECK(read_all<std::uint32_t>(file, "/edges/v_h1/edge_type_id", H5::PredType::NATIVE_UINT32) ==
+          std::vector<std::uint32_t>(3, 0));
+    CHECK(read_all<std::uint32_t>(file, "/edges/v_h1/edge_group_id", H5::PredType::NATIVE_UINT32) ==
+          std::vector<std::uint32_t>(3, 0));
+    CHECK(read_all<std::uint64_t>(file, "/edges/v_h1/edge_group_index", H5::PredType::NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{0, 1, 2});
+    CHECK(read_all<double>(file, "/edges/v_h1/0/syn_weight", H5::PredType::NATIVE_DOUBLE) ==
+          std::vector<double>{0.1, -0.2, 0.3});
+    CHECK(read_all<double>(file, "/edges/v_h1/0/delay", H5::PredType::NATIVE_DOUBLE) == std::vector<double>(3, 1.0));
+    CHECK(read_text_attribute(file.openDataSet("/edges/v_h1/0/delay"), "units") == "ms");
+    // Source index: v has 4 nodes; node 2 has no edges (an empty range).
+    CHECK(read_all<std::int64_t>(file, "/edges/v_h1/indices/source_to_target/node_id_to_ranges",
+                                 H5::PredType::NATIVE_INT64) == std::vector<std::int64_t>{0, 1, 1, 2, 2, 2, 2, 3});
+    CHECK(read_all<std::int64_t>(file, "/edges/v_h1/indices/source_to_target/range_to_edge_id",
+                                 H5::PredType::NATIVE_INT64) == std::vector<std::int64_t>{0, 1, 1, 2, 2, 3});
+    // Target index: edges 0 and 1 share target 2 (one range), edge 2 goes to 299.
+    const auto to_ranges = read_all<std::int64_t>(file, "/edges/v_h1/indices/target_to_source/node_id_to_ranges",
+                                                  H5::PredType::NATIVE_INT64);
+    REQUIRE(to_ranges.size() == 2 * kNodes);
+    CHECK(to_ranges[4] == 0);
+    CHECK(to_ranges[5] == 1);
+    CHECK(to_ranges[2 * 299] == 1);
+    CHECK(to_ranges[2 * 299 + 1] == 2);
+    CHECK(read_all<std::int64_t>(file, "/edges/v_h1/indices/target_to_source/range_to_edge_id",
+                                 H5::PredType::NATIVE_INT64) == std::vector<std::int64_t>{0, 2, 2, 3});
+    CHECK(read_all<std::int64_t>(file, "/edges/v_h1/indices/target_to_source/node_id_to_range",
+                                 H5::PredType::NATIVE_INT64) == to_ranges);  // bmtk's spelling
+    CHECK_FALSE(file.nameExists("/edges/v_h1/final"));                       // only the network as built
   }
 
   SUBCASE("spikes are stored by time with units, and a silent population has empty datasets") {
     const H5::Group h1 = file.openGroup("/spikes/h1");
-    CHECK(read_text_attribute(h1, "sorting") == "by_time");
+    CHECK(sorting_name(h1) == "by_time");
+    {
+      // The guide's enum: none 0, by_id 1, by_time 2, on an 8-bit base as libsonata reads it.
+      const H5::EnumType type = h1.openAttribute("sorting").getEnumType();
+      CHECK(type.getNmembers() == 3);
+      CHECK(type.getSize() == 1);
+      for (const auto& [name, value] : {std::pair{"none", 0}, std::pair{"by_id", 1}, std::pair{"by_time", 2}}) {
+        std::int8_t v = -1;
+        type.valueOf(name, &v);
+        CHECK(v == value);
+      }
+    }
+    CHECK(read_text_attribute(file.openDataSet("/spikes/h1/node_ids"), "units") == "1");
     CHECK(read_text_attribute(file.openDataSet("/spikes/h1/timestamps"), "units") == "ms");
     CHECK(file.openDataSet("/spikes/h1/node_ids").getIntType().getSize() == 8);
     const auto times = read_all<double>(file, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE);
@@ -227,7 +310,7 @@ TEST_CASE("Hdf5Sink writes the SONATA layout, weights and analysis and renames w
 
     CHECK(dims_of(file.openDataSet("/spikes/v/timestamps")) == std::vector<hsize_t>{0});
     CHECK(dims_of(file.openDataSet("/spikes/v/node_ids")) == std::vector<hsize_t>{0});
-    CHECK(read_text_attribute(file.openGroup("/spikes/v"), "sorting") == "by_time");
+    CHECK(sorting_name(file.openGroup("/spikes/v")) == "by_time");
   }
 
   SUBCASE("weights per label and projection with their attributes") {
@@ -438,4 +521,41 @@ TEST_CASE("a copy of the partial file taken while the sink writes (as a SIGKILL 
     CHECK(time[1] == double(dims[0]));  // stop = start + rows * step for the rows in the file
   }
   sink.end_run(false);
+}
+
+TEST_CASE("write_array takes units from the one list and stores integer quantities as int64, never changing a value") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("units.h5");
+  {
+    Hdf5Sink sink(path);
+    sink.begin_run(example_metadata());
+    sink.write_array("/training/epoch", std::vector<double>{0, 1, 2}, {3});
+    sink.write_array("/training/test_predictions", std::vector<double>{3, 0.5}, {2});  // not integers: float64
+    sink.write_array("/rates/h1/rate_hz", std::vector<double>{1.5, 2.5}, {1, 2});
+    sink.set_scope("/sweep/3");
+    sink.write_array("/analysis/phases/settle/held_low", std::vector<double>{1, 2}, {1, 2});
+    sink.write_array("/populations/h1/bias", std::vector<double>{0.125}, {1});
+    sink.set_scope("");
+    sink.write_array("/populations/v/bias", std::vector<double>{0.5, 0.25, 0, 1}, {4});
+    sink.write_array("/analysis/unlisted", std::vector<double>{1}, {1});
+    sink.end_run(true);
+  }
+  const H5::H5File file(path, H5F_ACC_RDONLY);
+  const H5::DataSet epoch = file.openDataSet("/training/epoch");
+  CHECK(epoch.getTypeClass() == H5T_INTEGER);
+  CHECK(epoch.getIntType().getSize() == 8);
+  CHECK(read_all<std::int64_t>(file, "/training/epoch", H5::PredType::NATIVE_INT64) ==
+        std::vector<std::int64_t>{0, 1, 2});
+  CHECK(read_text_attribute(epoch, "units") == "1");
+  CHECK(file.openDataSet("/training/test_predictions").getTypeClass() == H5T_FLOAT);
+  CHECK(read_text_attribute(file.openDataSet("/rates/h1/rate_hz"), "units") == "Hz");
+  // A scope does not change a dataset's units or storage.
+  const H5::DataSet held = file.openDataSet("/sweep/3/analysis/phases/settle/held_low");
+  CHECK(held.getTypeClass() == H5T_INTEGER);
+  CHECK(read_text_attribute(held, "units") == "1");
+  // Biases of the root run are the nodes' dynamics parameters too; a sweep point's are not.
+  CHECK(read_all<double>(file, "/nodes/v/0/dynamics_params/bias", H5::PredType::NATIVE_DOUBLE) ==
+        std::vector<double>{0.5, 0.25, 0, 1});
+  CHECK_FALSE(file.nameExists("/sweep/3/nodes"));
+  CHECK_FALSE(file.openDataSet("/analysis/unlisted").attrExists("units"));
 }

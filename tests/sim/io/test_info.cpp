@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
 #include "tests/support.hpp"
 
@@ -60,9 +61,48 @@ TEST_CASE("ebsim info lists a file ebsim did not write as a plain HDF5 file, not
         .write(H5::PredType::NATIVE_UINT32, &magic);
   }
   const std::string text = info_of(path);
-  CHECK(text.rfind("HDF5 file " + path + " (not an ebsim output", 0) == 0);
+  // SONATA's magic without ebsim's provenance: a SONATA file someone else wrote.
+  CHECK(text.rfind("SONATA file " + path + " (not written by ebsim", 0) == 0);
   CHECK(text.find("INCOMPLETE") == std::string::npos);
+  CHECK(text.find("  @magic = 2682\n") != std::string::npos);
   CHECK(described(text, "/measurements/trace") == "float64 [5]");
+}
+
+TEST_CASE("ebsim info shows units and attributes, the SONATA parts of a file, and a sweep point per line") {
+  const ebsim::test::TempDir dir;
+  const std::string path = dir.file("run.h5");
+  {
+    ebsim::Hdf5Sink sink(path);
+    sink.begin_run(ebsim::test::example_metadata());
+    sink.declare_spikes("v");
+    sink.append_spikes("v", std::vector<double>{1.0, 2.0}, std::vector<std::uint64_t>{0, 3});
+    sink.set_scope("/sweep/0");
+    sink.write_attribute("/", "value", 100.0);
+    sink.write_array("/rates/v/rate_hz", std::vector<double>{1, 2}, {1, 2});
+    sink.set_scope("/sweep/1");
+    sink.write_attribute("/", "value", 400.0);
+    sink.write_array("/rates/v/rate_hz", std::vector<double>{1, 2}, {1, 2});
+    sink.set_scope("");
+    sink.end_run(true);
+  }
+  const std::string text = info_of(path);
+  CHECK(described(text, "/spikes/v/timestamps") == "float64 [2], units ms");
+  CHECK(text.find("  spikes v  ") != std::string::npos);
+  CHECK(text.find("2 spikes, sorting by_time") != std::string::npos);
+  CHECK(text.find("nodes h1") != std::string::npos);
+  CHECK(text.find("      @sorting = by_time\n") != std::string::npos);
+  CHECK(text.find("      @model_type = point_neuron\n") != std::string::npos);
+  CHECK(described(text, "/sweep/1").rfind("sweep point, value = 400", 0) == 0);
+  CHECK(described(text, "/sweep/1/rates/v/rate_hz") == "(not listed)");
+  std::ostringstream all, err;
+  REQUIRE(ebsim::print_info(path, all, err, {false, true}) == 0);
+  CHECK(described(all.str(), "/sweep/1/rates/v/rate_hz") == "float64 [1 x 2], units Hz");
+  std::ostringstream json;
+  REQUIRE(ebsim::print_info(path, json, err, {true, false}) == 0);
+  CHECK(json.str().rfind("{\"path\": ", 0) == 0);
+  CHECK(json.str().find("\"format\": \"ebsim\"") != std::string::npos);
+  CHECK(json.str().find("{\"path\": \"/spikes/v/timestamps\", \"kind\": \"dataset\", \"type\": \"float64\", "
+                        "\"shape\": [2], \"units\": \"ms\"") != std::string::npos);
 }
 
 TEST_CASE("ebsim info shows dangling soft links and external links instead of aborting") {
