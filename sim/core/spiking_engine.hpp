@@ -19,6 +19,7 @@
 // crossed a boundary b at g_c = (b - T)/u, and the next piece follows without any exponential or
 // logarithm: u' = (b - T') / g_c. t_ref moves forward every 16 tau so that g never underflows.
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "models/unit_dynamics.hpp"
@@ -100,6 +101,12 @@ class SpikingEngine final : public Engine, private StdpHost {
   double kick_scale(std::uint32_t unit) const override { return kick_scale_[unit]; }
   models::UnitDrive drive(std::uint32_t unit) const override { return {gated_[unit], nudge_[unit]}; }
   void schedule(const Event& e) override { queue_.push(e); }
+  double inside_since(std::uint32_t unit, double t) override {
+    const double s = state_at(unit, t);  // follows crossings up to t (a clamped unit: never inside)
+    if (clamped_[unit] || piece_[unit].regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
+      return std::numeric_limits<double>::infinity();
+    return last_outside_[unit];
+  }
   void fire_candidate(std::uint32_t unit, double t);
   void emit_spike(std::uint32_t unit, double t);  // deliveries, recording, plasticity
   void deliver(const Event& e);
@@ -110,6 +117,7 @@ class SpikingEngine final : public Engine, private StdpHost {
   void anchor(std::uint32_t unit, double t, double s, double g_inv, double integral = 0.0);
   // Moves piece p of `unit` across the boundaries its trajectory crossed before the time where
   // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
+  // Records each crossing's time in last_outside_ (also when p is a copy: the unit crossed then).
   void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
   models::UnitRegime regime_now(std::uint32_t unit, double gt) const;  // after crossings up to now
   double value(const Piece& p, double gt) const;                       // s on a current piece, kept in its window
@@ -127,7 +135,11 @@ class SpikingEngine final : public Engine, private StdpHost {
   std::vector<Piece> piece_;
   // Colder per-unit fields.
   std::vector<double> gated_, nudge_;  // A and C of tau ds/dt = rho'(s) A + C - s
-  std::vector<double> kick_scale_;     // (1 - beta) / (r_max tau); 0 for clamped units
+  // Per unit, the last time its state was on or outside [beta1, beta2], as far as the events so far
+  // show (anchor: a kick or phase that starts, ends or lands on a held or outside piece or on a
+  // boundary; follow_crossings: a crossing); -inf before the first. For the STDP estimator.
+  mutable std::vector<double> last_outside_;
+  std::vector<double> kick_scale_;  // (1 - beta) / (r_max tau); 0 for clamped units
   std::vector<double> clamp_value_;
   std::vector<std::uint8_t> clamped_;
   // Window averages (enable_integrals): on a piece, int_0^t s = integral_base + T t - u tau g(t).

@@ -59,8 +59,13 @@ void StdpEstimator::on_spike(std::uint32_t pre, std::uint16_t population, double
   }
 }
 
-double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate) const {
-  if (k.kick == 0.0 || t <= k.arrival) return 0.0;
+double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate, bool inside) const {
+  if (t <= k.arrival) return 0.0;
+  // Linearity: where the unit stayed inside, with the kick and (to first order in the kick)
+  // without it, the two trajectories differ by the kick's decay whatever the other events did, and
+  // rho = s - beta1 there, so the rate's difference is the same.
+  if (inside) return k.linear_kick * std::exp(-(t - k.arrival) / unit_.tau);
+  if (k.kick == 0.0) return 0.0;
   const double with = models::advance(k.s_arrival + k.kick, t - k.arrival, k.drive, unit_);
   const double without = models::advance(k.s_arrival, t - k.arrival, k.drive, unit_);
   return rate ? rate_.rho(with) - rate_.rho(without) : with - without;
@@ -89,7 +94,8 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
     own.s_arrival = own.arrival > e.time ? models::advance(s, own.arrival - e.time, own.drive, unit_) : s;
     // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.
     const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;
-    own.kick = felt ? gain * double(p.weight[synapse]) * host.kick_scale(post) : 0.0;
+    own.linear_kick = gain * double(p.weight[synapse]) * host.kick_scale(post);
+    own.kick = felt ? own.linear_kick : 0.0;
     w.own.push_back(own);
   }
   Event closing = e;
@@ -108,11 +114,14 @@ void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_
   const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
     const std::uint64_t synapse = direction == 0 ? k : p.position[k];
-    const double s = host.state_at(r.offset + r.index[k], t);
+    const std::uint32_t post = r.offset + r.index[k];
+    const double s = host.state_at(post, t);
     const double value = rate ? rate_.rho(s) : s;
     const std::size_t n = k - r.begin;
-    const double dw = rule_->add(projection, synapse, scale * (value - w.before[n] - own_effect(w.own[n], t, rate)));
-    if (log_) log_->push_back({w.spike, dw, w.unit, r.offset + r.index[k], projection, t == w.closes});
+    const bool inside = host.inside_since(post, t) < w.own[n].arrival;
+    const double dw =
+        rule_->add(projection, synapse, scale * (value - w.before[n] - own_effect(w.own[n], t, rate, inside)));
+    if (log_) log_->push_back({w.spike, dw, w.unit, post, projection, t == w.closes});
   }
 }
 

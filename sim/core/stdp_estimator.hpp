@@ -11,14 +11,25 @@
 //
 // own(t) keeps the spike's own kick out of D (else every spike would add a Hebbian term
 // lr rho' W / (r_max tau T) at its own synapse). The window opens before the kick lands (opening
-// events precede deliveries at equal times), and own(t) is the kick's exact effect on the
-// postsynaptic trajectory: the unit's deterministic flow (models::advance) from its state at the
-// kick's arrival with the kick, minus the same without it. Inside the linear range this is the
-// kick's exponential decay; on a boundary it is what the boundary makes of it — a unit held at
-// beta2 that a positive kick lifts above falls back within the window, so own(T) = 0 and a unit
-// held by its drive sees D = 0 on average, as ds/dt = 0 there. (Other spikes' kicks within the
-// window are not in the counterfactual: their interaction with the own kick at a boundary is of
-// second order in the kicks.)
+// events precede deliveries at equal times). own(t) is the kick's effect on the postsynaptic
+// trajectory, in one of two forms chosen when the window closes:
+//  - the unit's actual state stayed strictly inside (beta1, beta2) from before the kick's arrival
+//    to t (the engine tracks when each unit was last on or outside a boundary: inside_since): the
+//    dynamics there are linear, so with and without the kick the trajectories differ by the kick's
+//    exponential decay, kick e^(-(t - arrival)/tau), whatever the other events did. This holds
+//    also when the unit's flow alone (its bias) would leave the range within T but the kicks of
+//    its other inputs keep it inside, where the flow below would make own = 0 and leave a bias of
+//    lr W e^(-T/tau) / (r_max^2 tau T) per pre spike. It is exact as long as the trajectory
+//    without the kick stays inside too: it can leave only where the actual one comes within the
+//    kick of a boundary, an error of second order in the kick.
+//  - otherwise (the unit touched a boundary): the unit's deterministic flow (models::advance)
+//    from its state at the kick's arrival with the kick, minus the same without it. On a boundary
+//    that is what the boundary makes of the kick — a unit held at beta2 that a positive kick lifts
+//    above falls back within the window, so own(T) = 0 and a unit held by its drive sees D = 0 on
+//    average, as ds/dt = 0 there. (Other spikes' kicks within the window are not in this
+//    counterfactual: their interaction with the own kick at a boundary is of second order in the
+//    kicks, but a unit whose flow leaves the range while its inputs bring it back keeps a bias of
+//    the order of the fraction of windows in which it touches a boundary.)
 //
 // Opening and closing are events in the engine's queue (Event::stdp_open, Event::stdp_close), so
 // they fall in the total event order. Open windows wait in a queue per (projection, direction);
@@ -53,6 +64,10 @@ class StdpHost {
   virtual double state_at(std::uint32_t unit, double t) = 0;      // exact s(t), t >= the unit's last event
   virtual double kick_scale(std::uint32_t unit) const = 0;        // a kick is kick_scale * W (0: clamped)
   virtual models::UnitDrive drive(std::uint32_t unit) const = 0;  // the unit's flow between events
+  // When the unit's current stretch strictly inside (beta1, beta2) began: the last time before t
+  // its state was on or outside a boundary (-inf: never); +inf if it is not strictly inside at t
+  // (or clamped). t >= the unit's last event.
+  virtual double inside_since(std::uint32_t unit, double t) = 0;
   virtual void schedule(const Event& e) = 0;
 
  protected:
@@ -85,9 +100,10 @@ class StdpEstimator {
   };
   // The spike's own kick on one postsynaptic unit: what it does to the unit's flow.
   struct OwnKick {
-    double arrival;    // when it lands
-    double s_arrival;  // the state it lands on (the flow from the opening's state)
-    double kick;       // what it adds (0 where rho'(s_arrival) = 0 or the unit is clamped)
+    double arrival;      // when it lands
+    double s_arrival;    // the state it lands on (the flow from the opening's state)
+    double kick;         // what it adds (0 where rho'(s_arrival) = 0 or the unit is clamped)
+    double linear_kick;  // kick_scale * W: what it adds where the unit is inside
     models::UnitDrive drive;
   };
   struct Window {
@@ -96,7 +112,9 @@ class StdpEstimator {
     std::vector<double> before;  // postsynaptic values when the window opened
     std::vector<OwnKick> own;
   };
-  double own_effect(const OwnKick& k, double t, bool rate) const;  // own(t) for one synapse
+  // own(t) for one synapse; `inside` when the unit's actual trajectory was strictly inside the
+  // linear range from before the kick's arrival to t.
+  double own_effect(const OwnKick& k, double t, bool rate, bool inside) const;
   void apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, StdpHost& host);
 
   const Network* net_;

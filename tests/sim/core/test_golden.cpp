@@ -67,8 +67,12 @@ TEST_CASE("golden: the spiking engine's output on a small plastic network is bit
   //               HDF5 output with Python's zlib.crc32 over the same bytes in the same order;
   //   0xe33898aa  STDP windows open before the spike's own kick lands and remove its exact effect
   //               (the unit's flow with and without it), not its linear-range decay: synapses onto
-  //               units on a boundary no longer drift; windows still open at a trial's end close.
-  constexpr std::uint32_t kGolden = 0xe33898aau;
+  //               units on a boundary no longer drift; windows still open at a trial's end close;
+  //   0x5bfa8cd9  the own kick's effect is its linear decay wherever the unit's actual state stayed
+  //               strictly inside (beta1, beta2) over the window (the flow's counterfactual only
+  //               where it touched a boundary): no Hebbian bias onto units whose flow alone would
+  //               leave the range while their inputs keep them inside.
+  constexpr std::uint32_t kGolden = 0x5bfa8cd9u;
   const Config cfg = test::config_from(kGoldenNet);
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "golden"));
