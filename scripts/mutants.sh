@@ -81,8 +81,8 @@ mutant sim/core/stdp_estimator.cpp "lr doubled in the STDP events" \
   'const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);' \
   'const double scale = 2.0 * rule.lr / ((t - w.opened) * r_max_per_ms_);'
 mutant sim/core/stdp_estimator.cpp "the sign of s-dot flipped in the STDP estimator" \
-  'scale * (value - w.before[n] - own_effect(w.own[n], t, rate))' \
-  'scale * (w.before[n] - value - own_effect(w.own[n], t, rate))'
+  'scale * (value - w.before[n] - own_effect(w.own[n], t, rate, inside))' \
+  'scale * (w.before[n] - value - own_effect(w.own[n], t, rate, inside))'
 mutant sim/core/stdp_estimator.cpp "a time unit confused: r_max in Hz where per ms is meant" \
   'r_max_per_ms_(params.r_max_per_ms)' \
   'r_max_per_ms_(params.r_max_hz)'
