@@ -4,7 +4,10 @@
 // added without showing that it fires, where it points and what it says.
 #include <doctest/doctest.h>
 
+#include <H5Cpp.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,7 +15,9 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -33,6 +38,7 @@ const std::string kLearning = "sim/experiments/learning_config.cpp";
 const std::string kPair = "sim/experiments/plastic_pair_config.cpp";
 const std::string kSaturation = "sim/experiments/saturation_config.cpp";
 const std::string kStdp = "sim/experiments/stdp_window_config.cpp";
+const std::string kStats = "sim/experiments/stdp_statistics_config.cpp";
 
 struct Row {
   std::string file;      // the source file holding the error site
@@ -131,9 +137,72 @@ const LearningData& learning_data() {
   return data;
 }
 
+// A crafted ebsim output: the attributes that mark one (`magic`, `ebsim_version`) and the given
+// datasets (name, shape, values), uint64 for synapse indices (`.../pre`, `.../post`), else doubles.
+using Dataset = std::tuple<std::string, std::vector<hsize_t>, std::vector<double>>;
+void write_crafted(const std::string& path, const std::vector<Dataset>& datasets) {
+  H5::H5File f(path, H5F_ACC_TRUNC);
+  const std::uint32_t magic = 0x0A7A;
+  f.createAttribute("magic", H5::PredType::NATIVE_UINT32, H5::DataSpace()).write(H5::PredType::NATIVE_UINT32, &magic);
+  const H5::StrType str(H5::PredType::C_S1, 8);
+  f.createAttribute("ebsim_version", str, H5::DataSpace()).write(str, std::string("crafted"));
+  for (const auto& [name, shape, values] : datasets) {
+    for (auto at = name.find('/', 1); at != std::string::npos; at = name.find('/', at + 1))
+      if (!f.nameExists(name.substr(0, at))) f.createGroup(name.substr(0, at));
+    const H5::DataSpace space(int(shape.size()), shape.data());
+    const bool index =
+        name.size() > 4 && (name.substr(name.size() - 4) == "/pre" || name.substr(name.size() - 5) == "/post");
+    if (index) {
+      const std::vector<std::uint64_t> v(values.begin(), values.end());
+      f.createDataSet(name, H5::PredType::NATIVE_UINT64, space).write(v.data(), H5::PredType::NATIVE_UINT64);
+    } else {
+      f.createDataSet(name, H5::PredType::NATIVE_DOUBLE, space).write(values.data(), H5::PredType::NATIVE_DOUBLE);
+    }
+  }
+}
+
+// Files of earlier runs for the rows that read one (`from_file`, `resume`), written once: kNet's
+// run (x -> h stored from 3 x 4 units, h's final state of 4 units), one epoch of learning, and
+// crafted files that no run writes (a self-connection, a weight or a state beyond 1e6, a synapse
+// listed twice, a learning file with no epoch or no checkpoint).
+struct StoredRuns {
+  test::TempDir dir;
+  std::string run = dir.file("run.h5"), learn = dir.file("learn.h5");
+  std::string self = dir.file("self.h5"), big_weight = dir.file("big_weight.h5"), twice = dir.file("twice.h5");
+  std::string big_state = dir.file("big_state.h5"), no_epoch = dir.file("no_epoch.h5");
+  std::string no_checkpoint = dir.file("no_checkpoint.h5");
+  StoredRuns() {
+    write_crafted(self, {{"/weights/final/h->h/pre", {1}, {1}},
+                         {"/weights/final/h->h/post", {1}, {1}},
+                         {"/weights/final/h->h/weight", {1}, {0.1}}});
+    write_crafted(big_weight, {{"/weights/final/x->h/pre", {1}, {0}},
+                               {"/weights/final/x->h/post", {1}, {0}},
+                               {"/weights/final/x->h/weight", {1}, {1e9}}});
+    write_crafted(twice, {{"/weights/final/x->h/pre", {2}, {0, 0}},
+                          {"/weights/final/x->h/post", {2}, {1, 1}},
+                          {"/weights/final/x->h/weight", {2}, {0.1, 0.2}}});
+    write_crafted(big_state, {{"/analysis/final_state/h", {1, 4}, {0, 0, 1e9, 0}}});
+    write_crafted(no_epoch, {{"/training/epoch", {0}, {}}});
+    write_crafted(no_checkpoint, {{"/training/epoch", {1}, {1}}});
+    test::write_file(dir.file("run.yaml"), test::kSmallNet);
+    test::write_file(dir.file("learn.yaml"), test::learning_yaml(learning_data().small, 3, 2, 2, "  epochs: 1\n"));
+    for (const auto& [cfg, out] : {std::pair{dir.file("run.yaml"), run}, std::pair{dir.file("learn.yaml"), learn}}) {
+      const test::CliOutcome o = test::run_cli({"ebsim", "run", cfg, "-o", out, "--quiet"});
+      if (o.code != 0) throw std::runtime_error("StoredRuns: `ebsim run " + cfg + "` failed: " + o.err);
+    }
+  }
+};
+const StoredRuns& stored_runs() {
+  static const StoredRuns runs;
+  return runs;
+}
+
 std::vector<Row> rows() {
   const std::string learn = test::learning_yaml(learning_data().small, 3, 2, 2);
   const std::string learn_big = test::learning_yaml(learning_data().big, 3, 2, 2);
+  const std::string missing_h5 = learning_data().dir.file("missing.h5");
+  const std::string kStatsNet = edit(kPairNet, {{"kind: stdp_window", "kind: stdp_statistics"}});
+  const std::string h_from = "h: {role: hidden, size: 4, bias: 0.05}";
   // 9 units, then 1e8 per population: the tenth of them, big9, takes the total past 1e9.
   std::string bigs;
   for (int k = 0; k < 11; ++k)
@@ -218,14 +287,33 @@ std::vector<Row> rows() {
        "--set projections.7.delay=1 ms", R"(" out of range (the list has ")"},
       {kOverrides, "is not a mapping, cannot set `x` inside it", "seed", kNet, {"seed.x=1"}, "--set seed.x=1",
        R"("is not a mapping, cannot set `")"},
-      {kOverrides, "expected one key path with a list of values, e.g. `{model.r_max: [100 Hz, 400 Hz]}`", "sweep",
-       kNet + "sweep: ^5\n", {}, "", R"(top.fail(sw, "sweep", expected);)"},
-      {kOverrides, "(at least two values)", "sweep.model.tau", kNet + "sweep: {model.tau: ^[1 ms]}\n"},
+      {kOverrides, "expected one key path with a list of values (`{model.r_max: [100 Hz, 400 Hz]}`), or `grid:`",
+       "sweep", kNet + "sweep: ^5\n"},
+      {kOverrides, "expected a list of at least two values, e.g. `[100 Hz, 400 Hz]`", "sweep.model.tau",
+       kNet + "sweep: {model.tau: ^[1 ms]}\n", {}, "", R"("expected a list of " + std::string(min_values > 1)"},
       {kOverrides, "expected a scalar value", "sweep.model.tau[0]", kNet + "sweep: {model.tau: [^[1 ms], 2 ms]}\n"},
-      {kOverrides, "cannot sweep `seed`", "sweep", kNet + "sweep: {^seed: [1, 2]}\n", {}, "", R"("cannot sweep `")"},
+      {kOverrides, "cannot sweep `seed` (use `replicates` or `seeds`)", "sweep.seed", kNet + "sweep: {^seed: [1, 2]}\n",
+       {}, "", R"("cannot sweep `")"},
+      {kOverrides, "expected a mapping of key paths to lists of values", "sweep.grid", kNet + "sweep: {grid: ^5}\n"},
+      {kOverrides, "give either `grid` (every combination) or `zip` (values taken together), not both", "sweep",
+       kNet + "sweep: ^{grid: {model.tau: [1 ms]}, zip: {model.tau: [2 ms]}}\n"},
+      {kOverrides, "zip takes the i-th value of every key together: expected 2 values, as `model.tau` has, got 1",
+       "sweep.zip.model.r_max", kNet + "sweep: {zip: {model.tau: [1 ms, 2 ms], model.r_max: ^[1 Hz]}}\n", {}, "",
+       R"("zip takes the i-th value of every key together: expected ")"},
+      {kOverrides, "give either `replicates: N` (derived seeds) or `seeds: [...]` (given ones), not both", "sweep",
+       kNet + "sweep: ^{replicates: 2, seeds: [1, 2]}\n"},
+      {kOverrides, "expected 1 to 1e6 replicates per point, got 0", "sweep.replicates",
+       kNet + "sweep: {replicates: ^0}\n", {}, "", "expected 1 to 1e6 replicates per point, got "},
+      {kOverrides, "expected a non-empty list of seeds (integers >= 0)", "sweep.seeds", kNet + "sweep: {seeds: ^[]}\n"},
+      {kOverrides, "expected a seed >= 0", "sweep.seeds[1]", kNet + "sweep: {seeds: [1, ^-2]}\n"},
+      {kOverrides, "the sweep has 100001 runs (points x replicates), more than 100000; run it with --yes", "sweep",
+       kNet + "sweep: ^{replicates: 100001}\n", {}, "", R"(" runs (points x replicates), more than ")"},
       {kOverrides, "expected a time with a unit (ms, s or us), such as `10 ms`, got `fast` (at model.tau)",
        "sweep.model.tau[1]", kNet + "sweep: {model.tau: [1 ms, ^fast]}\n", {}, "",
-       R"(throw ConfigError(ctx.locate(at, "sweep"), "sweep." + sweep.key)", true},
+       R"x(e.message() + " (at " + e.key_path() + ")");)x", true},
+      {kOverrides, "unknown key `tua` (did you mean `tau`?)", "sweep.grid.model.tua",
+       kNet + "sweep: {grid: {^model.tua: [1 ms, 2 ms]}}\n", {}, "",
+       "throw ConfigError(unknown_key ? axis.key_location"},
 
       // --- config_loader.cpp: the core schema and the checks across sections
       {kLoader, "expected -1 < beta1 < 0 (Eq. 7 needs beta1 < 0 < beta2 = beta1 + 1), got 0.2", "model.beta1",
@@ -318,8 +406,19 @@ std::vector<Row> rows() {
        edit(kNet,
        {{"{from: x, to: h,", "{from: x, to: h, name: a,"}, {"{from: h, to: y,", "^{from: h, to: y, name: a,"}}),
        {}, "", "duplicate projection name `"},
-      {kLoader, "a sweep runs plain protocols only, not `experiment:`", "sweep",
-       kBackpropNet + "sweep: ^{model.tau: [10 ms, 20 ms]}\n"},
+      {kLoader, "expected a trial index >= 0", "populations.h.initial.trial",
+       edit(kNet, {{h_from, "h: {role: hidden, size: 4, initial: {from_file: " + missing_h5 + ", trial: ^-1}}"}})},
+      {kLoader, "no such file", "populations.h.initial.from_file",
+       edit(kNet, {{h_from, "h: {role: hidden, size: 4, initial: {from_file: ^" + missing_h5 + "}}"}}), {}, "",
+       R"(ir.fail(initial["from_file"], ir.key_path("from_file"), e.what());)"},
+      {kLoader, "the stored state of `h` has 4 units, population `h` 5", "populations.h.initial.from_file",
+       edit(kNet, {{h_from, "h: {role: hidden, size: 5, initial: {from_file: ^" + stored_runs().run + "}}"}}), {}, "",
+       R"("the stored state of `" + stored_name + "` has ")"},
+      {kLoader, "a stored state beyond +-1e6", "populations.h.initial.from_file",
+       edit(kNet, {{h_from, "h: {role: hidden, size: 4, initial: {from_file: ^" + stored_runs().big_state + "}}"}})},
+      {kLoader, "` was made with another config (`seed` differ)", "experiment.resume",
+       edit(learn, {{"seed: 3", "seed: 4"}}) + "  epochs: 2\n  resume: ^" + stored_runs().learn + "\n", {}, "",
+       R"(top.fail(root["experiment"][problem->key], "experiment." + problem->key, problem->message);)"},
       {kLoader, "a second YAML document", "", kNet + "^---\nseed: 6\n", {}, "", R"("a second YAML document: )"},
       // yaml-cpp marks the end of the nested value.
       {kLoader, "YAML nesting too deep", "",
@@ -408,6 +507,32 @@ std::vector<Row> rows() {
        edit(kNet, {{"symmetric: true}", "symmetric: true, plasticity: {lr: ^1e9}}"}})},
       {kProjection, "expected a window > 0 and at most 1 s", "projections[0].plasticity.window",
        edit(kNet, {{"symmetric: true}", "symmetric: true, plasticity: {lr: 0.1, window: ^2 s}}"}})},
+      {kProjection, "the weights come from a file, with their synapses: omit `connectivity`",
+       "projections[0].connectivity",
+       edit(kNet, {{"{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                    "{from: x, to: h, connectivity: ^all_to_all, weights: {from_file: " + missing_h5 + "}"}})},
+      {kProjection, "is not an HDF5 file", "projections[0].weights.from_file",
+       edit(kNet, {{"{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                    "{from: x, to: h, weights: {from_file: ^" + learning_data().small + "}"}}), {}, "",
+       R"(wr.fail(wr.node()["from_file"], wkp + ".from_file", e.what());)"},
+      // x -> h stored from 3 x 4 units: 2 inputs are too few.
+      {kProjection, ") does not fit populations of 2 and 4 units: was the file made with another network?",
+       "projections[0].weights.from_file",
+       edit(kNet, {{"x: {role: input, size: 3}", "x: {role: input, size: 2}"},
+                   {"{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                    "{from: x, to: h, weights: {from_file: ^" + stored_runs().run + "}"}}), {}, "",
+       R"(") does not fit populations of ")"},
+      {kProjection, "stored synapse 0 is a self-connection", "projections[2].weights.from_file",
+       with_recurrent("{from: h, to: h, weights: {from_file: ^" + stored_runs().self + "}}"), {}, "",
+       R"(" is a self-connection")"},
+      {kProjection, "stored synapse 0 has a weight beyond +-1e6 (or not a number)", "projections[0].weights.from_file",
+       edit(kNet, {{"{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                    "{from: x, to: h, weights: {from_file: ^" + stored_runs().big_weight + "}"}}), {}, "",
+       R"(" has a weight beyond +-1e6)"},
+      {kProjection, "the file lists the synapse 0 -> 1 twice", "projections[0].weights.from_file",
+       edit(kNet, {{"{from: x, to: h, weights: {uniform: [-0.4, 0.4]}",
+                    "{from: x, to: h, weights: {from_file: ^" + stored_runs().twice + "}"}}), {}, "",
+       R"("the file lists the synapse ")"},
 
       // --- backprop_config.cpp
       {kBackprop, "expected the output and at least one hidden layer", "experiment.layers",
@@ -491,6 +616,15 @@ std::vector<Row> rows() {
       {kLearning, "expected a learning rate > 0", "experiment.baseline.lr", learn + "  baseline: {lr: ^0}\n"},
       {kLearning, "persistent free-phase states need engine.kind: continuous", "experiment.persistent",
        edit(learn, {{"kind: continuous", "kind: spiking"}}) + "  persistent: ^true\n"},
+      {kLearning, "a run with persistent free-phase states cannot be resumed (the file does not hold them)",
+       "experiment.resume", learn + "  persistent: true\n  resume: ^" + missing_h5 + "\n"},
+      {kLearning, "no such file", "experiment.resume", learn + "  resume: ^" + missing_h5 + "\n", {}, "",
+       R"(m.fail(at, m.key_path("resume"), err.what());)"},
+      {kLearning, "` trained no epoch", "experiment.resume", learn + "  resume: ^" + stored_runs().no_epoch + "\n"},
+      {kLearning, "` has no `/training/checkpoint`: resume from a complete learning run's file", "experiment.resume",
+       learn + "  resume: ^" + stored_runs().no_checkpoint + "\n", {}, "", R"("` has no `" + name + "`: resume from)"},
+      {kLearning, "` has trained 1 epochs already: set epochs above that to continue", "experiment.epochs",
+       learn + "  epochs: ^1\n  resume: " + stored_runs().learn + "\n", {}, "", R"(" epochs already: set epochs above)"},
       {kLearning, "expected a layered network: `x` projects to both `h` and `y`", "experiment.kind",
        edit(learn,
        {{"protocol:", "  - {from: x, to: y, symmetric: true}\nprotocol:"}, {"kind: learning", "^kind: learning"}}),
@@ -562,6 +696,21 @@ std::vector<Row> rows() {
       {kStdp, "expected a spacing longer than twice the largest offset plus the plasticity window",
        "experiment.spacing",
        kPairNet + "  spacing: ^100 ms\n"},
+
+      // --- stdp_statistics_config.cpp (the pair as above; defaults: sample 0.25 ms, bin 2 ms, span 100 ms)
+      {kStats, "expected 2 to 1e5 trials (the confidence intervals need two)", "experiment.trials",
+       kStatsNet + "  trials: ^1\n"},
+      {kStats, "expected a sampling step of at least 0.01 ms", "experiment.sample", kStatsNet + "  sample: ^0.001 ms\n"},
+      {kStats, "expected a multiple of `sample`", "experiment.bin", kStatsNet + "  bin: ^0.3 ms\n"},
+      {kStats, "expected a multiple of `bin`, at most 1e4 bins", "experiment.span", kStatsNet + "  span: ^3 ms\n"},
+      {kStats, "expected a non-negative warm-up", "experiment.warmup", kStatsNet + "  warmup: ^-1 ms\n"},
+      {kStats, "expected a trial longer than the warm-up plus four times (span + delay + window)", "experiment.duration",
+       kStatsNet + "  duration: ^100 ms\n"},
+      {kStats, "expected the projection's delay and the plasticity window to be multiples of `sample`",
+       "experiment.sample", edit(kStatsNet, {{"weights: 0.1,", "weights: 0.1, delay: 1.1 ms,"}}) + "  sample: ^0.25 ms\n"},
+      {kStats, "expected one delay for the plastic projection (no delay range)", "experiment.projection",
+       edit(kStatsNet, {{"weights: 0.1,", "weights: 0.1, delay: {uniform: [1 ms, 2 ms]},"},
+                        {"kind: stdp_statistics", "^kind: stdp_statistics"}})},
   };
   // clang-format on
 }
@@ -671,6 +820,9 @@ const std::map<std::pair<std::string, std::string>, std::string> kUnreachable{
     {{kLoader,
       R"(top.fail(projs, "projections", "expected at most 65535 projections, got " + std::to_string(projs.size()));)"},
      "65536 projections take 0.6 s to load"},
+    {{kOverrides, R"(m.fail(sw, "sweep", "expected `grid:` or `zip:` with key paths to sweep, or `replicates: N`");)"},
+     "a structured sweep names a form, and each form that passes its own check adds an axis (`grid`, `zip`: "
+     "non-empty) or a seed (`replicates` >= 1, `seeds` non-empty): no input reaches it"},
 };
 
 struct Site {
