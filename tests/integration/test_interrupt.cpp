@@ -45,10 +45,8 @@ void expect_stopped_within_a_second(const std::string& yaml, std::chrono::millis
 
 }  // namespace
 
-TEST_CASE("SIGINT stops a dense spiking run (r_max = 1e9 Hz) within a second") {
-  // The runner looks at the stop flag between slices of simulated time; one slice (5 ms) of this
-  // run is 4.5e7 events. The engine looks at it every 4096 events.
-  expect_stopped_within_a_second(R"(
+// A dense spiking run: one 5 ms slice of it is 4.5e7 events.
+const char* const kDense = R"(
 seed: 5
 model: {beta1: -0.5, tau: 10 ms, r_max: 1e9 Hz}
 engine: {kind: spiking}
@@ -62,8 +60,12 @@ protocol:
     - {name: free, duration: 1000 ms, clamp: {x: [0.3, -0.2, 0.1]}}
 record:
   states: {populations: [h], period: 1 ms}
-)",
-                                 std::chrono::milliseconds(300));
+)";
+
+TEST_CASE("SIGINT stops a dense spiking run (r_max = 1e9 Hz) within a second") {
+  // The runner looks at the stop flag between slices of simulated time; one slice (5 ms) of this
+  // run is 4.5e7 events. The engine looks at it every 4096 events.
+  expect_stopped_within_a_second(kDense, std::chrono::milliseconds(300));
 }
 
 TEST_CASE("SIGINT stops a run while it builds a large fixed in-degree projection") {
@@ -89,21 +91,7 @@ record: {weights: false}
 TEST_CASE("SIGINT stops a sweep running on three threads within a second, with the runs before it in the file") {
   // Three dense spiking runs at once: the writer thread relays the signal to the workers (within
   // 20 ms), hands over what the first run wrote and ends the file incomplete.
-  const std::string dense = R"(
-seed: 5
-model: {beta1: -0.5, tau: 10 ms, r_max: 1e9 Hz}
-engine: {kind: spiking}
-populations:
-  x: {role: input, size: 3}
-  h: {role: hidden, size: 6}
-projections:
-  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
-protocol:
-  phases:
-    - {name: free, duration: 1000 ms, clamp: {x: [0.3, -0.2, 0.1]}}
-record:
-  states: {populations: [h], period: 1 ms}
-sweep: {grid: {model.tau: [10 ms, 20 ms]}, replicates: 3}
+  const std::string dense = std::string(kDense) + R"(sweep: {grid: {model.tau: [10 ms, 20 ms]}, replicates: 3}
 )";
   expect_stopped_within_a_second(dense, std::chrono::milliseconds(300), {"--jobs", "3"});
 }
