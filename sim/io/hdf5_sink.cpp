@@ -87,7 +87,7 @@ struct Element<std::int64_t> {
 // as libsonata defines it.
 enum class Sorting : std::int8_t { none = 0, by_id = 1, by_time = 2 };
 H5::EnumType sorting_type() {
-  H5::EnumType type(H5::IntType(H5::PredType::STD_I8LE));
+  H5::EnumType type{H5::IntType{H5::PredType::STD_I8LE}};
   for (auto [name, value] :
        {std::pair{"none", Sorting::none}, std::pair{"by_id", Sorting::by_id}, std::pair{"by_time", Sorting::by_time}})
     type.insert(name, &value);
