@@ -195,6 +195,15 @@ mutant sim/experiments/learning.cpp "resume: the baseline is not replayed to whe
 mutant sim/io/projection_reader.cpp "weights from a file: the snapshot asked for is ignored (always the initial weights)" \
   'p.synapses = read_stored_weights(path, snapshot, stored_name);' \
   'p.synapses = read_stored_weights(path, "initial", stored_name);'
+mutant sim/run/sweep_stats.cpp "convergence gate dropped: an unconverged run averaged into its point's statistics" \
+  'if (runs[k].point != p || reported[k].unconverged) continue;' \
+  'if (runs[k].point != p) continue;'
+mutant sim/experiments/backprop.cpp "a held unit's margin measured from the wrong boundary" \
+  'fp.margin[i] = fp.s[i] >= rate.beta2() ? input[i] - rate.beta2() : rate.beta1 - input[i];' \
+  'fp.margin[i] = fp.s[i] >= rate.beta2() ? input[i] - rate.beta1 : rate.beta2() - input[i];'
+mutant sim/run/theory.cpp "the trial-to-trial variance divided by n, not n - 1 (the noise/bias split biased)" \
+  'v /= double(trials - 1);' \
+  'v /= double(trials);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

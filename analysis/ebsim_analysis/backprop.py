@@ -56,6 +56,24 @@ def rederive_deltas(run: Run) -> dict[str, np.ndarray]:
     return deltas
 
 
+def rederive_margins(run: Run) -> dict[str, np.ndarray]:
+    """How far each unit's drive R_i = b_i + sum_j W_ij rho(s_j) lies beyond the boundary it sits on
+    at the fixed point (R - beta2 above, beta1 - R below; hard sigmoid, gain 1); NaN strictly
+    inside. A held unit's margin is what a finite nudge must overcome to release it."""
+    b1 = float(_beta1(run))
+    b2 = b1 + 1.0
+    pops = list(run.populations)
+    fp = {p: run.root[f"{G}/fixed_point/{p}"][()] for p in pops}
+    out = {}
+    for post in _layers(run):
+        drive = run.bias(post).astype(float)
+        for pre in pops:
+            drive = drive + _block(run, post, pre) @ np.clip(fp[pre] - b1, 0.0, 1.0)
+        s = fp[post]
+        out[post] = np.where(s >= b2, drive - b2, np.where(s <= b1, b1 - drive, np.nan))
+    return out
+
+
 def _beta1(run: Run) -> float:
     for line in run.config.splitlines():
         stripped = line.strip()

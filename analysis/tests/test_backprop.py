@@ -5,7 +5,7 @@ import pytest
 
 from conftest import assert_labelled
 from ebsim_analysis import open_run
-from ebsim_analysis.backprop import figures, rederive_deltas, stored_deltas
+from ebsim_analysis.backprop import figures, rederive_deltas, rederive_margins, stored_deltas
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,51 @@ def test_figures_plot_the_numbers_of_the_file(backprop_run, tmp_path, saved_figu
     assert len(lines) == 3
     for line in lines:
         assert np.all(np.abs(line.get_ydata()) <= 1)
+
+
+@pytest.fixture(scope="module")
+def saturated_sweep(ebsim, root, tmp_path_factory):
+    """configs/backprop_saturated.yaml over 3 replicates, discrete part only."""
+    out = tmp_path_factory.mktemp("bps") / "bps.h5"
+    ebsim("run", root / "configs/backprop_saturated.yaml", "-o", out, "--quiet", "--set", "sweep={replicates: 3}",
+          "--set", "experiment.spiking=null", "--set", "experiment.logistic=false")
+    return out
+
+
+def test_held_units_margins_rederived_with_numpy(saturated_sweep):
+    held = 0
+    for k in range(3):
+        with open_run(saturated_sweep, f"/sweep/{k}") as run:
+            ours = rederive_margins(run)
+            for layer, m in ours.items():
+                stored = run.analysis(f"backprop/margin/{layer}")
+                np.testing.assert_array_equal(np.isnan(stored), np.isnan(m))
+                np.testing.assert_allclose(stored[~np.isnan(m)], m[~np.isnan(m)], rtol=0, atol=1e-12)
+                assert np.all(m[~np.isnan(m)] > 0)
+                assert int(run.analysis(f"backprop/held/{layer}")) == np.count_nonzero(~np.isnan(m))
+                held += np.count_nonzero(~np.isnan(m))
+    assert held >= 30  # glorot 0.5: 6-14 held units per layer
+
+
+def test_replicate_summary_gates_convergence_and_reports_intervals(saturated_sweep, root, tmp_path):
+    import json
+    import subprocess
+    import h5py
+    out = tmp_path / "stats.json"
+    text = subprocess.run(["/usr/bin/python3", str(root / "analysis/backprop_replicates.py"), str(saturated_sweep),
+                           "--json", str(out)], check=True, capture_output=True, text=True).stdout
+    report = json.loads(out.read_text())
+    with h5py.File(saturated_sweep) as f:
+        converged = [bool(f[f"sweep/{k}/analysis/backprop"].attrs["converged"]) for k in range(3)]
+        assert f["analysis/sweep/unconverged"][0] == converged.count(False)
+        # The file's own statistics (converged runs only) agree with the script's.
+        mean = f["analysis/sweep/stats/analysis/backprop/held/h1/mean"][0]
+        n = f["analysis/sweep/stats/analysis/backprop/held/h1/n"][0]
+    assert report["runs"] == 3 and report["converged"] == converged.count(True)
+    m, half, count = report["layers"]["h1"]["held"]
+    assert count == n == converged.count(True)
+    assert m == pytest.approx(mean, rel=1e-12)
+    assert "mean ± 95 % half-width" in text
+    # eps from 1e-4: the cosine of h1 at the smallest eps is at least that at the largest (release).
+    cos = report["layers"]["h1"]["cosine"]
+    assert cos["0.0001"][0] >= cos["0.2"][0] - 1e-9

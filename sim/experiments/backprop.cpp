@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 
 #include "models/energy.hpp"
@@ -59,6 +60,7 @@ struct FixedPoint {
   Vec s;
   Vec rho_prime;  // effective: 0 for units held on a boundary
   std::vector<std::uint8_t> held;
+  Vec margin;  // held units: how far the drive lies beyond the boundary (> 0); NaN inside
   bool converged = false;
   double residual = 0.0;
 };
@@ -85,6 +87,9 @@ FixedPoint settle(const EngineParams& params, const PhaseConfig& phase, const Ne
   Vec input(net.bias), rates(net.n_units);
   for (std::uint32_t i = 0; i < net.n_units; ++i) rates[i] = rate.rho(fp.s[i]);
   models::add_synaptic_input(net.coupling(), rates, input);
+  fp.margin.assign(net.n_units, std::numeric_limits<double>::quiet_NaN());
+  for (std::uint32_t i = 0; i < net.n_units; ++i)
+    if (fp.held[i]) fp.margin[i] = fp.s[i] >= rate.beta2() ? input[i] - rate.beta2() : rate.beta1 - input[i];
   const Layer& y = layers[0];
   for (std::uint32_t i = y.offset; i < y.offset + y.size; ++i)
     if (fp.held[i] && drives[1].beta[i] > 0) {
@@ -234,6 +239,15 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
     LayerCheck c;
     c.layer = layers[k].name;
     for (std::uint32_t u = 0; u < layers[k].size; ++u) c.held += fp.held[layers[k].offset + u];
+    // A held unit whose drive lies only just beyond its boundary is released by a finite nudge (the
+    // reference, rho' = 0, says it stays): the smallest margin tells how small eps must be.
+    const Vec margin = slice(fp.margin, layers[k]);
+    c.min_margin = std::numeric_limits<double>::quiet_NaN();
+    for (double m : margin)
+      if (std::isfinite(m) && !(m >= c.min_margin)) c.min_margin = m;
+    sink.write_array(g + "/margin/" + layers[k].name, margin, {layers[k].size});
+    sink.write_array(g + "/held/" + layers[k].name, Vec{double(c.held)}, {});
+    sink.write_array(g + "/min_margin/" + layers[k].name, Vec{c.min_margin}, {});
     result.layers.push_back(c);
   }
 

@@ -27,7 +27,8 @@ struct LayerCheck {
   double ct_slope = 0.0;        // fitted d log|Delta h_k(t)| / d log t at early t (theory: k + 1)
   double logistic_error_small = 0.0, logistic_error_large = 0.0;  // smallest / largest eps
   double spiking_cosine = 0.0;                                    // at report_at, largest r_max, all branches
-  std::uint32_t held = 0;  // units held on a boundary at the fixed point (no gradient)
+  std::uint32_t held = 0;   // units held on a boundary at the fixed point (no gradient)
+  double min_margin = 0.0;  // the smallest distance of a held unit's drive beyond its boundary (NaN: none held)
 };
 
 struct BackpropResult {

@@ -19,14 +19,15 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
   os << "  discrete map, Delta h_k at step k+1 vs -eps^(k+1) delta_{h_k}, worst over eps in [" << ex.eps.front() << ", "
      << ex.eps.back() << "]; continuous-time slope over t in (" << ex.ct_steps / 5 * ex.ct_eps << ", "
      << ex.ct_steps * ex.ct_eps << "] tau\n";
-  os << "    layer   k  held  cosine            rel. error   exponent (k+1)  slope in t (k+1)";
+  os << "    layer   k  held  min margin  cosine            rel. error   exponent (k+1)  slope in t (k+1)";
   if (ex.logistic) os << "  logistic rel. error (eps small -> large)";
   if (!r.spiking_r_max_hz.empty()) os << "  spiking cosine";
   os << "\n";
   for (std::size_t k = 0; k < r.layers.size(); ++k) {
     const LayerCheck& c = r.layers[k];
     os << "    " << std::left << std::setw(7) << c.layer << std::right << " " << k << "  " << std::setw(4) << c.held
-       << "  " << std::setprecision(12) << std::fixed << c.cosine << std::defaultfloat << std::setprecision(3) << "  "
+       << "  " << std::setw(10) << std::setprecision(2) << std::scientific << c.min_margin << std::defaultfloat << "  "
+       << std::setprecision(12) << std::fixed << c.cosine << std::defaultfloat << std::setprecision(3) << "  "
        << std::setw(10) << std::scientific << c.relative_error << std::defaultfloat << "  " << std::setw(8)
        << std::fixed << std::setprecision(4) << c.exponent << " (" << k + 1 << ")   " << std::setw(8) << c.ct_slope
        << " (" << k + 1 << ")" << std::defaultfloat << std::setprecision(3);

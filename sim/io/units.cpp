@@ -65,16 +65,23 @@ constexpr std::array kUnits{
     DatasetUnits{"/analysis/theory_check/*/state_rmse_single_trial", "1"},
     DatasetUnits{"/analysis/theory_check/*/rate_rmse_hz", "Hz"},
     DatasetUnits{"/analysis/theory_check/*/rate_rmse_single_trial_hz", "Hz"},
+    DatasetUnits{"/analysis/theory_check/*/state_noise_sd", "1"},
+    DatasetUnits{"/analysis/theory_check/*/state_bias_rmse", "1"},
     // Sweep summaries (the swept values' units depend on the key: not listed).
     DatasetUnits{"/analysis/sweep/state_rmse", "1"},
     DatasetUnits{"/analysis/sweep/state_rmse_single_trial", "1"},
     DatasetUnits{"/analysis/sweep/rho_rmse", "1"},
     DatasetUnits{"/analysis/sweep/rate_rmse_hz", "Hz"},
     DatasetUnits{"/analysis/sweep/rate_rmse_single_trial_hz", "Hz"},
+    DatasetUnits{"/analysis/sweep/state_noise_sd", "1"},
+    DatasetUnits{"/analysis/sweep/state_bias_rmse", "1"},
     DatasetUnits{"/analysis/sweep/slope_*", "1"},
+    DatasetUnits{"/analysis/sweep/runs", "1", I},
+    DatasetUnits{"/analysis/sweep/unconverged", "1", I},
     // Backprop equivalence.
     DatasetUnits{"/analysis/backprop/**/t_ms", "ms"},
     DatasetUnits{"/analysis/backprop/spiking/*/branches_at", "1", I},
+    DatasetUnits{"/analysis/backprop/held/*", "1", I},
     DatasetUnits{"/analysis/backprop/**", "1"},
     // STDP window.
     DatasetUnits{"/analysis/stdp_window/dt_ms", "ms"},

@@ -41,6 +41,10 @@ struct TheoryError {
   std::string population;
   double state_rmse = 0.0, rate_rmse = 0.0;                // trial-averaged bins
   double state_rmse_single = 0.0, rate_rmse_single = 0.0;  // single-trial bins (RMS over trials)
+  // The trial-averaged state error split: state_rmse^2 = state_bias_rmse^2 + state_noise_sd^2 / trials
+  // (per unit and bin: (mean - theory)^2 = bias^2 + variance / trials, the variance over trials
+  // with n - 1). Noise: the RMS trial-to-trial standard deviation; bias: what averaging keeps.
+  double state_noise_sd = 0.0, state_bias_rmse = 0.0;
 };
 
 struct RunResult {

@@ -86,15 +86,19 @@ std::string format_statistics(const Config& cfg, const SweepResult& r) {
   os << " x " << sweep.replicates() << " replicate(s): " << cfg.sweep_points.size() << " runs"
      << (r.complete ? "" : "  [INTERRUPTED]") << "\n";
   if (!r.complete) return os.str();
-  os << "  mean ± 95 % half-width (Student t, n - 1 degrees of freedom) (n) over the replicates:\n";
+  for (std::size_t p = 0; p < points && p < r.stats.unconverged.size(); ++p)
+    if (r.stats.unconverged[p])
+      os << "  " << (keys ? sweep.label(p) : std::string("the config")) << ": " << r.stats.unconverged[p] << " of "
+         << r.stats.runs[p] << " runs did NOT converge to a fixed point: left out of the statistics below\n";
+  os << "  mean ± 95 % half-width (Student t, n - 1 degrees of freedom) (n) over the converged replicates:\n";
   std::size_t more = 0;
-  for (const auto& [path, ps] : r.stats) {
+  for (const auto& [path, ps] : r.stats.paths) {
     const std::size_t m = points ? ps.stats.size() / points : 0;
     bool any = false;
     for (const SampleStats& st : ps.stats) any = any || st.n > 0;
     if (!any) continue;
     // Per-trial bookkeeping (phases, final states) and long arrays stay in the file only.
-    if (m > 4 || path.rfind("/analysis/phases/", 0) == 0 || path.rfind("/analysis/final_state/", 0) == 0) {
+    if (m > 8 || path.rfind("/analysis/phases/", 0) == 0 || path.rfind("/analysis/final_state/", 0) == 0) {
       ++more;
       continue;
     }
@@ -123,14 +127,17 @@ std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
   for (const RunResult& p : r.points) wall += p.wall_build_s + p.wall_run_s;
   os << "  wall time " << wall << " s\n";
   if (r.complete && !r.points.front().theory.empty()) {
-    os << "  spiking vs continuous theory, pooled over compared populations (RMSE over bins and units):\n";
+    os << "  spiking vs continuous theory, pooled over compared populations (RMSE over bins and units; the\n"
+          "  trial-averaged error split: (trial mean)^2 = bias^2 + noise sd^2 / trials):\n";
     os << "    " << std::left << std::setw(14) << cfg.sweep->axes.front().key << std::right
-       << "  state (1 trial)  state (trial mean)  rate Hz (1 trial)  rate Hz (trial mean)  rate/r_max (trial mean)\n";
+       << "  state (1 trial)  state (trial mean)  its bias  noise sd  rate Hz (1 trial)  rate Hz (trial mean)  "
+          "rate/r_max (trial mean)\n";
     for (std::size_t k = 0; k < r.points.size(); ++k) {
       const TheoryError e = pooled(r.points[k], cfg.sweep_points[k]);
       os << "    " << std::left << std::setw(14) << cfg.sweep->axes.front().values[k] << std::right << "  "
-         << std::setw(15) << e.state_rmse_single << "  " << std::setw(18) << e.state_rmse << "  " << std::setw(17)
-         << e.rate_rmse_single << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23)
+         << std::setw(15) << e.state_rmse_single << "  " << std::setw(18) << e.state_rmse << "  " << std::setw(8)
+         << e.state_bias_rmse << "  " << std::setw(8) << e.state_noise_sd << "  " << std::setw(17) << e.rate_rmse_single
+         << "  " << std::setw(20) << e.rate_rmse << "  " << std::setw(23)
          << e.rate_rmse / cfg.sweep_points[k].model.r_max_hz << "\n";
     }
     if (std::isnan(r.slope_state_single)) {
@@ -139,7 +146,8 @@ std::string format_sweep_summary(const Config& cfg, const SweepResult& r) {
       const bool r_max = cfg.sweep->axes.front().key == "model.r_max";
       os << "  log-log slope against " << cfg.sweep->axes.front().key << ": single-trial state error "
          << r.slope_state_single << (r_max ? " (theory: -1/2, spiking noise)" : "") << ", trial-averaged state error "
-         << r.slope_state_mean << ", trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
+         << r.slope_state_mean << " (its bias " << r.slope_state_bias << ", the trial-to-trial noise "
+         << r.slope_state_noise << "), trial-averaged rate/r_max error " << r.slope_rho_mean << "\n";
     }
   }
   return os.str();

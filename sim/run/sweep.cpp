@@ -119,7 +119,7 @@ void write_run_attributes(const Config& cfg, std::size_t k, Sink& sink) {
 // The analysis of the legacy one-key form: errors against the swept value and their slopes.
 void write_legacy_analysis(const Config& cfg, SweepResult& out, Sink& sink) {
   const std::size_t n = cfg.sweep_points.size();
-  std::vector<double> state_single, state_mean, rate_mean, rate_single, rho_mean;
+  std::vector<double> state_single, state_mean, rate_mean, rate_single, rho_mean, noise, bias;
   for (std::size_t k = 0; k < n; ++k) {
     out.values.push_back(sweep_number(cfg.sweep->axes.front().values[k]));
     const TheoryError e = pooled(out.points[k], cfg.sweep_points[k]);
@@ -128,6 +128,8 @@ void write_legacy_analysis(const Config& cfg, SweepResult& out, Sink& sink) {
     rate_mean.push_back(e.rate_rmse);
     rate_single.push_back(e.rate_rmse_single);
     rho_mean.push_back(e.rate_rmse / cfg.sweep_points[k].model.r_max_hz);  // error in rho = rate / r_max
+    noise.push_back(e.state_noise_sd);
+    bias.push_back(e.state_bias_rmse);
   }
   const bool have_theory = !out.points.front().theory.empty();
   const std::string g = "/analysis/sweep";
@@ -145,6 +147,12 @@ void write_legacy_analysis(const Config& cfg, SweepResult& out, Sink& sink) {
     sink.write_array(g + "/slope_state_rmse_single_trial", std::vector<double>{out.slope_state_single}, {});
     sink.write_array(g + "/slope_state_rmse", std::vector<double>{out.slope_state_mean}, {});
     sink.write_array(g + "/slope_rho_rmse", std::vector<double>{out.slope_rho_mean}, {});
+    sink.write_array(g + "/state_noise_sd", noise, {n});
+    sink.write_array(g + "/state_bias_rmse", bias, {n});
+    out.slope_state_noise = loglog_slope(out.values, noise);
+    out.slope_state_bias = loglog_slope(out.values, bias);
+    sink.write_array(g + "/slope_state_noise_sd", std::vector<double>{out.slope_state_noise}, {});
+    sink.write_array(g + "/slope_state_bias_rmse", std::vector<double>{out.slope_state_bias}, {});
   }
 }
 
@@ -203,12 +211,16 @@ TheoryError pooled(const RunResult& r, const Config& cfg) {
     e.rate_rmse += size * t.rate_rmse * t.rate_rmse;
     e.state_rmse_single += size * t.state_rmse_single * t.state_rmse_single;
     e.rate_rmse_single += size * t.rate_rmse_single * t.rate_rmse_single;
+    e.state_noise_sd += size * t.state_noise_sd * t.state_noise_sd;
+    e.state_bias_rmse += size * t.state_bias_rmse * t.state_bias_rmse;
   }
   if (n > 0) {
     e.state_rmse = std::sqrt(e.state_rmse / n);
     e.rate_rmse = std::sqrt(e.rate_rmse / n);
     e.state_rmse_single = std::sqrt(e.state_rmse_single / n);
     e.rate_rmse_single = std::sqrt(e.rate_rmse_single / n);
+    e.state_noise_sd = std::sqrt(e.state_noise_sd / n);
+    e.state_bias_rmse = std::sqrt(e.state_bias_rmse / n);
   }
   return e;
 }

@@ -35,6 +35,8 @@ struct SweepResult {
   double slope_state_single = 0.0;  // log-log slope of the pooled single-trial state RMSE
   double slope_state_mean = 0.0;    // ... of the trial-averaged state RMSE
   double slope_rho_mean = 0.0;      // ... of the trial-averaged rate RMSE over r_max
+  double slope_state_noise = 0.0;   // ... of the trial-to-trial state noise (sd)
+  double slope_state_bias = 0.0;    // ... of the state bias that trial averaging keeps
   SweepStats stats;                 // per point (statistics forms)
 };
 

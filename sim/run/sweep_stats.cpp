@@ -10,8 +10,17 @@ namespace ebsim {
 void ReportTap::write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) {
   const bool reported = path.rfind("/analysis/", 0) == 0 || path.rfind("/training/", 0) == 0;
   if (reported && !data.empty() && data.size() <= kMaxReportedElements)
-    reported_[path] = ReportedArray{{data.begin(), data.end()}, shape};
+    reported_.arrays[path] = ReportedArray{{data.begin(), data.end()}, shape};
+  const std::string_view tail = "/converged";
+  if (reported && path.size() > tail.size() && path.ends_with(tail))
+    for (double v : data) reported_.unconverged = reported_.unconverged || v == 0.0;
   to_.write_array(path, data, std::move(shape));
+}
+
+void ReportTap::write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) {
+  if (name == "converged")
+    if (const auto* flag = std::get_if<std::int64_t>(&value); flag && *flag == 0) reported_.unconverged = true;
+  to_.write_attribute(path, name, value);
 }
 
 double t_quantile_975(std::uint64_t dof) { return t_quantile_95(double(dof)); }
@@ -42,23 +51,29 @@ SampleStats sample_stats(const std::vector<double>& values) {
 SweepStats sweep_statistics(const std::vector<Reported>& reported, const std::vector<SweepRun>& runs,
                             std::size_t points) {
   SweepStats out;
+  out.runs.assign(points, 0);
+  out.unconverged.assign(points, 0);
+  for (std::size_t k = 0; k < reported.size() && k < runs.size(); ++k) {
+    ++out.runs[runs[k].point];
+    out.unconverged[runs[k].point] += reported[k].unconverged;
+  }
   std::map<std::string, std::size_t> elements;
   for (const Reported& r : reported)
-    for (const auto& [path, array] : r)
-      if (!out.count(path)) {
-        out[path].shape = array.shape;
+    for (const auto& [path, array] : r.arrays)
+      if (!out.paths.count(path)) {
+        out.paths[path].shape = array.shape;
         elements[path] = array.data.size();
       }
-  for (auto& [path, ps] : out) {
+  for (auto& [path, ps] : out.paths) {
     const std::size_t m = elements[path];
     ps.stats.resize(points * m);
     for (std::size_t p = 0; p < points; ++p)
       for (std::size_t e = 0; e < m; ++e) {
         std::vector<double> values;
         for (std::size_t k = 0; k < reported.size() && k < runs.size(); ++k) {
-          if (runs[k].point != p) continue;
-          const auto found = reported[k].find(path);
-          if (found == reported[k].end() || found->second.shape != ps.shape) continue;
+          if (runs[k].point != p || reported[k].unconverged) continue;
+          const auto found = reported[k].arrays.find(path);
+          if (found == reported[k].arrays.end() || found->second.shape != ps.shape) continue;
           values.push_back(found->second.data[e]);
         }
         ps.stats[p * m + e] = sample_stats(values);
@@ -68,7 +83,10 @@ SweepStats sweep_statistics(const std::vector<Reported>& reported, const std::ve
 }
 
 void write_sweep_statistics(Sink& sink, const std::string& group, const SweepStats& stats, std::size_t points) {
-  for (const auto& [path, ps] : stats) {
+  const auto as_double = [](const std::vector<std::uint64_t>& v) { return std::vector<double>(v.begin(), v.end()); };
+  sink.write_array(group + "/runs", as_double(stats.runs), {points});
+  sink.write_array(group + "/unconverged", as_double(stats.unconverged), {points});
+  for (const auto& [path, ps] : stats.paths) {
     std::vector<std::uint64_t> shape{points};
     shape.insert(shape.end(), ps.shape.begin(), ps.shape.end());
     std::vector<double> mean, sd, n, half, low, high;

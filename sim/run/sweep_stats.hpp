@@ -23,7 +23,10 @@ struct ReportedArray {
   std::vector<double> data;
   std::vector<std::uint64_t> shape;
 };
-using Reported = std::map<std::string, ReportedArray>;  // by path within the run
+struct Reported {
+  std::map<std::string, ReportedArray> arrays;  // by path within the run
+  bool unconverged = false;                     // a fixed point it computed did not converge
+};
 
 // Passes every call on to `to` and keeps a copy of what counts as reported.
 class ReportTap final : public Sink {
@@ -44,9 +47,7 @@ class ReportTap final : public Sink {
   }
   void write_weights(const std::string& label, const WeightTable& table) override { to_.write_weights(label, table); }
   void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override;
-  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
-    to_.write_attribute(path, name, value);
-  }
+  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override;
   void end_run(bool complete) override { to_.end_run(complete); }
 
   // What was reported since the last take(), which empties it.
@@ -72,15 +73,18 @@ struct PathStats {
   std::vector<std::uint64_t> shape;  // of one run's array
   std::vector<SampleStats> stats;    // points x elements
 };
-using SweepStats = std::map<std::string, PathStats>;
+struct SweepStats {
+  std::map<std::string, PathStats> paths;
+  std::vector<std::uint64_t> runs, unconverged;  // per point: runs, and those left out (not converged)
+};
 
 // reported[k] is run k's, runs[k] which point it belongs to; a path enters the statistics of a
-// point from every run that reported it with the same shape as the first such run.
+// point from every converged run that reported it with the same shape as the first such run.
 SweepStats sweep_statistics(const std::vector<Reported>& reported, const std::vector<SweepRun>& runs,
                             std::size_t points);
 
 // Under `group` (e.g. /analysis/sweep): stats<path>/{mean, sd, n, ci95_half_width, ci95_low,
-// ci95_high}, each of shape (points, the run's shape...).
+// ci95_high}, each of shape (points, the run's shape...), and runs and unconverged (points).
 void write_sweep_statistics(Sink& sink, const std::string& group, const SweepStats& stats, std::size_t points);
 
 }  // namespace ebsim

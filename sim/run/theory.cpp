@@ -1,5 +1,6 @@
 #include "sim/run/theory.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -58,11 +59,30 @@ std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const Engi
     }
     e.state_rmse_single = std::sqrt(s2);
     e.rate_rmse_single = std::sqrt(r2);
+    if (trials >= 2) {
+      const std::vector<double>& single = spiking.states(k);
+      const std::vector<double>& mean = spiking.mean_states(k);
+      double variance = 0.0, bias2 = 0.0;
+      for (std::size_t j = 0; j < t_state.size(); ++j) {
+        double v = 0.0;
+        for (std::uint32_t tr = 0; tr < trials; ++tr) v += std::pow(single[tr * t_state.size() + j] - mean[j], 2);
+        v /= double(trials - 1);
+        variance += v;
+        bias2 += std::pow(mean[j] - t_state[j], 2) - v / double(trials);  // unbiased for bias^2
+      }
+      const double cells = double(std::max<std::size_t>(t_state.size(), 1));
+      e.state_noise_sd = std::sqrt(variance / cells);
+      e.state_bias_rmse = std::sqrt(std::max(bias2 / cells, 0.0));
+    } else {
+      e.state_noise_sd = e.state_bias_rmse = std::nan("");  // one trial: no split
+    }
     const std::string g = "/analysis/theory_check/" + p.name;
     sink.write_array(g + "/state_rmse", std::vector<double>{e.state_rmse}, {});
     sink.write_array(g + "/rate_rmse_hz", std::vector<double>{e.rate_rmse}, {});
     sink.write_array(g + "/state_rmse_single_trial", std::vector<double>{e.state_rmse_single}, {});
     sink.write_array(g + "/rate_rmse_single_trial_hz", std::vector<double>{e.rate_rmse_single}, {});
+    sink.write_array(g + "/state_noise_sd", std::vector<double>{e.state_noise_sd}, {});
+    sink.write_array(g + "/state_bias_rmse", std::vector<double>{e.state_bias_rmse}, {});
     errors.push_back(e);
   }
   return errors;

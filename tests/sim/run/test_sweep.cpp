@@ -12,6 +12,7 @@
 #include "sim/io/recording_sink.hpp"
 #include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
+#include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
 #include "tests/support.hpp"
 
@@ -180,6 +181,59 @@ TEST_CASE("Student t quantiles and the per-point statistics match a hand computa
   CHECK(sink.arrays.at("/analysis/sweep/values/model.r_max").data == std::vector<double>{200.0, 800.0});
   CHECK(std::get<std::int64_t>(sink.attributes.at("/sweep/4").at("replicate")) == 1);
   CHECK(std::get<std::int64_t>(sink.attributes.at("/sweep/4").at("point")) == 1);
+}
+
+TEST_CASE("convergence is a gate: an unconverged run is counted and left out of its point's statistics") {
+  // What marks a run unconverged: a `converged` attribute of 0, or a 0 in an .../converged array.
+  MemorySink memory;
+  ReportTap tap(memory);
+  tap.write_attribute("/analysis/backprop", "converged", std::int64_t(1));
+  tap.write_array("/analysis/phases/settle/converged", std::vector<double>{1.0, 1.0}, {2});
+  CHECK_FALSE(tap.take().unconverged);
+  tap.write_attribute("/analysis/backprop", "converged", std::int64_t(0));
+  CHECK(tap.take().unconverged);
+  tap.write_array("/analysis/phases/other/converged", std::vector<double>{1.0, 0.0}, {2});
+  CHECK(tap.take().unconverged);
+  CHECK(memory.arrays.count("/analysis/phases/settle/converged"));  // passed on all the same
+
+  // By hand: three runs of one point, the unconverged one an outlier that would move the mean.
+  auto report = [](double v, bool unconverged) {
+    Reported r;
+    r.arrays["/analysis/x"] = ReportedArray{{v}, {}};
+    r.unconverged = unconverged;
+    return r;
+  };
+  std::vector<SweepRun> runs(3);
+  const SweepStats s = sweep_statistics({report(1.0, false), report(1000.0, true), report(3.0, false)}, runs, 1);
+  CHECK(s.runs == std::vector<std::uint64_t>{3});
+  CHECK(s.unconverged == std::vector<std::uint64_t>{1});
+  CHECK(s.paths.at("/analysis/x").stats[0].n == 2);
+  CHECK(s.paths.at("/analysis/x").stats[0].mean == 2.0);
+
+  // End to end: a settle phase given 1 s converges, one given 2 ms does not (every replicate).
+  const Config cfg = test::config_from(R"(
+seed: 5
+model: {beta1: -0.5, tau: 10 ms}
+engine: {kind: continuous, dt: 0.1 ms}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 4, bias: {uniform: [-0.05, 0.05]}}
+projections: [{from: x, to: h, weights: {glorot: 0.3}, symmetric: true}]
+protocol:
+  phases: [{name: settle, duration: 1 s, settle: {tol: 1.0e-10}, clamp: {x: {uniform: [-0.5, 0.5]}}}]
+sweep: {zip: {protocol.phases.0.duration: [1 s, 2 ms]}, replicates: 3}
+)");
+  const MemorySink sink = run_to_memory(cfg, 1);
+  CHECK(sink.arrays.at("/analysis/sweep/runs").data == std::vector<double>{3.0, 3.0});
+  CHECK(sink.arrays.at("/analysis/sweep/unconverged").data == std::vector<double>{0.0, 3.0});
+  const auto& n = sink.arrays.at("/analysis/sweep/stats/analysis/phases/settle/residual/n").data;
+  REQUIRE(n.size() == 2);
+  CHECK(n[0] == 3.0);
+  CHECK(n[1] == 0.0);
+  MemorySink again;
+  again.begin_run(make_metadata(cfg, "test"));
+  const SweepResult r = run_sweep(cfg, again, RunOptions{});
+  CHECK(format_sweep_summary(cfg, r).find("3 of 3 runs did NOT converge to a fixed point") != std::string::npos);
 }
 
 TEST_CASE("a spiking sweep with trials gives the same output with 1, 2 and 3 jobs") {

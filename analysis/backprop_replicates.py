@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""The backprop-equivalence experiment over seed replicates, from one ebsim file.
+
+    /usr/bin/python3 analysis/backprop_replicates.py runs/backprop_seeds.h5 [--json OUT]
+
+Reads every run under /sweep/<k>/analysis/backprop (configs/backprop_seeds.yaml,
+configs/backprop_saturated.yaml) and prints, per layer, each number as mean ± 95 % interval (n)
+over the replicates (Student t with n - 1 degrees of freedom). Convergence is a gate: a run whose
+fixed point did not converge is named and left out of every statistic, never averaged in.
+
+It also tests the explanation of the saturated case: a unit held on a boundary has rho' = 0 in the
+reference, but a finite nudge releases it when the change of its drive exceeds its margin (how far
+the drive lies beyond the boundary, /analysis/backprop/margin). Per eps it counts the held units
+that moved (released: Delta != 0 at their step), and checks the prediction that could fail: with
+no held unit released in layers 0..k, layer k's cosine is 1 (to 1e-6). (Which units a nudge
+releases depends on each one's drive change as well as its margin, so margins alone do not order
+them.)
+"""
+import argparse
+import json
+import math
+import sys
+
+import h5py
+import numpy as np
+from scipy import stats
+
+
+def mean_ci(values):
+    """(mean, 95 % half-width, n) of the finite values; half-width NaN for n < 2."""
+    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
+    n = len(v)
+    if n == 0:
+        return math.nan, math.nan, 0
+    if n == 1:
+        return float(v[0]), math.nan, 1
+    return float(v.mean()), float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n)), n
+
+
+def fmt(values, digits=4):
+    m, h, n = mean_ci(values)
+    if n == 0:
+        return "(none)"
+    if n == 1:
+        return f"{m:.{digits}f} (1)"
+    return f"{m:.{digits}f} ± {h:.{digits}f} ({n})"
+
+
+def read_runs(path):
+    runs = []
+    with h5py.File(path, "r") as f:
+        if "sweep" not in f:
+            sys.exit(f"{path}: no /sweep group: run a config with replicates (configs/backprop_seeds.yaml)")
+        for key in sorted(f["sweep"], key=int):
+            run = f["sweep"][key]
+            if "analysis/backprop" not in run:
+                sys.exit(f"{path}: /sweep/{key} has no /analysis/backprop: not a backprop experiment")
+            g = run["analysis/backprop"]
+            layers = g.attrs["layers"].split(",")
+            r = {
+                "run": int(key),
+                "seed": int(run.attrs["seed"]) if "seed" in run.attrs else None,
+                "converged": bool(g.attrs["converged"]),
+                "residual": float(g.attrs["residual"]),
+                "layers": layers,
+                "eps": g["discrete/eps"][()].tolist(),
+                "cosine": {l: g[f"discrete/{l}/cosine"][()] for l in layers},
+                "relative_error": {l: g[f"discrete/{l}/relative_error"][()] for l in layers},
+                "exponent": {l: float(g[f"discrete/{l}/exponent"][()]) for l in layers},
+                "measured": {l: g[f"discrete/{l}/measured"][()] for l in layers},
+                "held": {l: int(g[f"held/{l}"][()]) for l in layers},
+                "margin": {l: g[f"margin/{l}"][()] for l in layers},
+                "spiking": {},
+                "alignment": {},
+            }
+            if "spiking" in g:
+                for i in sorted(g["spiking"], key=int):
+                    s = g["spiking"][i]
+                    r["spiking"][float(s.attrs["r_max_hz"])] = {
+                        l: float(s[f"{l}/cosine_vs_branches"][-1]) for l in layers
+                    }
+            if "weight_alignment" in g:
+                for pair in g["weight_alignment"]:
+                    r["alignment"][pair] = float(g[f"weight_alignment/{pair}/cosine"][()])
+            runs.append(r)
+    return runs
+
+
+def release_analysis(runs):
+    """Per layer and eps: released held units and the cosine-1 prediction."""
+    layers, eps = runs[0]["layers"], runs[0]["eps"]
+    out = {}
+    for k, layer in enumerate(layers):
+        for e, value in enumerate(eps):
+            released_frac, no_release_bad, no_release_cases, released_cases = [], 0, 0, 0
+            for r in runs:
+                released_upto = 0
+                for j in range(k + 1):
+                    lj = layers[j]
+                    held = np.isfinite(r["margin"][lj])
+                    released_upto += int(np.count_nonzero(held & (r["measured"][lj][e] != 0.0)))
+                held = np.isfinite(r["margin"][layer])
+                moved = held & (r["measured"][layer][e] != 0.0)
+                if held.any():
+                    released_frac.append(moved.sum() / held.sum())
+                if released_upto == 0:
+                    no_release_cases += 1
+                    no_release_bad += int(r["cosine"][layer][e] < 1.0 - 1e-6)
+                else:
+                    released_cases += 1
+            out[(layer, value)] = {
+                "released_fraction": released_frac,
+                "no_release_cases": no_release_cases,
+                "no_release_cosine_below_1": no_release_bad,
+                "runs_with_release": released_cases,
+            }
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("file")
+    ap.add_argument("--json", help="also write the statistics to this JSON file")
+    args = ap.parse_args()
+    all_runs = read_runs(args.file)
+    runs = [r for r in all_runs if r["converged"]]
+    left_out = [r for r in all_runs if not r["converged"]]
+    print(f"{args.file}: {len(all_runs)} runs, {len(runs)} converged")
+    for r in left_out:
+        print(f"  run {r['run']} (seed {r['seed']}): fixed point NOT converged (residual {r['residual']:.3g}): left out")
+    if not runs:
+        sys.exit("no converged run: nothing to report")
+    layers, eps = runs[0]["layers"], runs[0]["eps"]
+    report = {"runs": len(all_runs), "converged": len(runs), "layers": {}}
+    print("mean ± 95 % half-width (n) over converged replicates (Student t)")
+    print("discrete map: cosine of Delta h_k (step k+1) with -delta_{h_k}, per eps")
+    print(f"  {'layer':6} {'held':>16}  {'smallest margin':>24}  " + "  ".join(f"eps={e:<22g}" for e in eps))
+    for layer in layers:
+        held = [r["held"][layer] for r in runs]
+        margins = [np.nanmin(r["margin"][layer]) if np.isfinite(r["margin"][layer]).any() else math.nan for r in runs]
+        cos = [[r["cosine"][layer][e] for r in runs] for e in range(len(eps))]
+        print(f"  {layer:6} {fmt(held, 1):>16}  {fmt(margins, 5):>24}  " + "  ".join(f"{fmt(c, 4):<26}" for c in cos))
+        report["layers"][layer] = {
+            "held": mean_ci(held),
+            "smallest_margin": mean_ci(margins),
+            "cosine": {str(e): mean_ci(c) for e, c in zip(eps, cos)},
+            "worst_cosine": mean_ci([min(r["cosine"][layer]) for r in runs]),
+            "max_relative_error": mean_ci([max(r["relative_error"][layer]) for r in runs]),
+            "exponent": mean_ci([r["exponent"][layer] for r in runs]),
+        }
+    print("  worst over eps: " + "  ".join(f"{l} {fmt([min(r['cosine'][l]) for r in runs], 6)}" for l in layers))
+    print("  largest relative error over eps: " + "  ".join(f"{l} {fmt([max(r['relative_error'][l]) for r in runs], 8)}" for l in layers))
+    print("  fitted exponent of eps (theory k+1): " + "  ".join(f"{l} {fmt([r['exponent'][l] for r in runs], 4)}" for l in layers))
+    if runs[0]["spiking"]:
+        print("spiking: cosine of the trial-averaged Delta h_k with -delta_{h_k} (all paired branches)")
+        report["spiking"] = {}
+        for rmax in runs[0]["spiking"]:
+            vals = {l: [r["spiking"][rmax][l] for r in runs] for l in layers}
+            print(f"  r_max {rmax:7.0f} Hz: " + "  ".join(f"{l} {fmt(vals[l], 3)}" for l in layers))
+            report["spiking"][str(rmax)] = {l: mean_ci(v) for l, v in vals.items()}
+    if runs[0]["alignment"]:
+        print("Eq. 26 weight alignment (cosine of Delta W with -delta_post rho(pre)^T): " + "  ".join(
+            f"{p} {fmt([r['alignment'][p] for r in runs], 4)}" for p in runs[0]["alignment"]))
+    rel = release_analysis(runs)
+    if any(sum(r["held"][l] for l in layers) for r in runs):
+        print("held units released by the finite nudge (the reference says they stay):")
+        print(f"  {'layer':6} {'eps':>8}  {'released fraction':>22}  runs with a release in 0..k  cosine 1 in the others")
+        for (layer, e), a in rel.items():
+            if not a["released_fraction"]:
+                continue
+            print(f"  {layer:6} {e:8g}  {fmt(a['released_fraction'], 3):>22}  {a['runs_with_release']:>26}  "
+                  f"{a['no_release_cases'] - a['no_release_cosine_below_1']:>3} of {a['no_release_cases']} runs")
+        report["release"] = {f"{l} {e}": {**a, "released_fraction": mean_ci(a["released_fraction"])} for (l, e), a in rel.items()}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
