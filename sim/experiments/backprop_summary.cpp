@@ -26,11 +26,15 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
   for (std::size_t k = 0; k < r.layers.size(); ++k) {
     const LayerCheck& c = r.layers[k];
     os << "    " << std::left << std::setw(7) << c.layer << std::right << " " << k << "  " << std::setw(4) << c.held
-       << "  " << std::setw(10) << std::setprecision(2) << std::scientific << c.min_margin << std::defaultfloat << "  "
-       << std::setprecision(12) << std::fixed << c.cosine << std::defaultfloat << std::setprecision(3) << "  "
-       << std::setw(10) << std::scientific << c.relative_error << std::defaultfloat << "  " << std::setw(8)
-       << std::fixed << std::setprecision(4) << c.exponent << " (" << k + 1 << ")   " << std::setw(8) << c.ct_slope
-       << " (" << k + 1 << ")" << std::defaultfloat << std::setprecision(3);
+       << "  " << std::setw(10) << std::setprecision(2) << std::scientific;
+    if (std::isnan(c.min_margin))
+      os << "-";  // no unit held
+    else
+      os << c.min_margin;
+    os << std::defaultfloat << "  " << std::setprecision(12) << std::fixed << c.cosine << std::defaultfloat
+       << std::setprecision(3) << "  " << std::setw(10) << std::scientific << c.relative_error << std::defaultfloat
+       << "  " << std::setw(8) << std::fixed << std::setprecision(4) << c.exponent << " (" << k + 1 << ")   "
+       << std::setw(8) << c.ct_slope << " (" << k + 1 << ")" << std::defaultfloat << std::setprecision(3);
     if (ex.logistic)
       os << "       " << std::scientific << c.logistic_error_small << " -> " << c.logistic_error_large
          << std::defaultfloat;
