@@ -31,16 +31,40 @@ def beta1_of(config: str) -> float:
     return -0.5
 
 
-def split(single, theory, on_boundary):
-    """RMS bias (unbiased, floored at 0) and RMS noise sd over the cells selected."""
-    trials = single.shape[0]
-    mean = single.mean(axis=0)
-    var = single.var(axis=0, ddof=1)
-    bias2 = (mean - theory) ** 2 - var / trials
-    if not on_boundary.any():
+def split(pops, select):
+    """RMS bias and RMS noise sd over the selected cells, the bias floored at 0 per population
+    before pooling (as ebsim pools its /analysis/theory_check values: weighted by cells)."""
+    bias_sum = noise_sum = 0.0
+    cells = 0
+    for single, theory, on_boundary in pops:
+        sel = select(on_boundary)
+        if not sel.any():
+            continue
+        trials = single.shape[0]
+        mean = single.mean(axis=0)
+        var = single.var(axis=0, ddof=1)
+        bias2 = (mean - theory) ** 2 - var / trials
+        n = int(sel.sum())
+        bias_sum += n * max(bias2[sel].mean(), 0.0)
+        noise_sum += n * var[sel].mean()
+        cells += n
+    if cells == 0:
         return math.nan, math.nan, 0
-    return (math.sqrt(max(bias2[on_boundary].mean(), 0.0)), math.sqrt(var[on_boundary].mean()),
-            int(on_boundary.sum()))
+    return math.sqrt(bias_sum / cells), math.sqrt(noise_sum / cells), cells
+
+
+def run_cells(run, b1, b2):
+    """Per compared population: the single-trial bin states, the prediction, and which cells the
+    prediction holds on a boundary."""
+    pops = []
+    for pop in run["theory"]:
+        if pop not in run["analysis/theory_check"] or "mean_state_trials" not in run["rates"][pop]:
+            continue  # clamped input: not compared
+        single = run["rates"][pop]["mean_state_trials"][()]
+        theory = run["theory"][pop]["mean_state"][()].reshape(-1)
+        boundary = (np.abs(theory - b1) < 1e-9) | (np.abs(theory - b2) < 1e-9)
+        pops.append((single.reshape(single.shape[0], -1), theory, boundary))
+    return pops
 
 
 def slope(x, y):
@@ -79,6 +103,22 @@ def grid(f, path):
             half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
             row.append(f"tau {tau:g} ms: {v.mean():.3f} ± {half:.3f} ({len(v)})")
         print(f"    {q:24} " + "   ".join(row))
+    b1 = beta1_of(f["config"][()].decode())
+    print("  bias of the trial mean on cells the mean field holds on a boundary vs inside it, per network:")
+    for pt in range(len(r_all)):
+        split_b, split_i, share = [], [], []
+        for rep in range(reps):
+            run_pops = run_cells(f[f"sweep/{pt * reps + rep}"], b1, b1 + 1.0)
+            b, _, nb = split(run_pops, lambda m: m)
+            i, _, ni = split(run_pops, lambda m: ~m)
+            split_b.append(b)
+            split_i.append(i)
+            share.append(nb / (nb + ni))
+        def ci(v):
+            v = np.array([x for x in v if np.isfinite(x)])
+            return f"{v.mean():.4f} ± {stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)):.4f} ({len(v)})"
+        print(f"    r_max {r_all[pt]:6.0f} Hz, tau {tau_all[pt]:3.0f} ms: boundary {ci(split_b)}, inside {ci(split_i)}, "
+              f"boundary share of cells {np.mean(share):.2f}")
     print("  log-log residual sd of the grid's means (per population) against r_max and against r_max tau:")
     for p in pops:
         for q in ("state_bias_rmse", "state_noise_sd"):
@@ -106,23 +146,11 @@ def main():
         for key in sorted(f["sweep"], key=int):
             run = f["sweep"][key]
             r_max = float(str(run.attrs.get("value", "nan")).split()[0])
-            cells = {"all": [], "boundary": [], "inside": []}
-            singles, theories = [], []
-            for pop in run["theory"]:
-                if pop not in run["rates"] or "mean_state_trials" not in run["rates"][pop]:
-                    continue
-                single = run["rates"][pop]["mean_state_trials"][()]
-                theory = run["theory"][pop]["mean_state"][()]
-                if pop == "x" or np.allclose(single.std(axis=0), 0):
-                    continue  # clamped input
-                singles.append(single.reshape(single.shape[0], -1))
-                theories.append(theory.reshape(-1))
-            single = np.concatenate(singles, axis=1)
-            theory = np.concatenate(theories)
-            boundary = (np.abs(theory - b1) < 1e-9) | (np.abs(theory - b2) < 1e-9)
-            row = {"r_max": r_max, "trials": single.shape[0]}
-            for name, sel in (("all", np.ones_like(boundary)), ("boundary", boundary), ("inside", ~boundary)):
-                row[name] = split(single, theory, sel)
+            pops = run_cells(run, b1, b2)
+            row = {"r_max": r_max, "trials": pops[0][0].shape[0]}
+            for name, select in (("all", lambda b: np.ones_like(b)), ("boundary", lambda b: b),
+                                 ("inside", lambda b: ~b)):
+                row[name] = split(pops, select)
             rows.append(row)
     print(f"{args.file}: state error against the mean field, trial-averaged, split by where the mean field puts "
           f"the unit (cells = bins x units)")
