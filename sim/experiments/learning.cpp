@@ -121,9 +121,16 @@ class Trainer {
   bool settled() const { return settled_; }
   std::span<const double> outputs() const { return {state_.data() + out_->offset, out_->size}; }
 
+  // What the alignment examples of an epoch add up to, per chain projection.
+  struct Alignment {
+    std::vector<double> cosine_sum, count;
+    std::vector<std::vector<double>> dw_sum, minus_g_sum;
+    explicit Alignment(std::size_t n_proj)
+        : cosine_sum(n_proj, 0.0), count(n_proj, 0.0), dw_sum(n_proj), minus_g_sum(n_proj) {}
+  };
+
   // One training example; the weights move during the later phases. Returns the free phase's length.
-  double train(std::uint32_t idx, std::uint32_t key, double sign, std::vector<double>* alignment,
-               std::vector<double>* aligned) {
+  double train(std::uint32_t idx, std::uint32_t key, double sign, Alignment* alignment) {
     load_example(idx, sign);
     std::vector<double>* start = nullptr;
     if (ex_.persistent) {
@@ -152,14 +159,18 @@ class Trainer {
         const std::vector<double> w = weights(k);
         std::vector<double> dw(w.size()), minus_g(w.size());
         for (std::size_t q = 0; q < w.size(); ++q) dw[q] = w[q] - before[m][q], minus_g[q] = -grad[k][q];
+        std::vector<double>&dw_sum = alignment->dw_sum[m], &g_sum = alignment->minus_g_sum[m];
+        dw_sum.resize(w.size(), 0.0);
+        g_sum.resize(w.size(), 0.0);
+        for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] += dw[q], g_sum[q] += minus_g[q];
         // Examples without a gradient or an update (all inputs silent, all units held) carry no
         // direction: they are left out of the mean.
         auto zero = [](const std::vector<double>& v) {
           return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0; });
         };
         if (zero(dw) || zero(minus_g)) continue;
-        (*alignment)[m] += cosine(dw, minus_g);
-        (*aligned)[m] += 1;
+        alignment->cosine_sum[m] += cosine(dw, minus_g);
+        alignment->count[m] += 1;
       }
     }
     return free_ms;
@@ -316,12 +327,13 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
     LearningEpoch rec;
     rec.epoch = epoch;
     rec.alignment.assign(n_proj, kNaN);
+    rec.batch_alignment.assign(n_proj, kNaN);
     rec.train_accuracy = rec.baseline_train_accuracy = rec.baseline_test_accuracy = rec.mean_field_test_accuracy = kNaN;
     if (epoch > 0) {
       std::vector<std::uint32_t> order = split.train;
       if (ex.shuffle) shuffle(order, order_rng);
       const double decay = std::pow(ex.lr_decay, double(epoch - 1));
-      std::vector<double> alignment(n_proj, 0.0), aligned_per_projection(n_proj, 0.0);
+      Trainer::Alignment alignment(n_proj);
       std::uint32_t aligned = 0;
       double free_ms = 0;
       std::uint32_t unsettled = 0;
@@ -343,8 +355,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
           if (ex.random_sign) sign = boost::random::uniform_int_distribution<int>(0, 1)(sign_rng) ? 1.0 : -1.0;
           trainer.set_gain(sign * decay);
           const bool align = aligned < ex.alignment_examples && cfg.engine.kind == EngineKind::continuous;
-          free_ms += trainer.train(idx, epoch * std::uint32_t(data.size()) + idx, sign, align ? &alignment : nullptr,
-                                   &aligned_per_projection);
+          free_ms += trainer.train(idx, epoch * std::uint32_t(data.size()) + idx, sign, align ? &alignment : nullptr);
           aligned += align;
           unsettled += !trainer.settled();
           if (ex.batch > 1)
@@ -370,8 +381,10 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
       rec.examples_per_s = double(order.size()) / rec.wall_s;
       rec.free_ms = free_ms / double(order.size());
       rec.unsettled = unsettled;
-      for (std::size_t m = 0; m < n_proj; ++m)
-        if (aligned_per_projection[m] > 0) rec.alignment[m] = alignment[m] / aligned_per_projection[m];
+      for (std::size_t m = 0; m < n_proj; ++m) {
+        if (alignment.count[m] > 0) rec.alignment[m] = alignment.cosine_sum[m] / alignment.count[m];
+        if (alignment.count[m] > 0) rec.batch_alignment[m] = cosine(alignment.dw_sum[m], alignment.minus_g_sum[m]);
+      }
       if (baseline) train_baseline(order, decay);
     }
     const bool last = epoch == ex.epochs;

@@ -57,6 +57,9 @@ struct LearningEpoch {
   double free_ms = 0.0;                       // mean length of the free phase (settling time)
   std::uint32_t unsettled = 0;                // training free phases that hit the cap unsettled
   std::vector<double> alignment;              // per chain projection: mean cos(Delta W, -dC/dW)
+  // ... and cos(sum Delta W, -sum dC/dW) over the same examples: not implied by the per-example
+  // cosines (each Delta W is close to rank one; their sum is not), it also weighs their sizes.
+  std::vector<double> batch_alignment;
 };
 
 struct LearningResult {

@@ -40,9 +40,12 @@ void write_training(const Config& cfg, const Network& net, const LearningResult&
   write("/training/wall_s", column([](const LearningEpoch& e) { return e.wall_s; }));
   write("/training/unsettled", column([](const LearningEpoch& e) { return double(e.unsettled); }));
   write("/training/free_phase_ms", column([](const LearningEpoch& e) { return e.epoch ? e.free_ms : kNaN; }));
-  std::vector<double> align;
+  std::vector<double> align, batch_align;
   std::string align_names;
-  for (const LearningEpoch& e : result.epochs) align.insert(align.end(), e.alignment.begin(), e.alignment.end());
+  for (const LearningEpoch& e : result.epochs) {
+    align.insert(align.end(), e.alignment.begin(), e.alignment.end());
+    batch_align.insert(batch_align.end(), e.batch_alignment.begin(), e.batch_alignment.end());
+  }
   for (std::size_t k : ex.layer_projections) align_names += (align_names.empty() ? "" : ",") + net.projections[k].name;
   sink.write_array("/training/alignment", align, {rows, n_proj});
   sink.write_attribute("/training/alignment", "projections", align_names);
@@ -51,6 +54,12 @@ void write_training(const Config& cfg, const Network& net, const LearningResult&
       "/training/alignment", "meaning",
       std::string("mean over the first alignment_examples examples of each epoch (those with a non-zero gradient) of "
                   "cos(Delta W, -dC/dW), dC/dW back-propagated at the free fixed point (continuous engine only)"));
+  sink.write_array("/training/batch_alignment", batch_align, {rows, n_proj});
+  sink.write_attribute("/training/batch_alignment", "projections", align_names);
+  sink.write_attribute("/training/batch_alignment", "dimensions", std::vector<std::string>{"epoch", "projection"});
+  sink.write_attribute("/training/batch_alignment", "meaning",
+                       std::string("cos(sum Delta W, -sum dC/dW) over the same examples as /training/alignment: "
+                                   "the directions and the sizes of the updates together"));
   write("/training/test_labels", lists.test_labels);
   write("/training/test_predictions", lists.test_predictions);
   write("/training/train_indices", std::vector<double>(lists.train.begin(), lists.train.end()));
@@ -118,6 +127,12 @@ std::vector<LearningEpoch> read_learning_rows(const LearningExperiment& ex, std:
     if (c->size() != rows) throw std::runtime_error("`" + ex.resume_path + "`: /training columns differ in length");
   if (align.size() != rows * n_proj)
     throw std::runtime_error("`" + ex.resume_path + "`: /training/alignment does not fit");
+  std::vector<double> batch_align(rows * n_proj, kNaN);  // files written before it existed: NaN
+  if (stored_exists(ex.resume_path, "/training/batch_alignment")) {
+    batch_align = column("/training/batch_alignment");
+    if (batch_align.size() != rows * n_proj)
+      throw std::runtime_error("`" + ex.resume_path + "`: /training/batch_alignment does not fit");
+  }
   std::vector<LearningEpoch> epochs(rows);
   for (std::size_t r = 0; r < rows; ++r) {
     LearningEpoch& e = epochs[r];
@@ -133,6 +148,8 @@ std::vector<LearningEpoch> read_learning_rows(const LearningExperiment& ex, std:
     e.baseline_train_accuracy = base_train[r];
     e.baseline_test_accuracy = base_test[r];
     e.alignment.assign(align.begin() + std::ptrdiff_t(r * n_proj), align.begin() + std::ptrdiff_t((r + 1) * n_proj));
+    e.batch_alignment.assign(batch_align.begin() + std::ptrdiff_t(r * n_proj),
+                             batch_align.begin() + std::ptrdiff_t((r + 1) * n_proj));
   }
   return epochs;
 }

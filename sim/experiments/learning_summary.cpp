@@ -38,6 +38,10 @@ std::string format_learning_summary(const Config& cfg, const LearningResult& r) 
     os << "  alignment of the rule's update with -dC/dW (epoch 1, mean cosine per projection):";
     for (std::size_t m = 0; m < ex.layer_projections.size(); ++m)
       os << " " << cfg.projections[ex.layer_projections[m]].name << " " << std::setprecision(3) << first.alignment[m];
+    os << "; of the summed update with the summed gradient:";
+    for (std::size_t m = 0; m < ex.layer_projections.size(); ++m)
+      os << " " << cfg.projections[ex.layer_projections[m]].name << " " << std::setprecision(3)
+         << first.batch_alignment[m];
     os << "\n";
   }
   if (!r.epochs.empty()) {

@@ -147,6 +147,15 @@ TEST_CASE("learning: one update of the rule is aligned with the back-propagated 
   // 1 - cos ~ eps^2 / 2 = 5e-5, so 1 - cos < 10 eps^2 = 1e-3 leaves room for the constant.
   CHECK(a.data[2] > 0.999);  // x -> h: the error back-propagated through W_hy (eps^2)
   CHECK(a.data[3] > 0.999);  // h -> y: the output error (eps)
+  // Summed over the 15 examples: the per-example cosines say nothing of the updates' sizes; the sum
+  // is aligned only if every example's Delta W is the same multiple (lr eps^(k+1)) of its -dC/dW.
+  const auto& b = sink.arrays.at("/training/batch_alignment");
+  REQUIRE(b.shape == std::vector<std::uint64_t>{2, 2});
+  CHECK(std::isnan(b.data[0]));
+  CAPTURE(b.data[2]);
+  CAPTURE(b.data[3]);
+  CHECK(b.data[2] > 0.999);
+  CHECK(b.data[3] > 0.999);
 }
 
 TEST_CASE(
