@@ -204,6 +204,9 @@ mutant sim/experiments/backprop.cpp "a held unit's margin measured from the wron
 mutant sim/run/theory.cpp "the trial-to-trial variance divided by n, not n - 1 (the noise/bias split biased)" \
   'v /= double(trials - 1);' \
   'v /= double(trials);'
+mutant sim/experiments/learning.cpp "batch alignment: the summed update keeps only the last example's" \
+  'for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] += dw[q], g_sum[q] += minus_g[q];' \
+  'for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] = dw[q], g_sum[q] += minus_g[q];'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then
