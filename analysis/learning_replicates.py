@@ -28,7 +28,8 @@ def mean_ci(v):
 
 def fmt(v, scale=100.0, unit=" %"):
     m, h, n = mean_ci(v)
-    return f"{scale * m:.2f} ± {scale * h:.2f}{unit} ({n})"
+    digits = 2 if scale == 100.0 else 3
+    return f"{scale * m:.{digits}f} ± {scale * h:.{digits}f}{unit} ({n})"
 
 
 def main():
@@ -36,6 +37,7 @@ def main():
     ap.add_argument("file")
     args = ap.parse_args()
     rule_test, rule_train, bp_test, bp_train, seeds, test_n = [], [], [], [], [], None
+    align, batch, names = [], [], []
     with h5py.File(args.file, "r") as f:
         if "sweep" not in f:
             sys.exit(f"{args.file}: no /sweep group: run the learning config with replicates")
@@ -49,6 +51,11 @@ def main():
             bp_train.append(t["baseline/train_accuracy"][-1])
             seeds.append(int(f["sweep"][key].attrs["seed"]))
             test_n = len(t["test_labels"])
+            if "alignment" in t and t["alignment"].shape[0] > 1:
+                names = t["alignment"].attrs["projections"].split(",")
+                align.append(t["alignment"][1])  # epoch 1
+                if "batch_alignment" in t:
+                    batch.append(t["batch_alignment"][1])
     diff = np.array(bp_test) - np.array(rule_test)
     p = float(np.mean(rule_test))
     print(f"{args.file}: {len(seeds)} replicates (seeds {seeds[0]}, ...), final epoch; mean ± 95 % interval (n)")
@@ -57,6 +64,13 @@ def main():
     print(f"  paired difference (back-propagation - rule), test: {fmt(diff, unit=' points')}")
     print(f"  rule better in {int((diff < 0).sum())}, equal in {int((diff == 0).sum())}, worse in {int((diff > 0).sum())} "
           f"of {len(diff)} replicates")
+    if align:
+        a, b = np.array(align), np.array(batch)
+        print("  epoch 1, cosine of the rule's update with -dC/dW, per example (mean over the alignment examples): "
+              + "  ".join(f"{n} {fmt(a[:, m], 1, '')}" for m, n in enumerate(names)))
+        if len(b):
+            print("  epoch 1, cosine of the summed update with the summed -dC/dW over the same examples:          "
+                  + "  ".join(f"{n} {fmt(b[:, m], 1, '')}" for m, n in enumerate(names)))
     print(f"  (one accuracy on {test_n} test images has a binomial standard error of "
           f"{100 * math.sqrt(p * (1 - p) / test_n):.2f} points)")
 
