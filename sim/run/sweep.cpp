@@ -309,6 +309,12 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       }
       changed.notify_all();
     };
+    // Whatever leaves this scope — an exception from the writer (a full disk, a sink that refuses a
+    // call) included — stops the workers first: destroyed before `threads`, whose destructor joins.
+    struct StopOnExit {
+      decltype(stop_all)& stop;
+      ~StopOnExit() { stop(); }
+    } stop_on_exit{stop_all};
     std::exception_ptr failure;
     for (std::size_t k = 0; k < n; ++k) {
       std::unique_ptr<Slot> slot;
