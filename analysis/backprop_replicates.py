@@ -19,22 +19,14 @@ them.)
 import argparse
 import json
 import math
+import pathlib
 import sys
 
 import h5py
 import numpy as np
-from scipy import stats
 
-
-def mean_ci(values):
-    """(mean, 95 % half-width, n) of the finite values; half-width NaN for n < 2."""
-    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
-    n = len(v)
-    if n == 0:
-        return math.nan, math.nan, 0
-    if n == 1:
-        return float(v[0]), math.nan, 1
-    return float(v.mean()), float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n)), n
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from ebsim_analysis.stats import mean_ci  # noqa: E402
 
 
 def fmt(values, digits=4):
@@ -169,6 +161,8 @@ def main():
     layers, eps = runs[0]["layers"], runs[0]["eps"]
     report = {"runs": len(all_runs), "converged": len(runs), "layers": {}}
     print("mean ± 95 % half-width (n) over converged replicates (Student t)")
+    with_held = sum(1 for r in runs if any(r["held"][l] for l in layers))
+    print(f"networks with a unit held on a boundary at the fixed point: {with_held} of {len(runs)}")
     print("discrete map: cosine of Delta h_k (step k+1) with -delta_{h_k}, per eps")
     print(f"  {'layer':6} {'held':>16}  {'smallest margin':>24}  " + "  ".join(f"eps={e:<22g}" for e in eps))
     for layer in layers:

@@ -12,18 +12,14 @@ error of one accuracy on the test set.
 """
 import argparse
 import math
+import pathlib
 import sys
 
 import h5py
 import numpy as np
-from scipy import stats
 
-
-def mean_ci(v):
-    v = np.asarray(v, dtype=float)
-    n = len(v)
-    half = stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
-    return float(v.mean()), float(half), n
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from ebsim_analysis.stats import mean_ci  # noqa: E402
 
 
 def fmt(v, scale=100.0, unit=" %"):

@@ -12,20 +12,19 @@ inside.
 """
 import argparse
 import math
+import pathlib
 import sys
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from ebsim_analysis.stats import mean_ci  # noqa: E402
 
-def mean_ci(values):
-    from scipy import stats
-    v = np.asarray(values, dtype=float)
-    n = len(v)
-    if n < 2:
-        return f"{v.mean():.3g} (1)"
-    half = stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n)
-    return f"{v.mean():.4g} ± {half:.2g} ({n})"
+
+def fmt(values):
+    m, half, n = mean_ci(values)
+    return f"{m:.3g} (1)" if n < 2 else f"{m:.4g} ± {half:.2g} ({n})"
 
 
 def compare(f, run):
@@ -74,16 +73,13 @@ def main():
             ("correlation over units", "corr"),
             ("RMSE, units the theory silences (Hz)", "rmse_silent"), ("RMSE, units inside (Hz)", "rmse_inside"),
             ("RMSE, units the theory saturates (Hz)", "rmse_saturated"),
-            ("share silent / saturated", None),
+            ("share of units the theory silences", "share_silent"),
+            ("share of units the theory saturates", "share_saturated"),
             ("state error: bias of the trial mean", "state_bias"), ("state error: trial-to-trial noise sd", "state_noise")]
     labels = list(by_point)
     print(f"  {'':40}" + "".join(f"{l:>28}" for l in labels))
     for name, key in rows:
-        if key is None:
-            cells = [f"{np.mean([r['share_silent'] for r in by_point[l]]):.2f} / "
-                     f"{np.mean([r['share_saturated'] for r in by_point[l]]):.2f}" for l in labels]
-        else:
-            cells = [mean_ci([r[key] for r in by_point[l]]) for l in labels]
+        cells = [fmt([r[key] for r in by_point[l]]) for l in labels]
         print(f"  {name:40}" + "".join(f"{c:>28}" for c in cells))
 
 

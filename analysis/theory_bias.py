@@ -18,10 +18,14 @@ r_max^(-1/2), while inside cells have little bias.
 """
 import argparse
 import math
+import pathlib
 import sys
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from ebsim_analysis.stats import mean_ci  # noqa: E402
 
 
 def beta1_of(config: str) -> float:
@@ -79,7 +83,10 @@ def grid(f, path):
     """configs/theory_check_grid.yaml: per network (replicate r shares its seed across points), the
     slope of each pooled error against r_max at each tau, as mean ± 95 % interval (n); and which
     variable the grid's means collapse on, r_max or r_max tau."""
-    from scipy import stats
+    def ci(values, digits=3):
+        m, half, n = mean_ci(values)
+        return f"{m:.{digits}f} ± {half:.{digits}f} ({n})"
+
     keys = f["analysis/sweep"].attrs["keys"].split("\n")
     r_all = f[f"analysis/sweep/values/{keys[0]}"][()]
     tau_all = f[f"analysis/sweep/values/{keys[1]}"][()]
@@ -99,10 +106,17 @@ def grid(f, path):
         for tau in sorted(set(tau_all)):
             pts = [p for p in range(len(r_all)) if tau_all[p] == tau]
             slopes = [slope([r_all[p] for p in pts], [pooled(p * reps + rep, q) for p in pts]) for rep in range(reps)]
-            v = np.array([x for x in slopes if np.isfinite(x)])
-            half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-            row.append(f"tau {tau:g} ms: {v.mean():.3f} ± {half:.3f} ({len(v)})")
+            row.append(f"tau {tau:g} ms: {ci(slopes)}")
         print(f"    {q:24} " + "   ".join(row))
+    print("  the bias's local slope between neighbouring r_max, per network (does it steepen?):")
+    for tau in sorted(set(tau_all)):
+        pts = sorted((p for p in range(len(r_all)) if tau_all[p] == tau), key=lambda p: r_all[p])
+        steps = []
+        for a, b in zip(pts, pts[1:]):
+            local = [slope([r_all[a], r_all[b]], [pooled(a * reps + rep, "state_bias_rmse"),
+                                                  pooled(b * reps + rep, "state_bias_rmse")]) for rep in range(reps)]
+            steps.append(f"{r_all[a]:g}->{r_all[b]:g} Hz {ci(local)}")
+        print(f"    tau {tau:g} ms: " + ", ".join(steps))
     b1 = beta1_of(f["config"][()].decode())
     print("  bias of the trial mean on cells the mean field holds on a boundary vs inside it, per network:")
     for pt in range(len(r_all)):
@@ -114,11 +128,8 @@ def grid(f, path):
             split_b.append(b)
             split_i.append(i)
             share.append(nb / (nb + ni))
-        def ci(v):
-            v = np.array([x for x in v if np.isfinite(x)])
-            return f"{v.mean():.4f} ± {stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)):.4f} ({len(v)})"
-        print(f"    r_max {r_all[pt]:6.0f} Hz, tau {tau_all[pt]:3.0f} ms: boundary {ci(split_b)}, inside {ci(split_i)}, "
-              f"boundary share of cells {np.mean(share):.2f}")
+        print(f"    r_max {r_all[pt]:6.0f} Hz, tau {tau_all[pt]:3.0f} ms: boundary {ci(split_b, 4)}, "
+              f"inside {ci(split_i, 4)}, boundary share of cells {ci(share, 2)}")
     print("  log-log residual sd of the grid's means (per population) against r_max and against r_max tau:")
     for p in pops:
         for q in ("state_bias_rmse", "state_noise_sd"):

@@ -57,9 +57,20 @@ def test_theory_bias_grid_mode_fits_one_slope_per_network(ebsim, root, tmp_path)
     assert "runs not converged: 0" in text
     line = next(l for l in text.splitlines() if l.strip().startswith("state_noise_sd"))
     assert line.count("(3)") == 2  # one slope per network, 3 networks, at each tau
-    # The single-trial slope of the first network at tau 10 ms, by hand, enters the mean.
+    # By hand: per network, the pooled (size-weighted RMS over populations) noise at 200 and 800 Hz,
+    # tau 10 ms (grid points 0 and 2; runs point x 3 + replicate), its log-log slope, their mean.
     with h5py.File(out) as f:
         assert list(f["analysis/sweep/unconverged"][()]) == [0, 0, 0, 0]
+        pops = list(f["sweep/0/analysis/theory_check"])
+        size = {p: f[f"sweep/0/populations/{p}/bias"].shape[0] for p in pops}
+
+        def pooled(k):
+            v = [size[p] * f[f"sweep/{k}/analysis/theory_check/{p}/state_noise_sd"][()] ** 2 for p in pops]
+            return np.sqrt(sum(v) / sum(size.values()))
+
+        slopes = [np.log(pooled(2 * 3 + r) / pooled(0 * 3 + r)) / np.log(4.0) for r in range(3)]
+    mean = float(re.search(r"tau 10 ms: (-?[0-9.]+) ±", line).group(1))
+    assert mean == pytest.approx(np.mean(slopes), abs=6e-4)  # printed to 3 decimals
 
 
 def test_meanfield_random_compares_unit_by_unit(ebsim, root, tmp_path):
