@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBSIM_SANITIZE=ON -DEBSIM_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBSIM_SANITIZE=ON -DEBSIM_BUILD_TESTS=ON -DEBSIM_MPI=ON >/dev/null
 cmake --build build/asan -j2
 ctest --test-dir build/asan --output-on-failure -j2
 # Debian's python3 (with its h5py, numpy, neo), not whatever python3 comes first on PATH.

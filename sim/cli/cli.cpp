@@ -9,6 +9,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,46 +21,31 @@
 #include <sstream>
 #include <thread>
 
+#include "sim/cli/terminal.hpp"
 #include "sim/core/clock.hpp"
 #include "sim/core/interrupt.hpp"
 #include "sim/experiments/registry.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
+#include "sim/io/memory_sink.hpp"
 #include "sim/io/output_claim.hpp"
 #include "sim/io/version.hpp"
+#include "sim/run/cost.hpp"
 #include "sim/run/resources.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
+
+#ifdef EBSIM_HAVE_MPI
+#include "sim/cli/mpi_exchange.hpp"
+#endif
 
 namespace po = boost::program_options;
 
 namespace ebsim::cli {
 
 namespace {
-
-// Set by SIGINT/SIGTERM during a run; the runner stops at its next check and the output is closed
-// cleanly, marked incomplete. (A signal handler can only reach a global.)
-std::atomic<bool> g_stop_requested{false};
-extern "C" void request_stop(int) { g_stop_requested.store(true); }
-
-class SignalGuard {
- public:
-  SignalGuard() {
-    g_stop_requested = false;
-    old_int_ = std::signal(SIGINT, request_stop);
-    old_term_ = std::signal(SIGTERM, request_stop);
-  }
-  ~SignalGuard() {
-    std::signal(SIGINT, old_int_);
-    std::signal(SIGTERM, old_term_);
-  }
-
- private:
-  void (*old_int_)(int);
-  void (*old_term_)(int);
-};
 
 constexpr const char* kUsage =
     "usage: ebsim <command> [options]\n"
@@ -70,37 +56,6 @@ constexpr const char* kUsage =
     "  info FILE.h5  print what an output file holds (--json for scripts)\n"
     "\n"
     "`ebsim <command> --help` describes each command's options.\n";
-
-// A progress bar with ETA on stderr, redrawn at most 10 times a second, with what is running. The
-// fraction is weighted by each run's estimated cost (sim/run/sweep.hpp), so elapsed x (1 - f) / f
-// is an honest ETA.
-class ProgressBar {
- public:
-  explicit ProgressBar(std::ostream& err) : err_(err) {}
-  void note(const std::string& what) { note_ = what; }
-  void update(double fraction) {
-    const double elapsed = watch_.seconds();
-    if (elapsed - last_drawn_s_ < 0.1 && fraction < 1.0) return;
-    last_drawn_s_ = elapsed;
-    const int width = 30, filled = static_cast<int>(fraction * width);
-    err_ << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::fixed
-         << std::setprecision(1) << std::setw(5) << 100.0 * fraction << "%  elapsed " << elapsed << " s";
-    if (fraction > 0.01) err_ << "  ETA " << elapsed * (1.0 - fraction) / fraction << " s";
-    if (!note_.empty()) err_ << "  " << note_;
-    err_ << "\x1b[K" << std::defaultfloat << std::flush;
-    drawn_ = true;
-  }
-  ~ProgressBar() {
-    if (drawn_) err_ << "\r\x1b[K" << std::flush;
-  }
-
- private:
-  std::ostream& err_;
-  Stopwatch watch_;
-  double last_drawn_s_ = 0.0;
-  bool drawn_ = false;
-  std::string note_;
-};
 
 // The command line as a POSIX shell would need it to run it again: an argument with anything but
 // letters, digits and `-_./=:,+@%` is single-quoted (a `'` inside written as `'\''`).
@@ -274,18 +229,53 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     jobs = unsigned(j);
   }
+#ifdef EBSIM_HAVE_MPI
+  MpiSession mpi;
+  const int rank = mpi.rank(), ranks = mpi.size();
+#else
+  if (const char* size = std::getenv("OMPI_COMM_WORLD_SIZE"); size && std::atoi(size) > 1) {
+    err << "ebsim: error: started by mpirun as " << size
+        << " processes, but this ebsim was built without MPI (configure with -DEBSIM_MPI=ON)\n";
+    return 2;
+  }
+  const int rank = 0, ranks = 1;
+#endif
+  // Under MPI every rank reads the same config and meets the same errors: rank 0 prints them.
+  std::ostream silent(nullptr);
+  std::ostream& say = rank == 0 ? err : silent;
   Config cfg;
   try {
     cfg = load_config(config_path, overrides_of(vm), experiment_catalog(), max_sweep_runs(vm));
   } catch (const ConfigError& e) {
-    err << "ebsim: error: " << e.what() << "\n";
+    say << "ebsim: error: " << e.what() << "\n";
     return 2;
   }
   const std::string output = vm.count("output") ? vm["output"].as<std::string>() : cfg.output.path;
   if (output.empty()) {
-    err << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
+    say << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
     return 2;
   }
+  if (ranks > 1 && !cfg.sweep) {
+    if (rank != 0) return 0;
+    err << "ebsim: note: not a sweep: rank 0 runs it alone (the other " << ranks - 1
+        << " ranks have nothing to do; --jobs threads help a single run's independent parts)\n";
+  }
+  [[maybe_unused]] const bool distributed = ranks > 1 && cfg.sweep;
+#ifdef EBSIM_HAVE_MPI
+  // The ranks of a distributed sweep start together or not at all: a rank that leaves before the
+  // sweep starts (a resource problem, no output path) says so to the others on its way out.
+  struct StartGate {
+    const MpiSession* mpi;
+    bool passed = false;
+    bool pass(bool ready) {
+      passed = true;
+      return mpi ? mpi->all_ready(ready) : ready;
+    }
+    ~StartGate() {
+      if (mpi && !passed) mpi->all_ready(false);
+    }
+  } gate{distributed ? &mpi : nullptr};
+#endif
   ResourceEstimate need = estimate_resources(cfg);
   if (cfg.sweep && jobs > 1) {
     // Up to `jobs` runs at once, and up to 2 x jobs finished runs' output held for the writer.
@@ -296,26 +286,54 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     need.memory_bytes = need.memory_bytes * std::min(double(jobs), runs) + std::min(2.0 * jobs, runs) * largest_output;
   }
   if (const std::string problem = resource_problem(need, output, vm); !problem.empty()) {
-    err << "ebsim: error: " << problem << "\n";
+    if (rank == 0)
+      err << "ebsim: error: " << problem << "\n";
+    else
+      err << "ebsim: rank " << rank << ": error: " << problem << "\n";
     return 2;
   }
-  const bool force = vm.count("force") > 0, quiet = vm.count("quiet") > 0;
+  const bool force = vm.count("force") > 0, quiet = vm.count("quiet") > 0 || rank != 0;
   // Before any file is created: from here on a signal asks the run to stop, and whatever file
   // exists is closed cleanly.
   SignalGuard guard;
   std::optional<OutputClaim> claim;
-  try {
-    claim.emplace(output, force, input_files(cfg, config_path));
-  } catch (const OutputPathError& e) {
-    err << "ebsim: error: " << e.what() << "\n";
-    return 2;
+  if (rank == 0) {
+    try {
+      claim.emplace(output, force, input_files(cfg, config_path));
+    } catch (const OutputPathError& e) {
+      err << "ebsim: error: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  std::unique_ptr<RunExchange> exchange;
+#ifdef EBSIM_HAVE_MPI
+  if (distributed) {
+    if (!gate.pass(true)) {
+      if (rank == 0) err << "ebsim: error: another rank could not start (its message is above); nothing was run\n";
+      return 2;
+    }
+    std::vector<double> costs;
+    for (const Config& point : cfg.sweep_points) costs.push_back(estimated_cost(point).total());
+    exchange = make_mpi_exchange(mpi, costs);
+  }
+#endif
+  RunOptions options;
+  options.command_line = join_args(args);
+  options.stop = &g_stop_requested;
+  options.jobs = jobs;
+  if (rank != 0) {
+    // Another rank of a distributed sweep: computes its runs and sends them to rank 0.
+    try {
+      MemorySink unused;
+      const SweepResult result = run_sweep(cfg, unused, options, run_one, exchange.get());
+      return result.complete ? 0 : 1;
+    } catch (const std::exception& e) {
+      err << "ebsim: rank " << rank << ": error: " << e.what() << "\n";
+      return 1;
+    }
   }
   try {
     Hdf5Sink sink(output, force);
-    RunOptions options;
-    options.command_line = join_args(args);
-    options.stop = &g_stop_requested;
-    options.jobs = jobs;
     std::optional<ProgressBar> bar;
     if (terminal && !quiet) {
       bar.emplace(err);
@@ -327,7 +345,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     std::string summary;
     try {
       if (cfg.sweep) {
-        const SweepResult result = run_sweep(cfg, sink, options, run_one);
+        const SweepResult result = run_sweep(cfg, sink, options, run_one, exchange.get());
         complete = result.complete;
         summary = format_sweep_summary(cfg, result);
       } else if (cfg.experiment) {

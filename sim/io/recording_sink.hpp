@@ -38,52 +38,99 @@ class RecordingSink final : public Sink {
   }
   void end_run(bool complete) override { calls_.push_back(EndRun{complete}); }
 
-  // Every recorded call, in order, into `to`; the record is emptied as it goes.
+  // Every recorded call, in order, into `to`; the record is emptied as it goes. Without the
+  // declarations (declare_report, declare_spikes): for part of a run whose datasets the caller
+  // declared (the trials of one run computed apart, sim/run/run.cpp).
   void replay(Sink& to);
+  void replay_without_declarations(Sink& to);
   std::size_t calls() const { return calls_.size(); }
+
+  // The record as bytes (a Boost.Serialization binary archive, sim/io/archive.hpp) and back, for a
+  // run computed by another process: unpack appends the packed calls to this record.
+  std::string pack() const;
+  void unpack(const std::string& bytes);
 
  private:
   struct BeginRun {
     RunMetadata meta;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& meta;
+    }
   };
   struct SetScope {
     std::string prefix;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& prefix;
+    }
   };
   struct DeclareReport {
     std::string population;
     std::uint32_t n_nodes;
     double t_start_ms, dt_ms;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& population& n_nodes& t_start_ms& dt_ms;
+    }
   };
   struct AppendReport {
     std::string population;
     std::vector<float> row;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& population& row;
+    }
   };
   struct DeclareSpikes {
     std::string population;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& population;
+    }
   };
   struct AppendSpikes {
     std::string population;
     std::vector<double> times_ms;
     std::vector<std::uint64_t> node_ids;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& population& times_ms& node_ids;
+    }
   };
   struct WriteWeights {
     std::string label;
     WeightTable table;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& label& table;
+    }
   };
   struct WriteArray {
     std::string path;
     std::vector<double> data;
     std::vector<std::uint64_t> shape;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& path& data& shape;
+    }
   };
   struct WriteAttribute {
     std::string path, name;
     AttributeValue value;
+    template <class A>
+    void serialize(A& ar, unsigned);  // recording_sink.cpp: the value is a variant
   };
   struct EndRun {
     bool complete;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& complete;
+    }
   };
   using Call = std::variant<BeginRun, SetScope, DeclareReport, AppendReport, DeclareSpikes, AppendSpikes, WriteWeights,
                             WriteArray, WriteAttribute, EndRun>;
+  void replay(Sink& to, bool declarations);
   std::vector<Call> calls_;
 };
 

@@ -90,6 +90,15 @@ void RateRecorder::end_bin(Engine& engine, std::uint32_t trial, std::uint64_t bi
   std::swap(counts_, prev_counts_);
 }
 
+void RateRecorder::copy_trials(const RateRecorder& from, std::uint32_t first, std::uint32_t end) {
+  for (std::size_t k = 0; k < pops_.size(); ++k) {
+    const std::size_t row = bins_ * pops_[k]->size;
+    std::copy(from.state_[k].begin() + first * row, from.state_[k].begin() + end * row,
+              state_[k].begin() + first * row);
+    std::copy(from.rate_[k].begin() + first * row, from.rate_[k].begin() + end * row, rate_[k].begin() + first * row);
+  }
+}
+
 void RateRecorder::write(Sink& sink, const std::string& group) const {
   for (std::size_t k = 0; k < pops_.size(); ++k) {
     const Population& p = *pops_[k];

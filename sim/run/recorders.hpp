@@ -57,6 +57,8 @@ class RateRecorder {
 
   void start_trial();
   void end_bin(Engine& engine, std::uint32_t trial, std::uint64_t bin);
+  // Trials [first, end) as another recorder of the same run recorded them (a range run apart).
+  void copy_trials(const RateRecorder& from, std::uint32_t first, std::uint32_t end);
 
   // The recorded populations; k below indexes this list.
   const std::vector<const Population*>& populations() const { return pops_; }

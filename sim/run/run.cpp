@@ -2,22 +2,159 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 
 #include "sim/core/clock.hpp"
 #include "sim/core/engine_factory.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
+#include "sim/io/recording_sink.hpp"
 #include "sim/io/version.hpp"
 #include "sim/run/cost.hpp"
 #include "sim/run/recorders.hpp"
+#include "sim/run/resources.hpp"
 #include "sim/run/theory.hpp"
 #include "sim/run/trials.hpp"
 
 namespace ebsim {
+
+namespace {
+
+// Into how many ranges a run's trials go, each on an engine of its own: several with --jobs when
+// the trials are independent (the weights do not change) and what they record is small enough to
+// hold in memory until it is written. More ranges than threads, so that the calling thread writes
+// finished ranges while later ones run.
+unsigned trial_ranges(const Config& cfg, const RunOptions& options, bool plastic) {
+  constexpr double kMaxHeldBytes = 512.0 * 1024 * 1024;
+  if (options.jobs <= 1 || cfg.protocol.trials < 2 || plastic || cfg.record.weight_snapshots) return 1;
+  if (estimate_resources(cfg).output_bytes > kMaxHeldBytes) return 1;
+  return std::min(4 * options.jobs, cfg.protocol.trials);
+}
+
+// One range of trials on its own engine, recording into a buffer.
+struct TrialBlock {
+  TrialBlock(const Config& cfg, const EngineParams& params, const Network& net, TrialRange r)
+      : range(r),
+        engine(make_engine(params, net)),
+        states(cfg, net, buffer),
+        spikes(cfg, net, *engine, buffer),
+        rates(cfg, net, cfg.protocol.trials) {}
+  TrialRange range;
+  std::unique_ptr<Engine> engine;
+  RecordingSink buffer;
+  StateRecorder states;
+  SpikeRecorder spikes;
+  RateRecorder rates;
+  std::vector<PhaseResult> phases;
+  bool complete = false;
+  std::exception_ptr error;
+};
+
+// The trials in `ranges` contiguous ranges, options.jobs at once on worker threads, each on an
+// engine of its own into a buffer; the calling thread hands finished ranges to the sink and the
+// recorders in trial order while later ones run. The same output as one engine running every
+// trial: each trial starts from reset(trial), its randomness keyed by the trial.
+bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Network& net,
+                      const std::vector<PhaseDrive>& drives, unsigned ranges, const Recorders& main,
+                      const RunOptions& options, Sink& sink, RunResult& result, std::vector<double>& final_states) {
+  const std::uint32_t trials = cfg.protocol.trials;
+  auto range_of = [&](unsigned b) {
+    return TrialRange{std::uint32_t(std::uint64_t(trials) * b / ranges),
+                      std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)};
+  };
+  final_states.assign(std::size_t(trials) * net.n_units, 0.0);  // every range writes its own rows
+  std::vector<std::unique_ptr<TrialBlock>> blocks(ranges);
+  std::vector<char> done(ranges, 0);
+  std::vector<double> fraction(ranges, 0.0);
+  std::mutex mutex;
+  std::condition_variable changed;
+  unsigned next = 0;
+  std::atomic<bool> halt{false};  // the workers' stop: a signal (relayed), an interrupted range, a failure
+  RunOptions range_options = options;
+  range_options.stop = &halt;
+  auto options_of = [&](unsigned b) {
+    RunOptions o = range_options;
+    if (options.progress)
+      o.progress = [&, b](double f) {
+        std::lock_guard lock(mutex);
+        fraction[b] = f;
+        double sum = 0.0;
+        for (unsigned i = 0; i < ranges; ++i) sum += fraction[i] * (range_of(i).end - range_of(i).first);
+        options.progress(sum / trials);
+      };
+    return o;
+  };
+  auto worker = [&] {
+    for (;;) {
+      unsigned b = 0;
+      {
+        std::lock_guard lock(mutex);
+        if (halt.load() || next >= ranges) return;
+        b = next++;
+      }
+      auto block = std::make_unique<TrialBlock>(cfg, params, net, range_of(b));
+      try {
+        const Recorders rec{&block->states, &block->spikes, &block->rates, nullptr, {}};
+        block->complete = run_trials(cfg, drives, *block->engine, rec, options_of(b), block->phases, final_states,
+                                     net.n_units, block->range);
+      } catch (...) {
+        block->error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex);
+        blocks[b] = std::move(block);
+        done[b] = 1;
+      }
+      changed.notify_all();
+    }
+  };
+  std::exception_ptr failure;
+  result.complete = true;
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned j = 0; j < std::min(options.jobs, ranges); ++j) threads.emplace_back(worker);
+    for (unsigned b = 0; b < ranges && result.complete; ++b) {
+      std::unique_ptr<TrialBlock> block;
+      {
+        std::unique_lock lock(mutex);
+        while (!done[b]) {
+          changed.wait_for(lock, std::chrono::milliseconds(20));
+          if (options.stop && options.stop->load()) halt = true;
+        }
+        block = std::move(blocks[b]);
+      }
+      if (block->error) {
+        failure = block->error;
+        result.complete = false;
+        break;
+      }
+      result.complete = block->complete;
+      if (!block->complete) break;
+      block->buffer.replay_without_declarations(sink);
+      if (main.rates && main.rates->active())
+        main.rates->copy_trials(block->rates, block->range.first, block->range.end);
+      result.phases.insert(result.phases.end(), block->phases.begin(), block->phases.end());
+      result.synaptic_events += block->engine->synaptic_events();
+      result.spikes += block->engine->spike_count();
+      result.samples += block->states.samples();
+    }
+    halt = true;  // ends the workers early if the run did not complete
+  }               // joins
+  if (failure) std::rethrow_exception(failure);
+  return result.complete;
+}
+
+}  // namespace
 
 RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
   RunMetadata meta;
@@ -72,12 +209,16 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     trial_options.progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
       options.progress(f * share);
     };
-  result.complete =
-      run_trials(cfg, drives, *engine, recorders, trial_options, result.phases, final_states, net.n_units);
+  if (const unsigned ranges = trial_ranges(cfg, options, plasticity.any()); ranges > 1) {
+    run_trial_ranges(cfg, params, net, drives, ranges, recorders, trial_options, sink, result, final_states);
+  } else {
+    result.complete =
+        run_trials(cfg, drives, *engine, recorders, trial_options, result.phases, final_states, net.n_units);
+    result.synaptic_events = engine->synaptic_events();
+    result.spikes = engine->spike_count();
+  }
   result.wall_run_s = run_watch.seconds();
-  result.synaptic_events = engine->synaptic_events();
-  result.spikes = engine->spike_count();
-  result.samples = states.samples();
+  result.samples += states.samples();
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0)
     result.peak_rss_bytes = std::uint64_t(usage.ru_maxrss) * 1024;  // KiB on Linux

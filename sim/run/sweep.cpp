@@ -6,34 +6,21 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
-#include "sim/core/fit.hpp"
-#include "sim/io/quantity.hpp"
 #include "sim/io/recording_sink.hpp"
 #include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
+#include "sim/run/sweep_analysis.hpp"
 
 namespace ebsim {
 
 namespace {
-
-// A swept value as a number in ebsim's units: plain, or a rate (Hz), or a time (ms).
-double sweep_number(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used == text.size()) return v;
-  } catch (...) {
-  }
-  for (Dimension d : {Dimension::rate, Dimension::time})
-    if (const auto q = parse_quantity(text, d); q.value) return *q.value;
-  return std::nan("");
-}
 
 std::string run_label(const Sweep& sweep, const SweepRun& run, std::size_t k, std::size_t n) {
   std::string s = sweep.axes.empty() ? "" : sweep.label(run.point);
@@ -102,96 +89,6 @@ class SweepProgress {
   std::set<std::size_t> running_;
 };
 
-// The group attributes of run k, before its data.
-void write_run_attributes(const Config& cfg, std::size_t k, Sink& sink) {
-  const Sweep& sweep = *cfg.sweep;
-  const SweepRun& run = cfg.sweep_runs[k];
-  if (sweep.legacy()) {
-    sink.write_attribute("/", "value", sweep.axes.front().values[k]);
-    return;
-  }
-  sink.write_attribute("/", "point", std::int64_t(run.point));
-  sink.write_attribute("/", "replicate", std::int64_t(run.replicate));
-  sink.write_attribute("/", "seed", std::int64_t(run.seed));
-  sink.write_attribute("/", "assignment", sweep.axes.empty() ? std::string() : sweep.label(run.point));
-}
-
-// The analysis of the legacy one-key form: errors against the swept value and their slopes.
-void write_legacy_analysis(const Config& cfg, SweepResult& out, Sink& sink) {
-  const std::size_t n = cfg.sweep_points.size();
-  std::vector<double> state_single, state_mean, rate_mean, rate_single, rho_mean, noise, bias;
-  for (std::size_t k = 0; k < n; ++k) {
-    out.values.push_back(sweep_number(cfg.sweep->axes.front().values[k]));
-    const TheoryError e = pooled(out.points[k], cfg.sweep_points[k]);
-    state_single.push_back(e.state_rmse_single);
-    state_mean.push_back(e.state_rmse);
-    rate_mean.push_back(e.rate_rmse);
-    rate_single.push_back(e.rate_rmse_single);
-    rho_mean.push_back(e.rate_rmse / cfg.sweep_points[k].model.r_max_hz);  // error in rho = rate / r_max
-    noise.push_back(e.state_noise_sd);
-    bias.push_back(e.state_bias_rmse);
-  }
-  const bool have_theory = !out.points.front().theory.empty();
-  const std::string g = "/analysis/sweep";
-  sink.write_attribute(g, "key", cfg.sweep->axes.front().key);
-  sink.write_array(g + "/values", out.values, {n});
-  if (have_theory) {
-    sink.write_array(g + "/state_rmse_single_trial", state_single, {n});
-    sink.write_array(g + "/state_rmse", state_mean, {n});
-    sink.write_array(g + "/rate_rmse_hz", rate_mean, {n});
-    sink.write_array(g + "/rate_rmse_single_trial_hz", rate_single, {n});
-    sink.write_array(g + "/rho_rmse", rho_mean, {n});
-    out.slope_state_single = loglog_slope(out.values, state_single);
-    out.slope_state_mean = loglog_slope(out.values, state_mean);
-    out.slope_rho_mean = loglog_slope(out.values, rho_mean);
-    sink.write_array(g + "/slope_state_rmse_single_trial", std::vector<double>{out.slope_state_single}, {});
-    sink.write_array(g + "/slope_state_rmse", std::vector<double>{out.slope_state_mean}, {});
-    sink.write_array(g + "/slope_rho_rmse", std::vector<double>{out.slope_rho_mean}, {});
-    sink.write_array(g + "/state_noise_sd", noise, {n});
-    sink.write_array(g + "/state_bias_rmse", bias, {n});
-    out.slope_state_noise = loglog_slope(out.values, noise);
-    out.slope_state_bias = loglog_slope(out.values, bias);
-    sink.write_array(g + "/slope_state_noise_sd", std::vector<double>{out.slope_state_noise}, {});
-    sink.write_array(g + "/slope_state_bias_rmse", std::vector<double>{out.slope_state_bias}, {});
-  }
-}
-
-// The points' values and the statistics of what the runs reported.
-void write_statistics(const Config& cfg, const std::vector<Reported>& reported, SweepResult& out, Sink& sink) {
-  const Sweep& sweep = *cfg.sweep;
-  const std::size_t points = sweep.point_count();
-  const std::string g = "/analysis/sweep";
-  const char* form = sweep.form == Sweep::Form::zip ? "zip" : sweep.form == Sweep::Form::grid ? "grid" : "single";
-  sink.write_attribute(g, "form", std::string(form));
-  std::string keys, labels, seeds;
-  for (const SweepAxis& a : sweep.axes) {
-    if (!keys.empty()) keys += '\n';
-    keys += a.key;
-  }
-  for (std::size_t p = 0; p < points; ++p) {
-    if (p) labels += '\n';
-    if (!sweep.axes.empty()) labels += sweep.label(p);
-  }
-  for (std::size_t r = 0; r < sweep.seeds.size(); ++r) {
-    if (r) seeds += ' ';
-    seeds += std::to_string(sweep.seeds[r]);
-  }
-  sink.write_attribute(g, "keys", keys);
-  sink.write_attribute(g, "point_labels", labels);
-  sink.write_attribute(g, "replicates", std::int64_t(sweep.replicates()));
-  sink.write_attribute(g, "replicate_seeds", seeds);
-  sink.write_attribute(g, "interval",
-                       std::string("95 % confidence interval of the mean over the replicates, Student t with n - 1 "
-                                   "degrees of freedom: mean +- t_{0.975, n-1} sd / sqrt(n)"));
-  for (std::size_t k = 0; k < sweep.axes.size(); ++k) {
-    std::vector<double> v;
-    for (std::size_t p = 0; p < points; ++p) v.push_back(sweep_number(sweep.axes[k].values[sweep.indices(p)[k]]));
-    sink.write_array(g + "/values/" + sweep.axes[k].key, v, {points});
-  }
-  out.stats = sweep_statistics(reported, cfg.sweep_runs, points);
-  write_sweep_statistics(sink, g, out.stats, points);
-}
-
 }  // namespace
 
 UnitOutcome run_plain(const Config& cfg, Sink& sink, const RunOptions& options) {
@@ -201,39 +98,24 @@ UnitOutcome run_plain(const Config& cfg, Sink& sink, const RunOptions& options) 
   return u;
 }
 
-TheoryError pooled(const RunResult& r, const Config& cfg) {
-  TheoryError e;
-  double n = 0;
-  for (const TheoryError& t : r.theory) {
-    const double size = cfg.find_population(t.population)->size;
-    n += size;
-    e.state_rmse += size * t.state_rmse * t.state_rmse;
-    e.rate_rmse += size * t.rate_rmse * t.rate_rmse;
-    e.state_rmse_single += size * t.state_rmse_single * t.state_rmse_single;
-    e.rate_rmse_single += size * t.rate_rmse_single * t.rate_rmse_single;
-    e.state_noise_sd += size * t.state_noise_sd * t.state_noise_sd;
-    e.state_bias_rmse += size * t.state_bias_rmse * t.state_bias_rmse;
-  }
-  if (n > 0) {
-    e.state_rmse = std::sqrt(e.state_rmse / n);
-    e.rate_rmse = std::sqrt(e.rate_rmse / n);
-    e.state_rmse_single = std::sqrt(e.state_rmse_single / n);
-    e.rate_rmse_single = std::sqrt(e.rate_rmse_single / n);
-    e.state_noise_sd = std::sqrt(e.state_noise_sd / n);
-    e.state_bias_rmse = std::sqrt(e.state_bias_rmse / n);
-  }
-  return e;
-}
-
-SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner) {
+SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner,
+                      RunExchange* exchange) {
   SweepResult out;
   const std::size_t n = cfg.sweep_points.size();
   const Sweep& sweep = *cfg.sweep;
   const bool legacy = sweep.legacy() && !cfg.experiment;
+  const bool writer = !exchange || exchange->writer();
   ReportTap tap(sink);
   std::vector<Reported> reported;
-  const unsigned jobs = unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), n));
-  SweepProgress progress(cfg, options, jobs > 1);
+  // The runs this process computes, in run order.
+  std::vector<std::size_t> mine;
+  for (std::size_t k = 0; k < n; ++k)
+    if (!exchange || exchange->local(k)) mine.push_back(k);
+  const unsigned jobs =
+      unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), std::max<std::size_t>(mine.size(), 1)));
+  // With other processes the calling thread is the go-between, so the runs go to worker threads.
+  const bool threaded = jobs > 1 || exchange;
+  SweepProgress progress(cfg, options, threaded);
   auto unit_options = [&](std::size_t k, const std::atomic<bool>* stop) {
     RunOptions o = options;
     o.stop = stop;
@@ -250,7 +132,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
   };
 
   bool all_complete = true;
-  if (jobs <= 1) {
+  if (!threaded) {
     for (std::size_t k = 0; k < n && all_complete; ++k) {
       tap.set_scope("/sweep/" + std::to_string(k));
       write_run_attributes(cfg, k, tap);
@@ -260,8 +142,9 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       all_complete = hand_over(u);
     }
   } else {
-    // Workers take runs in order (at most 2 x jobs ahead of the writer, to bound the memory the
-    // buffers hold); the calling thread replays them in order. `halt` stops the workers: a signal
+    // Workers take this process's runs in order (at most 2 x jobs ahead of those handed on, to
+    // bound the memory the buffers hold); the calling thread replays them in order (the writer)
+    // or sends them when the writer asks (another process). `halt` stops the workers: a signal
     // (relayed from options.stop within 20 ms), an interrupted run or a failure.
     struct Slot {
       RecordingSink buffer;
@@ -272,7 +155,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     std::vector<std::unique_ptr<Slot>> slots(n);
     std::mutex mutex;
     std::condition_variable changed;
-    std::size_t next = 0, handed = 0;
+    std::size_t next = 0, handed = 0;  // positions in `mine`
     std::atomic<bool> halt{false};
     auto worker = [&] {
       for (;;) {
@@ -280,9 +163,9 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         Slot* slot = nullptr;
         {
           std::unique_lock lock(mutex);
-          changed.wait(lock, [&] { return halt.load() || next >= n || next < handed + 2 * jobs; });
-          if (halt.load() || next >= n) return;
-          k = next++;
+          changed.wait(lock, [&] { return halt.load() || next >= mine.size() || next < handed + 2 * jobs; });
+          if (halt.load() || next >= mine.size()) return;
+          k = mine[next++];
           slots[k] = std::make_unique<Slot>();
           slot = slots[k].get();
         }
@@ -301,7 +184,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       }
     };
     std::vector<std::jthread> threads;
-    for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (unsigned j = 0; j < jobs && j < mine.size(); ++j) threads.emplace_back(worker);
     auto stop_all = [&] {
       {
         std::lock_guard lock(mutex);
@@ -310,50 +193,140 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       changed.notify_all();
     };
     // Whatever leaves this scope — an exception from the writer (a full disk, a sink that refuses a
-    // call) included — stops the workers first: destroyed before `threads`, whose destructor joins.
+    // call, another process's failure) included — stops the workers first (destroyed before
+    // `threads`, whose destructor joins) and tells the other processes that the sweep is over.
     struct StopOnExit {
       decltype(stop_all)& stop;
-      ~StopOnExit() { stop(); }
-    } stop_on_exit{stop_all};
-    std::exception_ptr failure;
-    for (std::size_t k = 0; k < n; ++k) {
-      std::unique_ptr<Slot> slot;
-      {
-        std::unique_lock lock(mutex);
-        while (!(slots[k] && slots[k]->done)) {
-          if (halt.load() && !slots[k]) break;  // nobody will start it
-          changed.wait_for(lock, std::chrono::milliseconds(20));
-          if (options.stop && options.stop->load() && !halt.load()) {
-            halt = true;
-            changed.notify_all();
-          }
+      RunExchange* exchange;
+      bool writer;
+      ~StopOnExit() {
+        stop();
+        if (exchange && writer) exchange->finish();
+      }
+    } stop_on_exit{stop_all, exchange, writer};
+    // Waits for local run k: its slot, or none when nobody will start it (the sweep was halted).
+    // `also` is polled between waits (another process's messages); true from it ends the wait.
+    auto wait_local = [&](std::size_t k, const std::function<bool()>& also) {
+      std::unique_lock lock(mutex);
+      while (!(slots[k] && slots[k]->done)) {
+        if (halt.load() && !slots[k]) break;  // nobody will start it
+        changed.wait_for(lock, std::chrono::milliseconds(exchange ? 1 : 20));
+        if (options.stop && options.stop->load() && !halt.load()) {
+          halt = true;
+          changed.notify_all();
         }
-        slot = std::move(slots[k]);
+        if (also) {
+          lock.unlock();
+          const bool end = also();
+          lock.lock();
+          if (end) return std::unique_ptr<Slot>();
+        }
       }
-      if (!slot) {
-        all_complete = false;
-        break;
-      }
-      if (slot->error) {
-        failure = slot->error;
-        stop_all();
-        break;
-      }
-      tap.set_scope("/sweep/" + std::to_string(k));
-      write_run_attributes(cfg, k, tap);
-      slot->buffer.replay(tap);
-      progress.handed_over(k);
-      const bool go_on = hand_over(slot->outcome);
+      return std::move(slots[k]);
+    };
+    auto release = [&] {
       {
         std::lock_guard lock(mutex);
-        handed = k + 1;
+        ++handed;
       }
       changed.notify_all();
-      if (!go_on) {
-        all_complete = false;
-        stop_all();
-        break;
+    };
+    std::exception_ptr failure;
+    if (writer) {
+      for (std::size_t k = 0; k < n; ++k) {
+        std::unique_ptr<Slot> slot;
+        if (!exchange || exchange->local(k)) {
+          slot = wait_local(k, {});
+        } else {
+          // Another process's run: ask for it and wait (a signal here ends the sweep incomplete).
+          exchange->request(k);
+          auto remote = std::make_unique<Slot>();
+          for (;;) {
+            if (exchange->poll(k, remote->buffer, remote->outcome)) {
+              slot = std::move(remote);
+              break;
+            }
+            if (options.stop && options.stop->load()) break;
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+          }
+        }
+        if (!slot) {
+          all_complete = false;
+          break;
+        }
+        if (slot->error) {
+          failure = slot->error;
+          stop_all();
+          break;
+        }
+        tap.set_scope("/sweep/" + std::to_string(k));
+        write_run_attributes(cfg, k, tap);
+        slot->buffer.replay(tap);
+        progress.handed_over(k);
+        const bool go_on = hand_over(slot->outcome);
+        if (!exchange || exchange->local(k)) release();
+        if (!go_on) {
+          all_complete = false;
+          stop_all();
+          break;
+        }
       }
+    } else {
+      // Another process: answer the writer's requests until it says the sweep is over.
+      bool failed = false;
+      std::size_t run = 0;
+      bool stop = false;
+      auto report = [&](std::size_t k, const std::exception_ptr& error) {  // to the writer, once
+        if (failed) return;
+        std::string what = "unknown failure";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        exchange->send_failure(k, what);
+        failed = true;
+        stop_all();
+      };
+      auto watch = [&] {  // a run that failed here goes to the writer at once
+        std::exception_ptr error;
+        std::size_t k = n;
+        {
+          std::lock_guard lock(mutex);
+          for (std::size_t m : mine)
+            if (slots[m] && slots[m]->done && slots[m]->error) {
+              error = slots[m]->error;
+              k = m;
+              break;
+            }
+        }
+        if (error) report(k, error);
+      };
+      for (;;) {
+        while (!exchange->next_message(run, stop)) {
+          watch();
+          if (options.stop && options.stop->load() && !halt.load()) stop_all();
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        if (stop) break;
+        std::unique_ptr<Slot> slot = wait_local(run, [&] {
+          watch();
+          return failed;  // the writer will not take this run: wait for its stop
+        });
+        if (failed) continue;
+        if (!slot) slot = std::make_unique<Slot>();  // halted before it started: sent as interrupted
+        if (slot->error) {
+          report(run, slot->error);
+          continue;
+        }
+        exchange->send(run, slot->buffer, slot->outcome);
+        release();
+      }
+      stop_all();
+      threads.clear();
+      out.complete = !failed;
+      return out;
     }
     stop_all();  // lets idle workers end
     threads.clear();

@@ -7,23 +7,20 @@
 // Threads: with jobs > 1 each run goes into its own RecordingSink on a worker thread, and the
 // calling thread replays them into `sink` in run order (k = 0, 1, ...), so the file is the same
 // for any number of jobs and only the calling thread touches `sink`. Each run's randomness is
-// keyed by its own seed, so nothing depends on which thread ran it or when.
+// keyed by its own seed, so nothing depends on which thread ran it or when. Processes (MPI ranks,
+// sim/run/exchange.hpp) add nothing new: a run computed elsewhere arrives as the same record.
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "sim/core/config.hpp"
 #include "sim/io/sink.hpp"
+#include "sim/run/exchange.hpp"
 #include "sim/run/results.hpp"
 #include "sim/run/sweep_stats.hpp"
 
 namespace ebsim {
 
-// One run: complete or interrupted, and, for a plain protocol run, its results.
-struct UnitOutcome {
-  bool complete = false;
-  RunResult run;
-};
 // Runs one config into the sink's current scope (plain runs: run_experiment; the CLI passes one
 // that dispatches to the experiment kinds too).
 using UnitRunner = std::function<UnitOutcome(const Config& cfg, Sink& sink, const RunOptions& options)>;
@@ -44,8 +41,12 @@ struct SweepResult {
 UnitOutcome run_plain(const Config& cfg, Sink& sink, const RunOptions& options);
 
 // cfg.sweep_points in turn (options.jobs at once), each under /sweep/<k>; the analysis under
-// /analysis/sweep.
-SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner = run_plain);
+// /analysis/sweep. With an exchange (MPI ranks), this process computes only its own runs: the
+// writer replays every run into `sink` in run order, fetching the others' from their processes;
+// any other process sends its runs when the writer asks and writes nothing to `sink` (its result
+// is complete when the writer ended the sweep and none of its runs failed).
+SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner = run_plain,
+                      RunExchange* exchange = nullptr);
 
 // Errors pooled over the compared populations (RMS, weighted by size).
 TheoryError pooled(const RunResult& r, const Config& cfg);

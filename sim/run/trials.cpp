@@ -16,20 +16,25 @@ constexpr double kTimeSlack = 1e-9;  // ms; grid times are compared with this sl
 
 bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine& engine, const Recorders& rec,
                 const RunOptions& options, std::vector<PhaseResult>& phases, std::vector<double>& final_states,
-                std::uint32_t n_units) {
+                std::uint32_t n_units, TrialRange range) {
   engine.set_stop_flag(options.stop);
+  const std::uint32_t first = range.first, end = range.end ? range.end : cfg.protocol.trials;
   const bool record_states = rec.states && rec.states->active();
   const bool record_rates = rec.rates && rec.rates->active();
   if (record_rates) engine.enable_integrals();
   const double period = cfg.record.states.period_ms;
   const double trial_ms = cfg.protocol.total_duration_ms();
-  const double total_ms = trial_ms * cfg.protocol.trials;
+  const double total_ms = trial_ms * (end - first);
   const double chunk_ms = std::max(trial_ms / 200.0, cfg.engine.dt_ms);  // progress and interrupt granularity
   const std::size_t n_phases = cfg.protocol.phases.size();
-  std::uint64_t next_tick = 0;  // global state-sample index: t = next_tick * period
-  final_states.assign(std::size_t(cfg.protocol.trials) * n_units, 0.0);
+  // The global state-sample index (t = next_tick * period): the first tick of trial `first` (a tick
+  // at a trial boundary belongs to the later trial).
+  std::uint64_t next_tick =
+      record_states ? std::uint64_t(std::max(0.0, std::ceil((first * trial_ms - kTimeSlack) / period))) : 0;
+  if (final_states.size() != std::size_t(cfg.protocol.trials) * n_units)
+    final_states.assign(std::size_t(cfg.protocol.trials) * n_units, 0.0);
 
-  for (std::uint32_t trial = 0; trial < cfg.protocol.trials; ++trial) {
+  for (std::uint32_t trial = first; trial < end; ++trial) {
     const double t0 = trial * trial_ms;  // global time of this trial's start
     const bool last_trial = trial + 1 == cfg.protocol.trials;
     engine.reset(trial);
@@ -86,7 +91,7 @@ bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine
         }
         t = t_next;
         if (rec.spikes) rec.spikes->drain(engine, t0);
-        if (options.progress) options.progress((t0 + t) / total_ms);
+        if (options.progress) options.progress(((trial - first) * trial_ms + t) / total_ms);
         if (options.stop && options.stop->load()) return false;
       }
       if (pr.settle && !pr.converged) pr.settle_time_ms = phase.duration_ms;

@@ -24,10 +24,19 @@ struct Recorders {
   std::function<void(std::uint32_t trial, const std::string& phase)> on_phase_end;
 };
 
-// Runs every trial of the protocol on `engine`, feeding the recorders. Returns false if stopped.
+// Trials [first, end) of the protocol; end = 0: to the last.
+struct TrialRange {
+  std::uint32_t first = 0, end = 0;
+};
+
+// Runs the trials of the protocol (all, or a range) on `engine`, feeding the recorders, and puts
+// each trial's final states in its row of final_states (trials x units; sized here when it is not).
+// Progress is the fraction of the range done. Returns false if stopped. Trials are independent
+// (each starts from reset(trial), its random streams keyed by the trial) unless weights change, so
+// ranges of one run can go to separate engines (sim/run/run.cpp).
 bool run_trials(const Config& cfg, const std::vector<PhaseDrive>& drives, Engine& engine, const Recorders& rec,
                 const RunOptions& options, std::vector<PhaseResult>& phases, std::vector<double>& final_states,
-                std::uint32_t n_units);
+                std::uint32_t n_units, TrialRange range = {});
 
 // Per phase, over trials: convergence, settle time, residual and boundary counts, under
 // /analysis/phases/<phase>.

@@ -14,6 +14,7 @@
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
+#include "tests/sim/run/same_sinks.hpp"
 #include "tests/support.hpp"
 
 using namespace ebsim;
@@ -51,29 +52,6 @@ MemorySink run_to_memory(const Config& cfg, unsigned jobs) {
   sink.end_run(r.complete);
   REQUIRE(r.complete);
   return sink;
-}
-
-// Every dataset, report, spike train, weight table and attribute, compared exactly.
-void require_same(const MemorySink& a, const MemorySink& b) {
-  REQUIRE(a.arrays.size() == b.arrays.size());
-  for (const auto& [path, arr] : a.arrays) {
-    CAPTURE(path);
-    REQUIRE(b.arrays.count(path));
-    CHECK(b.arrays.at(path).shape == arr.shape);
-    // Bitwise, NaN included.
-    CHECK(std::memcmp(arr.data.data(), b.arrays.at(path).data.data(), arr.data.size() * sizeof(double)) == 0);
-  }
-  REQUIRE(a.reports.size() == b.reports.size());
-  for (const auto& [name, rep] : a.reports) CHECK(b.reports.at(name).rows == rep.rows);
-  REQUIRE(a.spikes.size() == b.spikes.size());
-  for (const auto& [name, sp] : a.spikes) {
-    CHECK(b.spikes.at(name).times_ms == sp.times_ms);
-    CHECK(b.spikes.at(name).node_ids == sp.node_ids);
-  }
-  REQUIRE(a.weights.size() == b.weights.size());
-  for (const auto& [label, tables] : a.weights)
-    for (const auto& [proj, t] : tables) CHECK(b.weights.at(label).at(proj).weight == t.weight);
-  CHECK(a.attributes == b.attributes);
 }
 
 }  // namespace
@@ -241,14 +219,14 @@ TEST_CASE("a spiking sweep with trials gives the same output with 1, 2 and 3 job
                                        "sweep: {grid: {model.r_max: [200 Hz, 800 Hz], model.tau: [10 ms, 20 ms]}, "
                                        "replicates: 2}\n");
   const MemorySink one = run_to_memory(cfg, 1);
-  require_same(one, run_to_memory(cfg, 2));
-  require_same(one, run_to_memory(cfg, 3));
+  test::require_same(one, run_to_memory(cfg, 2));
+  test::require_same(one, run_to_memory(cfg, 3));
   // The legacy one-key form too (its error table and slopes).
   const Config legacy = test::config_from(kSpiking + "sweep: {model.r_max: [200 Hz, 400 Hz, 800 Hz]}\n");
   const MemorySink l1 = run_to_memory(legacy, 1);
   CHECK(l1.arrays.count("/analysis/sweep/slope_state_rmse"));
   CHECK_FALSE(l1.arrays.count("/analysis/sweep/stats/analysis/theory_check/h/state_rmse/mean"));
-  require_same(l1, run_to_memory(legacy, 3));
+  test::require_same(l1, run_to_memory(legacy, 3));
 }
 
 // Refuses every array written under one run's scope, as a full disk would.

@@ -1,0 +1,162 @@
+#include "sim/cli/mpi_exchange.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "sim/io/recording_sink.hpp"
+
+namespace ebsim::cli {
+
+namespace {
+
+enum Tag : int { kRequest = 1, kStop = 2, kData = 3, kFailure = 4 };
+constexpr std::size_t kPiece = std::size_t(1) << 30;
+
+void check(int code, const char* what) {
+  if (code != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
+}
+
+class MpiExchange final : public RunExchange {
+ public:
+  MpiExchange(std::vector<unsigned> owner, int rank, int size) : owner_(std::move(owner)), rank_(rank), size_(size) {}
+  ~MpiExchange() override {
+    if (writer() && !finished_) {
+      try {
+        finish();
+      } catch (...) {
+      }
+    }
+  }
+  bool writer() const override { return rank_ == 0; }
+  bool local(std::size_t run) const override { return int(owner_.at(run)) == rank_; }
+  std::string where(std::size_t run) const override { return "rank " + std::to_string(owner_.at(run)); }
+
+  void request(std::size_t run) override {
+    const std::uint64_t k = run;
+    check(MPI_Send(&k, 1, MPI_UINT64_T, int(owner_.at(run)), kRequest, MPI_COMM_WORLD), "sending a request");
+  }
+
+  bool poll(std::size_t run, RecordingSink& buffer, UnitOutcome& outcome) override {
+    int flag = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, kFailure, MPI_COMM_WORLD, &flag, &status), "probing for failures");
+    if (flag) throw_failure(status);
+    const int from = int(owner_.at(run));
+    check(MPI_Iprobe(from, kData, MPI_COMM_WORLD, &flag, &status), "probing for a run");
+    if (!flag) return false;
+    std::uint64_t size = 0;
+    check(MPI_Recv(&size, 1, MPI_UINT64_T, from, kData, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving a run");
+    std::string bytes(size, '\0');
+    for (std::size_t at = 0; at < size; at += kPiece) {
+      const int piece = int(std::min(kPiece, size - at));
+      check(MPI_Recv(bytes.data() + at, piece, MPI_BYTE, from, kData, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+            "receiving a run");
+    }
+    unpack_run(bytes, buffer, outcome);
+    return true;
+  }
+
+  void finish() override {
+    finished_ = true;
+    for (int r = 1; r < size_; ++r) check(MPI_Send(nullptr, 0, MPI_BYTE, r, kStop, MPI_COMM_WORLD), "sending the stop");
+  }
+
+  bool next_message(std::size_t& run, bool& stop) override {
+    int flag = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "probing for a request");
+    if (!flag) return false;
+    if (status.MPI_TAG == kStop) {
+      check(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kStop, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving the stop");
+      stop = true;
+      return true;
+    }
+    std::uint64_t k = 0;
+    check(MPI_Recv(&k, 1, MPI_UINT64_T, 0, kRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving a request");
+    if (k >= owner_.size() || !local(k))
+      throw std::runtime_error("MPI: rank 0 asked rank " + std::to_string(rank_) + " for run " + std::to_string(k) +
+                               ", which is not its own");
+    run = k;
+    stop = false;
+    return true;
+  }
+
+  void send(std::size_t, const RecordingSink& buffer, const UnitOutcome& outcome) override {
+    const std::string bytes = pack_run(buffer, outcome);
+    const std::uint64_t size = bytes.size();
+    check(MPI_Send(&size, 1, MPI_UINT64_T, 0, kData, MPI_COMM_WORLD), "sending a run");
+    for (std::size_t at = 0; at < size; at += kPiece) {
+      const int piece = int(std::min(kPiece, bytes.size() - at));
+      check(MPI_Send(bytes.data() + at, piece, MPI_BYTE, 0, kData, MPI_COMM_WORLD), "sending a run");
+    }
+  }
+
+  void send_failure(std::size_t run, const std::string& what) override {
+    std::string message(sizeof(std::uint64_t), '\0');
+    const std::uint64_t k = run;
+    std::memcpy(message.data(), &k, sizeof k);
+    message += what.substr(0, 4000);
+    check(MPI_Send(message.data(), int(message.size()), MPI_BYTE, 0, kFailure, MPI_COMM_WORLD), "sending a failure");
+  }
+
+ private:
+  [[noreturn]] void throw_failure(const MPI_Status& status) {
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    std::string message(std::size_t(std::max(count, 0)), '\0');
+    check(MPI_Recv(message.data(), count, MPI_BYTE, status.MPI_SOURCE, kFailure, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "receiving a failure");
+    std::uint64_t k = 0;
+    if (message.size() >= sizeof k) std::memcpy(&k, message.data(), sizeof k);
+    const std::string what = message.size() >= sizeof k ? message.substr(sizeof k) : std::string("?");
+    throw std::runtime_error("rank " + std::to_string(status.MPI_SOURCE) + ", run " + std::to_string(k + 1) + " of " +
+                             std::to_string(owner_.size()) + " (/sweep/" + std::to_string(k) + "): " + what);
+  }
+
+  std::vector<unsigned> owner_;
+  int rank_, size_;
+  bool finished_ = false;
+};
+
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(name)) return true;
+  return false;
+}
+
+}  // namespace
+
+MpiSession::MpiSession() {
+  if (!launched_by_mpi()) return;
+  int provided = 0;
+  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  active_ = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  if (provided < MPI_THREAD_FUNNELED) {
+    MPI_Finalize();
+    throw std::runtime_error("MPI: this MPI library does not allow threads (MPI_THREAD_FUNNELED)");
+  }
+}
+
+MpiSession::~MpiSession() {
+  if (active_) MPI_Finalize();
+}
+
+bool MpiSession::all_ready(bool ready) const {
+  if (!active_) return ready;
+  int mine = ready ? 1 : 0, all = 0;
+  check(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "agreeing to start");
+  return all == 1;
+}
+
+std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, const std::vector<double>& costs) {
+  return std::make_unique<MpiExchange>(assign_by_cost(costs, unsigned(mpi.size())), mpi.rank(), mpi.size());
+}
+
+}  // namespace ebsim::cli

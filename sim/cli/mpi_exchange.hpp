@@ -1,0 +1,41 @@
+#pragma once
+// A sweep over MPI ranks (built with -DEBSIM_MPI=ON): `mpirun -np R ebsim run sweep.yaml -o out.h5`.
+// Rank 0 writes the one file; every rank computes the runs assign_by_cost gives it (longest first,
+// to the least loaded rank) on its --jobs threads, and sends each to rank 0 when rank 0 asks for it
+// (sim/run/exchange.hpp). Only each rank's calling thread calls MPI (MPI_THREAD_FUNNELED).
+//
+// Messages (MPI_COMM_WORLD): rank 0 -> owner: request (the run's index), stop (the sweep is over);
+// owner -> rank 0: data (a size, then the packed run in pieces of at most 1 GiB), failure (the run's
+// index and the error's text). Every rank must run the same build and read the same config files.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/run/exchange.hpp"
+
+namespace ebsim::cli {
+
+// MPI for this process's lifetime, initialised only when an MPI launcher started it (mpirun sets
+// OMPI_COMM_WORLD_SIZE or PMIX_RANK): a plain `ebsim run` never touches MPI.
+class MpiSession {
+ public:
+  MpiSession();
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+  bool active() const { return active_; }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // Every rank says whether it can start; true when all can (a collective: every rank calls it).
+  bool all_ready(bool ready) const;
+
+ private:
+  bool active_ = false;
+  int rank_ = 0, size_ = 1;
+};
+
+// The exchange for `runs` runs whose estimated costs are given. The writer's destructor tells the
+// other ranks to stop if the sweep did not (a failure before it began).
+std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, const std::vector<double>& costs);
+
+}  // namespace ebsim::cli

@@ -1,0 +1,91 @@
+// A run's trials on several threads (sim/run/run.cpp, run_trial_ranges): the same output as one
+// engine running them all, whatever the number of threads, for both engines, with noise and with
+// settle phases.
+#include <doctest/doctest.h>
+
+#include "sim/io/memory_sink.hpp"
+#include "sim/run/run.hpp"
+#include "tests/sim/run/same_sinks.hpp"
+#include "tests/support.hpp"
+
+using namespace ebsim;
+
+namespace {
+
+MemorySink run_with_jobs(const Config& cfg, unsigned jobs, RunResult* result = nullptr) {
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  RunOptions options;
+  options.jobs = jobs;
+  std::vector<double> progress;
+  options.progress = [&progress](double f) { progress.push_back(f); };
+  const RunResult r = run_experiment(cfg, sink, options);
+  REQUIRE(r.complete);
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.back() <= 1.0 + 1e-12);
+  if (result) *result = r;
+  return sink;
+}
+
+}  // namespace
+
+TEST_CASE("a run's trials on 1, 2, 3 and 7 threads give the same output") {
+  // Spiking, 7 trials of two phases: ranges of 1 to 3 trials, and a range per trial.
+  const Config spiking = test::config_from(R"(
+seed: 21
+model: {beta1: -0.5, tau: 10 ms, r_max: 800 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 5, bias: {uniform: [-0.1, 0.1]}}
+  y: {role: output, size: 2}
+projections:
+  - {from: x, to: h, weights: {glorot: 0.5}, symmetric: true, delay: {uniform: [1 ms, 2 ms]}}
+  - {from: h, to: y, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
+protocol:
+  trials: 7
+  phases:
+    - {name: free, duration: 41 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}
+    - {name: nudge, duration: 20 ms, nudge: {y: {target: [0.2, 0.6]}}}
+record:
+  rates: {populations: all, bin: 30.5 ms, theory: true, theory_dt: 0.1 ms}
+  spikes: {populations: all}
+  states: {populations: all, period: 0.5 ms}
+)");
+  RunResult r1, r3;
+  const MemorySink one = run_with_jobs(spiking, 1, &r1);
+  test::require_same(one, run_with_jobs(spiking, 2));
+  test::require_same(one, run_with_jobs(spiking, 3, &r3));
+  test::require_same(one, run_with_jobs(spiking, 7));
+  CHECK(r3.spikes == r1.spikes);
+  CHECK(r3.synaptic_events == r1.synaptic_events);
+  CHECK(r3.samples == r1.samples);
+  REQUIRE(r3.phases.size() == r1.phases.size());
+  for (std::size_t k = 0; k < r1.phases.size(); ++k) {
+    CHECK(r3.phases[k].trial == r1.phases[k].trial);
+    CHECK(r3.phases[k].name == r1.phases[k].name);
+    CHECK(r3.phases[k].boundary[1].held_low == r1.phases[k].boundary[1].held_low);
+  }
+  // Continuous with noise and a settle phase (its convergence per trial).
+  const Config continuous = test::config_from(R"(
+seed: 5
+model: {beta1: -0.5, tau: 10 ms}
+engine: {kind: continuous, dt: 0.1 ms, sigma: 0.02}
+populations:
+  x: {role: input, size: 3}
+  h: {role: hidden, size: 4, bias: 0.05}
+  y: {role: output, size: 2}
+projections:
+  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+  - {from: h, to: y, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
+protocol:
+  trials: 5
+  phases:
+    - {name: settle, duration: 300 ms, settle: {tol: 1.0e-3}, clamp: {x: {uniform: [-0.5, 0.5]}}}
+    - {name: free, duration: 30 ms}
+record:
+  states: {populations: all, period: 3 ms}
+  rates: {populations: all, bin: 30 ms}
+)");
+  test::require_same(run_with_jobs(continuous, 1), run_with_jobs(continuous, 4));
+}
