@@ -14,7 +14,12 @@ void RecordingSink::replay(Sink& to) { replay(to, true); }
 void RecordingSink::replay_without_declarations(Sink& to) { replay(to, false); }
 
 void RecordingSink::replay(Sink& to, bool declarations) {
-  for (Call& call : calls_) {
+  std::deque<Call> calls;
+  {
+    std::lock_guard lock(mutex_);
+    calls.swap(calls_);
+  }
+  for (Call& call : calls) {
     std::visit(
         [&to, declarations](auto& c) {
           using C = std::decay_t<decltype(c)>;
@@ -34,7 +39,6 @@ void RecordingSink::replay(Sink& to, bool declarations) {
         call);
     call = EndRun{false};  // frees the recorded data as soon as it is written
   }
-  calls_.clear();
 }
 
 template <class A>
@@ -50,6 +54,7 @@ std::string RecordingSink::pack() const {
   std::ostringstream os(std::ios::binary);
   {
     boost::archive::binary_oarchive ar(os);
+    std::lock_guard lock(mutex_);
     const std::uint64_t n = calls_.size();
     ar << n;
     for (const Call& call : calls_) save_variant(ar, call);
@@ -63,6 +68,7 @@ void RecordingSink::unpack(const std::string& bytes) {
     boost::archive::binary_iarchive ar(is);
     std::uint64_t n = 0;
     ar >> n;
+    std::lock_guard lock(mutex_);
     for (std::uint64_t i = 0; i < n; ++i) load_variant(ar, calls_.emplace_back());
   } catch (const std::exception& e) {  // a bad archive: Boost throws archive_exception, bad_alloc, ...
     throw std::runtime_error(std::string("a packed run could not be read (") + e.what() + ")");

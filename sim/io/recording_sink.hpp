@@ -4,6 +4,8 @@
 // after another, in the order of the runs' keys, so the file is the same whatever the number of
 // threads and no HDF5 call ever comes from two threads.
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,36 +16,41 @@ namespace ebsim {
 
 class RecordingSink final : public Sink {
  public:
-  void begin_run(const RunMetadata& meta) override { calls_.push_back(BeginRun{meta}); }
-  void set_scope(const std::string& prefix) override { calls_.push_back(SetScope{prefix}); }
+  void begin_run(const RunMetadata& meta) override { record(BeginRun{meta}); }
+  void set_scope(const std::string& prefix) override { record(SetScope{prefix}); }
   void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override {
-    calls_.push_back(DeclareReport{population, n_nodes, t_start_ms, dt_ms});
+    record(DeclareReport{population, n_nodes, t_start_ms, dt_ms});
   }
   void append_report(const std::string& population, std::span<const float> row) override {
-    calls_.push_back(AppendReport{population, {row.begin(), row.end()}});
+    record(AppendReport{population, {row.begin(), row.end()}});
   }
-  void declare_spikes(const std::string& population) override { calls_.push_back(DeclareSpikes{population}); }
+  void declare_spikes(const std::string& population) override { record(DeclareSpikes{population}); }
   void append_spikes(const std::string& population, std::span<const double> times_ms,
                      std::span<const std::uint64_t> node_ids) override {
-    calls_.push_back(AppendSpikes{population, {times_ms.begin(), times_ms.end()}, {node_ids.begin(), node_ids.end()}});
+    record(AppendSpikes{population, {times_ms.begin(), times_ms.end()}, {node_ids.begin(), node_ids.end()}});
   }
   void write_weights(const std::string& label, const WeightTable& table) override {
-    calls_.push_back(WriteWeights{label, table});
+    record(WriteWeights{label, table});
   }
   void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override {
-    calls_.push_back(WriteArray{path, {data.begin(), data.end()}, std::move(shape)});
+    record(WriteArray{path, {data.begin(), data.end()}, std::move(shape)});
   }
   void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
-    calls_.push_back(WriteAttribute{path, name, value});
+    record(WriteAttribute{path, name, value});
   }
-  void end_run(bool complete) override { calls_.push_back(EndRun{complete}); }
+  void end_run(bool complete) override { record(EndRun{complete}); }
 
-  // Every recorded call, in order, into `to`; the record is emptied as it goes. Without the
+  // Every call recorded so far, in order, into `to`; the record is emptied. Safe while another
+  // thread records (a sweep's writer hands a run to the file as it runs): what that thread adds
+  // later stays for the next replay. Without the
   // declarations (declare_report, declare_spikes): for part of a run whose datasets the caller
   // declared (the trials of one run computed apart, sim/run/run.cpp).
   void replay(Sink& to);
   void replay_without_declarations(Sink& to);
-  std::size_t calls() const { return calls_.size(); }
+  std::size_t calls() const {
+    std::lock_guard lock(mutex_);
+    return calls_.size();
+  }
 
   // The record as bytes (a Boost.Serialization binary archive, sim/io/archive.hpp) and back, for a
   // run computed by another process: unpack appends the packed calls to this record.
@@ -131,7 +138,13 @@ class RecordingSink final : public Sink {
   using Call = std::variant<BeginRun, SetScope, DeclareReport, AppendReport, DeclareSpikes, AppendSpikes, WriteWeights,
                             WriteArray, WriteAttribute, EndRun>;
   void replay(Sink& to, bool declarations);
-  std::vector<Call> calls_;
+  template <class C>
+  void record(C&& call) {
+    std::lock_guard lock(mutex_);
+    calls_.push_back(std::forward<C>(call));
+  }
+  mutable std::mutex mutex_;
+  std::deque<Call> calls_;  // a deque: recording never moves what it holds
 };
 
 }  // namespace ebsim

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -120,6 +121,9 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     RunOptions o = options;
     o.stop = stop;
     o.progress_note = {};
+    // The threads go to whole runs first (cheaper than splitting one: no buffered trial ranges);
+    // a sweep of fewer runs than threads gives each run a share for its trials.
+    o.jobs = std::max(1u, unsigned(options.jobs / std::max<std::size_t>(mine.size(), 1)));
     o.progress = [&progress, k](double f) { progress.update(k, f); };
     return o;
   };
@@ -142,8 +146,8 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       all_complete = hand_over(u);
     }
   } else {
-    // Workers take this process's runs in order (at most 2 x jobs ahead of those handed on, to
-    // bound the memory the buffers hold); the calling thread replays them in order (the writer)
+    // Workers take this process's runs (within 2 x jobs of those handed on, to bound the memory
+    // the buffers hold; see `pick`); the calling thread replays them in order (the writer)
     // or sends them when the writer asks (another process). `halt` stops the workers: a signal
     // (relayed from options.stop within 20 ms), an interrupted run or a failure.
     struct Slot {
@@ -155,7 +159,18 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     std::vector<std::unique_ptr<Slot>> slots(n);
     std::mutex mutex;
     std::condition_variable changed;
-    std::size_t next = 0, handed = 0;  // positions in `mine`
+    // Positions in `mine`: a worker starts, of the runs not started within 2 x jobs of the first
+    // not yet handed on, the one of largest estimated cost (so a long run does not start last).
+    std::size_t started_count = 0, handed = 0;
+    std::vector<char> started(mine.size(), 0);
+    std::vector<double> cost;
+    for (std::size_t k : mine) cost.push_back(estimated_cost(cfg.sweep_points[k]).total());
+    auto pick = [&]() -> std::optional<std::size_t> {  // under the lock
+      std::optional<std::size_t> best;
+      for (std::size_t p = handed; p < std::min(mine.size(), handed + 2 * jobs); ++p)
+        if (!started[p] && (!best || cost[p] > cost[*best])) best = p;
+      return best;
+    };
     std::atomic<bool> halt{false};
     auto worker = [&] {
       for (;;) {
@@ -163,9 +178,12 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         Slot* slot = nullptr;
         {
           std::unique_lock lock(mutex);
-          changed.wait(lock, [&] { return halt.load() || next >= mine.size() || next < handed + 2 * jobs; });
-          if (halt.load() || next >= mine.size()) return;
-          k = mine[next++];
+          changed.wait(lock, [&] { return halt.load() || started_count >= mine.size() || pick(); });
+          if (halt.load() || started_count >= mine.size()) return;
+          const std::size_t p = *pick();
+          started[p] = 1;
+          ++started_count;
+          k = mine[p];
           slots[k] = std::make_unique<Slot>();
           slot = slots[k].get();
         }
@@ -235,8 +253,28 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     if (writer) {
       for (std::size_t k = 0; k < n; ++k) {
         std::unique_ptr<Slot> slot;
+        bool begun = false;  // run k's group has its attributes, and maybe part of its data
+        auto begin_group = [&] {
+          if (begun) return;
+          tap.set_scope("/sweep/" + std::to_string(k));
+          write_run_attributes(cfg, k, tap);
+          begun = true;
+        };
         if (!exchange || exchange->local(k)) {
-          slot = wait_local(k, {});
+          // The next run to write: what it has recorded goes to the file while it runs, so that
+          // writing (compression) overlaps the computing.
+          slot = wait_local(k, [&] {
+            Slot* running = nullptr;
+            {
+              std::lock_guard lock(mutex);
+              running = slots[k].get();
+            }
+            if (running) {
+              begin_group();
+              running->buffer.replay(tap);
+            }
+            return false;
+          });
         } else {
           // Another process's run: ask for it and wait (a signal here ends the sweep incomplete).
           exchange->request(k);
@@ -259,8 +297,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
           stop_all();
           break;
         }
-        tap.set_scope("/sweep/" + std::to_string(k));
-        write_run_attributes(cfg, k, tap);
+        begin_group();
         slot->buffer.replay(tap);
         progress.handed_over(k);
         const bool go_on = hand_over(slot->outcome);
