@@ -1,9 +1,16 @@
 #include "sim/experiments/backprop.hpp"
 
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <iomanip>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "models/energy.hpp"
 #include "sim/core/clock.hpp"
@@ -191,6 +198,101 @@ std::string structure_problems(const Config& cfg, const std::vector<Layer>& laye
   return note;
 }
 
+// Items b = 0 .. n-1: `make(b)`, on the calling thread and in order, returns item b's work; the work
+// runs on one of `jobs` worker threads (on the calling thread when jobs <= 1), at most 2 x jobs
+// items in flight; `take(b, result)` receives the results on the calling thread in item order, so
+// what it accumulates does not depend on the threads. Returns false when `take` asks to stop.
+bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::function<Vec()>(std::uint32_t)>& make,
+                  const std::function<bool(std::uint32_t, const Vec&)>& take) {
+  if (jobs <= 1) {
+    for (std::uint32_t b = 0; b < n; ++b)
+      if (!take(b, make(b)())) return false;
+    return true;
+  }
+  struct Item {
+    std::function<Vec()> work;
+    Vec result;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  std::deque<std::shared_ptr<Item>> in_flight, pending;  // both in item order
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool closing = false;
+  auto worker = [&] {
+    for (;;) {
+      std::shared_ptr<Item> item;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return closing || !pending.empty(); });
+        if (closing) return;
+        item = pending.front();
+        pending.pop_front();
+      }
+      try {
+        item->result = item->work();
+      } catch (...) {
+        item->error = std::current_exception();
+      }
+      item->work = nullptr;  // frees the engines' copies
+      {
+        std::lock_guard lock(mutex);
+        item->done = true;
+      }
+      changed.notify_all();
+    }
+  };
+  std::exception_ptr failure;
+  bool complete = true;
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    struct CloseOnExit {  // also when make or take throws: the workers end before they are joined
+      std::mutex& mutex;
+      std::condition_variable& changed;
+      bool& closing;
+      ~CloseOnExit() {
+        {
+          std::lock_guard lock(mutex);
+          closing = true;
+        }
+        changed.notify_all();
+      }
+    } close_on_exit{mutex, changed, closing};
+    std::uint32_t next = 0, taken = 0;
+    while (taken < n) {
+      if (next < n && in_flight.size() < 2 * std::size_t(jobs)) {
+        auto item = std::make_shared<Item>();
+        item->work = make(next++);
+        {
+          std::lock_guard lock(mutex);
+          pending.push_back(item);
+          in_flight.push_back(item);
+        }
+        changed.notify_all();
+        continue;
+      }
+      std::shared_ptr<Item> item;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return in_flight.front()->done; });
+        item = in_flight.front();
+        in_flight.pop_front();
+      }
+      if (item->error) {
+        failure = item->error;
+        break;
+      }
+      if (!take(taken++, item->result)) {
+        complete = false;
+        break;
+      }
+    }
+  }  // closes and joins
+  if (failure) std::rethrow_exception(failure);
+  return complete;
+}
+
 }  // namespace
 
 BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& options) {
@@ -374,23 +476,36 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
       for (std::size_t k = 0; k < L; ++k) row[k].assign(layers[k].size, 0.0);
     std::vector<double> checkpoints;
     std::vector<Vec> cos_vs_branches(L);
-    Vec a_state(net_s.n_units), b_state(net_s.n_units);
-    for (std::uint32_t b = 0; b < ex.branches; ++b) {
+    // Branch b: at t_b the free run is copied twice (the same state and random streams), one copy
+    // nudged; their state differences at each sample (samples x the layers' units) are summed over
+    // branches in branch order, whichever thread ran the branch.
+    std::size_t layer_units = 0;
+    for (const Layer& l : layers) layer_units += l.size;
+    auto make = [&](std::uint32_t b) -> std::function<Vec()> {
       const double t_branch = ex.spiking_settle_ms + double(b) * ex.spacing_ms;
       base.advance_to(t_branch);
-      SpikingEngine nudged = base, free = base;  // the same state and random streams
-      nudged.set_phase(drives[1]);
-      free.set_phase(drives[0]);
-      for (std::uint32_t j = 0; j < n_samples; ++j) {
-        const double t = t_branch + double(j + 1) * ex.sample_ms;
-        nudged.advance_to(t);
-        free.advance_to(t);
-        nudged.sample_states(a_state);
-        free.sample_states(b_state);
+      return [&, t_branch, nudged = base, free = base]() mutable {
+        nudged.set_phase(drives[1]);
+        free.set_phase(drives[0]);
+        Vec a_state(net_s.n_units), b_state(net_s.n_units), diff;
+        diff.reserve(std::size_t(n_samples) * layer_units);
+        for (std::uint32_t j = 0; j < n_samples; ++j) {
+          const double t = t_branch + double(j + 1) * ex.sample_ms;
+          nudged.advance_to(t);
+          free.advance_to(t);
+          nudged.sample_states(a_state);
+          free.sample_states(b_state);
+          for (const Layer& l : layers)
+            for (std::uint32_t u = 0; u < l.size; ++u) diff.push_back(a_state[l.offset + u] - b_state[l.offset + u]);
+        }
+        return diff;
+      };
+    };
+    auto take = [&](std::uint32_t b, const Vec& diff) {
+      std::size_t at = 0;
+      for (std::uint32_t j = 0; j < n_samples; ++j)
         for (std::size_t k = 0; k < L; ++k)
-          for (std::uint32_t u = 0; u < layers[k].size; ++u)
-            sum[j][k][u] += a_state[layers[k].offset + u] - b_state[layers[k].offset + u];
-      }
+          for (std::uint32_t u = 0; u < layers[k].size; ++u) sum[j][k][u] += diff[at++];
       const std::uint32_t done = b + 1;
       if (is_checkpoint(done, ex.branches)) {
         checkpoints.push_back(done);
@@ -399,8 +514,9 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
       }
       if (options.progress)
         options.progress(0.5 + 0.5 * (double(r) + double(done) / ex.branches) / double(ex.spiking_r_max_hz.size()));
-      if (options.stop && options.stop->load()) return result;
-    }
+      return !(options.stop && options.stop->load());
+    };
+    if (!run_in_order(ex.branches, options.jobs, make, take)) return result;
     const std::string sg = g + "/spiking/" + std::to_string(r);
     sink.write_attribute(sg, "r_max_hz", ps.r_max_hz);
     sink.write_attribute(sg, "branches", std::int64_t(ex.branches));
