@@ -31,7 +31,6 @@
 #include "sim/io/memory_sink.hpp"
 #include "sim/io/output_claim.hpp"
 #include "sim/io/version.hpp"
-#include "sim/run/cost.hpp"
 #include "sim/run/resources.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
@@ -312,9 +311,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (rank == 0) err << "ebsim: error: another rank could not start (its message is above); nothing was run\n";
       return 2;
     }
-    std::vector<double> costs;
-    for (const Config& point : cfg.sweep_points) costs.push_back(estimated_cost(point).total());
-    exchange = make_mpi_exchange(mpi, costs);
+    exchange = make_mpi_exchange(mpi, cfg.sweep_points.size());
   }
 #endif
   RunOptions options;

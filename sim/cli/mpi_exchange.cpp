@@ -14,7 +14,7 @@ namespace ebsim::cli {
 
 namespace {
 
-enum Tag : int { kRequest = 1, kStop = 2, kData = 3, kFailure = 4 };
+enum Tag : int { kRequest = 1, kStop = 2, kData = 3, kFailure = 4, kWant = 5, kAssign = 6 };
 constexpr std::size_t kPiece = std::size_t(1) << 30;
 
 void check(int code, const char* what) {
@@ -23,7 +23,7 @@ void check(int code, const char* what) {
 
 class MpiExchange final : public RunExchange {
  public:
-  MpiExchange(std::vector<unsigned> owner, int rank, int size) : owner_(std::move(owner)), rank_(rank), size_(size) {}
+  MpiExchange(std::size_t runs, int rank, int size) : runs_(runs), rank_(rank), size_(size) {}
   ~MpiExchange() override {
     if (writer() && !finished_) {
       try {
@@ -33,20 +33,28 @@ class MpiExchange final : public RunExchange {
     }
   }
   bool writer() const override { return rank_ == 0; }
-  bool local(std::size_t run) const override { return int(owner_.at(run)) == rank_; }
-  std::string where(std::size_t run) const override { return "rank " + std::to_string(owner_.at(run)); }
+  unsigned processes() const override { return unsigned(size_); }
 
-  void request(std::size_t run) override {
-    const std::uint64_t k = run;
-    check(MPI_Send(&k, 1, MPI_UINT64_T, int(owner_.at(run)), kRequest, MPI_COMM_WORLD), "sending a request");
+  bool poll_want(unsigned& process) override {
+    int flag = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, kWant, MPI_COMM_WORLD, &flag, &status), "probing for requests for work");
+    if (!flag) return false;
+    check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, kWant, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "receiving a request for work");
+    process = unsigned(status.MPI_SOURCE);
+    return true;
   }
 
-  bool poll(std::size_t run, RecordingSink& buffer, UnitOutcome& outcome) override {
+  void assign(std::size_t run, unsigned process) override { send_index(run, process, kAssign, "giving a run"); }
+  void request(std::size_t run, unsigned process) override { send_index(run, process, kRequest, "asking for a run"); }
+
+  bool poll(std::size_t, unsigned process, RecordingSink& buffer, UnitOutcome& outcome) override {
     int flag = 0;
     MPI_Status status;
     check(MPI_Iprobe(MPI_ANY_SOURCE, kFailure, MPI_COMM_WORLD, &flag, &status), "probing for failures");
     if (flag) throw_failure(status);
-    const int from = int(owner_.at(run));
+    const int from = int(process);
     check(MPI_Iprobe(from, kData, MPI_COMM_WORLD, &flag, &status), "probing for a run");
     if (!flag) return false;
     std::uint64_t size = 0;
@@ -66,24 +74,24 @@ class MpiExchange final : public RunExchange {
     for (int r = 1; r < size_; ++r) check(MPI_Send(nullptr, 0, MPI_BYTE, r, kStop, MPI_COMM_WORLD), "sending the stop");
   }
 
-  bool next_message(std::size_t& run, bool& stop) override {
+  void want() override { check(MPI_Send(nullptr, 0, MPI_BYTE, 0, kWant, MPI_COMM_WORLD), "asking for work"); }
+
+  Message next_message(std::size_t& run) override {
     int flag = 0;
     MPI_Status status;
-    check(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "probing for a request");
-    if (!flag) return false;
+    check(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "probing for messages");
+    if (!flag) return Message::none;
     if (status.MPI_TAG == kStop) {
       check(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kStop, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving the stop");
-      stop = true;
-      return true;
+      return Message::stop;
     }
     std::uint64_t k = 0;
-    check(MPI_Recv(&k, 1, MPI_UINT64_T, 0, kRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving a request");
-    if (k >= owner_.size() || !local(k))
-      throw std::runtime_error("MPI: rank 0 asked rank " + std::to_string(rank_) + " for run " + std::to_string(k) +
-                               ", which is not its own");
+    check(MPI_Recv(&k, 1, MPI_UINT64_T, 0, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving a message");
+    if (k >= runs_ || (status.MPI_TAG != kRequest && status.MPI_TAG != kAssign))
+      throw std::runtime_error("MPI: rank " + std::to_string(rank_) + " received a message it does not know (tag " +
+                               std::to_string(status.MPI_TAG) + ", run " + std::to_string(k) + ")");
     run = k;
-    stop = false;
-    return true;
+    return status.MPI_TAG == kRequest ? Message::request : Message::assign;
   }
 
   void send(std::size_t, const RecordingSink& buffer, const UnitOutcome& outcome) override {
@@ -115,10 +123,15 @@ class MpiExchange final : public RunExchange {
     if (message.size() >= sizeof k) std::memcpy(&k, message.data(), sizeof k);
     const std::string what = message.size() >= sizeof k ? message.substr(sizeof k) : std::string("?");
     throw std::runtime_error("rank " + std::to_string(status.MPI_SOURCE) + ", run " + std::to_string(k + 1) + " of " +
-                             std::to_string(owner_.size()) + " (/sweep/" + std::to_string(k) + "): " + what);
+                             std::to_string(runs_) + " (/sweep/" + std::to_string(k) + "): " + what);
   }
 
-  std::vector<unsigned> owner_;
+  void send_index(std::size_t run, unsigned process, int tag, const char* what) {
+    const std::uint64_t k = run;
+    check(MPI_Send(&k, 1, MPI_UINT64_T, int(process), tag, MPI_COMM_WORLD), what);
+  }
+
+  std::size_t runs_;
   int rank_, size_;
   bool finished_ = false;
 };
@@ -155,8 +168,8 @@ bool MpiSession::all_ready(bool ready) const {
   return all == 1;
 }
 
-std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, const std::vector<double>& costs) {
-  return std::make_unique<MpiExchange>(assign_by_cost(costs, unsigned(mpi.size())), mpi.rank(), mpi.size());
+std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, std::size_t runs) {
+  return std::make_unique<MpiExchange>(runs, mpi.rank(), mpi.size());
 }
 
 }  // namespace ebsim::cli

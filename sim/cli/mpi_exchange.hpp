@@ -1,12 +1,14 @@
 #pragma once
 // A sweep over MPI ranks (built with -DEBSIM_MPI=ON): `mpirun -np R ebsim run sweep.yaml -o out.h5`.
-// Rank 0 writes the one file; every rank computes the runs assign_by_cost gives it (longest first,
-// to the least loaded rank) on its --jobs threads, and sends each to rank 0 when rank 0 asks for it
-// (sim/run/exchange.hpp). Only each rank's calling thread calls MPI (MPI_THREAD_FUNNELED).
+// Rank 0 writes the one file; every rank asks rank 0 for a run whenever one of its --jobs threads is
+// free and gets the costliest run not yet given (sim/run/exchange.hpp), and sends each finished run
+// to rank 0 when rank 0 asks for it. Only each rank's calling thread calls MPI
+// (MPI_THREAD_FUNNELED).
 //
-// Messages (MPI_COMM_WORLD): rank 0 -> owner: request (the run's index), stop (the sweep is over);
-// owner -> rank 0: data (a size, then the packed run in pieces of at most 1 GiB), failure (the run's
-// index and the error's text). Every rank must run the same build and read the same config files.
+// Messages (MPI_COMM_WORLD): rank -> rank 0: want (no data), data (a size, then the packed run in
+// pieces of at most 1 GiB), failure (the run's index and the error's text); rank 0 -> rank:
+// assign, request (the run's index), stop (the sweep is over). Every rank must run the same build
+// and read the same config files.
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +36,8 @@ class MpiSession {
   int rank_ = 0, size_ = 1;
 };
 
-// The exchange for `runs` runs whose estimated costs are given. The writer's destructor tells the
-// other ranks to stop if the sweep did not (a failure before it began).
-std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, const std::vector<double>& costs);
+// The exchange of a sweep of `runs` runs. The writer's destructor tells the other ranks to stop if
+// the sweep did not (a failure before it began).
+std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, std::size_t runs);
 
 }  // namespace ebsim::cli

@@ -1,16 +1,9 @@
 #include "sim/experiments/backprop.hpp"
 
 #include <cmath>
-#include <condition_variable>
-#include <deque>
-#include <exception>
-#include <functional>
 #include <iomanip>
 #include <limits>
-#include <memory>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "models/energy.hpp"
 #include "sim/core/clock.hpp"
@@ -20,6 +13,7 @@
 #include "sim/core/protocol.hpp"
 #include "sim/core/spiking_engine.hpp"
 #include "sim/io/version.hpp"
+#include "sim/run/in_order.hpp"
 
 namespace ebsim {
 
@@ -196,101 +190,6 @@ std::string structure_problems(const Config& cfg, const std::vector<Layer>& laye
       note += (note.empty() ? "" : "; ") + ("`" + p.name + "` skips a layer");
   }
   return note;
-}
-
-// Items b = 0 .. n-1: `make(b)`, on the calling thread and in order, returns item b's work; the work
-// runs on one of `jobs` worker threads (on the calling thread when jobs <= 1), at most 2 x jobs
-// items in flight; `take(b, result)` receives the results on the calling thread in item order, so
-// what it accumulates does not depend on the threads. Returns false when `take` asks to stop.
-bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::function<Vec()>(std::uint32_t)>& make,
-                  const std::function<bool(std::uint32_t, const Vec&)>& take) {
-  if (jobs <= 1) {
-    for (std::uint32_t b = 0; b < n; ++b)
-      if (!take(b, make(b)())) return false;
-    return true;
-  }
-  struct Item {
-    std::function<Vec()> work;
-    Vec result;
-    std::exception_ptr error;
-    bool done = false;
-  };
-  std::deque<std::shared_ptr<Item>> in_flight, pending;  // both in item order
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool closing = false;
-  auto worker = [&] {
-    for (;;) {
-      std::shared_ptr<Item> item;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return closing || !pending.empty(); });
-        if (closing) return;
-        item = pending.front();
-        pending.pop_front();
-      }
-      try {
-        item->result = item->work();
-      } catch (...) {
-        item->error = std::current_exception();
-      }
-      item->work = nullptr;  // frees the engines' copies
-      {
-        std::lock_guard lock(mutex);
-        item->done = true;
-      }
-      changed.notify_all();
-    }
-  };
-  std::exception_ptr failure;
-  bool complete = true;
-  {
-    std::vector<std::jthread> threads;
-    for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
-    struct CloseOnExit {  // also when make or take throws: the workers end before they are joined
-      std::mutex& mutex;
-      std::condition_variable& changed;
-      bool& closing;
-      ~CloseOnExit() {
-        {
-          std::lock_guard lock(mutex);
-          closing = true;
-        }
-        changed.notify_all();
-      }
-    } close_on_exit{mutex, changed, closing};
-    std::uint32_t next = 0, taken = 0;
-    while (taken < n) {
-      if (next < n && in_flight.size() < 2 * std::size_t(jobs)) {
-        auto item = std::make_shared<Item>();
-        item->work = make(next++);
-        {
-          std::lock_guard lock(mutex);
-          pending.push_back(item);
-          in_flight.push_back(item);
-        }
-        changed.notify_all();
-        continue;
-      }
-      std::shared_ptr<Item> item;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return in_flight.front()->done; });
-        item = in_flight.front();
-        in_flight.pop_front();
-      }
-      if (item->error) {
-        failure = item->error;
-        break;
-      }
-      if (!take(taken++, item->result)) {
-        complete = false;
-        break;
-      }
-    }
-  }  // closes and joins
-  if (failure) std::rethrow_exception(failure);
-  return complete;
 }
 
 }  // namespace
@@ -516,7 +415,7 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
         options.progress(0.5 + 0.5 * (double(r) + double(done) / ex.branches) / double(ex.spiking_r_max_hz.size()));
       return !(options.stop && options.stop->load());
     };
-    if (!run_in_order(ex.branches, options.jobs, make, take)) return result;
+    if (!run_in_order<Vec>(ex.branches, options.jobs, make, take)) return result;
     const std::string sg = g + "/spiking/" + std::to_string(r);
     sink.write_attribute(sg, "r_max_hz", ps.r_max_hz);
     sink.write_attribute(sg, "branches", std::int64_t(ex.branches));

@@ -1,11 +1,9 @@
 #include "sim/run/exchange.hpp"
 
-#include <algorithm>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <numeric>
 #include <sstream>
 #include <stdexcept>
 
@@ -56,21 +54,6 @@ void unpack_run(const std::string& bytes, RecordingSink& buffer, UnitOutcome& ou
     throw std::runtime_error(std::string("a packed run could not be read (") + e.what() + ")");
   }
   buffer.unpack(calls);
-}
-
-std::vector<unsigned> assign_by_cost(const std::vector<double>& costs, unsigned processes) {
-  if (processes == 0) throw std::invalid_argument("assign_by_cost: no process");
-  std::vector<std::size_t> order(costs.size());
-  std::iota(order.begin(), order.end(), std::size_t(0));
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
-  std::vector<double> load(processes, 0.0);
-  std::vector<unsigned> owner(costs.size(), 0);
-  for (std::size_t k : order) {
-    const unsigned p = unsigned(std::min_element(load.begin(), load.end()) - load.begin());
-    owner[k] = p;
-    load[p] += costs[k];
-  }
-  return owner;
 }
 
 }  // namespace ebsim

@@ -4,9 +4,9 @@
 // run_sweep (sim/run/sweep.hpp) drives it; nothing here knows MPI, so the protocol is testable
 // in one process.
 //
-// The writer (rank 0) replays the runs in order k = 0, 1, ...; for a run of another process it
-// asks that process for it (`fetch`) and the process sends it once it is done. So a process never
-// sends what nobody receives, and a stop reaches every process from the writer.
+// Runs are given out as processes ask (so a process that finishes early gets more: the costs of
+// runs are estimates), and a finished run is sent only when the writer asks for it, so a process
+// never sends what nobody receives, and a stop reaches every process from the writer.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,29 +27,33 @@ struct UnitOutcome {
 std::string pack_run(const RecordingSink& buffer, const UnitOutcome& outcome);
 void unpack_run(const std::string& bytes, RecordingSink& buffer, UnitOutcome& outcome);
 
-// Runs to processes by estimated cost, longest first, each to the least loaded process so far (ties:
-// the lower run index, the lower process): owner[k] for run k. Deterministic, and the file does not
-// depend on it (the writer replays in run order).
-std::vector<unsigned> assign_by_cost(const std::vector<double>& costs, unsigned processes);
-
+// The processes of a sweep as the sweep sees them. The writer (process 0) hands out the runs as the
+// processes ask for them (each time the costliest run not yet given within a window ahead of the
+// writer), replays them in run order, asking a run's process for it when its turn comes, and ends
+// every process with a stop. Another process asks for a run whenever it has a thread free.
 class RunExchange {
  public:
   virtual ~RunExchange() = default;
-  virtual bool writer() const = 0;                       // this process writes the file
-  virtual bool local(std::size_t run) const = 0;         // this process computes the run
-  virtual std::string where(std::size_t run) const = 0;  // "rank 2", for messages
+  virtual bool writer() const = 0;         // this process writes the file
+  virtual unsigned processes() const = 0;  // the writer included
 
-  // The writer. Asks the owner for a run (once per run, in run order).
-  virtual void request(std::size_t run) = 0;
+  // The writer. A process that asks for a run (polled: true and its number, or false).
+  virtual bool poll_want(unsigned& process) = 0;
+  // Gives `process` a run to compute.
+  virtual void assign(std::size_t run, unsigned process) = 0;
+  // Asks `process` for a run it was given (once per run, in run order).
+  virtual void request(std::size_t run, unsigned process) = 0;
   // Polls for the run asked for: true when it has arrived (into buffer and outcome). Throws a
   // std::runtime_error carrying another process's failure, whichever run it was in.
-  virtual bool poll(std::size_t run, RecordingSink& buffer, UnitOutcome& outcome) = 0;
+  virtual bool poll(std::size_t run, unsigned process, RecordingSink& buffer, UnitOutcome& outcome) = 0;
   // Tells every other process to stop (the sweep is over, complete or not).
   virtual void finish() = 0;
 
-  // Another process. Polls for what the writer says: the run it asks for next (true), or that the
-  // sweep is over (`stop` set, true); false when nothing came.
-  virtual bool next_message(std::size_t& run, bool& stop) = 0;
+  // Another process. Asks the writer for a run.
+  virtual void want() = 0;
+  // What the writer says (polled): a run given, a run asked for, the end, or nothing yet.
+  enum class Message { none, assign, request, stop };
+  virtual Message next_message(std::size_t& run) = 0;
   virtual void send(std::size_t run, const RecordingSink& buffer, const UnitOutcome& outcome) = 0;
   // A run that failed here: its message goes to the writer, which fails the sweep with it.
   virtual void send_failure(std::size_t run, const std::string& what) = 0;

@@ -5,12 +5,12 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -18,79 +18,9 @@
 #include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/sweep_analysis.hpp"
+#include "sim/run/sweep_progress.hpp"
 
 namespace ebsim {
-
-namespace {
-
-std::string run_label(const Sweep& sweep, const SweepRun& run, std::size_t k, std::size_t n) {
-  std::string s = sweep.axes.empty() ? "" : sweep.label(run.point);
-  if (sweep.replicated())
-    s += (s.empty() ? "" : ", ") + std::string("replicate ") + std::to_string(run.replicate + 1) + "/" +
-         std::to_string(sweep.replicates());
-  return s + " (run " + std::to_string(k + 1) + "/" + std::to_string(n) + ")";
-}
-
-// The sweep's progress: each run's fraction done weighted by its estimated cost, and the runs now
-// running. Called from worker threads; one lock serialises the calls to the caller's callbacks.
-class SweepProgress {
- public:
-  // threaded: runs are written after they are computed (their write cost comes with hand_over).
-  SweepProgress(const Config& cfg, const RunOptions& outer, bool threaded) : cfg_(cfg), outer_(outer) {
-    for (const Config& c : cfg.sweep_points) {
-      const CostEstimate e = estimated_cost(c);
-      weight_.push_back(std::max(e.total(), 1e-12));
-      write_share_.push_back(threaded ? e.write / weight_.back() : 0.0);
-    }
-    for (double w : weight_) total_ += w;
-    done_.assign(weight_.size(), 0.0);
-  }
-  void start(std::size_t k) {
-    std::lock_guard lock(mutex_);
-    running_.insert(k);
-    note();
-  }
-  void update(std::size_t k, double fraction) {
-    std::lock_guard lock(mutex_);
-    done_[k] = std::clamp(fraction, 0.0, 1.0) * (1.0 - write_share_[k]);
-    report();
-  }
-  void finish(std::size_t k) {
-    std::lock_guard lock(mutex_);
-    done_[k] = 1.0 - write_share_[k];
-    running_.erase(k);
-    report();
-    note();
-  }
-  void handed_over(std::size_t k) {
-    std::lock_guard lock(mutex_);
-    done_[k] = 1.0;
-    report();
-  }
-
- private:
-  void report() {
-    if (!outer_.progress) return;
-    double sum = 0.0;
-    for (std::size_t k = 0; k < weight_.size(); ++k) sum += weight_[k] * done_[k];
-    outer_.progress(sum / total_);
-  }
-  void note() {
-    if (!outer_.progress_note || running_.empty()) return;
-    const std::size_t k = *running_.begin();
-    std::string s = run_label(*cfg_.sweep, cfg_.sweep_runs[k], k, cfg_.sweep_points.size());
-    if (running_.size() > 1) s += " and " + std::to_string(running_.size() - 1) + " more";
-    outer_.progress_note(s);
-  }
-  const Config& cfg_;
-  const RunOptions& outer_;
-  std::mutex mutex_;
-  std::vector<double> weight_, write_share_, done_;
-  double total_ = 0.0;
-  std::set<std::size_t> running_;
-};
-
-}  // namespace
 
 UnitOutcome run_plain(const Config& cfg, Sink& sink, const RunOptions& options) {
   UnitOutcome u;
@@ -99,6 +29,28 @@ UnitOutcome run_plain(const Config& cfg, Sink& sink, const RunOptions& options) 
   return u;
 }
 
+namespace {
+
+// A run's place on its way to the file: recorded by a worker (or received), then handed over.
+struct Slot {
+  RecordingSink buffer;
+  UnitOutcome outcome;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+std::string what_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown failure";
+}
+
+}  // namespace
+
 SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, const UnitRunner& runner,
                       RunExchange* exchange) {
   SweepResult out;
@@ -106,14 +58,10 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
   const Sweep& sweep = *cfg.sweep;
   const bool legacy = sweep.legacy() && !cfg.experiment;
   const bool writer = !exchange || exchange->writer();
+  const unsigned processes = exchange ? exchange->processes() : 1;
   ReportTap tap(sink);
   std::vector<Reported> reported;
-  // The runs this process computes, in run order.
-  std::vector<std::size_t> mine;
-  for (std::size_t k = 0; k < n; ++k)
-    if (!exchange || exchange->local(k)) mine.push_back(k);
-  const unsigned jobs =
-      unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), std::max<std::size_t>(mine.size(), 1)));
+  const unsigned jobs = unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), n));
   // With other processes the calling thread is the go-between, so the runs go to worker threads.
   const bool threaded = jobs > 1 || exchange;
   SweepProgress progress(cfg, options, threaded);
@@ -123,7 +71,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     o.progress_note = {};
     // The threads go to whole runs first (cheaper than splitting one: no buffered trial ranges);
     // a sweep of fewer runs than threads gives each run a share for its trials.
-    o.jobs = std::max(1u, unsigned(options.jobs / std::max<std::size_t>(mine.size(), 1)));
+    o.jobs = std::max(1u, unsigned(options.jobs * processes / n));
     o.progress = [&progress, k](double f) { progress.update(k, f); };
     return o;
   };
@@ -146,46 +94,58 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       all_complete = hand_over(u);
     }
   } else {
-    // Workers take this process's runs (within 2 x jobs of those handed on, to bound the memory
-    // the buffers hold; see `pick`); the calling thread replays them in order (the writer)
-    // or sends them when the writer asks (another process). `halt` stops the workers: a signal
-    // (relayed from options.stop within 20 ms), an interrupted run or a failure.
-    struct Slot {
-      RecordingSink buffer;
-      UnitOutcome outcome;
-      std::exception_ptr error;
-      bool done = false;
-    };
+    // Which process computes which run is decided as they go: the writer's workers, and the other
+    // processes when they ask (RunExchange::want), take the run of largest estimated cost not yet
+    // taken among the `window` runs from the first not yet written, so a long run does not start
+    // last and the buffers hold a bounded number of runs. Another process's workers take the runs
+    // the writer gave it, in that order. The calling thread replays runs into the file in run order
+    // (the writer) or sends them when the writer asks (another process). `halt` stops the workers:
+    // a signal (relayed from options.stop), an interrupted run or a failure.
     std::vector<std::unique_ptr<Slot>> slots(n);
     std::mutex mutex;
     std::condition_variable changed;
-    // Positions in `mine`: a worker starts, of the runs not started within 2 x jobs of the first
-    // not yet handed on, the one of largest estimated cost (so a long run does not start last).
-    std::size_t started_count = 0, handed = 0;
-    std::vector<char> started(mine.size(), 0);
+    std::atomic<bool> halt{false};
+    std::vector<int> owner(n, -1);  // the writer: the process computing each run (-1: none yet)
+    std::deque<std::size_t> given;  // another process: runs the writer gave it, not yet started
+    bool over = false;              // another process: the writer said the sweep is over
+    std::size_t written = 0, taken = 0, running = 0, unsent = 0;
+    const std::size_t window = 2 * std::size_t(jobs) * processes;
     std::vector<double> cost;
-    for (std::size_t k : mine) cost.push_back(estimated_cost(cfg.sweep_points[k]).total());
-    auto pick = [&]() -> std::optional<std::size_t> {  // under the lock
+    for (const Config& point : cfg.sweep_points) cost.push_back(estimated_cost(point).total());
+    auto costliest_free = [&]() -> std::optional<std::size_t> {  // the writer, under the lock
       std::optional<std::size_t> best;
-      for (std::size_t p = handed; p < std::min(mine.size(), handed + 2 * jobs); ++p)
-        if (!started[p] && (!best || cost[p] > cost[*best])) best = p;
+      for (std::size_t k = written; k < std::min(n, written + window); ++k)
+        if (owner[k] < 0 && (!best || cost[k] > cost[*best])) best = k;
       return best;
     };
-    std::atomic<bool> halt{false};
+    auto next_run = [&]() -> std::optional<std::size_t> {  // under the lock
+      if (writer) {
+        const auto k = costliest_free();
+        if (k) owner[*k] = 0, ++taken;
+        return k;
+      }
+      if (given.empty()) return std::nullopt;
+      const std::size_t k = given.front();
+      given.pop_front();
+      return k;
+    };
     auto worker = [&] {
       for (;;) {
         std::size_t k = 0;
         Slot* slot = nullptr;
         {
           std::unique_lock lock(mutex);
-          changed.wait(lock, [&] { return halt.load() || started_count >= mine.size() || pick(); });
-          if (halt.load() || started_count >= mine.size()) return;
-          const std::size_t p = *pick();
-          started[p] = 1;
-          ++started_count;
-          k = mine[p];
+          std::optional<std::size_t> next;
+          changed.wait(lock, [&] {
+            if (halt.load() || (writer ? taken >= n : over && given.empty())) return true;
+            next = next_run();
+            return next.has_value();
+          });
+          if (!next) return;
+          k = *next;
           slots[k] = std::make_unique<Slot>();
           slot = slots[k].get();
+          ++running;
         }
         progress.start(k);
         try {
@@ -197,12 +157,14 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         {
           std::lock_guard lock(mutex);
           slot->done = true;
+          --running;
+          ++unsent;
         }
         changed.notify_all();
       }
     };
     std::vector<std::jthread> threads;
-    for (unsigned j = 0; j < jobs && j < mine.size(); ++j) threads.emplace_back(worker);
+    for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
     auto stop_all = [&] {
       {
         std::lock_guard lock(mutex);
@@ -222,71 +184,68 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         if (exchange && writer) exchange->finish();
       }
     } stop_on_exit{stop_all, exchange, writer};
-    // Waits for local run k: its slot, or none when nobody will start it (the sweep was halted).
-    // `also` is polled between waits (another process's messages); true from it ends the wait.
-    auto wait_local = [&](std::size_t k, const std::function<bool()>& also) {
-      std::unique_lock lock(mutex);
-      while (!(slots[k] && slots[k]->done)) {
-        if (halt.load() && !slots[k]) break;  // nobody will start it
-        changed.wait_for(lock, std::chrono::milliseconds(exchange ? 1 : 20));
-        if (options.stop && options.stop->load() && !halt.load()) {
-          halt = true;
-          changed.notify_all();
-        }
-        if (also) {
-          lock.unlock();
-          const bool end = also();
-          lock.lock();
-          if (end) return std::unique_ptr<Slot>();
-        }
-      }
-      return std::move(slots[k]);
-    };
-    auto release = [&] {
-      {
-        std::lock_guard lock(mutex);
-        ++handed;
-      }
-      changed.notify_all();
+    auto relay_signal = [&] {
+      if (options.stop && options.stop->load() && !halt.load()) stop_all();
     };
     std::exception_ptr failure;
     if (writer) {
+      std::deque<unsigned> wants;  // processes that asked for a run and got none yet
+      auto serve_wants = [&] {
+        if (!exchange) return;
+        for (unsigned p = 0; exchange->poll_want(p);) wants.push_back(p);
+        while (!wants.empty() && !halt.load()) {
+          std::optional<std::size_t> k;
+          {
+            std::lock_guard lock(mutex);
+            k = costliest_free();
+            if (k) owner[*k] = int(wants.front()), ++taken;
+          }
+          if (!k) break;
+          exchange->assign(*k, wants.front());
+          wants.pop_front();
+        }
+      };
       for (std::size_t k = 0; k < n; ++k) {
         std::unique_ptr<Slot> slot;
-        bool begun = false;  // run k's group has its attributes, and maybe part of its data
+        bool begun = false;      // run k's group has its attributes, and maybe part of its data
+        bool requested = false;  // another process's run: asked for
         auto begin_group = [&] {
           if (begun) return;
           tap.set_scope("/sweep/" + std::to_string(k));
           write_run_attributes(cfg, k, tap);
           begun = true;
         };
-        if (!exchange || exchange->local(k)) {
-          // The next run to write: what it has recorded goes to the file while it runs, so that
-          // writing (compression) overlaps the computing.
-          slot = wait_local(k, [&] {
-            Slot* running = nullptr;
-            {
-              std::lock_guard lock(mutex);
-              running = slots[k].get();
+        for (;;) {
+          serve_wants();
+          int who = -1;
+          Slot* here = nullptr;
+          {
+            std::unique_lock lock(mutex);
+            who = owner[k];
+            if (who == 0 && slots[k] && slots[k]->done) {
+              slot = std::move(slots[k]);
+              break;
             }
-            if (running) {
-              begin_group();
-              running->buffer.replay(tap);
-            }
-            return false;
-          });
-        } else {
-          // Another process's run: ask for it and wait (a signal here ends the sweep incomplete).
-          exchange->request(k);
-          auto remote = std::make_unique<Slot>();
-          for (;;) {
-            if (exchange->poll(k, remote->buffer, remote->outcome)) {
+            if (halt.load() && who <= 0 && !slots[k]) break;  // nobody will start it
+            here = who == 0 ? slots[k].get() : nullptr;
+          }
+          if (here) {
+            // Ours and running: what it has recorded goes to the file now, so that writing
+            // (compression) overlaps computing.
+            begin_group();
+            here->buffer.replay(tap);
+          } else if (who > 0) {
+            if (!requested) exchange->request(k, unsigned(who)), requested = true;
+            auto remote = std::make_unique<Slot>();
+            if (exchange->poll(k, unsigned(who), remote->buffer, remote->outcome)) {
               slot = std::move(remote);
               break;
             }
-            if (options.stop && options.stop->load()) break;
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            if (options.stop && options.stop->load()) break;  // the other process stops too
           }
+          relay_signal();
+          std::unique_lock lock(mutex);
+          changed.wait_for(lock, std::chrono::milliseconds(exchange ? 1 : 20));
         }
         if (!slot) {
           all_complete = false;
@@ -301,7 +260,11 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         slot->buffer.replay(tap);
         progress.handed_over(k);
         const bool go_on = hand_over(slot->outcome);
-        if (!exchange || exchange->local(k)) release();
+        {
+          std::lock_guard lock(mutex);
+          ++written;
+        }
+        changed.notify_all();
         if (!go_on) {
           all_complete = false;
           stop_all();
@@ -309,20 +272,12 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         }
       }
     } else {
-      // Another process: answer the writer's requests until it says the sweep is over.
-      bool failed = false;
-      std::size_t run = 0;
-      bool stop = false;
+      // Another process: ask for runs while a thread is free, answer the writer's requests, until
+      // it says the sweep is over.
+      bool failed = false, wanting = false;
       auto report = [&](std::size_t k, const std::exception_ptr& error) {  // to the writer, once
         if (failed) return;
-        std::string what = "unknown failure";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        exchange->send_failure(k, what);
+        exchange->send_failure(k, what_of(error));
         failed = true;
         stop_all();
       };
@@ -331,34 +286,81 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         std::size_t k = n;
         {
           std::lock_guard lock(mutex);
-          for (std::size_t m : mine)
-            if (slots[m] && slots[m]->done && slots[m]->error) {
-              error = slots[m]->error;
-              k = m;
-              break;
-            }
+          for (std::size_t m = 0; m < n && !error; ++m)
+            if (slots[m] && slots[m]->done && slots[m]->error) error = slots[m]->error, k = m;
         }
         if (error) report(k, error);
       };
-      for (;;) {
-        while (!exchange->next_message(run, stop)) {
-          watch();
-          if (options.stop && options.stop->load() && !halt.load()) stop_all();
-          std::this_thread::sleep_for(std::chrono::microseconds(200));
+      // One message from the writer, if any: runs given are queued for the workers.
+      auto listen = [&](std::size_t& run) {
+        const RunExchange::Message m = exchange->next_message(run);
+        if (m == RunExchange::Message::assign) {
+          {
+            std::lock_guard lock(mutex);
+            given.push_back(run);
+            wanting = false;
+          }
+          changed.notify_all();
+        } else if (m == RunExchange::Message::stop) {
+          std::lock_guard lock(mutex);
+          over = true;
         }
-        if (stop) break;
-        std::unique_ptr<Slot> slot = wait_local(run, [&] {
+        return m;
+      };
+      auto ask_if_free = [&] {
+        bool ask = false;
+        {
+          std::lock_guard lock(mutex);
+          ask = !failed && !halt.load() && !wanting && running + given.size() < jobs && unsent < 2 * std::size_t(jobs);
+          if (ask) wanting = true;
+        }
+        if (ask) exchange->want();
+      };
+      for (;;) {
+        std::size_t run = 0;
+        ask_if_free();
+        const RunExchange::Message m = listen(run);
+        if (m == RunExchange::Message::stop) break;
+        if (m != RunExchange::Message::request) {
           watch();
-          return failed;  // the writer will not take this run: wait for its stop
-        });
-        if (failed) continue;
+          relay_signal();
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          continue;
+        }
+        // The writer wants `run`: wait for it, still taking the runs it gives meanwhile.
+        std::unique_ptr<Slot> slot;
+        bool stopped = false;
+        for (;;) {
+          {
+            std::lock_guard lock(mutex);
+            if (slots[run] && slots[run]->done) {
+              slot = std::move(slots[run]);
+              break;
+            }
+            if (halt.load() && !slots[run]) break;  // nobody will start it: the workers have stopped
+          }
+          watch();
+          relay_signal();
+          ask_if_free();
+          std::size_t other = 0;
+          if (listen(other) == RunExchange::Message::stop) {  // after a failure here, it comes next
+            stopped = true;
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        if (stopped) break;
         if (!slot) slot = std::make_unique<Slot>();  // halted before it started: sent as interrupted
         if (slot->error) {
           report(run, slot->error);
           continue;
         }
         exchange->send(run, slot->buffer, slot->outcome);
-        release();
+        {
+          std::lock_guard lock(mutex);
+          --unsent;
+        }
+        changed.notify_all();
       }
       stop_all();
       threads.clear();

@@ -4,6 +4,9 @@
 // other). The MPI transport itself is tested end to end by tests/tools/mpi_identical.sh.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -45,26 +48,40 @@ record:
 sweep: {grid: {model.r_max: [200 Hz, 800 Hz], model.tau: [10 ms, 20 ms]}, replicates: 2}
 )";
 
-// What MPI carries, in memory: requests and a stop from the writer, packed runs and failures back.
+// What MPI carries, in memory: wants, runs and failures to the writer; assignments, requests and the
+// stop to the other process.
 struct Wire {
   std::mutex mutex;
-  std::deque<std::size_t> requests;
-  bool stop = false;
+  int wants = 0;
+  std::deque<std::pair<RunExchange::Message, std::size_t>> to_other;
   std::map<std::size_t, std::string> runs;
   std::optional<std::pair<std::size_t, std::string>> failure;
+  std::vector<std::size_t> assigned;  // what the writer gave the other process, in order
 };
 
 class Loopback final : public RunExchange {
  public:
-  Loopback(Wire& wire, std::vector<unsigned> owner, unsigned me) : wire_(wire), owner_(std::move(owner)), me_(me) {}
-  bool writer() const override { return me_ == 0; }
-  bool local(std::size_t run) const override { return owner_.at(run) == me_; }
-  std::string where(std::size_t run) const override { return "process " + std::to_string(owner_.at(run)); }
-  void request(std::size_t run) override {
+  Loopback(Wire& wire, bool writer) : wire_(wire), writer_(writer) {}
+  bool writer() const override { return writer_; }
+  unsigned processes() const override { return 2; }
+  bool poll_want(unsigned& process) override {
     std::lock_guard lock(wire_.mutex);
-    wire_.requests.push_back(run);
+    if (wire_.wants == 0) return false;
+    --wire_.wants;
+    process = 1;
+    return true;
   }
-  bool poll(std::size_t run, RecordingSink& buffer, UnitOutcome& outcome) override {
+  void assign(std::size_t run, unsigned process) override {
+    REQUIRE(process == 1);
+    std::lock_guard lock(wire_.mutex);
+    wire_.assigned.push_back(run);
+    wire_.to_other.emplace_back(Message::assign, run);
+  }
+  void request(std::size_t run, unsigned) override {
+    std::lock_guard lock(wire_.mutex);
+    wire_.to_other.emplace_back(Message::request, run);
+  }
+  bool poll(std::size_t run, unsigned, RecordingSink& buffer, UnitOutcome& outcome) override {
     std::lock_guard lock(wire_.mutex);
     if (wire_.failure)
       throw std::runtime_error("process 1, run " + std::to_string(wire_.failure->first) + ": " + wire_.failure->second);
@@ -77,18 +94,19 @@ class Loopback final : public RunExchange {
   }
   void finish() override {
     std::lock_guard lock(wire_.mutex);
-    wire_.stop = true;
+    wire_.to_other.emplace_back(Message::stop, 0);
   }
-  bool next_message(std::size_t& run, bool& stop) override {
+  void want() override {
     std::lock_guard lock(wire_.mutex);
-    if (!wire_.requests.empty()) {
-      run = wire_.requests.front();
-      wire_.requests.pop_front();
-      stop = false;
-      return true;
-    }
-    stop = wire_.stop;
-    return stop;
+    ++wire_.wants;
+  }
+  Message next_message(std::size_t& run) override {
+    std::lock_guard lock(wire_.mutex);
+    if (wire_.to_other.empty()) return Message::none;
+    const auto [message, k] = wire_.to_other.front();
+    wire_.to_other.pop_front();
+    run = k;
+    return message;
   }
   void send(std::size_t run, const RecordingSink& buffer, const UnitOutcome& outcome) override {
     std::string bytes = pack_run(buffer, outcome);
@@ -103,36 +121,40 @@ class Loopback final : public RunExchange {
 
  private:
   Wire& wire_;
-  std::vector<unsigned> owner_;
-  unsigned me_;
+  bool writer_;
 };
 
 struct TwoProcesses {
   MemorySink file;
   SweepResult writer, other;
-  std::string error;  // what the writer's run_sweep threw
-  int received = 0;   // runs that crossed the exchange
+  std::string error;                  // what the writer's run_sweep threw
+  int received = 0;                   // runs that crossed the exchange
+  std::vector<std::size_t> assigned;  // the runs the other process was given
 };
 
-TwoProcesses run_on_two(const Config& cfg, const std::vector<unsigned>& owner, const UnitRunner& runner = run_plain) {
+// The writer on this thread with `writer_jobs` threads, the other process on another with two.
+TwoProcesses run_on_two(const Config& cfg, unsigned writer_jobs, const UnitRunner& writer_runs = run_plain,
+                        const UnitRunner& other_runs = run_plain) {
   Wire wire;
-  Loopback w(wire, owner, 0), o(wire, owner, 1);
+  Loopback w(wire, true), o(wire, false);
   TwoProcesses out;
-  RunOptions options;
-  options.jobs = 2;
   std::thread other([&] {
+    RunOptions options;
+    options.jobs = 2;
     MemorySink unused;
-    out.other = run_sweep(cfg, unused, options, runner, &o);
+    out.other = run_sweep(cfg, unused, options, other_runs, &o);
   });
   out.file.begin_run(make_metadata(cfg, "test"));
-  RunOptions one;
+  RunOptions options;
+  options.jobs = writer_jobs;
   try {
-    out.writer = run_sweep(cfg, out.file, one, runner, &w);
+    out.writer = run_sweep(cfg, out.file, options, writer_runs, &w);
   } catch (const std::exception& e) {
     out.error = e.what();
   }
   other.join();
   out.received = w.received;
+  out.assigned = wire.assigned;
   return out;
 }
 
@@ -144,26 +166,6 @@ MemorySink one_process(const Config& cfg) {
 }
 
 }  // namespace
-
-TEST_CASE("runs go to processes by cost, longest first, each to the least loaded") {
-  // Longest first: 5 (run 1) -> 0; 3 (run 2) -> 1; 3 (run 3) -> 1 (load 3 < 5); 1 (run 0) -> 0 (5 < 6);
-  // 1 (run 4) -> 0 (6 = 6: the lower process).
-  CHECK(assign_by_cost({1, 5, 3, 3, 1}, 2) == std::vector<unsigned>{0, 0, 1, 1, 0});
-  CHECK(assign_by_cost({2, 2, 2}, 3) == std::vector<unsigned>{0, 1, 2});
-  CHECK(assign_by_cost({1, 1}, 1) == std::vector<unsigned>{0, 0});
-  CHECK_THROWS(assign_by_cost({1}, 0));
-  // theory_check-like costs, growing with r_max: the makespan is within the longest run of the ideal.
-  std::vector<double> costs;
-  for (int k = 0; k < 28; ++k) costs.push_back(100.0 * (1 << (k / 4)));
-  const std::vector<unsigned> owner = assign_by_cost(costs, 3);
-  std::vector<double> load(3, 0.0);
-  double total = 0.0;
-  for (std::size_t k = 0; k < costs.size(); ++k) {
-    load[owner[k]] += costs[k];
-    total += costs[k];
-  }
-  CHECK(*std::max_element(load.begin(), load.end()) <= total / 3 + costs.back());
-}
 
 TEST_CASE("a packed run unpacks to the same calls and the same outcome") {
   const Config cfg = test::config_from(kNet);
@@ -194,30 +196,81 @@ TEST_CASE("a packed run unpacks to the same calls and the same outcome") {
   CHECK_THROWS_WITH(junk.unpack("not an archive"), doctest::Contains("could not be read"));
 }
 
+// Runners that make the other process take part: the writer's runs wait (10 s at most) until the
+// other process has started one, so that the writer's threads cannot take every run first.
+struct Gate {
+  std::atomic<bool> other_started{false};
+  UnitRunner writer() {
+    return [this](const Config& c, Sink& sink, const RunOptions& o) {
+      for (int i = 0; i < 10000 && !other_started.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      return run_plain(c, sink, o);
+    };
+  }
+  UnitRunner other() {
+    return [this](const Config& c, Sink& sink, const RunOptions& o) {
+      other_started = true;
+      return run_plain(c, sink, o);
+    };
+  }
+};
+
 TEST_CASE("a sweep over two processes writes what one process writes, whoever computes which run") {
   const Config cfg = test::config_from(kNet);
   const MemorySink one = one_process(cfg);
-  std::vector<double> costs;
-  for (const Config& c : cfg.sweep_points) costs.push_back(estimated_cost(c).total());
-  for (const std::vector<unsigned>& owner :
-       {assign_by_cost(costs, 2), std::vector<unsigned>{1, 1, 1, 1, 1, 1, 1, 0}, std::vector<unsigned>(8, 1)}) {
-    const TwoProcesses two = run_on_two(cfg, owner);
+  // The writer with one thread and with three: the other process gets more or fewer runs.
+  for (unsigned writer_jobs : {1u, 3u}) {
+    CAPTURE(writer_jobs);
+    Gate gate;
+    const TwoProcesses two = run_on_two(cfg, writer_jobs, gate.writer(), gate.other());
     CHECK(two.error.empty());
     CHECK(two.writer.complete);
     CHECK(two.other.complete);
-    CHECK(two.received == int(std::count(owner.begin(), owner.end(), 1u)));
+    CHECK(two.received == int(two.assigned.size()));
+    CHECK_FALSE(two.assigned.empty());
     test::require_same(one, two.file);
   }
+  // A runner that notes what it runs shows that the other process ran what it was given, nothing else.
+  std::mutex mutex;
+  std::vector<double> ran_there;
+  Gate gate;
+  const UnitRunner other = gate.other();
+  const TwoProcesses two = run_on_two(cfg, 1, gate.writer(), [&](const Config& c, Sink& sink, const RunOptions& o) {
+    {
+      std::lock_guard lock(mutex);
+      ran_there.push_back(c.model.r_max_hz * 1000 + c.model.tau_ms + c.seed * 1e-9);
+    }
+    return other(c, sink, o);
+  });
+  std::vector<double> given;
+  for (std::size_t k : two.assigned) {
+    const Config& c = cfg.sweep_points[k];
+    given.push_back(c.model.r_max_hz * 1000 + c.model.tau_ms + c.seed * 1e-9);
+  }
+  std::sort(given.begin(), given.end());
+  std::sort(ran_there.begin(), ran_there.end());
+  CHECK(given == ran_there);
+  test::require_same(one, two.file);
+}
+
+TEST_CASE("the writer gives out the costliest run first") {
+  // Costs grow with r_max. With 3 threads on the writer the window ahead of it (2 x 3 threads x 2
+  // processes) holds all 8 runs; 4 are at 800 Hz and the writer's threads take at most 3 of them,
+  // so the other process, which asks before the writer's threads finish one (the gate), gets one at
+  // 800 Hz.
+  const Config cfg = test::config_from(kNet);
+  Gate gate;
+  const TwoProcesses two = run_on_two(cfg, 3, gate.writer(), gate.other());
+  REQUIRE_FALSE(two.assigned.empty());
+  CHECK(cfg.sweep_points[two.assigned.front()].model.r_max_hz == 800.0);
 }
 
 TEST_CASE("a run that fails in another process fails the sweep with its message, and nothing hangs") {
   const Config cfg = test::config_from(kNet);
-  const UnitRunner failing = [](const Config& c, Sink& sink, const RunOptions& o) {
-    if (c.model.r_max_hz == 800.0 && c.model.tau_ms == 20.0) throw std::runtime_error("disk on fire");
-    return run_plain(c, sink, o);
+  const UnitRunner failing = [](const Config&, Sink&, const RunOptions&) -> UnitOutcome {
+    throw std::runtime_error("disk on fire");
   };
-  // Runs 6 and 7 (r_max 800 Hz, tau 20 ms) fail; process 1 owns them.
-  const TwoProcesses two = run_on_two(cfg, {0, 1, 0, 1, 0, 1, 0, 1}, failing);
+  const TwoProcesses two = run_on_two(cfg, 1, run_plain, failing);
   CHECK(two.error.find("disk on fire") != std::string::npos);
   CHECK(two.error.find("process 1") != std::string::npos);
   CHECK_FALSE(two.other.complete);
@@ -226,14 +279,10 @@ TEST_CASE("a run that fails in another process fails the sweep with its message,
 
 TEST_CASE("a run interrupted in another process ends the sweep incomplete") {
   const Config cfg = test::config_from(kNet);
-  const UnitRunner interrupted = [](const Config& c, Sink& sink, const RunOptions& o) {
-    if (c.model.r_max_hz == 200.0 && c.model.tau_ms == 20.0) return UnitOutcome{};  // complete = false
-    return run_plain(c, sink, o);
-  };
-  const TwoProcesses two = run_on_two(cfg, {0, 0, 1, 1, 0, 0, 1, 1}, interrupted);
+  const UnitRunner interrupted = [](const Config&, Sink&, const RunOptions&) { return UnitOutcome{}; };
+  const TwoProcesses two = run_on_two(cfg, 1, run_plain, interrupted);
   CHECK(two.error.empty());
   CHECK_FALSE(two.writer.complete);
   CHECK(two.other.complete);  // nothing failed there: the writer ended the sweep
-  CHECK(two.file.arrays.count("/sweep/1/analysis/theory_check/h/state_rmse"));
   CHECK_FALSE(two.file.arrays.count("/analysis/sweep/runs"));
 }
