@@ -181,7 +181,10 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
       bool writer;
       ~StopOnExit() {
         stop();
-        if (exchange && writer) exchange->finish();
+        try {
+          if (exchange && writer) exchange->finish();
+        } catch (...) {  // a transport that fails now cannot be told anything more
+        }
       }
     } stop_on_exit{stop_all, exchange, writer};
     auto relay_signal = [&] {
