@@ -238,10 +238,13 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
             begin_group();
             here->buffer.replay(tap);
           } else if (who > 0) {
-            if (!requested) exchange->request(k, unsigned(who)), requested = true;
-            auto remote = std::make_unique<Slot>();
-            if (exchange->poll(k, unsigned(who), remote->buffer, remote->outcome)) {
-              slot = std::move(remote);
+            if (!requested) {
+              exchange->request(k, unsigned(who));
+              requested = true;
+              slot = std::make_unique<Slot>();  // what arrives goes here
+            }
+            if (exchange->poll(k, unsigned(who), slot->buffer, slot->outcome)) {
+              slot->done = true;
               break;
             }
             if (options.stop && options.stop->load()) break;  // the other process stops too
@@ -250,7 +253,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
           std::unique_lock lock(mutex);
           changed.wait_for(lock, std::chrono::milliseconds(exchange ? 1 : 20));
         }
-        if (!slot) {
+        if (!slot || !slot->done) {  // nobody will start it, or stopped while waiting for it
           all_complete = false;
           break;
         }

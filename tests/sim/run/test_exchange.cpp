@@ -27,26 +27,8 @@ using namespace ebsim;
 namespace {
 
 // Spiking, with trials, weights and a theory reference: every kind of sink call crosses the exchange.
-const std::string kNet = R"(
-seed: 7
-model: {beta1: -0.5, tau: 10 ms, r_max: 400 Hz}
-engine: {kind: spiking}
-populations:
-  x: {role: input, size: 3}
-  h: {role: hidden, size: 4, bias: {uniform: [-0.1, 0.1]}}
-  y: {role: output, size: 2}
-projections:
-  - {from: x, to: h, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
-  - {from: h, to: y, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
-protocol:
-  trials: 2
-  phases: [{name: on, duration: 40 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}]
-record:
-  rates: {populations: all, bin: 20 ms, theory: true, theory_dt: 0.1 ms}
-  spikes: {populations: all}
-  states: {populations: [h], period: 1 ms}
-sweep: {grid: {model.r_max: [200 Hz, 800 Hz], model.tau: [10 ms, 20 ms]}, replicates: 2}
-)";
+const std::string kNet =
+    test::kSpiking + "sweep: {grid: {model.r_max: [200 Hz, 800 Hz], model.tau: [10 ms, 20 ms]}, replicates: 2}\n";
 
 // What MPI carries, in memory: wants, runs and failures to the writer; assignments, requests and the
 // stop to the other process.

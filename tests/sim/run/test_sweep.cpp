@@ -21,28 +21,6 @@ using namespace ebsim;
 
 namespace {
 
-// A small spiking network with several trials: every run draws spikes, so any dependence on the
-// processing order or the thread would show.
-const std::string kSpiking = R"(
-seed: 11
-model: {beta1: -0.5, tau: 10 ms, r_max: 400 Hz}
-engine: {kind: spiking}
-populations:
-  x: {role: input, size: 3}
-  h: {role: hidden, size: 4, bias: {uniform: [-0.1, 0.1]}}
-  y: {role: output, size: 2}
-projections:
-  - {from: x, to: h, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
-  - {from: h, to: y, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
-protocol:
-  trials: 3
-  phases: [{name: on, duration: 40 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}]
-record:
-  rates: {populations: all, bin: 20 ms, theory: true, theory_dt: 0.1 ms}
-  spikes: {populations: all}
-  states: {populations: [h], period: 1 ms}
-)";
-
 MemorySink run_to_memory(const Config& cfg, unsigned jobs) {
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
@@ -105,9 +83,10 @@ TEST_CASE("replicate seeds derive from the base seed and the replicate index alo
 }
 
 TEST_CASE("adding a point or a replicate leaves the other runs' results unchanged") {
-  const Config small = test::config_from(kSpiking + "sweep: {grid: {model.r_max: [200 Hz, 400 Hz]}, replicates: 2}\n");
+  const Config small =
+      test::config_from(test::kSpiking + "sweep: {grid: {model.r_max: [200 Hz, 400 Hz]}, replicates: 2}\n");
   const Config large =
-      test::config_from(kSpiking + "sweep: {grid: {model.r_max: [200 Hz, 400 Hz, 800 Hz]}, replicates: 3}\n");
+      test::config_from(test::kSpiking + "sweep: {grid: {model.r_max: [200 Hz, 400 Hz, 800 Hz]}, replicates: 3}\n");
   const MemorySink a = run_to_memory(small, 1), b = run_to_memory(large, 1);
   for (std::size_t k = 0; k < small.sweep_points.size(); ++k) {
     const std::size_t in_b = small.sweep_runs[k].point * 3 + small.sweep_runs[k].replicate;
@@ -138,7 +117,8 @@ TEST_CASE("Student t quantiles and the per-point statistics match a hand computa
   CHECK(std::isnan(one.half_width));
 
   // The sweep's statistics against the runs' own values, point by point.
-  const Config cfg = test::config_from(kSpiking + "sweep: {zip: {model.r_max: [200 Hz, 800 Hz]}, replicates: 3}\n");
+  const Config cfg =
+      test::config_from(test::kSpiking + "sweep: {zip: {model.r_max: [200 Hz, 800 Hz]}, replicates: 3}\n");
   const MemorySink sink = run_to_memory(cfg, 2);
   const std::string path = "/analysis/theory_check/h/state_rmse", g = "/analysis/sweep/stats" + path;
   REQUIRE(sink.arrays.at(g + "/mean").shape == std::vector<std::uint64_t>{2});
@@ -215,14 +195,14 @@ sweep: {zip: {protocol.phases.0.duration: [1 s, 2 ms]}, replicates: 3}
 }
 
 TEST_CASE("a spiking sweep with trials gives the same output with 1, 2 and 3 jobs") {
-  const Config cfg = test::config_from(kSpiking +
+  const Config cfg = test::config_from(test::kSpiking +
                                        "sweep: {grid: {model.r_max: [200 Hz, 800 Hz], model.tau: [10 ms, 20 ms]}, "
                                        "replicates: 2}\n");
   const MemorySink one = run_to_memory(cfg, 1);
   test::require_same(one, run_to_memory(cfg, 2));
   test::require_same(one, run_to_memory(cfg, 3));
   // The legacy one-key form too (its error table and slopes).
-  const Config legacy = test::config_from(kSpiking + "sweep: {model.r_max: [200 Hz, 400 Hz, 800 Hz]}\n");
+  const Config legacy = test::config_from(test::kSpiking + "sweep: {model.r_max: [200 Hz, 400 Hz, 800 Hz]}\n");
   const MemorySink l1 = run_to_memory(legacy, 1);
   CHECK(l1.arrays.count("/analysis/sweep/slope_state_rmse"));
   CHECK_FALSE(l1.arrays.count("/analysis/sweep/stats/analysis/theory_check/h/state_rmse/mean"));
@@ -267,7 +247,7 @@ TEST_CASE("a writer that fails while workers run makes the sweep fail, not hang"
   // The main thread replays finished runs into the sink; when that throws, the workers (waiting
   // for room ahead of the writer) must be stopped before they are joined. ctest's timeout catches
   // a hang.
-  const Config cfg = test::config_from(kSpiking + "sweep: {replicates: 6}\n");
+  const Config cfg = test::config_from(test::kSpiking + "sweep: {replicates: 6}\n");
   for (unsigned jobs : {1u, 2u, 3u}) {
     CAPTURE(jobs);
     RefusingSink sink("/sweep/1");
@@ -299,12 +279,12 @@ TEST_CASE("a RecordingSink replays every call in order") {
 
 TEST_CASE("a run's estimated cost grows with r_max, duration and trials, as its work does") {
   const std::string no_theory = "record.rates.theory=false";
-  const double base = estimated_cost(test::config_from(kSpiking, {no_theory})).total();
-  CHECK(estimated_cost(test::config_from(kSpiking, {no_theory, "model.r_max=800 Hz"})).total() > 1.5 * base);
-  CHECK(estimated_cost(test::config_from(kSpiking, {no_theory, "protocol.trials=6"})).total() ==
+  const double base = estimated_cost(test::config_from(test::kSpiking, {no_theory})).total();
+  CHECK(estimated_cost(test::config_from(test::kSpiking, {no_theory, "model.r_max=800 Hz"})).total() > 1.5 * base);
+  CHECK(estimated_cost(test::config_from(test::kSpiking, {no_theory, "protocol.trials=6"})).total() ==
         doctest::Approx(2 * base));
   // The theory reference adds its steps, once per run.
-  const CostEstimate with_theory = estimated_cost(test::config_from(kSpiking));
+  const CostEstimate with_theory = estimated_cost(test::config_from(test::kSpiking));
   CHECK(with_theory.run + with_theory.write == doctest::Approx(base));
   CHECK(with_theory.theory > 0.0);
 }

@@ -67,25 +67,14 @@ record:
     CHECK(r3.phases[k].boundary[1].held_low == r1.phases[k].boundary[1].held_low);
   }
   // Continuous with noise and a settle phase (its convergence per trial).
-  const Config continuous = test::config_from(R"(
-seed: 5
-model: {beta1: -0.5, tau: 10 ms}
-engine: {kind: continuous, dt: 0.1 ms, sigma: 0.02}
-populations:
-  x: {role: input, size: 3}
-  h: {role: hidden, size: 4, bias: 0.05}
-  y: {role: output, size: 2}
-projections:
-  - {from: x, to: h, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
-  - {from: h, to: y, weights: {uniform: [-0.4, 0.4]}, symmetric: true}
-protocol:
-  trials: 5
-  phases:
-    - {name: settle, duration: 300 ms, settle: {tol: 1.0e-3}, clamp: {x: {uniform: [-0.5, 0.5]}}}
-    - {name: free, duration: 30 ms}
-record:
-  states: {populations: all, period: 3 ms}
-  rates: {populations: all, bin: 30 ms}
-)");
+  const Config continuous = test::config_from(
+      test::kSmallNet, {"engine.sigma=0.02", "protocol.trials=5", "record.states.period=3 ms",
+                        "record.rates={populations: all, bin: 30 ms}",
+                        "protocol.phases=[{name: settle, duration: 300 ms, settle: {tol: 1.0e-3}, clamp: {x: {uniform: "
+                        "[-0.5, 0.5]}}}, {name: free, duration: 30 ms}]"});
+
+  REQUIRE(continuous.protocol.trials == 5);
+  REQUIRE(continuous.protocol.phases.at(0).settle.has_value());
+  REQUIRE(continuous.engine.sigma > 0);
   test::require_same(run_with_jobs(continuous, 1), run_with_jobs(continuous, 4));
 }
