@@ -36,6 +36,13 @@ def ebsim_commands():
     return commands
 
 
+def sonata_commands():
+    """(line, argv) of every `build/release/ebsim sonata ...` line in a sh block."""
+    return [(line + 1 + k, shlex.split(row)[1:]) for line, text in blocks("sh")
+            for k, row in enumerate(r.split("#", 1)[0].strip() for r in text.splitlines())
+            if row.startswith("build/release/ebsim sonata ") and "SWEEP.h5" not in row]
+
+
 def test_the_readme_has_examples_to_check():
     # A README rewritten without fences would pass every test below vacuously.
     assert len(blocks("yaml")) >= 1
@@ -91,3 +98,20 @@ def test_every_transcript_prints_what_the_readme_shows(line, command, expected):
     command = command.replace("build/release/ebsim", shlex.quote(_ebsim_binary()))
     proc = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True)
     assert (proc.stdout + proc.stderr).strip() == expected.strip(), f"README.md:{line}: `{command}`"
+
+
+@pytest.mark.parametrize("line,argv", sonata_commands(), ids=lambda v: f"README:{v}" if isinstance(v, int) else "")
+def test_every_sonata_command_views_a_sweep_the_readme_runs(line, argv):
+    # The file it views is the output of a `run` the README shows, of a config with a sweep; and
+    # its options parse (it fails on the missing file, not on its arguments).
+    sweep = argv[1]
+    runs = [a for _, a in ebsim_commands() if a[0] == "run" and "-o" in a and a[a.index("-o") + 1] == sweep]
+    assert runs, f"README.md:{line}: no `ebsim run ... -o {sweep}` in the README"
+    assert re.search(r"^sweep:", (ROOT / runs[0][1]).read_text(), re.M), f"README.md:{line}: {runs[0][1]} has no sweep"
+    args = ["/nonexistent/" + sweep if a == sweep else a for a in argv]
+    proc = subprocess.run([_ebsim_binary(), *args], cwd=ROOT, capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr) == (2, f"ebsim sonata: no such file `/nonexistent/{sweep}`\n"), proc.stderr
+
+
+def test_the_readme_shows_a_sonata_command():
+    assert sonata_commands()

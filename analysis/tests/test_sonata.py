@@ -24,17 +24,40 @@ def spiking_file(ebsim, root, tmp_path_factory):
     return out
 
 
+# The same network swept over r_max (4 runs under /sweep/<k>), and `ebsim sonata`'s view of each
+# run: a file whose root is the run's SONATA network, spikes and reports (external links into the
+# sweep file). The views are read from another directory than the one they were written from.
+SWEEP_RUN = 2
+
+
+@pytest.fixture(scope="module")
+def sweep_views(ebsim, root, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sonata_sweep")
+    config, _, _, *sets = SPIKING
+    ebsim("run", root / config, "-o", directory / "sweep.h5", "--quiet", *sets)
+    ebsim("sonata", directory / "sweep.h5", "-o", directory / "views")
+    return directory
+
+
+@pytest.fixture(scope="module", params=["single run", "sweep run"])
+def sonata_file(request, spiking_file):
+    """A file that SONATA readers must read: a single run's output, or a sweep run's view."""
+    if request.param == "single run":
+        return spiking_file
+    return request.getfixturevalue("sweep_views") / "views" / f"{SWEEP_RUN}.h5"
+
+
 # ---------------------------------------------------------------------------------------------
 # bmtk
 
 
-def test_bmtk_reads_the_spikes(spiking_file):
+def test_bmtk_reads_the_spikes(sonata_file):
     from bmtk.utils.reports.spike_trains import SpikeTrains
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trains = SpikeTrains.from_sonata(str(spiking_file))
-    with h5py.File(spiking_file, "r") as f:
+        trains = SpikeTrains.from_sonata(str(sonata_file))
+    with h5py.File(sonata_file, "r") as f:
         assert sorted(trains.populations) == sorted(f["spikes"])
         for pop in f["spikes"]:
             times = f[f"spikes/{pop}/timestamps"][()]
@@ -48,11 +71,11 @@ def test_bmtk_reads_the_spikes(spiking_file):
                 np.testing.assert_array_equal(np.sort(trains.get_times(node, population=pop)), times[ids == node])
 
 
-def test_bmtk_reads_the_reports(spiking_file):
+def test_bmtk_reads_the_reports(sonata_file):
     from bmtk.utils.reports.compartment import CompartmentReport
 
-    report = CompartmentReport(str(spiking_file), mode="r")
-    with h5py.File(spiking_file, "r") as f:
+    report = CompartmentReport(str(sonata_file), mode="r")
+    with h5py.File(sonata_file, "r") as f:
         assert sorted(report.populations) == sorted(f["report"])
         for pop in f["report"]:
             data = f[f"report/{pop}/data"][()]
@@ -81,14 +104,14 @@ def _types_files(f, directory):
     return [str(nodes), str(edges)]
 
 
-def test_bmtk_reads_the_nodes_and_edges(spiking_file, tmp_path):
+def test_bmtk_reads_the_nodes_and_edges(sonata_file, tmp_path):
     from bmtk.utils.sonata import File
 
-    with h5py.File(spiking_file, "r") as f:
-        network = File(data_files=str(spiking_file), data_type_files=_types_files(f, tmp_path))
+    with h5py.File(sonata_file, "r") as f:
+        network = File(data_files=str(sonata_file), data_type_files=_types_files(f, tmp_path))
         assert sorted(network.nodes.population_names) == sorted(f["populations"])
         for name, group in f["populations"].items():
-            assert len(network.nodes[name]) == group.attrs["size"]
+            assert len(network.nodes[name]) == group["bias"].shape[0]
         assert sorted(network.edges.population_names) == sorted(f["weights/initial"])
         for name in network.edges.population_names:
             edges = network.edges[name]
@@ -117,17 +140,17 @@ def _units(obj):
     return u.decode() if isinstance(u, bytes) else u
 
 
-def test_h5py_only_file_attributes(spiking_file):
+def test_h5py_only_file_attributes(sonata_file):
     """Common conventions: every SONATA h5 file has magic = 0x0A7A (uint32) and version (2 x uint32)."""
-    with h5py.File(spiking_file, "r") as f:
+    with h5py.File(sonata_file, "r") as f:
         assert f.attrs["magic"] == 0x0A7A and f.attrs.get_id("magic").dtype == np.dtype("<u4")
         assert f.attrs["version"].shape == (2,) and f.attrs.get_id("version").dtype == np.dtype("<u4")
 
 
-def test_h5py_only_spike_file(spiking_file):
+def test_h5py_only_spike_file(sonata_file):
     """Spike file: /spikes/<pop> with `sorting` (enum none/by_id/by_time), timestamps (double, units)
     and node_ids (uint64); sorted by time as declared."""
-    with h5py.File(spiking_file, "r") as f:
+    with h5py.File(sonata_file, "r") as f:
         for pop, group in f["spikes"].items():
             sorting = h5py.check_enum_dtype(group.attrs.get_id("sorting").dtype)
             assert sorting == {"none": 0, "by_id": 1, "by_time": 2}
@@ -138,12 +161,12 @@ def test_h5py_only_spike_file(spiking_file):
             assert np.all(np.diff(times[()]) >= 0)
 
 
-def test_h5py_only_report(spiking_file):
+def test_h5py_only_report(sonata_file):
     """Frame-oriented report: data (float, N_time x N_values, units); mapping/node_ids (uint64,
     attribute sorted), index_pointers (uint64), element_ids (uint32), element_pos (float), time
     (double [start, stop, step], units, open on the right); node i's data are
     data[:, index_pointers[i]:index_pointers[i + 1]]."""
-    with h5py.File(spiking_file, "r") as f:
+    with h5py.File(sonata_file, "r") as f:
         for pop, group in f["report"].items():
             data, mapping = group["data"], group["mapping"]
             assert data.dtype == np.dtype("<f4") and "units" in data.attrs
@@ -164,12 +187,12 @@ def test_h5py_only_report(spiking_file):
                 assert column.shape == (data.shape[0], 1)
 
 
-def test_h5py_only_nodes_and_edges(spiking_file):
+def test_h5py_only_nodes_and_edges(sonata_file):
     """Nodes: /nodes/<pop>/{node_type_id, node_id, node_group_id, node_group_index} and the group
     they point to. Edges: /edges/<pop>/{source_node_id, target_node_id (attribute node_population),
     edge_type_id, edge_group_id, edge_group_index}, the edge group's syn_weight and delay, and the
     optional indices, whose every range holds only edges of its node."""
-    with h5py.File(spiking_file, "r") as f:
+    with h5py.File(sonata_file, "r") as f:
         for pop, group in f["nodes"].items():
             n = group["node_id"].shape[0]
             for name in ("node_type_id", "node_group_id", "node_group_index"):
@@ -200,6 +223,59 @@ def test_h5py_only_nodes_and_edges(spiking_file):
                         assert np.all(ids[begin:end] == node)
                         seen += end - begin
                 assert seen == n
+
+
+# ---------------------------------------------------------------------------------------------
+# `ebsim sonata`: a sweep's runs as SONATA files
+
+
+def test_sweep_views_are_the_runs_and_move_with_the_sweep_file(sweep_views, tmp_path, monkeypatch):
+    import shutil
+
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(sweep_views, moved)  # the pair moves together; the links are relative
+    monkeypatch.chdir(tmp_path)           # and are read from another working directory
+    with h5py.File(moved / "sweep.h5", "r") as sweep:
+        runs = sorted(sweep["sweep"], key=int)
+        assert sorted(p.name for p in (moved / "views").iterdir()) == sorted(f"{k}.h5" for k in runs)
+        for k in runs:
+            with h5py.File(moved / "views" / f"{k}.h5", "r") as view:
+                run = sweep[f"sweep/{k}"]
+                assert view.attrs["value"] == run.attrs["value"]
+                assert (view.attrs["source_file"], view.attrs["source_group"]) == ("../sweep.h5", f"/sweep/{k}")
+                assert sorted(view) == sorted([*run, "config"])
+                assert view["config"][()] == sweep["config"][()]
+                for pop in run["spikes"]:
+                    np.testing.assert_array_equal(view[f"spikes/{pop}/timestamps"][()],
+                                                  run[f"spikes/{pop}/timestamps"][()])
+                for pop in run["populations"]:  # each run's nodes carry that run's biases
+                    np.testing.assert_array_equal(view[f"nodes/{pop}/0/dynamics_params/bias"][()],
+                                                  run[f"populations/{pop}/bias"][()])
+        # Different runs, different spikes: the views do not all point at one run.
+        first, last = (sweep[f"sweep/{k}/spikes/h1/timestamps"].shape for k in (runs[0], runs[-1]))
+        assert first != last
+
+
+def test_sonata_refuses_what_it_cannot_view_and_writes_nothing(ebsim, sweep_views, spiking_file, tmp_path):
+    def refused(*args):
+        proc = ebsim("sonata", *args, check=False)
+        assert proc.returncode == 2, proc.stderr
+        return proc.stderr
+
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "keep.txt").write_text("mine")
+    assert "exists" in refused(sweep_views / "sweep.h5", "-o", existing)
+    assert [p.name for p in existing.iterdir()] == ["keep.txt"]
+    assert "single run" in refused(spiking_file, "-o", tmp_path / "single")
+    incomplete = tmp_path / "incomplete.h5"
+    incomplete.write_bytes((sweep_views / "sweep.h5").read_bytes())
+    with h5py.File(incomplete, "r+") as f:
+        f.attrs["complete"] = np.int64(0)
+    assert "INCOMPLETE" in refused(incomplete, "-o", tmp_path / "partial")
+    assert "no such file" in refused(tmp_path / "missing.h5", "-o", tmp_path / "missing")
+    assert "missing -o" in refused(sweep_views / "sweep.h5")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "incomplete.h5"]  # no partial directory left
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,17 +311,27 @@ def test_every_numeric_dataset_has_units(ebsim, root, tmp_path, name):
     assert not unknown, unknown
 
 
-def test_a_sweep_file_has_units_everywhere_but_the_swept_values(ebsim, root, tmp_path):
-    """The swept values' units are the swept key's, which the sweep writer does not pass on yet:
-    the one known gap, named here so that any other stops the test."""
-    out = tmp_path / "sweep.h5"
-    ebsim("run", root / "configs/theory_check.yaml", "-o", out, "--quiet",
+def test_a_sweep_file_has_units_everywhere_the_swept_values_the_keys(ebsim, root, tmp_path):
+    """Every numeric dataset of a sweep file has units; the swept values have their key's (rates in
+    Hz, times in ms, as the values are stored), in the one-key and in the grid form."""
+    one_key, grid = tmp_path / "sweep.h5", tmp_path / "grid.h5"
+    ebsim("run", root / "configs/theory_check.yaml", "-o", one_key, "--quiet",
           "--set", "protocol.trials=1", "--set", "protocol.phases.0.duration=50 ms")
-    missing = []
-    with h5py.File(out, "r") as f:
-        f.visititems(lambda path, obj: missing.append(path) if isinstance(obj, h5py.Dataset)
-                     and obj.dtype.kind in "iuf" and "units" not in obj.attrs else None)
-    assert missing == ["analysis/sweep/values"]
+    ebsim("run", root / "tests/tools/sweeps/spiking.yaml", "-o", grid, "--quiet", "--set", "sweep.replicates=1",
+          "--set", "protocol.trials=1")
+    for out in (one_key, grid):
+        missing = []
+        with h5py.File(out, "r") as f:
+            f.visititems(lambda path, obj: missing.append(path) if isinstance(obj, h5py.Dataset)
+                         and obj.dtype.kind in "iuf" and "units" not in obj.attrs else None)
+            assert missing == [], out
+    with h5py.File(one_key, "r") as f:
+        assert _units(f["analysis/sweep/values"]) == "Hz"
+        np.testing.assert_array_equal(f["analysis/sweep/values"][()], [100, 400, 1600, 6400])
+    with h5py.File(grid, "r") as f:
+        assert _units(f["analysis/sweep/values/model.r_max"]) == "Hz"
+        assert _units(f["analysis/sweep/values/model.tau"]) == "ms"
+        np.testing.assert_array_equal(f["analysis/sweep/values/model.tau"][()], [10, 20] * 3)
 
 
 def test_integer_quantities_are_integers(ebsim, root, tmp_path):

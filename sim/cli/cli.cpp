@@ -21,13 +21,14 @@
 #include <sstream>
 #include <thread>
 
+#include "sim/cli/file_commands.hpp"
+#include "sim/cli/options.hpp"
 #include "sim/cli/terminal.hpp"
 #include "sim/core/clock.hpp"
 #include "sim/core/interrupt.hpp"
 #include "sim/experiments/registry.hpp"
 #include "sim/io/config_loader.hpp"
 #include "sim/io/hdf5_sink.hpp"
-#include "sim/io/info.hpp"
 #include "sim/io/memory_sink.hpp"
 #include "sim/io/output_claim.hpp"
 #include "sim/io/version.hpp"
@@ -50,9 +51,10 @@ constexpr const char* kUsage =
     "usage: ebsim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run CONFIG    run an experiment and write one HDF5 file\n"
-    "  check CONFIG  validate a config (nothing is run or written)\n"
-    "  info FILE.h5  print what an output file holds (--json for scripts)\n"
+    "  run CONFIG       run an experiment and write one HDF5 file\n"
+    "  check CONFIG     validate a config (nothing is run or written)\n"
+    "  info FILE.h5     print what an output file holds (--json for scripts)\n"
+    "  sonata FILE.h5   write each run of a sweep file as a SONATA file of its own (-o DIR)\n"
     "\n"
     "`ebsim <command> --help` describes each command's options.\n";
 
@@ -69,49 +71,6 @@ std::string join_args(const std::vector<std::string>& args) {
     s += (s.empty() ? "" : " ") + (plain ? a : quoted + "'");
   }
   return s;
-}
-
-// Parses one sub-command's options. Returns false (and sets code) when the caller should return.
-bool parse(const std::vector<std::string>& args, po::options_description& opts, po::variables_map& vm,
-           const std::string& usage, std::ostream& out, std::ostream& err, int& code) {
-  po::options_description all;
-  all.add(opts).add_options()("positional", po::value<std::string>(), "")("help,h", "show this help");
-  po::positional_options_description pos;
-  pos.add("positional", 1);
-  try {
-    po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 2, args.end()))
-                  .options(all)
-                  .positional(pos)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    err << "ebsim " << args[1] << ": " << e.what() << "\n" << usage << opts;
-    code = 2;
-    return false;
-  }
-  if (vm.count("seed")) {
-    const std::string& seed = vm["seed"].as<std::string>();
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
-    if (seed.empty() || value < 0 || error != std::errc() || end != seed.data() + seed.size()) {
-      err << "ebsim " << args[1] << ": --seed " << seed
-          << ": expected an integer from 0 to 9223372036854775807 (2^63 - 1)\n";
-      code = 2;
-      return false;
-    }
-  }
-  if (vm.count("help")) {
-    out << usage << opts << "  -h [ --help ]          show this help\n";
-    code = 0;
-    return false;
-  }
-  if (!vm.count("positional")) {
-    err << "ebsim " << args[1] << ": missing argument\n" << usage;
-    code = 2;
-    return false;
-  }
-  return true;
 }
 
 std::vector<std::string> overrides_of(const po::variables_map& vm) {
@@ -401,16 +360,6 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   return 0;
 }
 
-int cmd_info(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description opts("ebsim info options");
-  opts.add_options()("json", "print one JSON document (for scripts) instead of text")(
-      "all", "list every object of every sweep point (by default one line per point)");
-  po::variables_map vm;
-  int code = 0;
-  if (!parse(args, opts, vm, "usage: ebsim info FILE.h5 [--json] [--all]\n", out, err, code)) return code;
-  return print_info(vm["positional"].as<std::string>(), out, err, {vm.count("json") > 0, vm.count("all") > 0});
-}
-
 int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
   if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
     (args.size() < 2 ? err : out) << kUsage;
@@ -423,6 +372,7 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (args[1] == "run") return cmd_run(args, out, err, terminal);
   if (args[1] == "check") return cmd_check(args, out, err);
   if (args[1] == "info") return cmd_info(args, out, err);
+  if (args[1] == "sonata") return cmd_sonata(args, out, err);
   err << "ebsim: unknown command `" << args[1] << "`\n" << kUsage;
   return 2;
 }

@@ -473,6 +473,7 @@ struct Hdf5Sink::OpenFile {
   H5::H5File h5;
   std::map<std::string, std::uint64_t> population_sizes;
   std::map<std::string, std::uint32_t> edge_types;  // projection -> edge_type_id, in order of first writing
+  std::map<std::string, std::uint32_t> node_types;  // population -> node_type_id (its index in the config)
   std::map<std::string, ReportStream> reports;
   std::map<std::string, SpikeStream> spikes;
   std::string scope;  // "" (root) or "/a/b"
@@ -538,8 +539,8 @@ Hdf5Sink::Hdf5Sink(std::string final_path, bool replace_existing)
     }
     if (std::rename(fresh.c_str(), partial_path_.c_str()) != 0)
       throw std::runtime_error(partial_path_ + ": cannot create the output file: " + std::strerror(errno));
-    file_ = std::make_unique<OpenFile>(
-        OpenFile{H5::H5File(partial_path_, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}, {}, {}});
+    file_ = std::make_unique<OpenFile>(OpenFile{
+        H5::H5File(partial_path_, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT, access), {}, {}, {}, {}, {}, {}});
   } catch (const H5::Exception& error) {
     std::remove(fresh.c_str());
     throw hdf5_failure(partial_path_, "creating the output file", error);
@@ -559,6 +560,27 @@ Hdf5Sink::OpenFile& Hdf5Sink::open_file(const char* operation) {
   if (!file_) throw std::logic_error(std::string("Hdf5Sink::") + operation + " after end_run (" + partial_path_ + ")");
   return *file_;
 }
+
+namespace {
+
+// A SONATA node population of n nodes with ids 0..n-1, all of one node type, in node group "0".
+// `path` is where it goes in the file, `unscoped` the same without a sweep scope (for its units).
+void write_node_population(const H5::H5File& h5, const std::string& path, const std::string& unscoped,
+                           std::uint32_t node_type, std::size_t n) {
+  const H5::Group group = h5.createGroup(path, with_intermediate_groups());
+  set_text_attribute(group, "model_type", "point_neuron");
+  std::vector<std::uint64_t> ids(n);
+  std::iota(ids.begin(), ids.end(), std::uint64_t{0});
+  set_units(write_dataset<std::uint64_t>(group, "node_id", ids, {n}), unscoped + "/node_id");
+  set_units(write_dataset<std::uint32_t>(group, "node_type_id", std::vector<std::uint32_t>(n, node_type), {n}),
+            unscoped + "/node_type_id");
+  set_units(write_dataset<std::uint32_t>(group, "node_group_id", std::vector<std::uint32_t>(n, 0), {n}),
+            unscoped + "/node_group_id");
+  set_units(write_dataset<std::uint64_t>(group, "node_group_index", ids, {n}), unscoped + "/node_group_index");
+  group.createGroup("0");
+}
+
+}  // namespace
 
 void Hdf5Sink::begin_run(const RunMetadata& meta) {
   OpenFile& file = open_file("begin_run");
@@ -587,20 +609,9 @@ void Hdf5Sink::begin_run(const RunMetadata& meta) {
     // the config), one node group ("0", whose dynamics_params/bias arrives with the biases).
     for (std::size_t k = 0; k < meta.populations.size(); ++k) {
       const PopulationInfo& population = meta.populations[k];
-      const std::string path = "/nodes/" + population.name;
-      const H5::Group group = file.h5.createGroup(path, with_intermediate_groups());
-      set_text_attribute(group, "model_type", "point_neuron");
-      const std::size_t n = population.size;
-      std::vector<std::uint64_t> ids(n);
-      std::iota(ids.begin(), ids.end(), std::uint64_t{0});
-      set_units(write_dataset<std::uint64_t>(group, "node_id", ids, {n}), path + "/node_id");
-      set_units(
-          write_dataset<std::uint32_t>(group, "node_type_id", std::vector<std::uint32_t>(n, std::uint32_t(k)), {n}),
-          path + "/node_type_id");
-      set_units(write_dataset<std::uint32_t>(group, "node_group_id", std::vector<std::uint32_t>(n, 0), {n}),
-                path + "/node_group_id");
-      set_units(write_dataset<std::uint64_t>(group, "node_group_index", ids, {n}), path + "/node_group_index");
-      group.createGroup("0");
+      file.node_types[population.name] = std::uint32_t(k);
+      write_node_population(file.h5, "/nodes/" + population.name, "/nodes/" + population.name, std::uint32_t(k),
+                            population.size);
     }
     checkpoint(file);  // a file killed from here on holds at least its provenance
   } catch (const H5::Exception& error) {
@@ -760,11 +771,14 @@ void Hdf5Sink::write_array(const std::string& unscoped_path, std::span<const dou
       dataset = write_dataset<double>(file.h5, path, data, dims, with_intermediate_groups());
     }
     if (entry) set_text_attribute(dataset, "units", std::string(entry->units));
-    // A population's bias is also its SONATA nodes' dynamics parameter.
+    // A population's bias is also its SONATA nodes' dynamics parameter; a sweep's run gets node
+    // populations of its own (under its scope), so that each run is a whole SONATA network.
     const std::vector<std::string> parts = path_components(unscoped_path);
-    if (file.scope.empty() && parts.size() == 3 && parts[0] == "populations" && parts[2] == "bias" &&
-        file.population_sizes.contains(parts[1])) {
-      const std::string node_path = "/nodes/" + parts[1] + "/0/dynamics_params/bias";
+    if (parts.size() == 3 && parts[0] == "populations" && parts[2] == "bias" && file.node_types.contains(parts[1])) {
+      const std::string nodes = "/nodes/" + parts[1];
+      if (!object_exists(file.h5, scoped(nodes)))
+        write_node_population(file.h5, scoped(nodes), nodes, file.node_types.at(parts[1]), data.size());
+      const std::string node_path = nodes + "/0/dynamics_params/bias";
       if (!object_exists(file.h5, scoped(node_path)))
         set_units(write_dataset<double>(file.h5, scoped(node_path), data, dims, with_intermediate_groups()), node_path);
     }

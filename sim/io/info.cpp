@@ -578,7 +578,15 @@ void print_text(const std::string& path, const H5::H5File& file, FileKind kind, 
   if (kind == FileKind::ebsim) {
     print_summary(path, file, out);
   } else if (kind == FileKind::sonata) {
-    out << "SONATA file " << path << " (not written by ebsim: its root has `magic` = 0x0A7A but no `ebsim_version`)\n";
+    const H5::Group root = file.openGroup("/");
+    const std::optional<std::string> source = text_attribute(root, "source_file"),
+                                     group = text_attribute(root, "source_group");
+    if (source && group)  // written by `ebsim sonata`
+      out << "SONATA file " << path << " (a view of run " << *group << " of " << *source
+          << ", made by `ebsim sonata`: its groups are external links into that file)\n";
+    else
+      out << "SONATA file " << path
+          << " (not written by ebsim: its root has `magic` = 0x0A7A but no `ebsim_version`)\n";
   } else {
     out << "HDF5 file " << path << " (not an ebsim output: its root has no `magic` = 0x0A7A and `ebsim_version`)\n";
   }

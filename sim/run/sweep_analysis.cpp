@@ -1,5 +1,6 @@
 #include "sim/run/sweep_analysis.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -21,6 +22,15 @@ double sweep_number(const std::string& text) {
   for (Dimension d : {Dimension::rate, Dimension::time})
     if (const auto q = parse_quantity(text, d); q.value) return *q.value;
   return std::nan("");
+}
+
+// The units of a swept key's values as sweep_number gives them: Hz for rates, ms for times, and
+// "1" for plain numbers (and for values that are not numbers, stored as NaN).
+std::string sweep_units(const std::vector<std::string>& texts) {
+  for (Dimension d : {Dimension::rate, Dimension::time})
+    if (std::all_of(texts.begin(), texts.end(), [d](const std::string& t) { return parse_quantity(t, d).value; }))
+      return d == Dimension::rate ? "Hz" : "ms";
+  return "1";
 }
 
 }  // namespace
@@ -56,6 +66,7 @@ void write_legacy_analysis(const Config& cfg, SweepResult& out, Sink& sink) {
   const std::string g = "/analysis/sweep";
   sink.write_attribute(g, "key", cfg.sweep->axes.front().key);
   sink.write_array(g + "/values", out.values, {n});
+  sink.write_attribute(g + "/values", "units", sweep_units(cfg.sweep->axes.front().values));
   if (have_theory) {
     sink.write_array(g + "/state_rmse_single_trial", state_single, {n});
     sink.write_array(g + "/state_rmse", state_mean, {n});
@@ -107,6 +118,7 @@ void write_statistics(const Config& cfg, const std::vector<Reported>& reported, 
     std::vector<double> v;
     for (std::size_t p = 0; p < points; ++p) v.push_back(sweep_number(sweep.axes[k].values[sweep.indices(p)[k]]));
     sink.write_array(g + "/values/" + sweep.axes[k].key, v, {points});
+    sink.write_attribute(g + "/values/" + sweep.axes[k].key, "units", sweep_units(sweep.axes[k].values));
   }
   out.stats = sweep_statistics(reported, cfg.sweep_runs, points);
   write_sweep_statistics(sink, g, out.stats, points);

@@ -553,9 +553,16 @@ TEST_CASE("write_array takes units from the one list and stores integer quantiti
   const H5::DataSet held = file.openDataSet("/sweep/3/analysis/phases/settle/held_low");
   CHECK(held.getTypeClass() == H5T_INTEGER);
   CHECK(read_text_attribute(held, "units") == "1");
-  // Biases of the root run are the nodes' dynamics parameters too; a sweep point's are not.
+  // Biases are the nodes' dynamics parameters too; a sweep run gets node populations of its own
+  // (the root's node type, its own biases), so that it is a whole SONATA network.
   CHECK(read_all<double>(file, "/nodes/v/0/dynamics_params/bias", H5::PredType::NATIVE_DOUBLE) ==
         std::vector<double>{0.5, 0.25, 0, 1});
-  CHECK_FALSE(file.nameExists("/sweep/3/nodes"));
+  CHECK(read_all<double>(file, "/sweep/3/nodes/h1/0/dynamics_params/bias", H5::PredType::NATIVE_DOUBLE) ==
+        std::vector<double>{0.125});
+  CHECK(read_all<std::uint64_t>(file, "/sweep/3/nodes/h1/node_id", H5::PredType::NATIVE_UINT64) ==
+        std::vector<std::uint64_t>{0});
+  CHECK(read_all<std::uint32_t>(file, "/sweep/3/nodes/h1/node_type_id", H5::PredType::NATIVE_UINT32).at(0) ==
+        read_all<std::uint32_t>(file, "/nodes/h1/node_type_id", H5::PredType::NATIVE_UINT32).at(0));
+  CHECK_FALSE(file.nameExists("/sweep/3/nodes/v"));  // only populations whose biases the run wrote
   CHECK_FALSE(file.openDataSet("/analysis/unlisted").attrExists("units"));
 }
