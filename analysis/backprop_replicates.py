@@ -5,7 +5,9 @@
 
 Reads every run under /sweep/<k>/analysis/backprop (configs/backprop_seeds.yaml,
 configs/backprop_saturated.yaml) and prints, per layer, each number as mean ± 95 % interval (n)
-over the replicates (Student t with n - 1 degrees of freedom). Convergence is a gate: a run whose
+over the replicates (Student t with n - 1 degrees of freedom); the trials a noisy measurement needs
+(paired and unpaired, per noisy engine) as a geometric mean with its interval, since they span
+decades. Convergence is a gate: a run whose
 fixed point did not converge is named and left out of every statistic, never averaged in.
 
 It also tests the explanation of the saturated case: a unit held on a boundary has rho' = 0 in the
@@ -86,11 +88,80 @@ def read_runs(path):
                     r["spiking"][float(s.attrs["r_max_hz"])] = {
                         l: float(s[f"{l}/cosine_vs_branches"][-1]) for l in layers
                     }
+            r["detectability"] = {}
+            for kind, attr, unit in (("spiking", "r_max_hz", "Hz"), ("langevin", "sigma", "")):
+                for i in sorted(g[kind], key=int) if kind in g else []:
+                    s = g[kind][i]
+                    if "paired" not in s[layers[0]]:
+                        continue  # a file from before the detectability measurement
+                    label = f"spiking {float(s.attrs[attr]):g} Hz" if kind == "spiking" else f"Langevin sigma {float(s.attrs[attr]):g}"
+                    r["detectability"][label] = {
+                        l: {d: (float(s[f"{l}/{d}/trials_needed"][()]), float(s[f"{l}/{d}/trials_at_least"][()]))
+                            for d in ("paired", "unpaired")} for l in layers}
             if "weight_alignment" in g:
                 for pair in g["weight_alignment"]:
                     r["alignment"][pair] = float(g[f"weight_alignment/{pair}/cosine"][()])
             runs.append(r)
     return runs
+
+
+def trials_text(entries):
+    """Trials needed over networks: the geometric mean with its 95 % interval (Student t on log10,
+    finite estimates only, n), then how many networks need infinitely many (the mean response's own
+    cosine is below 0.9) and how many did not resolve the mean (with the smallest lower bound)."""
+    finite = [t for t, _ in entries if math.isfinite(t)]
+    infinite = sum(1 for t, _ in entries if math.isinf(t))
+    bounds = [b for t, b in entries if math.isnan(t)]
+    parts = []
+    if finite:
+        m, h, n = mean_ci(np.log10(finite))
+        parts.append(f"{10 ** m:.3g}" + (f" [{10 ** (m - h):.2g}, {10 ** (m + h):.2g}]" if n > 1 else "") + f" ({n})")
+    if infinite:
+        parts.append(f"inf ({infinite})")
+    if bounds:
+        parts.append(f">= {min(bounds):.2g}, not resolved ({len(bounds)})")
+    return "; ".join(parts)
+
+
+def geometric_mean_ci(values):
+    """(geometric mean, low, high, n) of the finite values: Student t on log10."""
+    finite = [v for v in values if math.isfinite(v)]
+    m, h, n = mean_ci(np.log10(finite)) if finite else (math.nan, math.nan, 0)
+    return 10 ** m, 10 ** (m - h), 10 ** (m + h), n
+
+
+def detectability_figure(runs, path):
+    """Trials needed against depth k, one colour per noisy engine, paired (solid) and unpaired
+    (dashed): geometric means over networks with their 95 % intervals; where some network's mean
+    was not resolved, the smallest lower bound (a triangle pointing up)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    layers = runs[0]["layers"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, label in enumerate(runs[0]["detectability"]):
+        colour = f"C{i}"
+        for design, style in (("paired", "-"), ("unpaired", "--")):
+            stats = [geometric_mean_ci([r["detectability"][label][l][design][0] for r in runs]) for l in layers]
+            k = [j for j, st in enumerate(stats) if st[3] > 0]
+            ax.errorbar(k, [stats[j][0] for j in k],
+                        yerr=[[stats[j][0] - stats[j][1] for j in k], [stats[j][2] - stats[j][0] for j in k]],
+                        color=colour, linestyle=style, marker="o", capsize=3, label=f"{label}, {design}")
+            bounds = [(j, min(b for t, b in (r["detectability"][label][l][design] for r in runs) if math.isnan(t)))
+                      for j, l in enumerate(layers)
+                      if any(math.isnan(r["detectability"][label][l][design][0]) for r in runs)]
+            if bounds:
+                ax.plot([j for j, _ in bounds], [b for _, b in bounds], linestyle="none", marker="^", color=colour)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(layers)), [f"{l} (k={k})" for k, l in enumerate(layers)])
+    ax.set_xlabel("layer (depth k from the nudged output)")
+    ax.set_ylabel("trials for a cosine >= 0.9 with -delta_k")
+    ax.set_title(f"Trials needed, {len(runs)} networks: paired (solid) vs unpaired (dashed)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def worst(r, k):
@@ -149,6 +220,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("file")
     ap.add_argument("--json", help="also write the statistics to this JSON file")
+    ap.add_argument("--figure", help="also draw the trials needed against depth into this PNG")
     args = ap.parse_args()
     all_runs = read_runs(args.file)
     runs = [r for r in all_runs if r["converged"]]
@@ -192,6 +264,17 @@ def main():
             vals = {l: [r["spiking"][rmax][l] for r in runs] for l in layers}
             print(f"  r_max {rmax:7.0f} Hz: " + "  ".join(f"{l} {fmt(vals[l], 3)}" for l in layers))
             report["spiking"][str(rmax)] = {l: mean_ci(v) for l, v in vals.items()}
+    if runs[0]["detectability"]:
+        print("trials for an expected cosine >= 0.9 with -delta_{h_k} (geometric mean [95 % interval] (n) over networks)")
+        report["detectability"] = {}
+        for label in runs[0]["detectability"]:
+            for design in ("paired", "unpaired"):
+                row = {l: trials_text([r["detectability"][label][l][design] for r in runs]) for l in layers}
+                print(f"  {label:22} {design:8}  " + "  ".join(f"{l} {row[l]}" for l in layers))
+                report["detectability"][f"{label} {design}"] = row
+        if args.figure:
+            detectability_figure(runs, args.figure)
+            print(f"figure: {args.figure}")
     if runs[0]["alignment"]:
         print("Eq. 26 weight alignment (cosine of Delta W with -delta_post rho(pre)^T): " + "  ".join(
             f"{p} {fmt([r['alignment'][p] for r in runs], 4)}" for p in runs[0]["alignment"]))

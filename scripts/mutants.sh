@@ -190,6 +190,12 @@ mutant sim/io/hdf5_sink.cpp "weights written with pre and post swapped" \
 mutant sim/io/hdf5_sink.cpp "report mapping/time: stop one step short" \
   't_start_ms_ + static_cast<double>(rows_in_time_) * dt_ms_' \
   't_start_ms_ + static_cast<double>(rows_in_time_ - 1) * dt_ms_'
+mutant sim/io/hdf5_sink.cpp "a sweep run gets no node populations of its own (its SONATA view has no network)" \
+  'if (!object_exists(file.h5, scoped(nodes)))' \
+  'if (!object_exists(file.h5, scoped(nodes)) && file.scope.empty())'
+mutant sim/io/sonata_views.cpp "every sweep run's SONATA view links to the first run" \
+  'links.emplace_back(name, group + "/" + name);' \
+  'links.emplace_back(name, "/sweep/0/" + name);'
 
 mutant sim/experiments/learning.cpp "resume: the baseline is not replayed to where the file's run stopped" \
   'if (baseline) train_baseline(order, std::pow(ex.lr_decay, double(epoch - 1)));' \
@@ -203,6 +209,9 @@ mutant sim/run/sweep_stats.cpp "convergence gate dropped: an unconverged run ave
 mutant sim/experiments/backprop.cpp "a held unit's margin measured from the wrong boundary" \
   'fp.margin[i] = fp.s[i] >= rate.beta2() ? input[i] - rate.beta2() : rate.beta1 - input[i];' \
   'fp.margin[i] = fp.s[i] >= rate.beta2() ? input[i] - rate.beta1 : rate.beta2() - input[i];'
+mutant sim/experiments/backprop_branches.cpp "detectability: |m|^2 not corrected for the noise of its own estimate" \
+  'b += mean[i] * mean[i] - noise;' \
+  'b += mean[i] * mean[i];'
 mutant sim/run/theory.cpp "the trial-to-trial variance divided by n, not n - 1 (the noise/bias split biased)" \
   'v /= double(trials - 1);' \
   'v /= double(trials);'
@@ -249,8 +258,8 @@ if mode == "apply":
 EOF
 }
 
-# The writer's mutants also run the pytest suite (it reads the files back with h5py).
-needs_pytest() { [[ "${MUT_FILE[$1]}" == sim/io/hdf5_sink.cpp ]]; }
+# The writer's and the SONATA views' mutants also run the pytest suite (it reads the files back with h5py).
+needs_pytest() { [[ "${MUT_FILE[$1]}" == sim/io/hdf5_sink.cpp || "${MUT_FILE[$1]}" == sim/io/sonata_views.cpp ]]; }
 
 start=$SECONDS
 # Mutants must not rot: every original text is checked against the working tree before anything runs.

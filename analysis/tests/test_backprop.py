@@ -120,3 +120,74 @@ def test_replicate_summary_gates_convergence_and_reports_intervals(saturated_swe
     # eps from 1e-4: the cosine of h1 at the smallest eps is at least that at the largest (release).
     cos = report["layers"]["h1"]["cosine"]
     assert cos["0.0001"][0] >= cos["0.2"][0] - 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# Detectability: the trials a noisy measurement needs, paired and unpaired, over networks.
+
+
+@pytest.fixture(scope="module")
+def noisy_sweep(ebsim, root, tmp_path_factory):
+    """configs/backprop_seeds.yaml over 3 networks, with few trials and one engine of each kind."""
+    out = tmp_path_factory.mktemp("bpn") / "bpn.h5"
+    ebsim("run", root / "configs/backprop_seeds.yaml", "-o", out, "--quiet", "--set", "sweep={replicates: 3}",
+          "--set", "experiment.logistic=false", "--set", "experiment.spiking.branches=60",
+          "--set", "experiment.spiking.r_max=[1 kHz]", "--set", "experiment.spiking.langevin_sigma=[0.3]")
+    return out
+
+
+def test_trials_needed_rederived_from_the_stored_signal_and_noise(noisy_sweep):
+    import h5py
+    with h5py.File(noisy_sweep) as f:
+        checked = 0
+        for k in range(3):
+            for engine in ("spiking/0", "langevin/0"):
+                g = f[f"sweep/{k}/analysis/backprop/{engine}"]
+                for layer in ("y", "h1", "h2", "h3"):
+                    for design in ("paired", "unpaired"):
+                        d = g[f"{layer}/{design}"]
+                        a, b, se, v = (float(d[n][()]) for n in
+                                       ("mean_along_minus_delta", "mean_norm_sq", "mean_norm_sq_se", "variance_per_trial"))
+                        needed, bound = float(d["trials_needed"][()]), float(d["trials_at_least"][()])
+                        assert bound == pytest.approx(max(1.0, 0.81 * v / (0.19 * (b + 2 * se))), rel=1e-12)
+                        if b <= 2 * se:
+                            assert np.isnan(needed)
+                        elif a * a <= 0.81 * b:
+                            assert np.isinf(needed)
+                        else:
+                            assert needed == pytest.approx(max(1.0, 0.81 * v / (a * a - 0.81 * b)), rel=1e-12)
+                            checked += 1
+                    # Both designs measure the same mean: one signal, two noises.
+                    assert g[f"{layer}/paired/mean_norm_sq"][()] == g[f"{layer}/unpaired/mean_norm_sq"][()]
+        assert checked >= 12  # y and h1 are resolved in every network even with 60 trials
+
+
+def test_replicate_summary_prints_trials_needed_and_draws_them(noisy_sweep, root, tmp_path, saved_figures):
+    import json
+    import subprocess
+    import sys
+    out = tmp_path / "stats.json"
+    text = subprocess.run(["/usr/bin/python3", str(root / "analysis/backprop_replicates.py"), str(noisy_sweep),
+                           "--json", str(out)], check=True, capture_output=True, text=True).stdout
+    report = json.loads(out.read_text())["detectability"]
+    assert sorted(report) == sorted(f"{e} {d}" for e in ("spiking 1000 Hz", "Langevin sigma 0.3")
+                                    for d in ("paired", "unpaired"))
+    assert "trials for an expected cosine >= 0.9" in text
+    sys.path.insert(0, str(root / "analysis"))
+    import backprop_replicates as br
+    runs = br.read_runs(noisy_sweep)
+    # The geometric mean the summary prints for y, re-derived from the file's per-network values.
+    values = [r["detectability"]["spiking 1000 Hz"]["y"]["unpaired"][0] for r in runs]
+    assert report["spiking 1000 Hz unpaired"]["y"].startswith(f"{10 ** np.mean(np.log10(values)):.3g}")
+    br.detectability_figure(runs, tmp_path / "detectability.png")
+    (fig, path), = saved_figures
+    assert_labelled(fig)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    first = ax.get_lines()[0]  # spiking 1000 Hz, paired: the geometric means over the 3 networks
+    for k, layer in enumerate(runs[0]["layers"]):
+        vals = [r["detectability"]["spiking 1000 Hz"][layer]["paired"][0] for r in runs]
+        finite = [v for v in vals if np.isfinite(v)]
+        if k in first.get_xdata():
+            assert first.get_ydata()[list(first.get_xdata()).index(k)] == pytest.approx(
+                10 ** np.mean(np.log10(finite)), rel=1e-12)

@@ -12,8 +12,8 @@
 #include "sim/core/network.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/spiking_engine.hpp"
+#include "sim/experiments/backprop_branches.hpp"
 #include "sim/io/version.hpp"
-#include "sim/run/in_order.hpp"
 
 namespace ebsim {
 
@@ -21,10 +21,7 @@ namespace {
 
 using Vec = std::vector<double>;
 
-struct Layer {
-  std::string name;
-  std::uint32_t offset = 0, size = 0;
-};
+using Layer = BranchLayer;
 
 std::vector<Layer> find_layers(const Network& net, const std::vector<std::string>& names) {
   std::vector<Layer> out;
@@ -164,14 +161,6 @@ std::vector<std::vector<Vec>> paired_map(const EngineParams& params, const Netwo
 // The deterministic map (sigma = 0) at step size eps.
 EngineParams with_eps(const EngineParams& params, double eps) {
   return params.with_dt(eps * params.tau_ms).with_sigma(0.0);
-}
-
-// Branch counts at which the spiking cosine is recorded: 10, 30, 100, 300, ... and the total.
-bool is_checkpoint(std::uint32_t done, std::uint32_t total) {
-  if (done == total) return true;
-  for (std::uint64_t m = 10; m < total; m *= 10)
-    if (done == m || done == 3 * m) return true;
-  return false;
 }
 
 // Non-layered structure: connections inside a layer, or skipping one.
@@ -357,89 +346,38 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
   }
   if (options.progress) options.progress(0.5);
 
-  // 5. Spiking: paired continuations with common random numbers, branched along a free run.
-  for (std::size_t r = 0; r < ex.spiking_r_max_hz.size(); ++r) {
+  // 5. Noisy engines: trials branched along a free run, paired and unpaired (backprop_branches.hpp):
+  // spiking neurons at each r_max, then the continuous engine with Langevin noise at each sigma.
+  const std::size_t noisy = ex.spiking_r_max_hz.size() + ex.langevin_sigma.size();
+  for (std::size_t r = 0; r < noisy; ++r) {
+    const bool spiking = r < ex.spiking_r_max_hz.size();
     Config cs = cfg;  // the network with the transposed index the spiking engine needs
-    cs.engine.kind = EngineKind::spiking;
+    if (spiking) cs.engine.kind = EngineKind::spiking;
     const Network net_s = build_network(cs, options.stop);
-    const EngineParams ps = params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]);
-    SpikingEngine base(ps, net_s);
-    base.set_stop_flag(options.stop);  // and so the branches copied from it
-    base.reset(0);
-    base.set_phase(drives[0]);
-    base.advance_to(ex.spiking_settle_ms);
-    const auto n_samples = static_cast<std::uint32_t>(std::llround(ex.window_ms / ex.sample_ms));
-    const auto report_index = static_cast<std::uint32_t>(std::llround(ex.report_at_ms / ex.sample_ms)) - 1;
-    std::vector<std::vector<Vec>> sum(n_samples, std::vector<Vec>(L));
-    for (auto& row : sum)
-      for (std::size_t k = 0; k < L; ++k) row[k].assign(layers[k].size, 0.0);
-    std::vector<double> checkpoints;
-    std::vector<Vec> cos_vs_branches(L);
-    // Branch b: at t_b the free run is copied twice (the same state and random streams), one copy
-    // nudged; their state differences at each sample (samples x the layers' units) are summed over
-    // branches in branch order, whichever thread ran the branch.
-    std::size_t layer_units = 0;
-    for (const Layer& l : layers) layer_units += l.size;
-    auto make = [&](std::uint32_t b) -> std::function<Vec()> {
-      const double t_branch = ex.spiking_settle_ms + double(b) * ex.spacing_ms;
-      base.advance_to(t_branch);
-      return [&, t_branch, nudged = base, free = base]() mutable {
-        nudged.set_phase(drives[1]);
-        free.set_phase(drives[0]);
-        Vec a_state(net_s.n_units), b_state(net_s.n_units), diff;
-        diff.reserve(std::size_t(n_samples) * layer_units);
-        for (std::uint32_t j = 0; j < n_samples; ++j) {
-          const double t = t_branch + double(j + 1) * ex.sample_ms;
-          nudged.advance_to(t);
-          free.advance_to(t);
-          nudged.sample_states(a_state);
-          free.sample_states(b_state);
-          for (const Layer& l : layers)
-            for (std::uint32_t u = 0; u < l.size; ++u) diff.push_back(a_state[l.offset + u] - b_state[l.offset + u]);
-        }
-        return diff;
-      };
+    const BranchSetup setup{ex, layers, delta, drives[0], drives[1], net_s.n_units};
+    const auto progress = [&](double done) {
+      if (options.progress) options.progress(0.5 + 0.5 * (double(r) + done) / double(noisy));
     };
-    auto take = [&](std::uint32_t b, const Vec& diff) {
-      std::size_t at = 0;
-      for (std::uint32_t j = 0; j < n_samples; ++j)
-        for (std::size_t k = 0; k < L; ++k)
-          for (std::uint32_t u = 0; u < layers[k].size; ++u) sum[j][k][u] += diff[at++];
-      const std::uint32_t done = b + 1;
-      if (is_checkpoint(done, ex.branches)) {
-        checkpoints.push_back(done);
-        for (std::size_t k = 0; k < L; ++k)
-          cos_vs_branches[k].push_back(cosine(sum[report_index][k], scaled(delta[k], -1.0)));
-      }
-      if (options.progress)
-        options.progress(0.5 + 0.5 * (double(r) + double(done) / ex.branches) / double(ex.spiking_r_max_hz.size()));
-      return !(options.stop && options.stop->load());
-    };
-    if (!run_in_order<Vec>(ex.branches, options.jobs, make, take)) return result;
-    const std::string sg = g + "/spiking/" + std::to_string(r);
-    sink.write_attribute(sg, "r_max_hz", ps.r_max_hz);
-    sink.write_attribute(sg, "branches", std::int64_t(ex.branches));
-    Vec t_ms(n_samples);
-    for (std::uint32_t j = 0; j < n_samples; ++j) t_ms[j] = double(j + 1) * ex.sample_ms;
-    sink.write_array(sg + "/t_ms", t_ms, {n_samples});
-    sink.write_array(sg + "/branches_at", checkpoints, {checkpoints.size()});
-    Vec final_cos;
-    for (std::size_t k = 0; k < L; ++k) {
-      Vec mean, cos_t(n_samples);
-      for (std::uint32_t j = 0; j < n_samples; ++j) {
-        const Vec m = scaled(sum[j][k], 1.0 / ex.branches);
-        mean.insert(mean.end(), m.begin(), m.end());
-        cos_t[j] = cosine(m, scaled(delta[k], -1.0));
-      }
-      const std::string lg = sg + "/" + layers[k].name;
-      sink.write_array(lg + "/mean_delta", mean, {n_samples, layers[k].size});
-      sink.write_array(lg + "/cosine", cos_t, {n_samples});
-      sink.write_array(lg + "/cosine_vs_branches", cos_vs_branches[k], {cos_vs_branches[k].size()});
-      final_cos.push_back(cos_t[report_index]);
+    BranchResult b;
+    if (spiking) {
+      const std::string sg = g + "/spiking/" + std::to_string(r);
+      SpikingEngine base(params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]), net_s);
+      b = run_branches(base, setup, sg, sink, options, progress);
+      sink.write_attribute(sg, "r_max_hz", ex.spiking_r_max_hz[r]);
+    } else {
+      const double sigma = ex.langevin_sigma[r - ex.spiking_r_max_hz.size()];
+      const std::string sg = g + "/langevin/" + std::to_string(r - ex.spiking_r_max_hz.size());
+      ContinuousEngine base(params.with_kind(EngineKind::continuous).with_sigma(sigma), net_s);
+      b = run_branches(base, setup, sg, sink, options, progress);
+      sink.write_attribute(sg, "sigma", sigma);
+      sink.write_attribute(sg, "eps", params.dt_ms / params.tau_ms);
     }
-    result.spiking_r_max_hz.push_back(ps.r_max_hz);
-    result.spiking_cosine.push_back(final_cos);
-    for (std::size_t k = 0; k < L; ++k) result.layers[k].spiking_cosine = final_cos[k];
+    if (!b.complete) return result;
+    result.noisy.push_back({spiking ? ex.spiking_r_max_hz[r] : std::nan(""),
+                            spiking ? std::nan("") : ex.langevin_sigma[r - ex.spiking_r_max_hz.size()], b.cosine,
+                            b.paired, b.unpaired});
+    if (spiking)
+      for (std::size_t k = 0; k < L; ++k) result.layers[k].spiking_cosine = b.cosine[k];
   }
   result.complete = true;
   result.wall_s = watch.seconds();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/core/config.hpp"
+#include "sim/experiments/backprop_branches.hpp"
 #include "sim/experiments/backprop_config.hpp"
 #include "sim/io/sink.hpp"
 #include "sim/run/run.hpp"
@@ -31,6 +32,14 @@ struct LayerCheck {
   double min_margin = 0.0;  // the smallest distance of a held unit's drive beyond its boundary (NaN: none held)
 };
 
+// The trials of one noisy engine (backprop_branches.hpp), per layer at report_at.
+struct NoisyBranches {
+  double r_max_hz = 0.0;       // spiking (NaN for the continuous engine)
+  double sigma = 0.0;          // the continuous engine's Langevin noise (NaN for spiking)
+  std::vector<double> cosine;  // paired, all branches
+  std::vector<Detectability> paired, unpaired;
+};
+
 struct BackpropResult {
   bool complete = false;
   bool converged = false;
@@ -38,8 +47,7 @@ struct BackpropResult {
   std::string structure_note;  // what makes it non-layered
   double reference_eps = 0.0;
   std::vector<LayerCheck> layers;
-  std::vector<double> spiking_r_max_hz;
-  std::vector<std::vector<double>> spiking_cosine;               // [r_max][layer] at report_at, all branches
+  std::vector<NoisyBranches> noisy;                              // spiking r_max first, then Langevin sigma
   std::vector<std::pair<std::string, double>> weight_alignment;  // "post <- pre", cosine (Eq. 26 vs gradient)
   double wall_s = 0.0;
 };

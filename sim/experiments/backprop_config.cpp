@@ -47,6 +47,17 @@ std::shared_ptr<const ExperimentSpec> read_backprop_experiment(MapReader& m, con
       if (!(v >= kMinRateHz)) sp.fail(r[i], sp.key_path("r_max"), "expected r_max >= 0.001 Hz");
       e.spiking_r_max_hz.push_back(v);
     }
+    if (sp.has("langevin_sigma")) {
+      const YAML::Node sig = sp.get("langevin_sigma");
+      if (!sig.IsSequence())
+        sp.fail(sig, sp.key_path("langevin_sigma"), "expected a list of noise levels, e.g. [0.5, 2]");
+      for (std::size_t i = 0; i < sig.size(); ++i) {
+        const std::string at = sp.key_path("langevin_sigma") + "[" + std::to_string(i) + "]";
+        const double v = sp.as_number(sig[i], at);
+        if (!(v > 0 && v <= 1e3)) sp.fail(sig[i], at, "expected 0 < sigma <= 1000");
+        e.langevin_sigma.push_back(v);
+      }
+    }
     const std::int64_t b = sp.integer("branches", 1000);
     check(b >= 1 && b <= 10'000'000, sp, "branches", "expected between 1 and 1e7 branches");
     e.branches = static_cast<std::uint32_t>(b);

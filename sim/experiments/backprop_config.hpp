@@ -21,6 +21,7 @@ struct BackpropExperiment : ExperimentSpec {
   double ct_eps = 0.001;                 // continuous-time limit: small eps ...
   std::uint32_t ct_steps = 300;          // ... and steps (t = steps * eps * tau)
   std::vector<double> spiking_r_max_hz;  // empty: no spiking part
+  std::vector<double> langevin_sigma;    // the same trials with the continuous engine and this noise (may be empty)
   std::uint32_t branches = 1000;         // paired continuations per r_max
   double spiking_settle_ms = 100.0;      // free run before the first branch point
   double spacing_ms = 20.0;              // between branch points along the free run

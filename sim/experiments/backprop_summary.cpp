@@ -21,7 +21,7 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
      << ex.ct_steps * ex.ct_eps << "] tau\n";
   os << "    layer   k  held  min margin  cosine            rel. error   exponent (k+1)  slope in t (k+1)";
   if (ex.logistic) os << "  logistic rel. error (eps small -> large)";
-  if (!r.spiking_r_max_hz.empty()) os << "  spiking cosine";
+  if (!ex.spiking_r_max_hz.empty()) os << "  spiking cosine";
   os << "\n";
   for (std::size_t k = 0; k < r.layers.size(); ++k) {
     const LayerCheck& c = r.layers[k];
@@ -38,7 +38,7 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
     if (ex.logistic)
       os << "       " << std::scientific << c.logistic_error_small << " -> " << c.logistic_error_large
          << std::defaultfloat;
-    if (!r.spiking_r_max_hz.empty())
+    if (!ex.spiking_r_max_hz.empty())
       os << "       " << std::fixed << std::setprecision(3) << c.spiking_cosine << std::defaultfloat;
     os << "\n";
   }
@@ -49,15 +49,51 @@ std::string format_backprop_summary(const Config& cfg, const BackpropResult& r) 
       os << "  " << name << " " << std::fixed << std::setprecision(4) << c << std::defaultfloat;
     os << "\n";
   }
-  if (!r.spiking_r_max_hz.empty()) {
-    os << "  spiking: cosine of the trial-averaged Delta h_k(" << ex.report_at_ms << " ms) with -delta_{h_k}, "
-       << ex.branches << " paired branches each\n    r_max (Hz)";
-    for (const LayerCheck& c : r.layers) os << "  " << std::setw(7) << c.layer;
-    os << "\n";
-    for (std::size_t i = 0; i < r.spiking_r_max_hz.size(); ++i) {
-      os << "    " << std::setw(10) << std::fixed << std::setprecision(0) << r.spiking_r_max_hz[i] << std::defaultfloat;
-      for (double c : r.spiking_cosine[i])
-        os << "  " << std::setw(7) << std::fixed << std::setprecision(3) << c << std::defaultfloat;
+  if (!r.noisy.empty()) {
+    // One row per noisy engine: spiking at each r_max, then the continuous engine at each sigma.
+    const auto label = [](const NoisyBranches& n) {
+      std::ostringstream l;
+      if (std::isnan(n.sigma))
+        l << "spiking " << std::fixed << std::setprecision(0) << n.r_max_hz << " Hz";
+      else
+        l << "Langevin sigma " << n.sigma;
+      return l.str();
+    };
+    const auto header = [&](const std::string& first) {
+      os << "    " << std::left << std::setw(24) << first << std::right;
+      for (const LayerCheck& c : r.layers) os << "  " << std::setw(15) << c.layer;
+      os << "\n";
+    };
+    os << "  noisy engines: cosine of the trial-averaged Delta h_k(" << ex.report_at_ms << " ms) with -delta_{h_k}, "
+       << ex.branches << " paired trials each\n";
+    header("");
+    for (const NoisyBranches& n : r.noisy) {
+      os << "    " << std::left << std::setw(24) << label(n) << std::right;
+      for (double c : n.cosine)
+        os << "  " << std::setw(15) << std::fixed << std::setprecision(3) << c << std::defaultfloat;
+      os << "\n";
+    }
+    os << "  trials for an expected cosine >= " << kDetectableCosine
+       << " (from the per-trial mean and noise; inf: the mean itself is not within it; >N: the mean not resolved, a "
+          "bound), paired | unpaired\n";
+    header("");
+    const auto count = [](double t) {
+      std::ostringstream o;
+      o << std::setprecision(t < 1e4 ? 0 : 1) << (t < 1e4 ? std::fixed : std::scientific) << std::ceil(t);
+      return o.str();
+    };
+    const auto trials = [&](const Detectability& d) {
+      const double t = d.trials_needed(kDetectableCosine);
+      if (std::isinf(t)) return std::string("inf");
+      if (!std::isnan(t)) return count(t);
+      std::string bound(1, '>');
+      bound += count(d.trials_at_least(kDetectableCosine));
+      return bound;
+    };
+    for (const NoisyBranches& n : r.noisy) {
+      os << "    " << std::left << std::setw(24) << label(n) << std::right;
+      for (std::size_t k = 0; k < n.paired.size(); ++k)
+        os << "  " << std::setw(15) << (trials(n.paired[k]).append(" | ").append(trials(n.unpaired[k])));
       os << "\n";
     }
   }

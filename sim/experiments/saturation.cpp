@@ -1,5 +1,7 @@
 #include "sim/experiments/saturation.hpp"
 
+#include "sim/core/fit.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -175,6 +177,7 @@ SaturationResult run_saturation(const Config& cfg, Sink& sink, const RunOptions&
         }
         if (options.stop && options.stop->load()) return out;
       }
+    side.held_runs = double(held_state.size());
     mean_sem(held_state, side.held_dw_state, side.held_dw_state_sem);
     mean_sem(held_rate, side.held_dw_rate, side.held_dw_rate_sem);
     const std::string g = "/analysis/saturation/" + side.side;
@@ -205,7 +208,7 @@ std::string format_saturation_summary(const Config& cfg, const SaturationResult&
   std::ostringstream os;
   os << std::setprecision(4);
   os << "ebsim saturation predictions (paper §4), spiking engine, " << ex.trials << " trials x " << ex.drives.size()
-     << " presynaptic drives per side\n";
+     << " presynaptic drives per side; weight changes: mean +- 95 % half-width (n runs, Student t)\n";
   for (const SaturationSide& s : r.sides) {
     os << "  " << s.side << ": the unit starts at s = " << s.start_state << " and is saturated for " << s.saturated_ms
        << " ms\n";
@@ -221,22 +224,25 @@ std::string format_saturation_summary(const Config& cfg, const SaturationResult&
        << (s.side == "above_beta2" ? cfg.model.r_max_hz : 0.0) << " Hz, rho = " << (s.side == "above_beta2" ? 1 : 0)
        << "; Poisson sd of the estimate "
        << (s.runs > 0 ? std::sqrt(expected_spikes) / (s.runs * s.saturated_ms) * 1000.0 : 0.0) << " Hz)\n";
-    os << "    (b) weight change per synapse while saturated: post: rate_derivative " << std::scientific << s.dw_rate
-       << " +- " << s.dw_rate_sem
-       << (std::abs(s.dw_rate) <= 3 * s.dw_rate_sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)")
-       << "; post: state_derivative " << s.dw_state << " +- " << s.dw_state_sem << std::defaultfloat
-       << (std::abs(s.dw_state) > 3 * s.dw_state_sem ? " (does not vanish: the state still decays)" : " (vanishes)")
+    // Each weight change as mean +- the 95 % half-width (n) over the runs (Student t, n - 1 degrees
+    // of freedom); "vanishes" when 0 lies inside that interval.
+    const auto interval = [&os](double mean, double sem, double n) {
+      os << std::scientific << mean << " +- " << t_quantile_95(n - 1) * sem << std::defaultfloat << " (" << n << ")";
+      return std::abs(mean) <= t_quantile_95(n - 1) * sem + 1e-15;
+    };
+    os << "    (b) weight change per synapse while saturated: post: rate_derivative ";
+    os << (interval(s.dw_rate, s.dw_rate_sem, s.runs) ? " (vanishes: holds)" : " (does not vanish)");
+    os << "; post: state_derivative ";
+    os << (interval(s.dw_state, s.dw_state_sem, s.runs) ? " (vanishes)" : " (does not vanish: the state still decays)")
        << "\n";
     // Held regime: both variants predict exactly 0 (ds/dt = 0 on the boundary).
-    auto verdict = [](double mean, double sem) {
-      return std::abs(mean) <= 3 * sem + 1e-15 ? " (vanishes: holds)" : " (does not vanish)";
-    };
     os << "    (b) held on the boundary by a drive " << std::abs(s.held_beyond)
        << (s.held_beyond > 0 ? " above" : " below") << " it (" << s.held_ms
-       << " ms): weight change per synapse: post: rate_derivative " << std::scientific << s.held_dw_rate << " +- "
-       << s.held_dw_rate_sem << verdict(s.held_dw_rate, s.held_dw_rate_sem) << "; post: state_derivative "
-       << s.held_dw_state << " +- " << s.held_dw_state_sem << std::defaultfloat
-       << verdict(s.held_dw_state, s.held_dw_state_sem) << "\n";
+       << " ms): weight change per synapse: post: rate_derivative ";
+    os << (interval(s.held_dw_rate, s.held_dw_rate_sem, s.held_runs) ? " (vanishes: holds)" : " (does not vanish)");
+    os << "; post: state_derivative ";
+    os << (interval(s.held_dw_state, s.held_dw_state_sem, s.held_runs) ? " (vanishes: holds)" : " (does not vanish)")
+       << "\n";
   }
   return os.str();
 }

@@ -34,6 +34,7 @@ struct SaturationSide {
   // on it, the inputs fire for held_ms.
   double held_beyond = 0.0, held_ms = 0.0;
   double held_dw_state = 0.0, held_dw_state_sem = 0.0, held_dw_rate = 0.0, held_dw_rate_sem = 0.0;
+  double held_runs = 0.0;  // how many held runs each held figure averages
 };
 
 struct SaturationResult {

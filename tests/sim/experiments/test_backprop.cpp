@@ -219,12 +219,13 @@ TEST_CASE("spiking: paired continuations align Delta h_1 with -delta_{h_1}, bett
   // systematic deviation from the linear theory, cos ~ 0.98-0.997 here.)
   MemorySink sink;
   const std::string yaml = layered(7) + R"(
-  spiking: {r_max: [2 kHz], branches: 300, settle: 50 ms, spacing: 20 ms, window: 10 ms, sample: 0.5 ms, report_at: 10 ms}
+  spiking: {r_max: [2 kHz], langevin_sigma: [0.3], branches: 300, settle: 50 ms, spacing: 20 ms, window: 10 ms,
+            sample: 0.5 ms, report_at: 10 ms}
 )";
   const BackpropResult r = run(yaml, sink);
   REQUIRE(r.complete);
-  REQUIRE(r.spiking_cosine.size() == 1);
-  const double cos_all = r.spiking_cosine[0][1];
+  REQUIRE(r.noisy.size() == 2);
+  const double cos_all = r.noisy[0].cosine[1];
   CHECK(cos_all > 0.9);
   const auto& at = sink.arrays.at("/analysis/backprop/spiking/0/branches_at").data;
   const auto& vs = sink.arrays.at("/analysis/backprop/spiking/0/h1/cosine_vs_branches").data;
@@ -233,6 +234,29 @@ TEST_CASE("spiking: paired continuations align Delta h_1 with -delta_{h_1}, bett
   REQUIRE(at.back() == 300.0);
   CHECK(vs.back() == doctest::Approx(cos_all));
   CHECK(vs.back() > vs.front());
+
+  // Detectability (backprop_branches.hpp). Common random numbers cancel most of the noise: the
+  // paired design's per-trial variance is far below the unpaired one's in every hidden layer
+  // (a nudged and a free trial each carry the free run's own fluctuation over 10 ms), so it needs
+  // fewer trials; the signal (a, b) is the same for both.
+  for (const std::string layer : {"h1", "h2", "h3"}) {
+    const std::string p = "/analysis/backprop/spiking/0/" + layer;
+    const double vp = sink.arrays.at(p + "/paired/variance_per_trial").data[0],
+                 vu = sink.arrays.at(p + "/unpaired/variance_per_trial").data[0];
+    CHECK(vp < 0.2 * vu);
+    CHECK(sink.arrays.at(p + "/paired/mean_norm_sq").data == sink.arrays.at(p + "/unpaired/mean_norm_sq").data);
+    const double tp = sink.arrays.at(p + "/paired/trials_needed").data[0],
+                 tu = sink.arrays.at(p + "/unpaired/trials_needed").data[0];
+    if (!std::isnan(tp) && !std::isnan(tu)) CHECK(tp < tu);
+    CHECK(sink.arrays.at(p + "/cosine_vs_branches_unpaired").data.size() == at.size());
+  }
+  // h1, the first hidden layer, is resolved: its paired trials needed are a finite number, and 300
+  // paired trials gave a cosine above 0.9, so it needs fewer than 300.
+  CHECK(sink.arrays.at("/analysis/backprop/spiking/0/h1/paired/trials_needed").data[0] < 300);
+  // The continuous engine with Langevin noise runs the same trials.
+  CHECK(std::get<double>(sink.attributes.at("/analysis/backprop/langevin/0").at("sigma")) == 0.3);
+  CHECK(r.noisy[1].cosine[0] > 0.9);
+  CHECK(std::isnan(r.noisy[1].r_max_hz));
 }
 
 TEST_CASE("spiking branches on 2 and 3 threads give the same output as on one") {
