@@ -33,7 +33,7 @@ def main():
     ap.add_argument("file")
     args = ap.parse_args()
     rule_test, rule_train, bp_test, bp_train, seeds, test_n = [], [], [], [], [], None
-    align, batch, names = [], [], []
+    align, batch, names, mean_field = [], [], [], []
     with h5py.File(args.file, "r") as f:
         if "sweep" not in f:
             sys.exit(f"{args.file}: no /sweep group: run the learning config with replicates")
@@ -46,6 +46,8 @@ def main():
             bp_test.append(t["baseline/test_accuracy"][-1])
             bp_train.append(t["baseline/train_accuracy"][-1])
             seeds.append(int(f["sweep"][key].attrs["seed"]))
+            if "mean_field_test_accuracy" in t:  # spiking: the same weights read out by the fixed point
+                mean_field.append(t["mean_field_test_accuracy"][-1])
             test_n = len(t["test_labels"])
             if "alignment" in t and t["alignment"].shape[0] > 1:
                 names = t["alignment"].attrs["projections"].split(",")
@@ -57,6 +59,8 @@ def main():
     print(f"{args.file}: {len(seeds)} replicates (seeds {seeds[0]}, ...), final epoch; mean ± 95 % interval (n)")
     print(f"  rule (Eq. 26)       test {fmt(rule_test)}   train {fmt(rule_train)}")
     print(f"  back-propagation    test {fmt(bp_test)}   train {fmt(bp_train)}")
+    if mean_field:
+        print(f"  rule's weights read out by the mean-field fixed point: test {fmt(mean_field)}")
     print(f"  paired difference (back-propagation - rule), test: {fmt(diff, unit=' points')}")
     print(f"  rule better in {int((diff < 0).sum())}, equal in {int((diff == 0).sum())}, worse in {int((diff > 0).sum())} "
           f"of {len(diff)} replicates")

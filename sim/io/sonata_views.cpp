@@ -123,6 +123,7 @@ void write_view(const H5::H5File& sweep_file, const std::string& run, const fs::
 }  // namespace
 
 SonataViews write_sonata_views(const std::string& sweep_path, const std::string& directory) {
+  const H5::H5File sweep_file = open_sweep(sweep_path);
   fs::path dir = fs::path(directory).lexically_normal();
   if (!dir.empty() && dir.filename().empty()) dir = dir.parent_path();  // "views/" -> "views"
   if (dir.empty() || dir == "." || dir == "..") throw bad_input("-o: name a new directory for the views");
@@ -132,7 +133,6 @@ SonataViews write_sonata_views(const std::string& sweep_path, const std::string&
   const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, ec)) throw bad_input("the directory `" + parent.string() + "` does not exist");
 
-  const H5::H5File sweep_file = open_sweep(sweep_path);
   const std::vector<std::string> runs = run_names(sweep_file.openGroup("sweep"));
   if (runs.empty()) throw bad_input("`" + sweep_path + "` holds no sweep run");
 
