@@ -60,11 +60,12 @@ def main():
     print(f"  rule (Eq. 26)       test {fmt(rule_test)}   train {fmt(rule_train)}")
     print(f"  back-propagation    test {fmt(bp_test)}   train {fmt(bp_train)}")
     if mean_field:
-        print(f"  rule's weights read out by the mean-field fixed point: test {fmt(mean_field)}")
+        print(f"  rule's weights read out by the mean-field fixed point: test {fmt(mean_field)}; paired, mean field - "
+              f"spiking readout: {fmt(np.array(mean_field) - np.array(rule_test), unit=' points')}")
     print(f"  paired difference (back-propagation - rule), test: {fmt(diff, unit=' points')}")
     print(f"  rule better in {int((diff < 0).sum())}, equal in {int((diff == 0).sum())}, worse in {int((diff > 0).sum())} "
           f"of {len(diff)} replicates")
-    if align:
+    if align and np.isfinite(np.array(align, dtype=float)).any():
         a, b = np.array(align), np.array(batch)
         print("  epoch 1, cosine of the rule's update with -dC/dW, per example (mean over the alignment examples): "
               + "  ".join(f"{n} {fmt(a[:, m], 1, '')}" for m, n in enumerate(names)))

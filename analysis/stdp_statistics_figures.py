@@ -205,7 +205,7 @@ def main(argv=None):
             print(f"| {name} = {v} | {p['tau_ms']:.1f} ± {p['tau_ci95_ms']:.1f} | {d['tau_ms']:.1f} ± "
                   f"{d['tau_ci95_ms']:.1f} | {p['amplitude'] * 1e6:.1f} ± {p['amplitude_ci95'] * 1e6:.1f} | "
                   f"{d['amplitude'] * 1e6:.1f} ± {d['amplitude_ci95'] * 1e6:.1f} | {closed_amplitude(a) * 1e6:.1f} | "
-                  f"{c:.3f} | {ra:.3f} | "
+                  f"{c:.3f} ± {a['correlation_ci95']:.3f} | {ra:.3f} ± {a['ratio_ci95']:.3f} | "
                   f"{a['state_var']:.4f} |")
 
 
