@@ -17,6 +17,8 @@
 #include "sim/core/random.hpp"
 #include "sim/experiments/feedforward.hpp"
 #include "sim/experiments/learning_output.hpp"
+#include "sim/run/engine_pool.hpp"
+#include "sim/run/in_order.hpp"
 
 namespace ebsim {
 
@@ -40,16 +42,14 @@ class Trainer {
         rule_(cfg, net_),
         params_(lower_engine_params(cfg)),
         train_engine_(make_engine(params_, net_)),
-        eval_engine_(make_engine(params_, net_)),
-        free_phase_{cfg.protocol.phases[0].duration_ms, cfg.protocol.phases[0].settle} {
-    if (params_.kind == EngineKind::spiking && ex_.mean_field_readout) {
-      // The spiking-trained weights read out by the mean-field fixed point: the continuous engine
-      // with eps = 0.5 settling to 1e-4 (as configs/learn_digits.yaml), capped at 3 s.
-      const EngineParams mean_field =
-          params_.with_kind(EngineKind::continuous).with_dt(params_.tau_ms / 2).with_sigma(0.0);
-      mean_field_engine_ = make_engine(mean_field, net_);
-      mean_field_free_ = {3000.0, Settle{1e-4, 3000.0}};
-    }
+        eval_pool_(params_, net_, stop, params_.kind == EngineKind::spiking),
+        // The spiking-trained weights read out by the mean-field fixed point: the continuous engine
+        // with eps = 0.5 settling to 1e-4 (as configs/learn_digits.yaml), capped at 3 s.
+        mean_field_pool_(params_.with_kind(EngineKind::continuous).with_dt(params_.tau_ms / 2).with_sigma(0.0), net_,
+                         stop, false),
+        free_phase_{cfg.protocol.phases[0].duration_ms, cfg.protocol.phases[0].settle},
+        mean_field_free_{3000.0, Settle{1e-4, 3000.0}},
+        mean_field_(params_.kind == EngineKind::spiking && ex_.mean_field_readout) {
     for (const Population& p : net_.populations) {
       if (p.name == ex_.input) in_ = &p;
       if (p.name == ex_.output) out_ = &p;
@@ -60,9 +60,6 @@ class Trainer {
     }
     train_engine_->set_plasticity(&rule_);
     train_engine_->set_stop_flag(stop);
-    eval_engine_->set_stop_flag(stop);
-    if (mean_field_engine_) mean_field_engine_->set_stop_flag(stop);
-    if (params_.kind == EngineKind::spiking) eval_engine_->enable_integrals();
     state_.resize(net_.n_units);
     held_.assign(net_.n_units, 0);
     target_.resize(out_->size);
@@ -87,39 +84,58 @@ class Trainer {
     }
   }
 
-  // Phase 0 from reset: the free fixed point (continuous) or, in evaluation passes of the spiking
-  // engine, the average over the last `readout` of a free phase of `evaluation_free`, in state_.
-  // Returns the phase's length in ms.
-  double free_phase(Engine& e, std::uint32_t key, const std::vector<double>* start, bool evaluation) {
+  // Phase 0 of a training example from reset: the free fixed point (continuous), or a free phase
+  // of its length (spiking), in state_. Returns the phase's length in ms.
+  double free_phase(Engine& e, std::uint32_t key, const std::vector<double>* start) {
     e.reset(key);
     if (start) e.set_states(*start);
     rule_.set_phase(0);
     e.set_phase(drives_[0]);
-    const bool mean_field = &e == mean_field_engine_.get();
-    const FreePhase& free = mean_field ? mean_field_free_ : free_phase_;
-    if (mean_field || params_.kind == EngineKind::continuous) {
-      settled_ = e.advance_until_settled(free.duration_ms, free.settle->tol);
+    if (params_.kind == EngineKind::continuous) {
+      settled_ = e.advance_until_settled(free_phase_.duration_ms, free_phase_.settle->tol);
       e.sample_states(state_);
       e.held_units(held_);
       return e.now();
     }
-    if (!evaluation) {  // training: the nudge starts from wherever the free phase ends
-      e.advance_to(free.duration_ms);
-      return free.duration_ms;
+    e.advance_to(free_phase_.duration_ms);  // the nudge starts from wherever the free phase ends
+    return free_phase_.duration_ms;
+  }
+
+  // An evaluation pass's readout of example idx on engine e (plasticity off; nothing of the
+  // trainer changes, so examples can run on threads): the free fixed point (continuous, or the
+  // mean-field engine), or y averaged over the last `readout` of a free phase of
+  // `evaluation_free` (spiking). The same streams at every evaluation: epochs differ by their
+  // weights only. Returns the output population's states.
+  std::vector<double> readout(EnginePool::Item& item, std::uint32_t idx, bool mean_field) const {
+    Engine& e = *item.engine;
+    PhaseDrive& drive = item.drive;  // the free phase, with this example's input clamped
+    drive = drives_[0];
+    const std::vector<double> x = input_states(idx);
+    for (std::uint32_t u = 0; u < in_->size; ++u) {
+      drive.clamped[in_->offset + u] = 1;
+      drive.clamp_value[in_->offset + u] = x[u];
     }
-    const double duration = ex_.evaluation_free_ms > 0 ? ex_.evaluation_free_ms : free.duration_ms;
+    e.reset(kEvaluationKey + idx);
+    e.set_phase(drive);
     const std::uint32_t n = net_.n_units;
-    std::vector<double> s0(n), s1(n), counts(n);
-    e.advance_to(duration - ex_.readout_ms);
-    e.integrals(s0, counts);
-    e.advance_to(duration);
-    e.integrals(s1, counts);
-    for (std::uint32_t i = 0; i < n; ++i) state_[i] = (s1[i] - s0[i]) / ex_.readout_ms;
-    return duration;
+    std::vector<double> state(n);
+    if (mean_field || params_.kind == EngineKind::continuous) {
+      const FreePhase& free = mean_field ? mean_field_free_ : free_phase_;
+      e.advance_until_settled(free.duration_ms, free.settle->tol);
+      e.sample_states(state);
+    } else {
+      const double duration = ex_.evaluation_free_ms > 0 ? ex_.evaluation_free_ms : free_phase_.duration_ms;
+      std::vector<double> s0(n), s1(n), counts(n);
+      e.advance_to(duration - ex_.readout_ms);
+      e.integrals(s0, counts);
+      e.advance_to(duration);
+      e.integrals(s1, counts);
+      for (std::uint32_t i = 0; i < n; ++i) state[i] = (s1[i] - s0[i]) / ex_.readout_ms;
+    }
+    return {state.begin() + out_->offset, state.begin() + out_->offset + out_->size};
   }
 
   bool settled() const { return settled_; }
-  std::span<const double> outputs() const { return {state_.data() + out_->offset, out_->size}; }
 
   // What the alignment examples of an epoch add up to, per chain projection.
   struct Alignment {
@@ -137,7 +153,7 @@ class Trainer {
       if (persistent_.empty()) persistent_.resize(data_.size());
       if (!persistent_[idx].empty()) start = &persistent_[idx];
     }
-    const double free_ms = free_phase(*train_engine_, key, start, false);
+    const double free_ms = free_phase(*train_engine_, key, start);
     if (ex_.persistent) persistent_[idx] = state_;
     std::vector<std::vector<double>> grad;
     std::vector<std::vector<double>> before;
@@ -193,28 +209,40 @@ class Trainer {
     std::vector<double> predictions;
   };
 
-  bool has_mean_field() const { return mean_field_engine_ != nullptr; }
+  bool has_mean_field() const { return mean_field_; }
 
-  // Accuracy and loss over `indices` with plasticity off; mean_field: read out by the
-  // mean-field fixed point instead of the spiking engine.
+  // Accuracy and loss over `indices` with plasticity off; mean_field: read out by the mean-field
+  // fixed point instead of the spiking engine. The examples run on `jobs` threads, each on an
+  // engine of its own (taken from a pool, made on first use); their outputs are taken in example
+  // order, so accuracy, loss and predictions are bitwise the same for any number of threads.
   Evaluation evaluate(const std::vector<std::uint32_t>& indices, bool mean_field = false) {
-    Engine& engine = mean_field ? *mean_field_engine_ : *eval_engine_;
+    EnginePool& pool = mean_field ? mean_field_pool_ : eval_pool_;
     Evaluation ev;
     double correct = 0, loss = 0;
-    for (std::uint32_t idx : indices) {
-      load_example(idx, 1.0);
-      // The same spiking streams at every evaluation: epochs differ by their weights only.
-      free_phase(engine, kEvaluationKey + idx, nullptr, true);
-      const auto y = outputs();
+    auto make = [&](std::uint32_t i) -> std::function<std::vector<double>()> {
+      return [this, &pool, idx = indices[i], mean_field] {
+        std::unique_ptr<EnginePool::Item> item = pool.take();
+        std::vector<double> y = readout(*item, idx, mean_field);
+        pool.give_back(std::move(item));
+        return y;
+      };
+    };
+    auto take = [&](std::uint32_t i, const std::vector<double>& y) {
+      const std::uint32_t idx = indices[i];
       const std::uint32_t guess = argmax(y);
+      const std::vector<double> target = target_states(idx);
       correct += guess == data_.labels[idx];
-      for (std::uint32_t c = 0; c < out_->size; ++c) loss += 0.5 * (y[c] - target_[c]) * (y[c] - target_[c]);
+      for (std::uint32_t c = 0; c < out_->size; ++c) loss += 0.5 * (y[c] - target[c]) * (y[c] - target[c]);
       ev.predictions.push_back(guess);
-    }
+      return true;
+    };
+    run_in_order<std::vector<double>>(std::uint32_t(indices.size()), jobs_, make, take);
     ev.accuracy = correct / double(indices.size());
     ev.loss = loss / double(indices.size());
     return ev;
   }
+
+  void set_jobs(unsigned jobs) { jobs_ = std::max(1u, jobs); }
 
   // The input states of an example (x = beta1 + value / feature_max) and its target states.
   std::vector<double> input_states(std::uint32_t idx) const {
@@ -238,14 +266,16 @@ class Trainer {
   std::vector<PhaseDrive> drives_;
   PlasticityRule rule_;
   EngineParams params_;
-  std::unique_ptr<Engine> train_engine_, eval_engine_;
+  std::unique_ptr<Engine> train_engine_;
+  EnginePool eval_pool_, mean_field_pool_;  // evaluation passes' engines, one per thread in use
   // The free phase: its cap and settle tolerance (continuous engine), or its length (spiking).
   struct FreePhase {
     double duration_ms;
     std::optional<Settle> settle;
   };
   FreePhase free_phase_, mean_field_free_;
-  std::unique_ptr<Engine> mean_field_engine_;
+  bool mean_field_;  // a spiking run also read out by the mean-field fixed point
+  unsigned jobs_ = 1;
   const Population *in_ = nullptr, *out_ = nullptr;
   std::vector<double> base_beta_;
   std::vector<bool> nudged_;
@@ -274,6 +304,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   result.n_train = split.train.size();
   result.n_test = split.test.size();
   Trainer trainer(cfg, options.stop);
+  trainer.set_jobs(options.jobs);
   Network& net = trainer.network();
   for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
   std::optional<FeedforwardNet> baseline;

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,11 +30,13 @@ void edit(std::string& text, const std::string& from, const std::string& to) {
   text.replace(at, from.size(), to);
 }
 
-// The learning experiment into memory.
-MemorySink learn(const Config& cfg) {
+// The learning experiment into memory (evaluation passes on `jobs` threads).
+MemorySink learn(const Config& cfg, unsigned jobs = 1) {
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "test"));
-  const LearningResult r = run_learning(cfg, sink, RunOptions{});
+  RunOptions options;
+  options.jobs = jobs;
+  const LearningResult r = run_learning(cfg, sink, options);
   sink.end_run(r.complete);
   REQUIRE(r.complete);
   return sink;
@@ -272,5 +275,35 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
     // STDP events moved the weights.
     CHECK(sink.weights.at("final").at("x->h").weight != sink.weights.at("initial").at("x->h").weight);
     CHECK(sink.weights.at("final").at("h->y").weight != sink.weights.at("initial").at("h->y").weight);
+  }
+}
+
+TEST_CASE("learning: evaluation passes on 2 and 3 threads give the same output as on one") {
+  // Each evaluated example starts from reset with streams keyed by its index and no plasticity, on
+  // an engine of its thread's own; the outputs are taken in example order. So accuracies, losses,
+  // predictions, the mean-field readout and the weights are bitwise the same for any thread count
+  // (the wall-clock columns aside).
+  if (test::digits_missing()) return;
+  std::string yaml = learning_yaml(kDigits, 64, 20, 10, "  epochs: 2\n  baseline: false\n  readout: 10 ms\n");
+  edit(yaml, "engine: {kind: continuous, dt: 5 ms}", "engine: {kind: spiking}");
+  edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
+  edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}",
+       "{name: free, duration: 30 ms, clamp: {x: 0}}");
+  edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
+  const Config cfg = test::config_from(yaml, {"experiment.data.train_examples=20", "experiment.data.test_examples=25"});
+  const MemorySink one = learn(cfg, 1);
+  REQUIRE(one.arrays.count("/training/mean_field_test_accuracy"));
+  for (unsigned jobs : {2u, 3u}) {
+    CAPTURE(jobs);
+    const MemorySink many = learn(cfg, jobs);
+    REQUIRE(many.arrays.size() == one.arrays.size());
+    for (const auto& [path, arr] : one.arrays) {
+      if (path == "/training/wall_s" || path == "/training/examples_per_s") continue;
+      CAPTURE(path);
+      REQUIRE(many.arrays.count(path));
+      CHECK(std::memcmp(arr.data.data(), many.arrays.at(path).data.data(), arr.data.size() * sizeof(double)) == 0);
+    }
+    for (const auto& [label, tables] : one.weights)
+      for (const auto& [proj, t] : tables) CHECK(many.weights.at(label).at(proj).weight == t.weight);
   }
 }
