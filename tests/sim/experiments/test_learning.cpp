@@ -30,6 +30,18 @@ void edit(std::string& text, const std::string& from, const std::string& to) {
   text.replace(at, from.size(), to);
 }
 
+// A small spiking learning run (r_max 500 Hz, 30 ms free and 20 ms nudge phases, 10 ms readout).
+std::string spiking_yaml(int epochs) {
+  std::string yaml = learning_yaml(kDigits, 64, 20, 10,
+                                   "  epochs: " + std::to_string(epochs) + "\n  baseline: false\n  readout: 10 ms\n");
+  edit(yaml, "engine: {kind: continuous, dt: 5 ms}", "engine: {kind: spiking}");
+  edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
+  edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}",
+       "{name: free, duration: 30 ms, clamp: {x: 0}}");
+  edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
+  return yaml;
+}
+
 // The learning experiment into memory (evaluation passes on `jobs` threads).
 MemorySink learn(const Config& cfg, unsigned jobs = 1) {
   MemorySink sink;
@@ -251,12 +263,7 @@ TEST_CASE("learning: options (persistent states, random nudge signs, minibatches
     CHECK(b.weights.at("final").at("h->y").weight != plain.weights.at("final").at("h->y").weight);
   }
   SUBCASE("the spiking engine trains and reports both readouts") {
-    std::string yaml = learning_yaml(kDigits, 64, 20, 10, "  epochs: 1\n  baseline: false\n  readout: 10 ms\n");
-    edit(yaml, "engine: {kind: continuous, dt: 5 ms}", "engine: {kind: spiking}");
-    edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
-    edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}",
-         "{name: free, duration: 30 ms, clamp: {x: 0}}");
-    edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
+    const std::string yaml = spiking_yaml(1);
     // The readout must fit in the evaluation's free phase (30 ms here, unless evaluation_free says more).
     CHECK_THROWS_WITH_AS(test::config_from(yaml, {"experiment.readout=40 ms"}),
                          doctest::Contains("expected 0 < readout <= the evaluation's free phase"), ConfigError);
@@ -284,13 +291,8 @@ TEST_CASE("learning: evaluation passes on 2 and 3 threads give the same output a
   // predictions, the mean-field readout and the weights are bitwise the same for any thread count
   // (the wall-clock columns aside).
   if (test::digits_missing()) return;
-  std::string yaml = learning_yaml(kDigits, 64, 20, 10, "  epochs: 2\n  baseline: false\n  readout: 10 ms\n");
-  edit(yaml, "engine: {kind: continuous, dt: 5 ms}", "engine: {kind: spiking}");
-  edit(yaml, "model: {beta1: -0.5, tau: 10 ms}", "model: {beta1: -0.5, tau: 10 ms, r_max: 500 Hz}");
-  edit(yaml, "{name: free, duration: 2 s, settle: {tol: 1.0e-4}, clamp: {x: 0}}",
-       "{name: free, duration: 30 ms, clamp: {x: 0}}");
-  edit(yaml, "{name: nudge, duration: 10 ms,", "{name: nudge, duration: 20 ms,");
-  const Config cfg = test::config_from(yaml, {"experiment.data.train_examples=20", "experiment.data.test_examples=25"});
+  const Config cfg =
+      test::config_from(spiking_yaml(2), {"experiment.data.train_examples=20", "experiment.data.test_examples=25"});
   const MemorySink one = learn(cfg, 1);
   REQUIRE(one.arrays.count("/training/mean_field_test_accuracy"));
   for (unsigned jobs : {2u, 3u}) {
