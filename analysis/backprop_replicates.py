@@ -89,7 +89,7 @@ def read_runs(path):
                         l: float(s[f"{l}/cosine_vs_branches"][-1]) for l in layers
                     }
             r["detectability"] = {}
-            for kind, attr, unit in (("spiking", "r_max_hz", "Hz"), ("langevin", "sigma", "")):
+            for kind, attr in (("spiking", "r_max_hz"), ("langevin", "sigma")):
                 for i in sorted(g[kind], key=int) if kind in g else []:
                     s = g[kind][i]
                     if "paired" not in s[layers[0]]:
