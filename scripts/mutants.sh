@@ -181,6 +181,20 @@ mutant sim/run/trials.cpp "every trial replays trial 0's random streams" \
 mutant sim/run/trials.cpp "spike times not shifted by their trial's start" \
   'rec.spikes->drain(engine, t0);' \
   'rec.spikes->drain(engine, 0.0);'
+
+# ---- parallel runs: the same output whatever the threads --------------------------------------
+mutant sim/run/in_order.hpp "threads' results taken newest first, not in item order (sums and predictions reordered)" \
+  'in_flight.push_back(item);' \
+  'in_flight.push_front(item);'
+mutant sim/run/run.cpp "a trial range's binned rates copied for its first trial only" \
+  'main.rates->copy_trials(block->rates, block->range.first, block->range.end);' \
+  'main.rates->copy_trials(block->rates, block->range.first, block->range.first + 1);'
+mutant sim/run/run.cpp "trial ranges overlap by one trial (a trial run and written twice)" \
+  'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)' \
+  'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges + (b + 1 < ranges ? 1 : 0))'
+mutant sim/run/sweep.cpp "the writer gives out the cheapest run first (a long run starts last)" \
+  'if (owner[k] < 0 && (!best || cost[k] > cost[*best])) best = k;' \
+  'if (owner[k] < 0 && (!best || cost[k] < cost[*best])) best = k;'
 mutant sim/io/hdf5_sink.cpp "an off-by-one in index_pointers" \
   'std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{0});' \
   'std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{1});'

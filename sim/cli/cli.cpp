@@ -234,15 +234,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
   } gate{distributed ? &mpi : nullptr};
 #endif
-  ResourceEstimate need = estimate_resources(cfg);
-  if (cfg.sweep && jobs > 1) {
-    // Up to `jobs` runs at once, and up to 2 x jobs finished runs' output held for the writer.
-    const double runs = double(cfg.sweep_points.size());
-    double largest_output = 0.0;
-    for (const Config& point : cfg.sweep_points)
-      largest_output = std::max(largest_output, estimate_resources(point).output_bytes);
-    need.memory_bytes = need.memory_bytes * std::min(double(jobs), runs) + std::min(2.0 * jobs, runs) * largest_output;
-  }
+  const ResourceEstimate need = estimate_resources(cfg, jobs);
   if (const std::string problem = resource_problem(need, output, vm); !problem.empty()) {
     if (rank == 0)
       err << "ebsim: error: " << problem << "\n";

@@ -101,19 +101,45 @@ ResourceEstimate estimate_one(const Config& cfg) {
 
 }  // namespace
 
-ResourceEstimate estimate_resources(const Config& cfg) {
-  if (cfg.sweep_points.empty()) return estimate_one(cfg);
-  // Sweep points run one after another into one file: the largest point's memory, every point's output.
+unsigned trial_ranges(const Config& cfg, unsigned jobs) {
+  constexpr double kMaxHeldBytes = 512.0 * 1024 * 1024;
+  const bool plastic = std::any_of(cfg.projections.begin(), cfg.projections.end(),
+                                   [](const ProjectionConfig& p) { return p.plasticity.has_value(); });
+  if (jobs <= 1 || cfg.experiment || cfg.protocol.trials < 2 || plastic || cfg.record.weight_snapshots) return 1;
+  if (estimate_one(cfg).output_bytes > kMaxHeldBytes) return 1;
+  return std::min(4 * jobs, cfg.protocol.trials);
+}
+
+ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs) {
+  jobs = std::max(jobs, 1u);
+  if (cfg.sweep_points.empty()) {
+    ResourceEstimate e = estimate_one(cfg);
+    if (trial_ranges(cfg, jobs) > 1)  // `jobs` engines at once, and the ranges' output until written
+      e.memory_bytes +=
+          double(std::min(jobs, cfg.protocol.trials)) * (e.unit_bytes + e.recording_bytes) + e.output_bytes;
+    return e;
+  }
+  // Sweep points go into one file: every point's output. With one thread they run one after
+  // another (the largest point's memory); with more, up to `jobs` at once, each with its share of
+  // the threads for its trials (sim/run/sweep.cpp), and up to 2 x jobs finished runs' output waits
+  // for the writer.
+  const double runs = double(cfg.sweep_points.size());
+  const unsigned run_jobs = std::max(1u, unsigned(jobs / runs));
   ResourceEstimate total;
+  double largest_output = 0.0;
   for (const Config& point : cfg.sweep_points) {
-    const ResourceEstimate e = estimate_one(point);
+    const ResourceEstimate e = estimate_resources(point, run_jobs);
     if (e.memory_bytes > total.memory_bytes) {
       const double output = total.output_bytes;
       total = e;
       total.output_bytes = output;
     }
     total.output_bytes += e.output_bytes;
+    largest_output = std::max(largest_output, e.output_bytes);
   }
+  if (jobs > 1)
+    total.memory_bytes =
+        total.memory_bytes * std::min(double(jobs), runs) + std::min(2.0 * jobs, runs) * largest_output;
   return total;
 }
 

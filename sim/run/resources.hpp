@@ -22,7 +22,17 @@ struct ResourceEstimate {
   double output_bytes = 0;     // upper bound of the file's size
 };
 
-ResourceEstimate estimate_resources(const Config& cfg);
+// With one thread (jobs = 1) or with `jobs` threads, which hold more at once: a sweep runs up to
+// `jobs` runs side by side and keeps up to 2 x jobs finished runs' output for the writer; a run
+// whose trials go to several engines (trial_ranges > 1) holds each engine's unit state and binned
+// recordings, and the finished ranges' output until it is written (at most the run's output).
+ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs = 1);
+
+// Into how many ranges a run's trials go, each on an engine of its own (sim/run/run.cpp): with
+// several threads, when the trials are independent (no plasticity, no weight snapshots) and the
+// run's output, held in memory until written, is at most 512 MiB: 4 x jobs (at most one per trial),
+// so that the writer hands finished ranges to the file while later ones run. Otherwise 1.
+unsigned trial_ranges(const Config& cfg, unsigned jobs);
 
 // "1.5 GB" (powers of 1000).
 std::string format_bytes(double bytes);

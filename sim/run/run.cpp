@@ -30,17 +30,6 @@ namespace ebsim {
 
 namespace {
 
-// Into how many ranges a run's trials go, each on an engine of its own: several with --jobs when
-// the trials are independent (the weights do not change) and what they record is small enough to
-// hold in memory until it is written. More ranges than threads, so that the calling thread writes
-// finished ranges while later ones run.
-unsigned trial_ranges(const Config& cfg, const RunOptions& options, bool plastic) {
-  constexpr double kMaxHeldBytes = 512.0 * 1024 * 1024;
-  if (options.jobs <= 1 || cfg.protocol.trials < 2 || plastic || cfg.record.weight_snapshots) return 1;
-  if (estimate_resources(cfg).output_bytes > kMaxHeldBytes) return 1;
-  return std::min(4 * options.jobs, cfg.protocol.trials);
-}
-
 // One range of trials on its own engine, recording into a buffer.
 struct TrialBlock {
   TrialBlock(const Config& cfg, const EngineParams& params, const Network& net, TrialRange r)
@@ -179,6 +168,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   if (plasticity.any()) engine->set_plasticity(&plasticity);
   result.wall_build_s = build_watch.seconds();
   result.synapses = net.synapse_count();
+  result.connectivity_bytes = net.connectivity_bytes();
 
   sink.write_attribute(
       "/", "weights_effective",
@@ -209,7 +199,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     trial_options.progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
       options.progress(f * share);
     };
-  if (const unsigned ranges = trial_ranges(cfg, options, plasticity.any()); ranges > 1) {
+  if (const unsigned ranges = trial_ranges(cfg, options.jobs); ranges > 1) {
     run_trial_ranges(cfg, params, net, drives, ranges, recorders, trial_options, sink, result, final_states);
   } else {
     result.complete =

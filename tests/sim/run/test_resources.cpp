@@ -59,3 +59,42 @@ TEST_CASE("sizes are read and written with their units") {
   CHECK(format_bytes(1.5e12) == "1.5 TB");
   CHECK(format_bytes(999) == "999 B");
 }
+
+TEST_CASE("with threads the estimate counts what runs side by side and what waits for the writer") {
+  const std::string base = R"(
+model: {r_max: 100 Hz}
+engine: {kind: spiking}
+populations:
+  h: {role: hidden, size: 1000}
+protocol:
+  trials: 8
+  phases: [{duration: 1000 ms}]
+record: {spikes: {populations: [h]}, rates: {populations: all, bin: 10 ms}}
+)";
+  const Config cfg = test::config_from(base);
+  const ResourceEstimate one = estimate_resources(cfg), two = estimate_resources(cfg, 2);
+  // Independent trials on 2 threads: 8 ranges (4 per thread), 2 engines at once, each with its own
+  // unit state and binned rates over all trials, and up to the whole output held for the writer.
+  CHECK(trial_ranges(cfg, 1) == 1);
+  CHECK(trial_ranges(cfg, 2) == 8);
+  CHECK(trial_ranges(cfg, 3) == 8);  // at most one range per trial
+  CHECK(two.memory_bytes ==
+        doctest::Approx(one.memory_bytes + 2 * (one.unit_bytes + one.recording_bytes) + one.output_bytes));
+  CHECK(two.output_bytes == one.output_bytes);
+
+  // Plastic weights: the trials depend on each other and stay on one engine.
+  const Config plastic = test::config_from(base + R"(
+projections:
+  - {from: h, to: h, connectivity: {random: 0.01}, plasticity: {lr: 0.01}}
+)");
+  CHECK(trial_ranges(plastic, 2) == 1);
+  CHECK(estimate_resources(plastic, 2).memory_bytes == doctest::Approx(estimate_resources(plastic).memory_bytes));
+
+  // A sweep of 3 runs on 2 threads: 2 runs at once (one thread each: no ranges) and up to 3
+  // finished runs' output (2 x jobs, at most the runs) waiting for the writer.
+  const Config sweep = test::config_from(base + "sweep: {replicates: 3}\n");
+  const ResourceEstimate s1 = estimate_resources(sweep), s2 = estimate_resources(sweep, 2);
+  CHECK(s1.output_bytes == doctest::Approx(3 * one.output_bytes).epsilon(1e-3));
+  CHECK(s1.memory_bytes == doctest::Approx(one.memory_bytes));
+  CHECK(s2.memory_bytes == doctest::Approx(2 * one.memory_bytes + 3 * s1.output_bytes / 3).epsilon(1e-3));
+}

@@ -30,7 +30,8 @@ MemorySink run_with_jobs(const Config& cfg, unsigned jobs, RunResult* result = n
 }  // namespace
 
 TEST_CASE("a run's trials on 1, 2, 3 and 7 threads give the same output") {
-  // Spiking, 7 trials of two phases: ranges of 1 to 3 trials, and a range per trial.
+  // Spiking, 13 trials of two phases, in 4 x jobs ranges: of 1 and 2 trials on 2 and 3 threads,
+  // a range per trial on 7.
   const Config spiking = test::config_from(R"(
 seed: 21
 model: {beta1: -0.5, tau: 10 ms, r_max: 800 Hz}
@@ -43,7 +44,7 @@ projections:
   - {from: x, to: h, weights: {glorot: 0.5}, symmetric: true, delay: {uniform: [1 ms, 2 ms]}}
   - {from: h, to: y, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
 protocol:
-  trials: 7
+  trials: 13
   phases:
     - {name: free, duration: 41 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}
     - {name: nudge, duration: 20 ms, nudge: {y: {target: [0.2, 0.6]}}}
