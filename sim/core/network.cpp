@@ -339,4 +339,17 @@ std::uint64_t Network::synapse_count() const {
   return n;
 }
 
+std::uint64_t Projection::bytes() const {
+  const auto held = [](const auto& v) { return std::uint64_t(v.capacity() * sizeof(v[0])); };
+  return held(delay_step) + held(group_ptr) + held(group_begin) + held(col_group_ptr) + held(col_group_begin) +
+         held(group_step) + held(col_group_step) + held(row_ptr) + held(tgt_index) + held(weight) + held(col_ptr) +
+         held(src_index) + held(position);
+}
+
+std::uint64_t Network::connectivity_bytes() const {
+  std::uint64_t n = 0;
+  for (const Projection& p : projections) n += p.bytes();
+  return n;
+}
+
 }  // namespace ebsim

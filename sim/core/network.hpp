@@ -48,6 +48,7 @@ struct Projection {
   std::vector<std::uint32_t> position;
 
   std::uint64_t synapse_count() const { return weight.size(); }
+  std::uint64_t bytes() const;  // what its arrays hold (capacity), for bytes per synapse
   double longest_delay_ms() const { return delay_ms + kDelayStepMs * max_delay_step; }
   std::uint8_t max_delay_step = 0;
 };
@@ -62,6 +63,7 @@ struct Network {
   WeightTable weight_table(std::size_t projection) const;
   const Population& population_of(std::uint32_t unit) const;
   std::uint64_t synapse_count() const;
+  std::uint64_t connectivity_bytes() const;  // every projection's arrays
 };
 
 // `stop`: checked every 65536 synapses; throws Interrupted (sim/core/interrupt.hpp) once set.

@@ -42,7 +42,7 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
   kick_window_[kSlow] = {kInf, -kInf};  // empty
   kick_window_[kAny] = {-kInf, kInf};
   piece_.assign(n, Piece{});
-  last_outside_.assign(n, -kInf);
+  last_outside_.assign(n, Moment{-kInf, 1.0});
   kick_scale_.assign(n, 0.0);
   integral_base_.assign(n, 0.0);
   spike_counts_.assign(n, 0.0);
@@ -91,7 +91,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(clamped_.begin(), clamped_.end(), 0);
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
-  std::fill(last_outside_.begin(), last_outside_.end(), -kInf);
+  std::fill(last_outside_.begin(), last_outside_.end(), Moment{-kInf, 1.0});
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
     gated_[i] = net_.bias[i];
     nudge_[i] = 0.0;
@@ -152,7 +152,7 @@ double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) cons
 void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
   const models::UnitRegime regime = models::unit_regime(s, {gated_[i], nudge_[i]}, unit_params());
   Piece& p = piece_[i];
-  if (p.regime != models::UnitRegime::inside || regime != p.regime || s <= b1_ || s >= b2_) last_outside_[i] = t;
+  if (p.regime != models::UnitRegime::inside || regime != p.regime || s <= b1_ || s >= b2_) last_outside_[i] = {t, 1.0};
   p.regime = regime;
   p.target = target_of(regime, i);
   p.offset = regime == models::UnitRegime::held_at_beta1 || regime == models::UnitRegime::held_at_beta2
@@ -190,7 +190,7 @@ void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, doubl
       const double at_v = *integral_base + p.target * v - p.offset * tau * g_c;
       *integral_base = at_v - next_target * v + next_offset * tau * g_c;
     }
-    last_outside_[i] = t_ref_ - params_.tau_ms * std::log(g_c);  // on the boundary then
+    last_outside_[i] = {t_ref_, g_c};  // on the boundary then: t_ref - tau log(g_c)
     p.regime = next;
     p.target = next_target;
     p.offset = next_offset;

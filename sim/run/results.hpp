@@ -53,6 +53,7 @@ struct RunResult {
   std::vector<PopulationSummary> populations;
   std::vector<TheoryError> theory;
   std::uint64_t synapses = 0;
+  std::uint64_t connectivity_bytes = 0;  // the network's synapse arrays (Network::connectivity_bytes)
   double wall_build_s = 0.0, wall_run_s = 0.0;
   std::uint64_t samples = 0;
   std::uint64_t synaptic_events = 0, spikes = 0;  // spiking engine

@@ -20,9 +20,12 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
     os << std::setprecision(6);
     os << "  synaptic events per second: " << (r.wall_run_s > 0 ? double(r.synaptic_events) / r.wall_run_s : 0.0)
        << "\n";
-    if (r.synapses > 0)
+    if (r.synapses > 0) {
       os << "  bytes per synapse: " << double(r.peak_rss_bytes) / double(r.synapses) << " (peak resident memory "
          << double(r.peak_rss_bytes) / (1 << 20) << " MiB over " << r.synapses << " synapses)\n";
+      os << "  bytes per synapse, connectivity alone: " << double(r.connectivity_bytes) / double(r.synapses)
+         << " (the synapse arrays, " << double(r.connectivity_bytes) / (1 << 20) << " MiB)\n";
+    }
     os << std::setprecision(4);
   }
   for (const PhaseResult& p : r.phases) {

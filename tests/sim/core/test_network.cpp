@@ -173,3 +173,30 @@ protocol:
   REQUIRE(p.synapse_count() == 3'000'000);
   for (std::uint32_t j = 0; j < 100000; j += 9973) CHECK(p.row_ptr[j + 1] - p.row_ptr[j] == 30);
 }
+
+TEST_CASE("the connectivity's bytes are its arrays: 8 per synapse forward, 8 more for the transposed index") {
+  // Directed: row pointers (8 bytes per source + 1) and, per synapse, a 32-bit target and a float
+  // weight. Random connectivity reserves its arrays for the binomial mean + 6 sd + 16 synapses (no
+  // regrowth while it draws): what is held beyond the synapses is at most that margin.
+  const std::string directed = std::string(kTwoPops) + "model: {asymmetric_weights: directed}\n";
+  const Network net = build_network(test::config_from(directed));
+  const std::uint64_t n = net.synapse_count();
+  const double reserved = 60000 * 0.1 + 6 * std::sqrt(60000 * 0.1 * 0.9) + 16;
+  CHECK(net.connectivity_bytes() >= 8 * n + 8 * 201);
+  CHECK(double(net.connectivity_bytes()) <= 8 * std::max(reserved, double(n)) + 8 * 201);
+  // Symmetric projections act backward too: the spiking engine's transposed index adds a 32-bit
+  // source and a 32-bit position per synapse, and column pointers.
+  const Network both = build_network(test::config_from(R"(
+engine: {kind: spiking}
+populations:
+  a: {role: input, size: 200}
+  b: {role: hidden, size: 300}
+projections:
+  - {from: a, to: b, connectivity: {random: 0.1}, symmetric: true}
+protocol:
+  phases: [{duration: 1 ms, clamp: {a: 0}}]
+)"));
+  const std::uint64_t m = both.synapse_count();
+  CHECK(both.connectivity_bytes() >= 16 * m + 8 * 201 + 8 * 301);
+  CHECK(double(both.connectivity_bytes()) <= 8 * std::max(reserved, double(m)) + 8 * m + 8 * 201 + 8 * 301);
+}
