@@ -117,20 +117,6 @@ Integrals advance_piecewise(double s, double dt, UnitDrive drive, const UnitPara
 
 }  // namespace
 
-UnitRegime unit_regime(double s, UnitDrive drive, const UnitParams& params) {
-  const double b1 = params.beta1;
-  const double b2 = params.beta2();
-  if (s > b2) return UnitRegime::above;
-  if (s < b1) return UnitRegime::below;
-  const double inside_target = drive.gated_input + drive.nudge;
-  // Filippov: on a boundary whose inside field points out while the outside field points back (or
-  // vanishes) the only solution stays on it. If both point out, the state leaves outward; in every
-  // other case rho'(b) = 1 (closed interval) makes the inside field the one that acts.
-  if (s == b2 && inside_target > b2) return drive.nudge <= b2 ? UnitRegime::held_at_beta2 : UnitRegime::above;
-  if (s == b1 && inside_target < b1) return drive.nudge >= b1 ? UnitRegime::held_at_beta1 : UnitRegime::below;
-  return UnitRegime::inside;
-}
-
 double advance(double s0, double dt, UnitDrive drive, const UnitParams& params) {
   return advance_piecewise<false>(s0, dt, drive, params).s_end;
 }

@@ -55,7 +55,20 @@ enum class UnitRegime : unsigned char {
   held_at_beta2,  // sliding mode at beta2: s == beta2 for all time, rho = 1
 };
 
-UnitRegime unit_regime(double s, UnitDrive drive, const UnitParams& params);
+// Inline: the spiking engine asks on every slow-path kick and crossing.
+inline UnitRegime unit_regime(double s, UnitDrive drive, const UnitParams& params) {
+  const double b1 = params.beta1;
+  const double b2 = params.beta2();
+  if (s > b2) return UnitRegime::above;
+  if (s < b1) return UnitRegime::below;
+  const double inside_target = drive.gated_input + drive.nudge;
+  // Filippov: on a boundary whose inside field points out while the outside field points back (or
+  // vanishes) the only solution stays on it. If both point out, the state leaves outward; in every
+  // other case rho'(b) = 1 (closed interval) makes the inside field the one that acts.
+  if (s == b2 && inside_target > b2) return drive.nudge <= b2 ? UnitRegime::held_at_beta2 : UnitRegime::above;
+  if (s == b1 && inside_target < b1) return drive.nudge >= b1 ? UnitRegime::held_at_beta1 : UnitRegime::below;
+  return UnitRegime::inside;
+}
 
 // s(dt) from s(0) = s0, exact; dt >= 0. dt = 0 returns s0 unchanged.
 double advance(double s0, double dt, UnitDrive drive, const UnitParams& params);

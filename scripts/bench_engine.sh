@@ -3,7 +3,7 @@
 # what recording every spike costs, memory per synapse at 10^7 and 10^8 synapses, and how the cost
 # scales with the network's size. Prints figures; asserts nothing (speed is measured here, never in
 # a test). Every figure is from this one run on this machine.
-#   bash scripts/bench_engine.sh [ROUNDS] [--figure]   (default 3 rounds; about 5 minutes on 2 cores)
+#   bash scripts/bench_engine.sh [ROUNDS] [--figure]   (default 3 rounds; about 6 minutes on 2 cores)
 #     ROUNDS    alternating rounds for the recording comparison (median of each side)
 #     --figure  also draw the scaling figure, docs/figures/engine_scaling.png
 # Sections:
@@ -16,7 +16,8 @@
 #   4. scaling: N = 10^3, 10^4, 10^5 units with K = 500 synapses per unit (probability K/N), the same
 #      weights (W ~ N(0, 1/K)) and rates, so each synaptic event does the same work: events per
 #      second against N, where only the unit array's size changes (24 bytes a unit: 24 kB, 240 kB,
-#      2.4 MB against the caches).
+#      2.4 MB against the caches);
+#   5. learning: training examples per second of configs/learn_digits_spiking.yaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3 figure=0
@@ -91,6 +92,17 @@ for n in 1000 10000 100000; do
   printf '  %8d %10s %12.4g %12.2f\n' "$n" "$duration" "$e" "$b"
   echo "$n $e" >> "$scaling"
 done
+
+echo
+echo "5. learning: configs/learn_digits_spiking.yaml, training examples per second (400 examples, one epoch, one thread)"
+declare -a xs=()
+for ((r = 0; r < rounds; r++)); do
+  rm -f "$work/learn.h5"
+  x=$("$bin" run configs/learn_digits_spiking.yaml -o "$work/learn.h5" --jobs 1 --set experiment.epochs=1 \
+    --set experiment.data.train_examples=400 --set experiment.data.test_examples=50 | awk '$1 == "1" { print $NF }')
+  xs+=("$x")
+done
+echo "  examples/s per round: ${xs[*]}; median $(median "${xs[@]}")"
 if [[ $figure == 1 ]]; then
   /usr/bin/python3 - "$scaling" <<'PY'
 import sys

@@ -48,11 +48,11 @@ mutant sim/core/spiking_engine.cpp "a kick 10 % too large" \
   'static_cast<float>((1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))' \
   'static_cast<float>(1.1 * (1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))'
 mutant sim/core/spiking_engine.cpp "a nudged output's kick is not scaled by (1 - beta)" \
-  'kick_scale_[i] = kick_scale_for(beta);' \
-  'kick_scale_[i] = kick_scale_for(0.0);'
+  'cold_[i].kick_scale = kick_scale_for(beta);' \
+  'cold_[i].kick_scale = kick_scale_for(0.0);'
 mutant sim/core/spiking_engine.cpp "the nudge's beta sign flipped (spiking engine)" \
-  'nudge_[i] = beta * drive.target[i];' \
-  'nudge_[i] = -beta * drive.target[i];'
+  'cold_[i].nudge = beta * drive.target[i];' \
+  'cold_[i].nudge = -beta * drive.target[i];'
 mutant sim/core/spiking_engine.cpp "a fixed delay off by one 0.1 ms step" \
   'd.time = t + p.delay_ms;' \
   'd.time = t + p.delay_ms + Projection::kDelayStepMs;'
@@ -63,8 +63,8 @@ mutant sim/core/spiking_engine.cpp "rho' = 0 on a boundary: a unit held at beta1
   'if (s < b1_ || s > b2_) return;  // saturated' \
   'if (s <= b1_ || s >= b2_) return;  // saturated'
 mutant sim/core/spiking_engine.cpp "a saturated unit relaxes toward its input (spiking engine's pieces)" \
-  $'case models::UnitRegime::above: return nudge_[i];' \
-  $'case models::UnitRegime::above: return gated_[i] + nudge_[i];'
+  $'case models::UnitRegime::above: return cold_[i].nudge;' \
+  $'case models::UnitRegime::above: return cold_[i].gated + cold_[i].nudge;'
 mutant sim/core/spiking_engine.cpp "thinning judges a candidate on the state at the last sample time, not at the candidate's" \
   'const double s = state_at(j, t);' \
   'const double s = state_at(j, now_);'

@@ -42,14 +42,9 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
   kick_window_[kSlow] = {kInf, -kInf};  // empty
   kick_window_[kAny] = {-kInf, kInf};
   piece_.assign(n, Piece{});
-  last_outside_.assign(n, Moment{-kInf, 1.0});
-  kick_scale_.assign(n, 0.0);
+  cold_.assign(n, Cold{});
   integral_base_.assign(n, 0.0);
   spike_counts_.assign(n, 0.0);
-  gated_.assign(n, 0.0);
-  nudge_.assign(n, 0.0);
-  clamp_value_.assign(n, 0.0);
-  clamped_.assign(n, 0);
   record_.assign(n, 0);
   population_.assign(n, 0);
   for (std::size_t k = 0; k < net.populations.size(); ++k)
@@ -89,13 +84,12 @@ void SpikingEngine::reset(std::uint32_t trial) {
   for (std::uint32_t i = 0; i < net_.n_units; ++i)
     streams_.push_back(make_stream(params_.seed, Purpose::spikes, trial, i));
   // Free dynamics with the bias until the first phase sets clamps and nudges.
-  std::fill(clamped_.begin(), clamped_.end(), 0);
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
-  std::fill(last_outside_.begin(), last_outside_.end(), Moment{-kInf, 1.0});
+  for (Cold& c : cold_) c.clamped = 0, c.last_outside = Moment{-kInf, 1.0};
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    gated_[i] = net_.bias[i];
-    nudge_[i] = 0.0;
-    kick_scale_[i] = kick_scale_for(0.0);
+    cold_[i].gated = net_.bias[i];
+    cold_[i].nudge = 0.0;
+    cold_[i].kick_scale = kick_scale_for(0.0);
     anchor(i, 0.0, params_.initial_state[i], 1.0, 0.0);
   }
   boost::random::exponential_distribution<double> interval(params_.r_max_per_ms);
@@ -115,19 +109,19 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
     const double integral = integral_now(i, now_, gt);
     if (drive.clamped[i]) {
       // A clamped unit ignores its input and holds x: a constant piece, T = x, u = 0.
-      clamped_[i] = 1;
-      clamp_value_[i] = drive.clamp_value[i];
-      kick_scale_[i] = 0.0;
+      cold_[i].clamped = 1;
+      cold_[i].clamp_value = drive.clamp_value[i];
+      cold_[i].kick_scale = 0.0;
       Piece& p = piece_[i];
       p = Piece{0.0, drive.clamp_value[i], 0.0f, models::UnitRegime::inside, kAny};
       integral_base_[i] = integral - p.target * now_;
       continue;
     }
-    clamped_[i] = 0;
+    cold_[i].clamped = 0;
     const double beta = drive.beta[i];
-    gated_[i] = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
-    nudge_[i] = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
-    kick_scale_[i] = kick_scale_for(beta);
+    cold_[i].gated = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
+    cold_[i].nudge = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
+    cold_[i].kick_scale = kick_scale_for(beta);
     anchor(i, now_, s, g_inv, integral);
   }
 }
@@ -140,9 +134,9 @@ double SpikingEngine::integral_now(std::uint32_t i, double t, double gt) const {
 // Inside, s relaxes toward A + C (Eq. 8 with rho' = 1); outside toward C (§2.3.1); held: stays.
 double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) const {
   switch (regime) {
-    case models::UnitRegime::inside: return gated_[i] + nudge_[i];
+    case models::UnitRegime::inside: return cold_[i].gated + cold_[i].nudge;
     case models::UnitRegime::below:
-    case models::UnitRegime::above: return nudge_[i];
+    case models::UnitRegime::above: return cold_[i].nudge;
     case models::UnitRegime::held_at_beta1: return b1_;
     case models::UnitRegime::held_at_beta2: return b2_;
   }
@@ -150,16 +144,17 @@ double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) cons
 }
 
 void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
-  const models::UnitRegime regime = models::unit_regime(s, {gated_[i], nudge_[i]}, unit_params());
+  const models::UnitRegime regime = models::unit_regime(s, {cold_[i].gated, cold_[i].nudge}, unit_params());
   Piece& p = piece_[i];
-  if (p.regime != models::UnitRegime::inside || regime != p.regime || s <= b1_ || s >= b2_) last_outside_[i] = {t, 1.0};
+  if (p.regime != models::UnitRegime::inside || regime != p.regime || s <= b1_ || s >= b2_)
+    cold_[i].last_outside = {t, 1.0};
   p.regime = regime;
   p.target = target_of(regime, i);
   p.offset = regime == models::UnitRegime::held_at_beta1 || regime == models::UnitRegime::held_at_beta2
                  ? 0.0
                  : (s - p.target) * g_inv;
   p.window = window_for(p);
-  p.fast_kick = p.window == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
+  p.fast_kick = p.window == kStable ? static_cast<float>(cold_[i].kick_scale) : 0.0f;
   if (integrate_) integral_base_[i] = integral - p.target * t + p.offset * params_.tau_ms / g_inv;
 }
 
@@ -180,7 +175,7 @@ void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, doubl
     }
     // The piece reached `boundary` where g = g_c; the next piece starts there exactly.
     const double g_c = (boundary - p.target) / p.offset;
-    const UnitRegime next = models::unit_regime(boundary, {gated_[i], nudge_[i]}, unit_params());
+    const UnitRegime next = models::unit_regime(boundary, {cold_[i].gated, cold_[i].nudge}, unit_params());
     const double next_target = target_of(next, i);
     const bool held = next == UnitRegime::held_at_beta1 || next == UnitRegime::held_at_beta2;
     const double next_offset = held ? 0.0 : (boundary - next_target) / g_c;
@@ -190,12 +185,12 @@ void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, doubl
       const double at_v = *integral_base + p.target * v - p.offset * tau * g_c;
       *integral_base = at_v - next_target * v + next_offset * tau * g_c;
     }
-    last_outside_[i] = {t_ref_, g_c};  // on the boundary then: t_ref - tau log(g_c)
+    cold_[i].last_outside = {t_ref_, g_c};  // on the boundary then: t_ref - tau log(g_c)
     p.regime = next;
     p.target = next_target;
     p.offset = next_offset;
     p.window = window_for(p);
-    p.fast_kick = p.window == kStable ? static_cast<float>(kick_scale_[i]) : 0.0f;
+    p.fast_kick = p.window == kStable ? static_cast<float>(cold_[i].kick_scale) : 0.0f;
   }
 }
 
@@ -214,7 +209,7 @@ double SpikingEngine::value(const Piece& p, double gt) const {
 }
 
 double SpikingEngine::state_at(std::uint32_t i, double t) {
-  if (clamped_[i]) return clamp_value_[i];
+  if (cold_[i].clamped) return cold_[i].clamp_value;
   const double gt = g(t);
   follow_crossings(piece_[i], i, gt, integrate_ ? &integral_base_[i] : nullptr);
   return value(piece_[i], gt);
@@ -277,7 +272,7 @@ void SpikingEngine::force_spike(std::uint32_t j, double t) {
 
 void SpikingEngine::add_to_state(std::uint32_t i, double t, double delta) {
   advance_to(t);
-  if (clamped_[i]) return;
+  if (cold_[i].clamped) return;
   const double gt = g(t);
   const double s = state_at(i, t);
   anchor(i, t, s + delta, 1.0 / gt, integrate_ ? integral_now(i, t, gt) : 0.0);
@@ -326,12 +321,12 @@ inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, 
 }
 
 void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv, double dw) {
-  if (clamped_[i]) return;
+  if (cold_[i].clamped) return;
   Piece& p = piece_[i];
   follow_crossings(p, i, gt, integrate_ ? &integral_base_[i] : nullptr);
   const double s = value(p, gt);
   if (s < b1_ || s > b2_) return;  // saturated: rho'(s) = 0, the input has no effect (§2.3.1)
-  anchor(i, t, s + kick_scale_[i] * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
+  anchor(i, t, s + cold_[i].kick_scale * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
 }
 
 void SpikingEngine::deliver(const Event& e) {
@@ -392,7 +387,7 @@ void SpikingEngine::sample_states(std::span<double> out) {
 void SpikingEngine::set_states(std::span<const double> states) {
   const double gt = g(now_), g_inv = 1.0 / gt;
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    if (clamped_[i]) continue;
+    if (cold_[i].clamped) continue;
     state_at(i, now_);  // follows crossings: the integral bookkeeping is current at now
     anchor(i, now_, states[i], g_inv, integrate_ ? integral_now(i, now_, gt) : 0.0);
   }
@@ -408,7 +403,7 @@ void SpikingEngine::held_units(std::span<std::uint8_t> out) const {
   const double gt = g(now_);
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
     const models::UnitRegime r = regime_now(i, gt);
-    out[i] = !clamped_[i] && (r == models::UnitRegime::held_at_beta1 || r == models::UnitRegime::held_at_beta2);
+    out[i] = !cold_[i].clamped && (r == models::UnitRegime::held_at_beta1 || r == models::UnitRegime::held_at_beta2);
   }
 }
 
@@ -416,7 +411,7 @@ std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
   std::vector<BoundaryCounts> out(net_.populations.size());
   const double gt = g(now_);
   for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    if (clamped_[i]) continue;
+    if (cold_[i].clamped) continue;
     const models::UnitRegime r = regime_now(i, gt);
     if (r == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
     if (r == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;

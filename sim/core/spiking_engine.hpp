@@ -71,7 +71,7 @@ class SpikingEngine final : public Engine, private StdpHost {
   struct Piece {
     double offset = 0.0;     // u: s(t) = target + u g(t) while the state is in the regime's window
     double target = 0.0;     // T: A + C inside, C outside (below/above), the boundary when held
-    float fast_kick = 0.0f;  // kick scale on the fast path: kick_scale_ if the window is kStable, else 0
+    float fast_kick = 0.0f;  // kick scale on the fast path: Cold::kick_scale if the window is kStable, else 0
     models::UnitRegime regime = models::UnitRegime::inside;
     std::uint8_t window = 0;  // fast-path window (below): where a kicked state may land
   };
@@ -99,12 +99,12 @@ class SpikingEngine final : public Engine, private StdpHost {
 
   void process(const Event& e);
   // StdpHost: what the STDP estimator asks of the engine.
-  double kick_scale(std::uint32_t unit) const override { return kick_scale_[unit]; }
-  models::UnitDrive drive(std::uint32_t unit) const override { return {gated_[unit], nudge_[unit]}; }
+  double kick_scale(std::uint32_t unit) const override { return cold_[unit].kick_scale; }
+  models::UnitDrive drive(std::uint32_t unit) const override { return {cold_[unit].gated, cold_[unit].nudge}; }
   void schedule(const Event& e) override { queue_.push(e); }
   double inside_since(std::uint32_t unit, double t) override {
     const double s = state_at(unit, t);  // follows crossings up to t (a clamped unit: never inside)
-    if (clamped_[unit] || piece_[unit].regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
+    if (cold_[unit].clamped || piece_[unit].regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
       return std::numeric_limits<double>::infinity();
     return last_outside(unit);
   }
@@ -118,7 +118,7 @@ class SpikingEngine final : public Engine, private StdpHost {
   void anchor(std::uint32_t unit, double t, double s, double g_inv, double integral = 0.0);
   // Moves piece p of `unit` across the boundaries its trajectory crossed before the time where
   // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
-  // Records each crossing's time in last_outside_ (also when p is a copy: the unit crossed then).
+  // Records each crossing's time in Cold::last_outside (also when p is a copy: the unit crossed then).
   void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
   models::UnitRegime regime_now(std::uint32_t unit, double gt) const;  // after crossings up to now
   double value(const Piece& p, double gt) const;                       // s on a current piece, kept in its window
@@ -134,25 +134,30 @@ class SpikingEngine final : public Engine, private StdpHost {
   double b1_, b2_;  // params_.rate's boundaries, read on every slow-path kick
 
   std::vector<Piece> piece_;
-  // Colder per-unit fields.
-  std::vector<double> gated_, nudge_;  // A and C of tau ds/dt = rho'(s) A + C - s
-  // Per unit, the last time its state was on or outside [beta1, beta2], as far as the events so far
-  // show (anchor: a kick or phase that starts, ends or lands on a held or outside piece or on a
-  // boundary; follow_crossings: a crossing); -inf before the first. For the STDP estimator.
-  // Kept as the reference time and the growth factor of that moment, the time being
-  // ref - tau log(g): a crossing is known by its g, and the logarithm (one per crossing, about 7 %
-  // of the loop on configs/bench/random_10k.yaml) is taken only when the estimator asks. A time
-  // known as a time is stored with g = 1 (log 1 = 0: the same double back).
-  struct Moment {
+  // Colder per-unit fields, in one 64-byte line per unit: what a slow-path kick reads besides its
+  // piece (measured: as separate arrays they cost a cache miss each on
+  // configs/bench/random_10k.yaml, where about 1 kick in 20 takes the slow path).
+  struct Moment {  // a time kept as ref - tau log(g), see Cold::last_outside
     double ref, g;
   };
-  mutable std::vector<Moment> last_outside_;
+  struct alignas(64) Cold {
+    double gated = 0.0, nudge = 0.0;  // A and C of tau ds/dt = rho'(s) A + C - s
+    double kick_scale = 0.0;          // (1 - beta) / (r_max tau); 0 for clamped units
+    // The last time the state was on or outside [beta1, beta2], as far as the events so far show
+    // (anchor: a kick or phase that starts, ends or lands on a held or outside piece or on a
+    // boundary; follow_crossings: a crossing); -inf before the first. For the STDP estimator. Kept
+    // as the reference time and the growth factor of that moment: a crossing is known by its g,
+    // and the logarithm (one per crossing, about 7 % of the loop on random_10k) is taken only when
+    // the estimator asks. A time known as a time is stored with g = 1 (log 1 = 0: the same double).
+    Moment last_outside{-std::numeric_limits<double>::infinity(), 1.0};
+    double clamp_value = 0.0;
+    std::uint8_t clamped = 0;
+  };
+  mutable std::vector<Cold> cold_;
   double last_outside(std::uint32_t unit) const {
-    return last_outside_[unit].ref - params_.tau_ms * std::log(last_outside_[unit].g);
+    const Moment& m = cold_[unit].last_outside;
+    return m.ref - params_.tau_ms * std::log(m.g);
   }
-  std::vector<double> kick_scale_;  // (1 - beta) / (r_max tau); 0 for clamped units
-  std::vector<double> clamp_value_;
-  std::vector<std::uint8_t> clamped_;
   // Window averages (enable_integrals): on a piece, int_0^t s = integral_base + T t - u tau g(t).
   // A kick changes u by step / g(t), so it adds tau * step to integral_base: no exponential.
   bool integrate_ = false;
