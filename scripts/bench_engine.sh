@@ -29,8 +29,8 @@ for arg in "$@"; do
   esac
 done
 bash scripts/install-deps.sh
-# The build a user of one machine makes (scripts/main.sh's: no MPI, whose libraries alone add about
-# 8 MB to every process), in its own directory.
+# The build a user of one machine makes (scripts/main.sh's: no MPI, whose libraries add about
+# 1.5 MB to every process), in its own directory.
 cmake -S . -B build/bench-serial -DCMAKE_BUILD_TYPE=Release -DEBSIM_MPI=OFF -DEBSIM_BUILD_TESTS=OFF >/dev/null
 cmake --build build/bench-serial -j2 --target ebsim ebsim_kick_limit >/dev/null
 bin="$PWD/build/bench-serial/ebsim"

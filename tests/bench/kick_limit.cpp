@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
   }
   std::mt19937_64 rng(1);
   const Rows rows = random_rows(n, k, rng);
+  if (rows.target.empty()) {
+    std::fprintf(stderr, "ebsim_kick_limit: the network drew no synapse (raise N or K)\n");
+    return 2;
+  }
   std::vector<std::uint32_t> spikes(1 << 20);
   std::uniform_int_distribution<std::uint32_t> unit(0, n - 1);
   for (std::uint32_t& s : spikes) s = unit(rng);
