@@ -28,8 +28,9 @@ protocol:
   CHECK(e.memory_bytes >= e.synapse_bytes + e.unit_bytes);
 }
 
-TEST_CASE("the estimated output grows with the recording: states sampled, trials, spikes at r_max") {
-  const std::string base = R"(
+namespace {
+// 1000 spiking units at up to 100 Hz for 1 s, nothing recorded.
+const std::string kThousandUnits = R"(
 model: {r_max: 100 Hz}
 engine: {kind: spiking}
 populations:
@@ -37,6 +38,10 @@ populations:
 protocol:
   phases: [{duration: 1000 ms}]
 )";
+}  // namespace
+
+TEST_CASE("the estimated output grows with the recording: states sampled, trials, spikes at r_max") {
+  const std::string& base = kThousandUnits;
   const double none = estimate_resources(test::config_from(base)).output_bytes;
   // 1001 samples of 1000 float32 states.
   const double states =
@@ -61,17 +66,14 @@ TEST_CASE("sizes are read and written with their units") {
 }
 
 TEST_CASE("with threads the estimate counts what runs side by side and what waits for the writer") {
-  const std::string base = R"(
-model: {r_max: 100 Hz}
-engine: {kind: spiking}
-populations:
-  h: {role: hidden, size: 1000}
-protocol:
-  trials: 8
-  phases: [{duration: 1000 ms}]
-record: {spikes: {populations: [h]}, rates: {populations: all, bin: 10 ms}}
-)";
-  const Config cfg = test::config_from(base);
+  const std::vector<std::string> recorded = {"protocol.trials=8", "record.spikes={populations: [h]}",
+                                             "record.rates={populations: all, bin: 10 ms}"};
+  auto with = [&](const std::string& more) {
+    std::vector<std::string> overrides = recorded;
+    if (!more.empty()) overrides.push_back(more);
+    return test::config_from(kThousandUnits, overrides);
+  };
+  const Config cfg = with("");
   const ResourceEstimate one = estimate_resources(cfg), two = estimate_resources(cfg, 2);
   // Independent trials on 2 threads: 8 ranges (4 per thread), 2 engines at once, each with its own
   // unit state and binned rates over all trials, and up to the whole output held for the writer.
@@ -83,16 +85,13 @@ record: {spikes: {populations: [h]}, rates: {populations: all, bin: 10 ms}}
   CHECK(two.output_bytes == one.output_bytes);
 
   // Plastic weights: the trials depend on each other and stay on one engine.
-  const Config plastic = test::config_from(base + R"(
-projections:
-  - {from: h, to: h, connectivity: {random: 0.01}, plasticity: {lr: 0.01}}
-)");
+  const Config plastic = with("projections=[{from: h, to: h, connectivity: {random: 0.01}, plasticity: {lr: 0.01}}]");
   CHECK(trial_ranges(plastic, 2) == 1);
   CHECK(estimate_resources(plastic, 2).memory_bytes == doctest::Approx(estimate_resources(plastic).memory_bytes));
 
   // A sweep of 3 runs on 2 threads: 2 runs at once (one thread each: no ranges) and up to 3
   // finished runs' output (2 x jobs, at most the runs) waiting for the writer.
-  const Config sweep = test::config_from(base + "sweep: {replicates: 3}\n");
+  const Config sweep = with("sweep={replicates: 3}");
   const ResourceEstimate s1 = estimate_resources(sweep), s2 = estimate_resources(sweep, 2);
   CHECK(s1.output_bytes == doctest::Approx(3 * one.output_bytes).epsilon(1e-3));
   CHECK(s1.memory_bytes == doctest::Approx(one.memory_bytes));
