@@ -232,6 +232,9 @@ mutant sim/run/theory.cpp "the trial-to-trial variance divided by n, not n - 1 (
 mutant sim/experiments/learning.cpp "batch alignment: the summed update keeps only the last example's" \
   'for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] += dw[q], g_sum[q] += minus_g[q];' \
   'for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] = dw[q], g_sum[q] += minus_g[q];'
+mutant sim/core/event_queue.hpp "candidates at equal times: the larger unit first (not the queue's key order)" \
+  'return time_[b] < time_[a] || (time_[b] == time_[a] && b < a) ? b : a;' \
+  'return time_[b] < time_[a] || (time_[b] == time_[a] && b > a) ? b : a;'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

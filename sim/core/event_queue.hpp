@@ -17,7 +17,9 @@
 // STDP windows close last.
 #include <boost/heap/d_ary_heap.hpp>
 #include <cstdint>
+#include <limits>
 #include <tuple>  // Event::key
+#include <vector>
 
 namespace ebsim {
 
@@ -48,5 +50,46 @@ struct EventLater {
 };
 
 using EventQueue = boost::heap::d_ary_heap<Event, boost::heap::arity<4>, boost::heap::compare<EventLater>>;
+
+// The thinning candidates, apart from the heap: every unit has exactly one pending candidate, whose
+// time changes each time it fires, so they sit in a tournament tree over the units (each internal
+// node holds the earlier of its children's candidates, ties by unit as Event::tie_key orders them):
+// taking the next one is a look at the root, and setting a unit's next time replays the one path
+// from its leaf to the root (log2 N comparisons, no sifting among four children per level as a
+// heap pop and push do). The engine merges its root with the heap's top by EventLater, so events
+// come out in the same total order as from one queue.
+class CandidateTree {
+ public:
+  void reset(std::uint32_t units) {
+    leaves_ = 1;
+    while (leaves_ < units) leaves_ *= 2;
+    time_.assign(leaves_, std::numeric_limits<double>::infinity());  // padding leaves never win
+    node_.assign(2 * std::size_t(leaves_), 0);
+    for (std::uint32_t j = 0; j < leaves_; ++j) node_[leaves_ + j] = j;
+    for (std::uint32_t k = leaves_ - 1; k >= 1; --k) node_[k] = earlier(node_[2 * k], node_[2 * k + 1]);
+  }
+  std::uint32_t top_unit() const { return node_[1]; }
+  double top_time() const { return time_[node_[1]]; }
+  Event top() const {
+    Event e;
+    e.time = top_time();
+    e.unit = top_unit();
+    e.flags = Event::pack(Event::candidate, 0);
+    return e;
+  }
+  void set(std::uint32_t unit, double time) {
+    time_[unit] = time;
+    for (std::size_t k = (std::size_t(leaves_) + unit) / 2; k >= 1; k /= 2)
+      node_[k] = earlier(node_[2 * k], node_[2 * k + 1]);
+  }
+
+ private:
+  std::uint32_t earlier(std::uint32_t a, std::uint32_t b) const {
+    return time_[b] < time_[a] || (time_[b] == time_[a] && b < a) ? b : a;
+  }
+  std::uint32_t leaves_ = 1;
+  std::vector<double> time_;
+  std::vector<std::uint32_t> node_;
+};
 
 }  // namespace ebsim

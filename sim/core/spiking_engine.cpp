@@ -93,13 +93,8 @@ void SpikingEngine::reset(std::uint32_t trial) {
     anchor(i, 0.0, params_.initial_state[i], 1.0, 0.0);
   }
   boost::random::exponential_distribution<double> interval(params_.r_max_per_ms);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    Event e;
-    e.time = interval(streams_[i]);
-    e.unit = i;
-    e.flags = Event::pack(Event::candidate, 0);
-    queue_.push(e);
-  }
+  candidates_.reset(net_.n_units);
+  for (std::uint32_t i = 0; i < net_.n_units; ++i) candidates_.set(i, interval(streams_[i]));
 }
 
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
@@ -224,9 +219,12 @@ void SpikingEngine::move_reference(double t) {
 void SpikingEngine::advance_to(double t_ms) {
   std::uint32_t events_to_check = kEventsPerStopCheck;
   std::uint64_t synaptic_check_at = synaptic_events_ + kSynapticEventsPerStopCheck;
-  while (!queue_.empty() && queue_.top().time <= t_ms) {
-    const Event e = queue_.top();
-    queue_.pop();
+  for (;;) {
+    // The earlier of the heap's top and the candidates' root, in the queue's total order.
+    const bool from_heap = !queue_.empty() && !EventLater()(queue_.top(), candidates_.top());
+    const Event e = from_heap ? queue_.top() : candidates_.top();
+    if (!(e.time <= t_ms)) break;
+    if (from_heap) queue_.pop();  // a candidate stays until fire_candidate sets the unit's next one
     if (e.time - t_ref_ > kReferenceSpan * params_.tau_ms) move_reference(e.time);
     process(e);
     if (--events_to_check == 0 || synaptic_events_ >= synaptic_check_at) {
@@ -258,11 +256,7 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   const double s = state_at(j, t);
   const double u = boost::random::uniform_01<double>()(streams_[j]);
   if (u < params_.rate.rho(s)) emit_spike(j, t);
-  Event next;
-  next.time = t + boost::random::exponential_distribution<double>(params_.r_max_per_ms)(streams_[j]);
-  next.unit = j;
-  next.flags = Event::pack(Event::candidate, 0);
-  queue_.push(next);
+  candidates_.set(j, t + boost::random::exponential_distribution<double>(params_.r_max_per_ms)(streams_[j]));
 }
 
 void SpikingEngine::force_spike(std::uint32_t j, double t) {

@@ -169,7 +169,8 @@ class SpikingEngine final : public Engine, private StdpHost {
 
   StdpEstimator stdp_;  // the rule's STDP events (Eq. 26)
 
-  EventQueue queue_;
+  EventQueue queue_;          // deliveries and STDP windows
+  CandidateTree candidates_;  // one thinning candidate per unit
   double now_ = 0.0, t_ref_ = 0.0;
   std::vector<Spike> spikes_;
   std::uint64_t synaptic_events_ = 0, spike_count_ = 0;
