@@ -47,7 +47,7 @@ figures_of() {
     /bytes per synapse, connectivity alone/ { cps = $6 }
     END { print loop, eps, bps, cps }'
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+source scripts/bench_lib.sh  # median
 
 echo "ebsim engine benchmark: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $rounds rounds, $(date -u +%Y-%m-%dT%H:%MZ)"
 

@@ -34,7 +34,7 @@ wall_of() {
 
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+source scripts/bench_lib.sh  # median
 
 echo "ebsim parallel benchmark: $(nproc) cores, $repeats rounds, $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-26s %10s %10s %10s %9s %9s\n' "case" "jobs 1 s" "jobs 2 s" "mpi 2x1 s" "jobs 2 x" "mpi 2 x"
