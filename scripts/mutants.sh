@@ -75,8 +75,8 @@ mutant sim/core/spiking_engine.cpp "window integrals forget the kicks" \
   'if (integrate_) integral_base_[i] += params_.tau_ms * step;' \
   'if (integrate_) integral_base_[i] += 0.0 * step;'
 mutant sim/core/spiking_engine.cpp "the shared frame moved the wrong way (offsets divided by g instead of multiplied)" \
-  'for (Piece& p : piece_) p.offset *= factor;' \
-  'for (Piece& p : piece_) p.offset /= factor;'
+  'for (std::uint32_t i = lo_; i < hi_; ++i) piece_[i].offset *= factor;' \
+  'for (std::uint32_t i = lo_; i < hi_; ++i) piece_[i].offset /= factor;'
 
 # ---- the STDP estimator -----------------------------------------------------------------------
 mutant sim/core/stdp_estimator.cpp "lr doubled in the STDP events" \
@@ -235,6 +235,18 @@ mutant sim/experiments/learning.cpp "batch alignment: the summed update keeps on
 mutant sim/core/event_queue.hpp "candidates at equal times: the larger unit first (not the queue's key order)" \
   'return time_[b] < time_[a] || (time_[b] == time_[a] && b < a) ? b : a;' \
   'return time_[b] < time_[a] || (time_[b] == time_[a] && b > a) ? b : a;'
+mutant sim/core/spiking_engine.cpp "the shared frame moves at whichever event passes 16 tau (not on its grid)" \
+  'while (t - t_ref_ > span) move_reference(t_ref_ + span);' \
+  'if (t - t_ref_ > span) move_reference(t);'
+mutant sim/core/stdp_estimator.cpp "shared (symmetric) plastic weights change at once, not at the interval boundary" \
+  'const bool defer = deferred_[projection] != 0;' \
+  'const bool defer = false;'
+mutant sim/core/partitioned_engine.cpp "partitions' spikes reported in partition order, not sorted by time" \
+  'std::sort(out.begin(), out.end(),' \
+  'std::stable_sort(out.begin(), out.begin(),'
+mutant sim/core/partitioned_engine.cpp "the last interval's spikes received at the next call (after the rule's phase changed)" \
+  'run([&](unsigned q) { parts_[q].receive(inbox_); });' \
+  'return;  // the inbox waits for the next call'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -157,6 +157,22 @@ std::vector<std::string> input_files(const Config& cfg, const std::string& confi
   return inputs;
 }
 
+// Whether --threads partitions this config's networks: the spiking engine of plain runs and of the
+// learning experiment (the other experiments build their own serial engines).
+bool threads_apply(const Config& cfg) {
+  return cfg.engine.kind == EngineKind::spiking && (cfg.experiment_kind.empty() || cfg.experiment_kind == "learning");
+}
+
+// More partitions than units has no meaning (checked on every sweep point's network size).
+std::string threads_problem(const Config& cfg, unsigned threads) {
+  if (threads <= 1 || !threads_apply(cfg)) return {};
+  std::uint64_t units = 0;
+  for (const PopulationConfig& p : cfg.populations) units += p.size;
+  if (threads <= units) return {};
+  return "--threads " + std::to_string(threads) + ": the network has " + std::to_string(units) +
+         " units; at most one partition per unit";
+}
+
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
   po::options_description opts("ebsim run options");
   opts.add_options()("output,o", po::value<std::string>(), "output HDF5 file (default: the config's output.path)")(
@@ -166,6 +182,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "force", "overwrite an existing output file")("quiet,q", "no progress bar and no summary")(
       "jobs,j", po::value<long long>(),
       "independent runs of a sweep at once (default: the number of cores; 1: one after another)")(
+      "threads,t", po::value<long long>(),
+      "split one spiking network over this many threads (default 1; the output is the same for any number)")(
       "yes", "run a sweep of more than 100,000 runs")(
       "max-memory", po::value<std::string>(), "refuse runs estimated to need more memory (default: what is available)")(
       "max-output", po::value<std::string>(),
@@ -173,8 +191,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::variables_map vm;
   int code = 0;
   if (!parse(args, opts, vm,
-             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--jobs N] [--yes] [--force] "
-             "[--quiet] [--max-memory SIZE] [--max-output SIZE]\n",
+             "usage: ebsim run CONFIG [-o OUT] [--set key.path=value]... [--seed N] [--jobs N] [--threads T] [--yes] "
+             "[--force] [--quiet] [--max-memory SIZE] [--max-output SIZE]\n",
              out, err, code))
     return code;
   const std::string config_path = vm["positional"].as<std::string>();
@@ -186,6 +204,16 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       return 2;
     }
     jobs = unsigned(j);
+  }
+  unsigned threads = 1;
+  if (vm.count("threads")) {
+    const long long t = vm["threads"].as<long long>();
+    if (t < 1 || t > 4096) {
+      err << "ebsim: error: --threads " << t
+          << ": expected 1 to 4096 partitions of the network (1: the serial engine)\n";
+      return 2;
+    }
+    threads = unsigned(t);
   }
 #ifdef EBSIM_HAVE_MPI
   MpiSession mpi;
@@ -208,6 +236,15 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     say << "ebsim: error: " << e.what() << "\n";
     return 2;
   }
+  if (const std::string problem = threads_problem(cfg, threads); !problem.empty()) {
+    say << "ebsim: error: " << problem << "\n";
+    return 2;
+  }
+  if (threads > 1 && !threads_apply(cfg))
+    say << "ebsim: note: --threads " << threads << " has no effect here: "
+        << (cfg.engine.kind == EngineKind::continuous ? "the continuous engine"
+                                                      : "the `" + cfg.experiment_kind + "` experiment")
+        << " runs each network on one thread (--jobs spreads independent runs)\n";
   const std::string output = vm.count("output") ? vm["output"].as<std::string>() : cfg.output.path;
   if (output.empty()) {
     say << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
@@ -269,6 +306,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   options.command_line = join_args(args);
   options.stop = &g_stop_requested;
   options.jobs = jobs;
+  options.threads = threads;
   if (rank != 0) {
     // Another rank of a distributed sweep: computes its runs and sends them to rank 0.
     try {

@@ -73,7 +73,7 @@ class Engine {
   // Once *stop is set, advance_to, advance_until_settled and hold_until return within a few
   // milliseconds of wall time, short of the time asked for; the caller then abandons the run
   // (the state is no longer a trajectory of the protocol). Null: never stopped.
-  void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+  virtual void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
 
  protected:
   bool stop_requested() const { return ebsim::stop_requested(stop_); }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "sim/core/continuous_engine.hpp"
+#include "sim/core/partitioned_engine.hpp"
 #include "sim/core/spiking_engine.hpp"
 
 namespace ebsim {
@@ -10,7 +11,9 @@ namespace ebsim {
 std::unique_ptr<Engine> make_engine(const EngineParams& params, const Network& net) {
   switch (params.kind) {
     case EngineKind::continuous: return std::make_unique<ContinuousEngine>(params, net);
-    case EngineKind::spiking: return std::make_unique<SpikingEngine>(params, net);
+    case EngineKind::spiking:
+      if (params.partitions > 1) return std::make_unique<PartitionedEngine>(params, net, params.partitions);
+      return std::make_unique<SpikingEngine>(params, net);
   }
   throw std::logic_error("unknown engine kind");
 }

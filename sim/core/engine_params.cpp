@@ -55,4 +55,10 @@ EngineParams EngineParams::with_rate(const models::RateFunction& r) const {
   return p;
 }
 
+EngineParams EngineParams::with_partitions(unsigned p) const {
+  EngineParams q = *this;
+  q.partitions = p;
+  return q;
+}
+
 }  // namespace ebsim

@@ -23,6 +23,9 @@ struct EngineParams {
   Boundary boundary = Boundary::project;  // continuous engine, see project_boundaries()
   std::uint64_t seed = 1;
   std::vector<double> initial_state;  // per global unit: the state of free units at t = 0
+  // Spiking engine: the network split over this many partitions, one thread each
+  // (sim/core/partitioned_engine.hpp); the results are the same for any number.
+  unsigned partitions = 1;
 
   // Continuous engine with hard boundaries: a unit leaving [beta1, beta2] while the field outside
   // points back is held on the boundary (a sliding mode), instead of the literal map's chattering.
@@ -35,6 +38,7 @@ struct EngineParams {
   EngineParams with_dt(double dt) const;
   EngineParams with_sigma(double s) const;
   EngineParams with_rate(const models::RateFunction& r) const;
+  EngineParams with_partitions(unsigned p) const;
 };
 
 // Lowers the config's model and engine sections. The initial state is drawn from the stream keyed

@@ -41,6 +41,9 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
   kick_window_[kBelow] = {-kInf, b1_};
   kick_window_[kSlow] = {kInf, -kInf};  // empty
   kick_window_[kAny] = {-kInf, kInf};
+  hi_ = n;
+  d_min_ = kInf;
+  for (const Projection& proj : net.projections) d_min_ = std::min(d_min_, proj.delay_ms);
   piece_.assign(n, Piece{});
   cold_.assign(n, Cold{});
   integral_base_.assign(n, 0.0);
@@ -73,20 +76,39 @@ double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / params
 
 void SpikingEngine::set_plasticity(PlasticityRule* rule) { stdp_.attach(rule); }
 
+void SpikingEngine::own_units(std::uint32_t lo, std::uint32_t hi) {
+  if (lo > hi || hi > net_.n_units) throw std::invalid_argument("a partition's units are out of range");
+  lo_ = lo, hi_ = hi;
+  partitioned_ = true;
+  stdp_.own_units(lo, hi);
+  reset(0);
+}
+
+// The part of [begin, end) (ascending indices of units of `population`) that this partition owns.
+void SpikingEngine::clip_to_own(const std::uint32_t* index, const Population& population, std::uint64_t& begin,
+                                std::uint64_t& end) const {
+  const std::uint32_t offset = population.offset;
+  if (lo_ <= offset && hi_ >= offset + population.size) return;  // owns the whole population
+  // One binary search per side that cuts into the population (the first and last partitions: one).
+  if (lo_ > offset) begin = std::uint64_t(std::lower_bound(index + begin, index + end, lo_ - offset) - index);
+  if (hi_ < offset + population.size)
+    end = std::uint64_t(std::lower_bound(index + begin, index + end, hi_ > offset ? hi_ - offset : 0) - index);
+}
+
 void SpikingEngine::reset(std::uint32_t trial) {
   queue_.clear();
   stdp_.clear();
   spikes_.clear();
+  outbox_.clear();
   now_ = 0.0;
   t_ref_ = 0.0;
-  streams_.clear();
-  streams_.reserve(net_.n_units);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i)
-    streams_.push_back(make_stream(params_.seed, Purpose::spikes, trial, i));
+  next_boundary_ = 1;
+  streams_.assign(net_.n_units, Stream());
+  for (std::uint32_t i = lo_; i < hi_; ++i) streams_[i] = make_stream(params_.seed, Purpose::spikes, trial, i);
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
   for (Cold& c : cold_) c.clamped = 0, c.last_outside = Moment{-kInf, 1.0};
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+  for (std::uint32_t i = lo_; i < hi_; ++i) {
     cold_[i].gated = net_.bias[i];
     cold_[i].nudge = 0.0;
     cold_[i].kick_scale = kick_scale_for(0.0);
@@ -94,12 +116,12 @@ void SpikingEngine::reset(std::uint32_t trial) {
   }
   boost::random::exponential_distribution<double> interval(params_.r_max_per_ms);
   candidates_.reset(net_.n_units);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) candidates_.set(i, interval(streams_[i]));
+  for (std::uint32_t i = lo_; i < hi_; ++i) candidates_.set(i, interval(streams_[i]));
 }
 
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
   const double gt = g(now_), g_inv = 1.0 / gt;
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
+  for (std::uint32_t i = lo_; i < hi_; ++i) {
     const double s = state_at(i, now_);  // follows crossings: the piece is current at now
     const double integral = integral_now(i, now_, gt);
     if (drive.clamped[i]) {
@@ -210,10 +232,24 @@ double SpikingEngine::state_at(std::uint32_t i, double t) {
   return value(piece_[i], gt);
 }
 
+void SpikingEngine::move_reference_before(double t) {
+  const double span = kReferenceSpan * params_.tau_ms;
+  while (t - t_ref_ > span) move_reference(t_ref_ + span);
+}
+
 void SpikingEngine::move_reference(double t) {
   const double factor = g(t);
-  for (Piece& p : piece_) p.offset *= factor;
+  for (std::uint32_t i = lo_; i < hi_; ++i) piece_[i].offset *= factor;
   t_ref_ = t;
+}
+
+void SpikingEngine::apply_deferred_until(double t) {
+  if (t <= double(next_boundary_) * d_min_) return;
+  // Every waiting change comes from a closing at or before the boundary: an earlier event past it
+  // would have applied them already.
+  stdp_.apply_deferred(stdp_.waiting());
+  next_boundary_ = std::max<std::uint64_t>(next_boundary_ + 1, std::uint64_t(std::ceil(t / d_min_)));
+  while (double(next_boundary_) * d_min_ < t) ++next_boundary_;  // the first boundary at or after t
 }
 
 void SpikingEngine::advance_to(double t_ms) {
@@ -225,7 +261,8 @@ void SpikingEngine::advance_to(double t_ms) {
     const Event e = from_heap ? queue_.top() : candidates_.top();
     if (!(e.time <= t_ms)) break;
     if (from_heap) queue_.pop();  // a candidate stays until fire_candidate sets the unit's next one
-    if (e.time - t_ref_ > kReferenceSpan * params_.tau_ms) move_reference(e.time);
+    move_reference_before(e.time);
+    if (!partitioned_ && stdp_.any_deferred()) apply_deferred_until(e.time);
     process(e);
     if (--events_to_check == 0 || synaptic_events_ >= synaptic_check_at) {
       if (stop_requested()) {
@@ -238,7 +275,7 @@ void SpikingEngine::advance_to(double t_ms) {
   }
   now_ = std::max(now_, t_ms);
   // Also after a long stretch without events: g(now) must not underflow for sampling or phases.
-  if (now_ - t_ref_ > kReferenceSpan * params_.tau_ms) move_reference(now_);
+  move_reference_before(now_);
 }
 
 void SpikingEngine::process(const Event& e) {
@@ -276,14 +313,33 @@ void SpikingEngine::emit_spike(std::uint32_t j, double t) {
   ++spike_count_;
   if (record_[j]) spikes_.push_back({t, j});
   if (integrate_) spike_counts_[j] += 1.0;
+  if (partitioned_) {
+    outbox_.push_back({t, j});
+    return;
+  }
+  send_spike(j, t);
+}
+
+void SpikingEngine::receive(std::span<const Spike> spikes) {
+  for (const Spike& s : spikes) send_spike(s.unit, s.time);
+}
+
+void SpikingEngine::send_spike(std::uint32_t j, double t) {
   if (stdp_.active()) stdp_.on_spike(j, population_[j], t, *this);
   for (const FanOut& f : fan_out_[population_[j]]) {
     const Projection& p = net_.projections[f.projection];
+    const Population& reached = net_.populations[f.direction == 0 ? p.target : p.source];
+    if (reached.offset >= hi_ || reached.offset + reached.size <= lo_) continue;  // no unit of this partition
     Event d;
     d.time = t + p.delay_ms;
     d.unit = j;
     d.projection = f.projection;
     d.flags = Event::pack(Event::delivery, f.direction);
+    // A partition receives the spikes of an interval at its end: conservative synchronisation rests
+    // on every delivery landing after it (impossible from a config: the interval is the shortest delay).
+    if (partitioned_ && !(d.time > now_))
+      throw std::logic_error("projection `" + p.name + "`: a spike would land at or before the time already run, " +
+                             "a delay below the interval");
     if (p.delay_step.empty()) {
       queue_.push(d);
       continue;
@@ -339,6 +395,7 @@ void SpikingEngine::deliver(const Event& e) {
       begin = p.group_begin[g], end = p.group_begin[g + 1];
     }
     const std::uint32_t* const tgt = p.tgt_index.data();
+    if (partitioned_) clip_to_own(tgt, net_.populations[p.target], begin, end);
     const double gain = p.gain_forward;
     for (std::uint64_t k = begin; k < end; ++k) {
       // Targets are scattered over the unit array: ask for the piece 8 synapses ahead (measured:
@@ -356,6 +413,7 @@ void SpikingEngine::deliver(const Event& e) {
       begin = p.col_group_begin[g], end = p.col_group_begin[g + 1];
     }
     const std::uint32_t* const src = p.src_index.data();
+    if (partitioned_) clip_to_own(src, net_.populations[p.source], begin, end);
     const std::uint32_t* const pos = p.position.data();
     const double gain = p.gain_backward;
     for (std::uint64_t k = begin; k < end; ++k) {
@@ -364,76 +422,6 @@ void SpikingEngine::deliver(const Event& e) {
     }
     synaptic_events_ += end - begin;
   }
-}
-
-bool SpikingEngine::advance_until_settled(double, double) {
-  throw std::logic_error("the spiking engine has no settle-to-tolerance (the config loader rejects it)");
-}
-
-void SpikingEngine::hold_until(double t_ms) { advance_to(t_ms); }
-
-double SpikingEngine::residual() const { return std::numeric_limits<double>::quiet_NaN(); }
-
-void SpikingEngine::sample_states(std::span<double> out) {
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) out[i] = state_at(i, now_);
-}
-
-void SpikingEngine::set_states(std::span<const double> states) {
-  const double gt = g(now_), g_inv = 1.0 / gt;
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    if (cold_[i].clamped) continue;
-    state_at(i, now_);  // follows crossings: the integral bookkeeping is current at now
-    anchor(i, now_, states[i], g_inv, integrate_ ? integral_now(i, now_, gt) : 0.0);
-  }
-}
-
-models::UnitRegime SpikingEngine::regime_now(std::uint32_t i, double gt) const {
-  Piece p = piece_[i];
-  follow_crossings(p, i, gt, nullptr);
-  return p.regime;
-}
-
-void SpikingEngine::held_units(std::span<std::uint8_t> out) const {
-  const double gt = g(now_);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    const models::UnitRegime r = regime_now(i, gt);
-    out[i] = !cold_[i].clamped && (r == models::UnitRegime::held_at_beta1 || r == models::UnitRegime::held_at_beta2);
-  }
-}
-
-std::vector<BoundaryCounts> SpikingEngine::boundary_counts() const {
-  std::vector<BoundaryCounts> out(net_.populations.size());
-  const double gt = g(now_);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    if (cold_[i].clamped) continue;
-    const models::UnitRegime r = regime_now(i, gt);
-    if (r == models::UnitRegime::held_at_beta1) ++out[population_[i]].held_low;
-    if (r == models::UnitRegime::held_at_beta2) ++out[population_[i]].held_high;
-  }
-  return out;
-}
-
-void SpikingEngine::integrals(std::span<double> integral_s, std::span<double> counts) {
-  const double gt = g(now_);
-  for (std::uint32_t i = 0; i < net_.n_units; ++i) {
-    state_at(i, now_);  // follows crossings up to now
-    integral_s[i] = integral_now(i, now_, gt);
-    counts[i] = spike_counts_[i];
-  }
-}
-
-void SpikingEngine::take_spikes(std::vector<Spike>& out) {
-  out.clear();
-  std::swap(out, spikes_);
-}
-
-void SpikingEngine::end_trial() {
-  if (stdp_.active()) stdp_.close_all(now_, *this);
-}
-
-void SpikingEngine::record_spikes(std::uint32_t population) {
-  const Population& p = net_.populations[population];
-  std::fill_n(record_.begin() + p.offset, p.size, 1);
 }
 
 }  // namespace ebsim

@@ -1,5 +1,6 @@
 #include "sim/core/stdp_estimator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -29,11 +30,16 @@ void StdpEstimator::attach(PlasticityRule* rule) {
   rule_ = rule;
   fan_out_.assign(net_->populations.size(), {});
   open_.assign(net_->projections.size(), std::vector<std::deque<Window>>(2));
+  deferred_.assign(net_->projections.size(), 0);
+  any_deferred_ = false;
+  waiting_.clear();
   if (!rule) return;
   for (std::size_t p = 0; p < net_->projections.size(); ++p) {
     if (!rule->plastic(p)) continue;
     const Projection& proj = net_->projections[p];
     fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
+    deferred_[p] = rule->settings(p).symmetric || proj.gain_backward != 0.0;
+    any_deferred_ = any_deferred_ || deferred_[p];
     if (rule->settings(p).symmetric) {
       if (proj.col_ptr.empty())
         throw std::logic_error("projection `" + proj.name + "` has symmetric plasticity but no transposed index");
@@ -45,6 +51,17 @@ void StdpEstimator::attach(PlasticityRule* rule) {
 void StdpEstimator::clear() {
   for (auto& per_projection : open_)
     for (auto& fifo : per_projection) fifo.clear();
+  waiting_.clear();
+}
+
+void StdpEstimator::apply_deferred(std::vector<DeferredChange>& changes) {
+  std::sort(changes.begin(), changes.end(),
+            [](const DeferredChange& a, const DeferredChange& b) { return a.key() < b.key(); });
+  for (DeferredChange& c : changes) {
+    c.log.dw = rule_->add(c.log.projection, c.synapse, c.dw);
+    if (log_) log_->push_back(c.log);
+  }
+  changes.clear();
 }
 
 void StdpEstimator::on_spike(std::uint32_t pre, std::uint16_t population, double t, StdpHost& host) {
@@ -84,6 +101,7 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   const double gain = e.direction() == 0 ? p.gain_forward : p.gain_backward;
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
     const std::uint32_t post = r.offset + r.index[k];
+    if (post < lo_ || post >= hi_) continue;  // another partition's
     const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
     const double s = host.state_at(post, e.time);  // before this spike's kick (it lands now or later)
     w.before.push_back(rate ? rate_.rho(s) : s);
@@ -105,23 +123,32 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   host.schedule(closing);
 }
 
-void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, StdpHost& host) {
+void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t,
+                          std::uint64_t tie, StdpHost& host) {
   const Projection& p = net_->projections[projection];
   const Plasticity& rule = rule_->settings(projection);
   const PostRange r = post_range(*net_, p, direction, w.unit);
   const bool rate = rule.post == Plasticity::Post::rate_derivative;
   // lr * D / r_max, D = (value(t) - value(opened) - own(t)) / (t - opened); r_max per ms to match D per ms.
   const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);
+  const bool defer = deferred_[projection] != 0;
+  std::size_t n = 0;  // the place among this partition's postsynaptic units
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
     const std::uint64_t synapse = direction == 0 ? k : p.position[k];
     const std::uint32_t post = r.offset + r.index[k];
+    if (post < lo_ || post >= hi_) continue;
     const double s = host.state_at(post, t);
     const double value = rate ? rate_.rho(s) : s;
-    const std::size_t n = k - r.begin;
     const bool inside = host.inside_since(post, t) < w.own[n].arrival;
-    const double dw =
-        rule_->add(projection, synapse, scale * (value - w.before[n] - own_effect(w.own[n], t, rate, inside)));
-    if (log_) log_->push_back({w.spike, dw, w.unit, post, projection, t == w.closes});
+    const double change = scale * (value - w.before[n] - own_effect(w.own[n], t, rate, inside));
+    ++n;
+    const StdpChange log{w.spike, 0.0, w.unit, post, projection, t == w.closes};
+    if (defer) {
+      waiting_.push_back({t, w.opened, tie, std::uint32_t(k - r.begin), synapse, change, log});
+      continue;
+    }
+    const double dw = rule_->add(projection, synapse, change);
+    if (log_) log_->push_back({log.t_pre, dw, log.pre, log.post, log.projection, log.full_window});
   }
 }
 
@@ -135,14 +162,20 @@ void StdpEstimator::close(const Event& e, StdpHost& host) {
     throw std::logic_error("STDP window without its opening (projection " + net_->projections[e.projection].name + ")");
   const Window w = std::move(*it);
   fifo.erase(it);
-  apply(w, e.projection, e.direction(), e.time, host);
+  apply(w, e.projection, e.direction(), e.time, e.tie_key(), host);
 }
 
 void StdpEstimator::close_all(double t, StdpHost& host) {
   for (std::size_t p = 0; p < open_.size(); ++p)
     for (std::uint8_t d = 0; d < 2; ++d) {
-      for (const Window& w : open_[p][d])
-        if (t > w.opened) apply(w, static_cast<std::uint16_t>(p), d, t, host);
+      for (const Window& w : open_[p][d]) {
+        if (!(t > w.opened)) continue;
+        Event closing;  // the key its closing event would have had
+        closing.unit = w.unit;
+        closing.projection = static_cast<std::uint16_t>(p);
+        closing.flags = Event::pack(Event::stdp_close, d);
+        apply(w, closing.projection, d, t, closing.tie_key(), host);
+      }
       open_[p][d].clear();
     }
 }

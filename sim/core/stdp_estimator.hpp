@@ -32,11 +32,22 @@
 //    the order of the fraction of windows in which it touches a boundary.)
 //
 // Opening and closing are events in the engine's queue (Event::stdp_open, Event::stdp_close), so
-// they fall in the total event order. Open windows wait in a queue per (projection, direction);
-// they close in the order they opened (one window length per projection). close_all() closes
-// what is still open at the end of a trial, over the shortened window.
+// they fall in the total event order.
+//
+// Shared weights. A weight that both directions use (a symmetric rule, or a projection that acts
+// backward too) is read and moved from both of its units; in a partitioned network
+// (sim/core/partitioned_engine.hpp) they may live in different partitions. Changes of such weights
+// therefore wait (deferred()) and take effect at the next interval boundary k d_min (d_min: the
+// shortest delay), in every layout, one partition included: before any event later than the
+// boundary, all changes of closings up to it are applied in the order of (closing time, closing
+// event, opening time, synapse), a key independent of where the units live. The bias against the
+// continuous rule is a delay of at most d_min in a weight's effect, below the window's own lead. Open windows wait in a
+// queue per (projection, direction); they close in the order they opened (one window length per projection).
+// close_all() closes what is still open at the end of a trial, over the shortened window.
 #include <cstdint>
 #include <deque>
+#include <limits>
+#include <tuple>
 #include <vector>
 
 #include "models/unit_dynamics.hpp"
@@ -56,6 +67,17 @@ struct StdpChange {
   std::uint32_t pre, post;  // global unit indices
   std::uint16_t projection;
   bool full_window;  // closed after its full length T (false: shortened by the end of a trial)
+};
+
+// A change of a shared weight, waiting for the interval boundary (see above).
+struct DeferredChange {
+  double closed, opened;  // the window's closing and opening times
+  std::uint64_t tie;      // the closing event's Event::tie_key()
+  std::uint32_t place;    // the synapse's place in the window's postsynaptic range
+  std::uint64_t synapse;
+  double dw;  // before the rule's gain and bounds
+  StdpChange log;
+  auto key() const { return std::make_tuple(closed, tie, opened, place); }
 };
 
 // What the estimator needs from the engine that runs it.
@@ -93,6 +115,15 @@ class StdpEstimator {
   // Closes every open window at t (the end of a trial), each over its length so far.
   void close_all(double t, StdpHost& host);
 
+  // A partition's estimator sees only the postsynaptic units in [lo, hi) (sim/core/partitioned_engine.hpp).
+  void own_units(std::uint32_t lo, std::uint32_t hi) { lo_ = lo, hi_ = hi; }
+  // Whether a projection's weight changes wait for the interval boundary, and those waiting.
+  bool deferred(std::size_t projection) const { return !deferred_.empty() && deferred_[projection]; }
+  bool any_deferred() const { return any_deferred_; }
+  std::vector<DeferredChange>& waiting() { return waiting_; }
+  // Applies deferred changes (of one or several partitions) in their key's order; empties `changes`.
+  void apply_deferred(std::vector<DeferredChange>& changes);
+
  private:
   struct FanOut {
     std::uint16_t projection;
@@ -115,7 +146,9 @@ class StdpEstimator {
   // own(t) for one synapse; `inside` when the unit's actual trajectory was strictly inside the
   // linear range from before the kick's arrival to t.
   double own_effect(const OwnKick& k, double t, bool rate, bool inside) const;
-  void apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, StdpHost& host);
+  // `tie`: the closing event's Event::tie_key(), for the order of deferred changes.
+  void apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, std::uint64_t tie,
+             StdpHost& host);
 
   const Network* net_;
   models::RateFunction rate_;
@@ -125,6 +158,10 @@ class StdpEstimator {
   std::vector<StdpChange>* log_ = nullptr;
   std::vector<std::vector<FanOut>> fan_out_;           // per population
   std::vector<std::vector<std::deque<Window>>> open_;  // [projection][direction]
+  std::uint32_t lo_ = 0, hi_ = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint8_t> deferred_;  // per projection
+  bool any_deferred_ = false;
+  std::vector<DeferredChange> waiting_;
 };
 
 }  // namespace ebsim

@@ -18,6 +18,9 @@ struct RunOptions {
   std::function<void(const std::string& what)> progress_note;
   const std::atomic<bool>* stop = nullptr;  // set from a signal handler to interrupt
   unsigned jobs = 1;                        // threads for independent units of work (--jobs)
+  // Partitions of one spiking network, one thread each (--threads; sim/core/partitioned_engine.hpp):
+  // plain runs and the learning experiment. The output is the same for any number.
+  unsigned threads = 1;
 };
 
 struct PhaseResult {

@@ -162,7 +162,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   const Stopwatch build_watch;
   Network net = build_network(cfg, options.stop);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
-  const EngineParams params = lower_engine_params(cfg);
+  EngineParams params = lower_engine_params(cfg);
+  params.partitions = options.threads;
   std::unique_ptr<Engine> engine = make_engine(params, net);
   PlasticityRule plasticity(cfg, net);
   if (plasticity.any()) engine->set_plasticity(&plasticity);

@@ -396,3 +396,20 @@ TEST_CASE("a recording larger than the limit is refused before anything is writt
       run({"ebsim", "run", dir.file("cfg.yaml"), "-o", dir.file("out.h5"), "--quiet", "--max-output", "100MB"}).code ==
       0);
 }
+
+TEST_CASE("issue 15: --threads 0, and more threads than the network has units, are refused; nothing is written") {
+  expect_rejected(kNet, {"--threads 0", "expected 1 to 4096"}, {"--threads", "0"});
+  const std::string spiking = replace(kNet, "engine: {kind: continuous, dt: 0.1 ms}", "engine: {kind: spiking}");
+  expect_rejected(spiking, {"--threads 10", "the network has 9 units", "at most one partition per unit"},
+                  {"--threads", "10"});
+  // Accepted up to one partition per unit; the continuous engine says that it runs on one thread.
+  test::TempDir dir;
+  const std::string cfg = dir.file("cfg.yaml");
+  write_file(cfg, replace(spiking, "duration: 2000 ms", "duration: 50 ms"));
+  CHECK(run({"ebsim", "run", cfg, "-o", dir.file("a.h5"), "--quiet", "--threads", "9"}).code == 0);
+  write_file(cfg, replace(kNet, "duration: 2000 ms", "duration: 50 ms"));
+  const Outcome o = run({"ebsim", "run", cfg, "-o", dir.file("b.h5"), "--quiet", "--threads", "2"});
+  CHECK(o.code == 0);
+  CHECK(o.err.find("--threads 2 has no effect here: the continuous engine runs each network on one thread") !=
+        std::string::npos);
+}

@@ -71,8 +71,12 @@ TEST_CASE("golden: the spiking engine's output on a small plastic network is bit
   //   0x5bfa8cd9  the own kick's effect is its linear decay wherever the unit's actual state stayed
   //               strictly inside (beta1, beta2) over the window (the flow's counterfactual only
   //               where it touched a boundary): no Hebbian bias onto units whose flow alone would
-  //               leave the range while their inputs keep them inside.
-  constexpr std::uint32_t kGolden = 0x5bfa8cd9u;
+  //               leave the range while their inputs keep them inside;
+  //   0x15a6d646  the rules that make a partitioned network bit-identical for any number of
+  //               partitions, kept by the serial engine too: the shared frame moves on a fixed grid
+  //               of 16 tau (not at whichever event passes it), and changes of weights both
+  //               directions use (symmetric rules) take effect at the next boundary k d_min.
+  constexpr std::uint32_t kGolden = 0x15a6d646u;
   const Config cfg = test::config_from(kGoldenNet);
   MemorySink sink;
   sink.begin_run(make_metadata(cfg, "golden"));
@@ -88,4 +92,19 @@ TEST_CASE("golden: the spiking engine's output on a small plastic network is bit
   hex << "0x" << std::hex << value;
   INFO("CRC-32 of this run: " << hex.str());
   CHECK(value == kGolden);
+}
+
+TEST_CASE("golden: the same output, bit for bit, with the network split over 2, 3 and 4 threads") {
+  const Config cfg = test::config_from(kGoldenNet);
+  for (unsigned threads : {2u, 3u, 4u}) {
+    CAPTURE(threads);
+    MemorySink sink;
+    sink.begin_run(make_metadata(cfg, "golden"));
+    RunOptions options;
+    options.threads = threads;
+    const RunResult r = run_experiment(cfg, sink, options);
+    sink.end_run(r.complete);
+    REQUIRE(r.complete);
+    CHECK(digest(sink) == 0x15a6d646u);
+  }
 }

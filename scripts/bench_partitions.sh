@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# One network over threads (sim/core/partitioned_engine.hpp), measured: strong scaling of
+# configs/bench/random_10k.yaml (5 x 10^6 synapses, 1 s) and configs/bench/random_100k.yaml
+# (10^8 synapses, 0.2 s) with the serial engine, 1 partition and 2 partitions (threads), each
+# network built once and the layouts alternating in every round (ebsim_partition_bench,
+# tests/bench/partition_bench.cpp). Prints figures; asserts nothing but that every layout computes
+# the same spikes. Targets (issue 15): 2 partitions >= 1.7x the serial engine; 1 partition within
+# 5 % of it.
+#   bash scripts/bench_partitions.sh [ROUNDS]     (default 3; about 6 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash scripts/bench_partitions.sh [ROUNDS]" >&2; exit 2; }
+bash scripts/install-deps.sh
+cmake -S . -B build/bench-serial -DCMAKE_BUILD_TYPE=Release -DEBSIM_MPI=OFF -DEBSIM_BUILD_TESTS=OFF >/dev/null
+cmake --build build/bench-serial -j2 --target ebsim_partition_bench >/dev/null
+bench="$PWD/build/bench-serial/ebsim_partition_bench"
+echo "ebsim partition benchmark: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $rounds rounds, $(date -u +%Y-%m-%dT%H:%MZ)"
+for cfg in configs/bench/random_10k.yaml configs/bench/random_100k.yaml; do
+  echo
+  "$bench" "$cfg" "$rounds" 1 2
+done

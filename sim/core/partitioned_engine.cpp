@@ -1,0 +1,197 @@
+#include "sim/core/partitioned_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace ebsim {
+
+PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions)
+    : sync_(std::max(partitions, 1u)) {
+  if (partitions < 1) throw std::invalid_argument("a partitioned engine needs at least one partition");
+  if (partitions > net.n_units)
+    throw std::invalid_argument(std::to_string(partitions) + " partitions for " + std::to_string(net.n_units) +
+                                " units: at most one partition per unit");
+  parts_.reserve(partitions);
+  for (unsigned q = 0; q < partitions; ++q) {
+    parts_.emplace_back(params, net);
+    const auto bound = [&](unsigned k) { return std::uint32_t(std::uint64_t(net.n_units) * k / partitions); };
+    parts_.back().own_units(bound(q), bound(q + 1));
+  }
+  d_min_ = parts_.front().min_delay();
+  errors_.assign(partitions, nullptr);
+  workers_.reserve(partitions - 1);
+  for (unsigned q = 1; q < partitions; ++q) workers_.emplace_back([this, q] { worker(q); });
+}
+
+PartitionedEngine::~PartitionedEngine() {
+  quit_ = true;
+  if (!workers_.empty()) sync_.arrive_and_wait();  // wakes the workers, which see quit_
+  for (std::thread& t : workers_) t.join();
+}
+
+void PartitionedEngine::worker(unsigned q) {
+  for (;;) {
+    sync_.arrive_and_wait();  // a task is set (or quit_)
+    if (quit_) return;
+    try {
+      (*task_)(q);
+    } catch (...) {
+      errors_[q] = std::current_exception();
+    }
+    sync_.arrive_and_wait();  // done
+  }
+}
+
+void PartitionedEngine::run(const std::function<void(unsigned)>& task) {
+  task_ = &task;
+  if (!workers_.empty()) sync_.arrive_and_wait();
+  try {
+    task(0);
+  } catch (...) {
+    errors_[0] = std::current_exception();
+  }
+  if (!workers_.empty()) sync_.arrive_and_wait();
+  for (std::exception_ptr& e : errors_)
+    if (e) {
+      const std::exception_ptr first = e;
+      std::fill(errors_.begin(), errors_.end(), nullptr);
+      std::rethrow_exception(first);
+    }
+}
+
+void PartitionedEngine::set_stop_flag(const std::atomic<bool>* stop) {
+  Engine::set_stop_flag(stop);
+  for (SpikingEngine& p : parts_) p.set_stop_flag(stop);
+}
+
+void PartitionedEngine::reset(std::uint32_t trial) {
+  run([&](unsigned q) { parts_[q].reset(trial); });
+  inbox_.clear();
+  deferred_.clear();
+  next_boundary_ = 1;
+}
+
+void PartitionedEngine::set_phase(const PhaseDrive& drive) {
+  run([&](unsigned q) { parts_[q].set_phase(drive); });
+}
+
+void PartitionedEngine::exchange() {
+  inbox_.clear();
+  for (SpikingEngine& p : parts_) {
+    inbox_.insert(inbox_.end(), p.outbox().begin(), p.outbox().end());
+    p.outbox().clear();
+  }
+}
+
+void PartitionedEngine::apply_deferred() {
+  for (SpikingEngine& p : parts_) {
+    std::vector<DeferredChange>& waiting = p.deferred();
+    deferred_.insert(deferred_.end(), waiting.begin(), waiting.end());
+    waiting.clear();
+  }
+  if (!deferred_.empty()) parts_.front().apply_deferred(deferred_);  // sorts by key, then applies
+}
+
+void PartitionedEngine::advance_to(double t_ms) {
+  for (;;) {
+    const double boundary = double(next_boundary_) * d_min_;
+    const double end = std::min(t_ms, boundary);
+    run([&](unsigned q) {
+      parts_[q].receive(inbox_);
+      parts_[q].advance_to(end);
+    });
+    ++intervals_;
+    if (stop_requested()) return;  // the partitions stopped short; the run is abandoned
+    exchange();
+    if (end == boundary) {
+      apply_deferred();
+      ++next_boundary_;
+    }
+    if (end >= t_ms) break;
+  }
+  // The last interval's spikes are received now, not at the next call: what a spike schedules
+  // depends on the state of the plasticity rule when it is emitted (its phase may change before
+  // the next call), as in the serial engine.
+  run([&](unsigned q) { parts_[q].receive(inbox_); });
+  inbox_.clear();
+}
+
+bool PartitionedEngine::advance_until_settled(double, double) {
+  throw std::logic_error("the spiking engine has no settle-to-tolerance (the config loader rejects it)");
+}
+
+double PartitionedEngine::residual() const { return std::numeric_limits<double>::quiet_NaN(); }
+
+void PartitionedEngine::sample_states(std::span<double> out) {
+  run([&](unsigned q) { parts_[q].sample_states(out); });
+}
+
+void PartitionedEngine::set_states(std::span<const double> states) {
+  run([&](unsigned q) { parts_[q].set_states(states); });
+}
+
+void PartitionedEngine::held_units(std::span<std::uint8_t> out) const {
+  for (const SpikingEngine& p : parts_) p.held_units(out);
+}
+
+std::vector<BoundaryCounts> PartitionedEngine::boundary_counts() const {
+  std::vector<BoundaryCounts> total = parts_.front().boundary_counts();
+  for (std::size_t q = 1; q < parts_.size(); ++q) {
+    const std::vector<BoundaryCounts> c = parts_[q].boundary_counts();
+    for (std::size_t k = 0; k < total.size(); ++k) {
+      total[k].held_low += c[k].held_low;
+      total[k].held_high += c[k].held_high;
+      total[k].chattering += c[k].chattering;
+    }
+  }
+  return total;
+}
+
+void PartitionedEngine::take_spikes(std::vector<Spike>& out) {
+  out.clear();
+  for (SpikingEngine& p : parts_) {
+    p.take_spikes(merged_);
+    out.insert(out.end(), merged_.begin(), merged_.end());
+  }
+  // The serial engine's order: by time, then unit (candidates at equal times go by unit).
+  std::sort(out.begin(), out.end(),
+            [](const Spike& a, const Spike& b) { return a.time != b.time ? a.time < b.time : a.unit < b.unit; });
+}
+
+void PartitionedEngine::record_spikes(std::uint32_t population) {
+  for (SpikingEngine& p : parts_) p.record_spikes(population);
+}
+
+void PartitionedEngine::enable_integrals() {
+  for (SpikingEngine& p : parts_) p.enable_integrals();
+}
+
+void PartitionedEngine::integrals(std::span<double> integral_s, std::span<double> counts) {
+  run([&](unsigned q) { parts_[q].integrals(integral_s, counts); });
+}
+
+void PartitionedEngine::set_plasticity(PlasticityRule* rule) {
+  for (SpikingEngine& p : parts_) p.set_plasticity(rule);
+}
+
+void PartitionedEngine::end_trial() {
+  run([&](unsigned q) { parts_[q].end_trial(); });  // closes every partition's open windows
+  apply_deferred();
+}
+
+std::uint64_t PartitionedEngine::synaptic_events() const {
+  std::uint64_t n = 0;
+  for (const SpikingEngine& p : parts_) n += p.synaptic_events();
+  return n;
+}
+
+std::uint64_t PartitionedEngine::spike_count() const {
+  std::uint64_t n = 0;
+  for (const SpikingEngine& p : parts_) n += p.spike_count();
+  return n;
+}
+
+}  // namespace ebsim
