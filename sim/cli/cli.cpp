@@ -158,8 +158,10 @@ std::vector<std::string> input_files(const Config& cfg, const std::string& confi
 }
 
 // Whether --threads partitions this config's networks: the spiking engine of plain runs and of the
-// learning experiment (the other experiments build their own serial engines).
+// learning experiment, and the backprop experiment's spiking branches (the other experiments build
+// their own serial engines).
 bool threads_apply(const Config& cfg) {
+  if (cfg.experiment_kind == "backprop") return true;
   return cfg.engine.kind == EngineKind::spiking && (cfg.experiment_kind.empty() || cfg.experiment_kind == "learning");
 }
 

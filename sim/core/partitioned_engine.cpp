@@ -21,9 +21,25 @@ PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& 
     parts_.back().own_units(bound(q), bound(q + 1));
   }
   d_min_ = parts_.front().min_delay();
-  errors_.assign(partitions, nullptr);
-  workers_.reserve(partitions - 1);
-  for (unsigned q = 1; q < partitions; ++q) workers_.emplace_back([this, q] { worker(q); });
+  start_workers();
+}
+
+PartitionedEngine::PartitionedEngine(const PartitionedEngine& other)
+    : Engine(other),
+      parts_(other.parts_),
+      inbox_(other.inbox_),
+      d_min_(other.d_min_),
+      next_boundary_(other.next_boundary_),
+      intervals_(other.intervals_),
+      deferred_(other.deferred_),
+      sync_(other.partitions()) {
+  start_workers();
+}
+
+void PartitionedEngine::start_workers() {
+  errors_.assign(parts_.size(), nullptr);
+  workers_.reserve(parts_.size() - 1);
+  for (unsigned q = 1; q < parts_.size(); ++q) workers_.emplace_back([this, q] { worker(q); });
 }
 
 PartitionedEngine::~PartitionedEngine() {

@@ -76,7 +76,8 @@ class PartitionedEngine final : public Engine {
   // partitions >= 1 and at most the number of units (else std::invalid_argument).
   PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions);
   ~PartitionedEngine() override;
-  PartitionedEngine(const PartitionedEngine&) = delete;
+  // A copy continues from the same state on threads of its own (the backprop experiment's branches).
+  PartitionedEngine(const PartitionedEngine& other);
   PartitionedEngine& operator=(const PartitionedEngine&) = delete;
 
   void reset(std::uint32_t trial) override;
@@ -109,6 +110,7 @@ class PartitionedEngine final : public Engine {
   // first partition's exception after all have finished.
   void run(const std::function<void(unsigned)>& task);
   void worker(unsigned q);
+  void start_workers();
   void exchange();  // every partition's outbox into the next inbox
   void apply_deferred();
 

@@ -10,6 +10,7 @@
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/network.hpp"
+#include "sim/core/partitioned_engine.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/spiking_engine.hpp"
 #include "sim/experiments/backprop_branches.hpp"
@@ -361,8 +362,14 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
     BranchResult b;
     if (spiking) {
       const std::string sg = g + "/spiking/" + std::to_string(r);
-      SpikingEngine base(params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]), net_s);
-      b = run_branches(base, setup, sg, sink, options, progress);
+      const EngineParams ps = params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]);
+      if (options.threads > 1) {  // each branch's network over --threads partitions: the same output
+        PartitionedEngine base(ps, net_s, std::min<unsigned>(options.threads, net_s.n_units));
+        b = run_branches(base, setup, sg, sink, options, progress);
+      } else {
+        SpikingEngine base(ps, net_s);
+        b = run_branches(base, setup, sg, sink, options, progress);
+      }
       sink.write_attribute(sg, "r_max_hz", ex.spiking_r_max_hz[r]);
     } else {
       const double sigma = ex.langevin_sigma[r - ex.spiking_r_max_hz.size()];

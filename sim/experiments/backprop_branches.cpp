@@ -4,6 +4,7 @@
 
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/fit.hpp"
+#include "sim/core/partitioned_engine.hpp"
 #include "sim/core/spiking_engine.hpp"
 #include "sim/run/in_order.hpp"
 
@@ -234,6 +235,8 @@ BranchResult run_branches(Engine& base, const BranchSetup& setup, const std::str
 
 template BranchResult run_branches<SpikingEngine>(SpikingEngine&, const BranchSetup&, const std::string&, Sink&,
                                                   const RunOptions&, const std::function<void(double)>&);
+template BranchResult run_branches<PartitionedEngine>(PartitionedEngine&, const BranchSetup&, const std::string&, Sink&,
+                                                      const RunOptions&, const std::function<void(double)>&);
 template BranchResult run_branches<ContinuousEngine>(ContinuousEngine&, const BranchSetup&, const std::string&, Sink&,
                                                      const RunOptions&, const std::function<void(double)>&);
 
