@@ -5,7 +5,9 @@
 # network built once and the layouts alternating in every round (ebsim_partition_bench,
 # tests/bench/partition_bench.cpp). Prints figures; asserts nothing but that every layout computes
 # the same spikes. Targets (issue 15): 2 partitions >= 1.7x the serial engine; 1 partition within
-# 5 % of it.
+# 5 % of it. Then the machine's own ceiling for two threads of this work: two independent serial
+# runs at once (two ebsim processes) against one alone, as throughput, 2 x alone / the slower of the
+# pair (the same memory system and caches shared, no synchronisation at all).
 #   bash scripts/bench_partitions.sh [ROUNDS]     (default 3; about 6 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,10 +15,28 @@ rounds="${1:-3}"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash scripts/bench_partitions.sh [ROUNDS]" >&2; exit 2; }
 bash scripts/install-deps.sh
 cmake -S . -B build/bench-serial -DCMAKE_BUILD_TYPE=Release -DEBSIM_MPI=OFF -DEBSIM_BUILD_TESTS=OFF >/dev/null
-cmake --build build/bench-serial -j2 --target ebsim_partition_bench >/dev/null
+cmake --build build/bench-serial -j2 --target ebsim ebsim_partition_bench >/dev/null
 bench="$PWD/build/bench-serial/ebsim_partition_bench"
+bin="$PWD/build/bench-serial/ebsim"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+source scripts/bench_lib.sh  # median
+loop_of() {  # the simulation loop's wall time of one serial run of config $1 into file $2
+  "$bin" run "$1" -o "$2" --jobs 1 --force | awk '/simulation loop/ { for (i = 1; i <= NF; i++) if ($i == "loop") print $(i + 1) }'
+}
 echo "ebsim partition benchmark: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $rounds rounds, $(date -u +%Y-%m-%dT%H:%MZ)"
 for cfg in configs/bench/random_10k.yaml configs/bench/random_100k.yaml; do
   echo
   "$bench" "$cfg" "$rounds" 1 2
+  declare -a ratios=()
+  for ((r = 0; r < rounds; r++)); do
+    alone=$(loop_of "$cfg" "$work/a.h5")
+    loop_of "$cfg" "$work/b.h5" >"$work/b.txt" &
+    c=$(loop_of "$cfg" "$work/c.h5")
+    wait
+    b=$(cat "$work/b.txt")
+    ratio=$(awk -v a="$alone" -v b="$b" -v c="$c" 'BEGIN { m = b > c ? b : c; printf "%.2f", 2 * a / m }')
+    echo "  two serial processes at once, round $((r + 1)): alone $alone s, together $b s and $c s: throughput ${ratio}x"
+    ratios+=("$ratio")
+  done
+  echo "machine ceiling for 2 threads (median of $rounds rounds): $(median "${ratios[@]}")x"
 done
