@@ -247,6 +247,15 @@ mutant sim/core/partitioned_engine.cpp "partitions' spikes reported in partition
 mutant sim/core/partitioned_engine.cpp "the last interval's spikes received at the next call (after the rule's phase changed)" \
   'run([&](unsigned q) { parts_[q].receive(inbox_); });' \
   'return;  // the inbox waits for the next call'
+mutant sim/core/spiking_engine.cpp "serial engine: an advance that ends on a boundary leaves its deferred changes waiting" \
+  'if (!partitioned_ && stdp_.any_deferred() && now_ >= double(next_boundary_) * d_min_) {' \
+  'if (false) {'
+mutant sim/core/partitioned_engine.cpp "over processes: changes made at once never reach the other processes' copies" \
+  'sync_mirrored();  // whatever reads the weights next sees every process'"'"'s changes' \
+  ';'
+mutant sim/core/partitioned_engine.cpp "over processes: each process samples only its own units' states" \
+  'run([&](unsigned q) { parts_[q].sample_states(out); });' \
+  'run([&](unsigned q) { parts_[q].sample_states(out); }); return;'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

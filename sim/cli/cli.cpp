@@ -23,6 +23,7 @@
 
 #include "sim/cli/file_commands.hpp"
 #include "sim/cli/options.hpp"
+#include "sim/cli/partitions.hpp"
 #include "sim/cli/terminal.hpp"
 #include "sim/core/clock.hpp"
 #include "sim/core/interrupt.hpp"
@@ -157,22 +158,14 @@ std::vector<std::string> input_files(const Config& cfg, const std::string& confi
   return inputs;
 }
 
-// Whether --threads partitions this config's networks: the spiking engine of plain runs and of the
-// learning experiment, and the backprop experiment's spiking branches (the other experiments build
-// their own serial engines).
-bool threads_apply(const Config& cfg) {
-  if (cfg.experiment_kind == "backprop") return true;
-  return cfg.engine.kind == EngineKind::spiking && (cfg.experiment_kind.empty() || cfg.experiment_kind == "learning");
-}
-
-// More partitions than units has no meaning (checked on every sweep point's network size).
-std::string threads_problem(const Config& cfg, unsigned threads) {
-  if (threads <= 1 || !threads_apply(cfg)) return {};
-  std::uint64_t units = 0;
-  for (const PopulationConfig& p : cfg.populations) units += p.size;
-  if (threads <= units) return {};
-  return "--threads " + std::to_string(threads) + ": the network has " + std::to_string(units) +
-         " units; at most one partition per unit";
+// Ends every rank of a network split over ranks at once (a rank failed while the others may wait
+// for it in a collective).
+[[noreturn]] void abort_all_ranks(int code) {
+#ifdef EBSIM_HAVE_MPI
+  abort_all(code);
+#else
+  std::exit(code);
+#endif
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool terminal) {
@@ -238,7 +231,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     say << "ebsim: error: " << e.what() << "\n";
     return 2;
   }
-  if (const std::string problem = threads_problem(cfg, threads); !problem.empty()) {
+  if (const std::string problem = partitions_problem(cfg, threads, unsigned(ranks)); !problem.empty()) {
     say << "ebsim: error: " << problem << "\n";
     return 2;
   }
@@ -252,12 +245,14 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     say << "ebsim: error: no output file: give -o OUT or set output.path in " << config_path << "\n";
     return 2;
   }
-  if (ranks > 1 && !cfg.sweep) {
+  // Not a sweep: the ranks split its one network (PartitionedEngine), or rank 0 runs it alone.
+  const bool one_network = ranks > 1 && splits_over_ranks(cfg);
+  if (ranks > 1 && !cfg.sweep && !one_network) {
     if (rank != 0) return 0;
     err << "ebsim: note: not a sweep: rank 0 runs it alone (the other " << ranks - 1
         << " ranks have nothing to do; --jobs threads help a single run's independent parts)\n";
   }
-  [[maybe_unused]] const bool distributed = ranks > 1 && cfg.sweep;
+  [[maybe_unused]] const bool distributed = ranks > 1 && (cfg.sweep || one_network);
 #ifdef EBSIM_HAVE_MPI
   // The ranks of a distributed sweep start together or not at all: a rank that leaves before the
   // sweep starts (a resource problem, no output path) says so to the others on its way out.
@@ -301,14 +296,23 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (rank == 0) err << "ebsim: error: another rank could not start (its message is above); nothing was run\n";
       return 2;
     }
-    exchange = make_mpi_exchange(mpi, cfg.sweep_points.size());
+    if (cfg.sweep) exchange = make_mpi_exchange(mpi, cfg.sweep_points.size());
   }
+  const std::unique_ptr<PartitionComm> comm = one_network ? make_mpi_partition_comm(mpi) : nullptr;
+#else
+  const std::unique_ptr<PartitionComm> comm;
 #endif
   RunOptions options;
   options.command_line = join_args(args);
   options.stop = &g_stop_requested;
   options.jobs = jobs;
   options.threads = threads;
+  if (comm) {  // every rank leaves at the same interval: the runner reads the agreed flag
+    comm->set_signal_flag(&g_stop_requested);
+    options.stop = &comm->agreed_stop;
+    options.comm = comm.get();
+  }
+  if (rank != 0 && one_network) return run_other_rank(cfg, options, rank, err, abort_all_ranks);
   if (rank != 0) {
     // Another rank of a distributed sweep: computes its runs and sends them to rank 0.
     try {
@@ -360,6 +364,10 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!quiet) out << summary << "  output: " << output << "\n";
   } catch (const std::exception& e) {
     err << "ebsim: error: " << e.what() << "\n";
+    if (comm) {  // the partial file is closed; the other ranks may wait in a collective
+      err << std::flush;
+      abort_all_ranks(1);
+    }
     return 1;
   }
   return 0;

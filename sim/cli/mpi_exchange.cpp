@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include "sim/io/recording_sink.hpp"
@@ -136,6 +137,34 @@ class MpiExchange final : public RunExchange {
   bool finished_ = false;
 };
 
+class MpiPartitionComm final : public PartitionComm {
+ public:
+  MpiPartitionComm(int rank, int size) : rank_(rank), size_(size) {}
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::vector<std::byte> all_gather(std::span<const std::byte> mine) override {
+    if (mine.size() > std::size_t(std::numeric_limits<int>::max()))
+      throw std::runtime_error("MPI: more than 2 GiB to exchange from one rank in one interval");
+    const int n = int(mine.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
+    check(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "exchanging sizes");
+    std::int64_t total = 0;
+    for (int r = 0; r < size_; ++r) {
+      displs[std::size_t(r)] = int(total);
+      total += counts[std::size_t(r)];
+    }
+    if (total > std::numeric_limits<int>::max())
+      throw std::runtime_error("MPI: more than 2 GiB to exchange in one interval");
+    std::vector<std::byte> all(static_cast<std::size_t>(total));
+    check(MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, MPI_COMM_WORLD),
+          "exchanging a network's spikes");
+    return all;
+  }
+
+ private:
+  int rank_, size_;
+};
+
 bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
     if (std::getenv(name)) return true;
@@ -166,6 +195,15 @@ bool MpiSession::all_ready(bool ready) const {
   int mine = ready ? 1 : 0, all = 0;
   check(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "agreeing to start");
   return all == 1;
+}
+
+std::unique_ptr<PartitionComm> make_mpi_partition_comm(const MpiSession& mpi) {
+  return std::make_unique<MpiPartitionComm>(mpi.rank(), mpi.size());
+}
+
+void abort_all(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::exit(code);  // MPI_Abort does not return; in case it does
 }
 
 std::unique_ptr<RunExchange> make_mpi_exchange(const MpiSession& mpi, std::size_t runs) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/partition_comm.hpp"
 #include "sim/run/exchange.hpp"
 
 namespace ebsim::cli {
@@ -35,6 +36,13 @@ class MpiSession {
   bool active_ = false;
   int rank_ = 0, size_ = 1;
 };
+
+// One network over the ranks (`mpirun -np R ebsim run config.yaml`, not a sweep): the collectives
+// of sim/core/partition_comm.hpp over MPI_COMM_WORLD, called from the main thread.
+std::unique_ptr<PartitionComm> make_mpi_partition_comm(const MpiSession& mpi);
+
+// Ends every rank now (MPI_Abort): a rank failed while the others may wait in a collective.
+[[noreturn]] void abort_all(int code);
 
 // The exchange of a sweep of `runs` runs. The writer's destructor tells the other ranks to stop if
 // the sweep did not (a failure before it began).

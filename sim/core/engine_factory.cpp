@@ -12,7 +12,8 @@ std::unique_ptr<Engine> make_engine(const EngineParams& params, const Network& n
   switch (params.kind) {
     case EngineKind::continuous: return std::make_unique<ContinuousEngine>(params, net);
     case EngineKind::spiking:
-      if (params.partitions > 1) return std::make_unique<PartitionedEngine>(params, net, params.partitions);
+      if (params.partitions > 1 || params.comm)
+        return std::make_unique<PartitionedEngine>(params, net, params.partitions, params.comm);
       return std::make_unique<SpikingEngine>(params, net);
   }
   throw std::logic_error("unknown engine kind");

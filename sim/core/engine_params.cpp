@@ -55,9 +55,10 @@ EngineParams EngineParams::with_rate(const models::RateFunction& r) const {
   return p;
 }
 
-EngineParams EngineParams::with_partitions(unsigned p) const {
+EngineParams EngineParams::with_partitions(unsigned p, PartitionComm* comm) const {
   EngineParams q = *this;
   q.partitions = p;
+  q.comm = comm;
   return q;
 }
 

@@ -12,6 +12,8 @@
 
 namespace ebsim {
 
+class PartitionComm;
+
 struct EngineParams {
   EngineKind kind = EngineKind::continuous;
   models::RateFunction rate;  // rho (Eq. 7), beta1, beta2
@@ -26,6 +28,8 @@ struct EngineParams {
   // Spiking engine: the network split over this many partitions, one thread each
   // (sim/core/partitioned_engine.hpp); the results are the same for any number.
   unsigned partitions = 1;
+  // ... and over the processes of `comm` too (MPI ranks; null or one process: this one only).
+  PartitionComm* comm = nullptr;
 
   // Continuous engine with hard boundaries: a unit leaving [beta1, beta2] while the field outside
   // points back is held on the boundary (a sliding mode), instead of the literal map's chattering.
@@ -38,7 +42,7 @@ struct EngineParams {
   EngineParams with_dt(double dt) const;
   EngineParams with_sigma(double s) const;
   EngineParams with_rate(const models::RateFunction& r) const;
-  EngineParams with_partitions(unsigned p) const;
+  EngineParams with_partitions(unsigned p, PartitionComm* comm = nullptr) const;
 };
 
 // Lowers the config's model and engine sections. The initial state is drawn from the stream keyed

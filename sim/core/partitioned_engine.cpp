@@ -8,17 +8,24 @@
 
 namespace ebsim {
 
-PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions)
-    : sync_(std::max(partitions, 1u)) {
+PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions,
+                                     PartitionComm* comm)
+    : comm_(comm && comm->size() > 1 ? comm : nullptr), sync_(std::max(partitions, 1u)) {
   if (partitions < 1) throw std::invalid_argument("a partitioned engine needs at least one partition");
-  if (partitions > net.n_units)
-    throw std::invalid_argument(std::to_string(partitions) + " partitions for " + std::to_string(net.n_units) +
+  const unsigned ranks = comm_ ? unsigned(comm_->size()) : 1, rank = comm_ ? unsigned(comm_->rank()) : 0;
+  const std::uint64_t total = std::uint64_t(partitions) * ranks;  // P = ranks x threads
+  if (total > net.n_units)
+    throw std::invalid_argument(std::to_string(total) + " partitions for " + std::to_string(net.n_units) +
                                 " units: at most one partition per unit");
+  const auto bound = [&](std::uint64_t k) { return std::uint32_t(std::uint64_t(net.n_units) * k / total); };
+  lo_ = bound(std::uint64_t(rank) * partitions);
+  hi_ = bound(std::uint64_t(rank + 1) * partitions);
   parts_.reserve(partitions);
   for (unsigned q = 0; q < partitions; ++q) {
     parts_.emplace_back(params, net);
-    const auto bound = [&](unsigned k) { return std::uint32_t(std::uint64_t(net.n_units) * k / partitions); };
-    parts_.back().own_units(bound(q), bound(q + 1));
+    const std::uint64_t global = std::uint64_t(rank) * partitions + q;
+    parts_.back().own_units(bound(global), bound(global + 1));
+    if (comm_) parts_.back().mirror_weight_changes();
   }
   d_min_ = parts_.front().min_delay();
   start_workers();
@@ -32,7 +39,11 @@ PartitionedEngine::PartitionedEngine(const PartitionedEngine& other)
       next_boundary_(other.next_boundary_),
       intervals_(other.intervals_),
       deferred_(other.deferred_),
+      comm_(other.comm_),
+      lo_(other.lo_),
+      hi_(other.hi_),
       sync_(other.partitions()) {
+  if (comm_) throw std::logic_error("a partitioned engine over processes cannot be copied");
   start_workers();
 }
 
@@ -80,7 +91,9 @@ void PartitionedEngine::run(const std::function<void(unsigned)>& task) {
 
 void PartitionedEngine::set_stop_flag(const std::atomic<bool>* stop) {
   Engine::set_stop_flag(stop);
-  for (SpikingEngine& p : parts_) p.set_stop_flag(stop);
+  // Over processes the partitions never stop on their own: advance_to stops them all together at
+  // an interval's end (PartitionComm::agreed_stop).
+  for (SpikingEngine& p : parts_) p.set_stop_flag(comm_ ? nullptr : stop);
 }
 
 void PartitionedEngine::reset(std::uint32_t trial) {
@@ -94,12 +107,26 @@ void PartitionedEngine::set_phase(const PhaseDrive& drive) {
   run([&](unsigned q) { parts_[q].set_phase(drive); });
 }
 
-void PartitionedEngine::exchange() {
+bool PartitionedEngine::exchange(bool stop) {
   inbox_.clear();
   for (SpikingEngine& p : parts_) {
     inbox_.insert(inbox_.end(), p.outbox().begin(), p.outbox().end());
     p.outbox().clear();
   }
+  if (!comm_) return stop;
+  // Over processes: every process's spikes, each block led by a marker that carries its stop flag.
+  inbox_.insert(inbox_.begin(), Spike{stop ? 1.0 : 0.0, kMarker});
+  std::vector<Spike> all = comm_->all_gather_values<Spike>(inbox_);
+  inbox_.clear();
+  bool any = false;
+  for (const Spike& s : all) {
+    if (s.unit == kMarker)
+      any = any || s.time != 0.0;
+    else
+      inbox_.push_back(s);
+  }
+  if (any) comm_->agreed_stop = true;
+  return any;
 }
 
 void PartitionedEngine::apply_deferred() {
@@ -108,7 +135,22 @@ void PartitionedEngine::apply_deferred() {
     deferred_.insert(deferred_.end(), waiting.begin(), waiting.end());
     waiting.clear();
   }
+  // Over processes every process holds every weight: each applies every process's changes.
+  if (comm_) deferred_ = comm_->all_gather_values<DeferredChange>(deferred_);
   if (!deferred_.empty()) parts_.front().apply_deferred(deferred_);  // sorts by key, then applies
+}
+
+void PartitionedEngine::sync_mirrored() {
+  if (!comm_) return;
+  // Changes a partition made at once (weights only its own units use) reach the other processes'
+  // copies as values: the output and the learning experiment read whole projections.
+  std::vector<WeightValue> mine;
+  for (SpikingEngine& p : parts_) {
+    mine.insert(mine.end(), p.mirrored().begin(), p.mirrored().end());
+    p.mirrored().clear();
+  }
+  const std::vector<WeightValue> all = comm_->all_gather_values<WeightValue>(mine);
+  if (!all.empty()) parts_.front().set_weight_values(all);
 }
 
 void PartitionedEngine::advance_to(double t_ms) {
@@ -120,8 +162,8 @@ void PartitionedEngine::advance_to(double t_ms) {
       parts_[q].advance_to(end);
     });
     ++intervals_;
-    if (stop_requested()) return;  // the partitions stopped short; the run is abandoned
-    exchange();
+    // The partitions stopped short (a signal): the run is abandoned, by every process at once.
+    if (exchange(comm_ ? comm_->signalled() : stop_requested())) return;
     if (end == boundary) {
       apply_deferred();
       ++next_boundary_;
@@ -133,6 +175,7 @@ void PartitionedEngine::advance_to(double t_ms) {
   // the next call), as in the serial engine.
   run([&](unsigned q) { parts_[q].receive(inbox_); });
   inbox_.clear();
+  sync_mirrored();  // whatever reads the weights next sees every process's changes
 }
 
 bool PartitionedEngine::advance_until_settled(double, double) {
@@ -141,8 +184,19 @@ bool PartitionedEngine::advance_until_settled(double, double) {
 
 double PartitionedEngine::residual() const { return std::numeric_limits<double>::quiet_NaN(); }
 
+// Over processes, each fills its own units of a per-unit array; then every process gets all of them
+// (the processes' unit ranges are contiguous, in rank order).
+template <class T>
+void PartitionedEngine::gather_units(std::span<T> out) const {
+  if (!comm_) return;
+  const std::vector<T> all = comm_->all_gather_values<T>(out.subspan(lo_, hi_ - lo_));
+  if (all.size() != out.size()) throw std::logic_error("the processes' unit ranges do not cover the network");
+  std::copy(all.begin(), all.end(), out.begin());
+}
+
 void PartitionedEngine::sample_states(std::span<double> out) {
   run([&](unsigned q) { parts_[q].sample_states(out); });
+  gather_units(out);
 }
 
 void PartitionedEngine::set_states(std::span<const double> states) {
@@ -151,6 +205,7 @@ void PartitionedEngine::set_states(std::span<const double> states) {
 
 void PartitionedEngine::held_units(std::span<std::uint8_t> out) const {
   for (const SpikingEngine& p : parts_) p.held_units(out);
+  gather_units(out);
 }
 
 std::vector<BoundaryCounts> PartitionedEngine::boundary_counts() const {
@@ -163,6 +218,13 @@ std::vector<BoundaryCounts> PartitionedEngine::boundary_counts() const {
       total[k].chattering += c[k].chattering;
     }
   }
+  if (!comm_) return total;
+  const std::vector<BoundaryCounts> all = comm_->all_gather_values<BoundaryCounts>(total);
+  for (std::size_t k = total.size(); k < all.size(); ++k) {
+    total[k % total.size()].held_low += all[k].held_low;
+    total[k % total.size()].held_high += all[k].held_high;
+    total[k % total.size()].chattering += all[k].chattering;
+  }
   return total;
 }
 
@@ -172,6 +234,7 @@ void PartitionedEngine::take_spikes(std::vector<Spike>& out) {
     p.take_spikes(merged_);
     out.insert(out.end(), merged_.begin(), merged_.end());
   }
+  if (comm_) out = comm_->all_gather_values<Spike>(out);
   // The serial engine's order: by time, then unit (candidates at equal times go by unit).
   std::sort(out.begin(), out.end(),
             [](const Spike& a, const Spike& b) { return a.time != b.time ? a.time < b.time : a.unit < b.unit; });
@@ -187,6 +250,8 @@ void PartitionedEngine::enable_integrals() {
 
 void PartitionedEngine::integrals(std::span<double> integral_s, std::span<double> counts) {
   run([&](unsigned q) { parts_[q].integrals(integral_s, counts); });
+  gather_units(integral_s);
+  gather_units(counts);
 }
 
 void PartitionedEngine::set_plasticity(PlasticityRule* rule) {
@@ -196,18 +261,26 @@ void PartitionedEngine::set_plasticity(PlasticityRule* rule) {
 void PartitionedEngine::end_trial() {
   run([&](unsigned q) { parts_[q].end_trial(); });  // closes every partition's open windows
   apply_deferred();
+  sync_mirrored();
+}
+
+std::uint64_t PartitionedEngine::sum_over_processes(std::uint64_t n) const {
+  if (!comm_) return n;
+  std::uint64_t total = 0;
+  for (std::uint64_t x : comm_->all_gather_values<std::uint64_t>(std::span<const std::uint64_t>(&n, 1))) total += x;
+  return total;
 }
 
 std::uint64_t PartitionedEngine::synaptic_events() const {
   std::uint64_t n = 0;
   for (const SpikingEngine& p : parts_) n += p.synaptic_events();
-  return n;
+  return sum_over_processes(n);
 }
 
 std::uint64_t PartitionedEngine::spike_count() const {
   std::uint64_t n = 0;
   for (const SpikingEngine& p : parts_) n += p.spike_count();
-  return n;
+  return sum_over_processes(n);
 }
 
 }  // namespace ebsim

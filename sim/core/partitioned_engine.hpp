@@ -14,7 +14,18 @@
 // schedules its deliveries and STDP windows in its own queue. Intervals end on the grid k d_min and
 // at the times the protocol asks for.
 //
-// Bit-identical for any P, P = 1 included (tests/sim/core/test_partitioned_engine.cpp):
+// Over MPI ranks (a PartitionComm, sim/core/partition_comm.hpp): P = ranks x threads partitions,
+// each process running its rank's contiguous block of them on its threads. The interval's spikes
+// are gathered from every process (one all-gather per interval), and so are the deferred weight
+// changes at each boundary; per-unit answers (states, integrals, held units) and spikes are
+// gathered so that every process sees the whole network, runs the same protocol code and makes the
+// same collective calls; rank 0 alone writes. Every process holds the whole network (memory is
+// not yet divided: see docs/ARCHITECTURE.md); a weight change made at once by one process (a
+// directed plastic projection, used only by its target's process) reaches the others' copies as a
+// value at the end of every advance, so recorded weights are whole.
+//
+// Bit-identical for any P, P = 1 included (tests/sim/core/test_partitioned_engine.cpp,
+// tests/tools/partitions_identical.sh over ranks):
 // - a unit's random numbers are keyed by (seed, trial, unit), never by partition;
 // - each unit receives its kicks in the queue's total order (Event::tie_key), whoever sent them;
 // - the shared frame of the exact solution moves on a fixed grid (SpikingEngine), so every
@@ -33,6 +44,7 @@
 #include "sim/core/engine.hpp"
 #include "sim/core/engine_params.hpp"
 #include "sim/core/network.hpp"
+#include "sim/core/partition_comm.hpp"
 #include "sim/core/spiking_engine.hpp"
 
 namespace ebsim {
@@ -73,8 +85,10 @@ class SpinBarrier {
 
 class PartitionedEngine final : public Engine {
  public:
-  // partitions >= 1 and at most the number of units (else std::invalid_argument).
-  PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions);
+  // `partitions` threads in this process; with `comm` (more than one process) the network is split
+  // over comm->size() x partitions partitions, this process holding its rank's block of them. At
+  // most one partition per unit (else std::invalid_argument).
+  PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions, PartitionComm* comm = nullptr);
   ~PartitionedEngine() override;
   // A copy continues from the same state on threads of its own (the backprop experiment's branches).
   PartitionedEngine(const PartitionedEngine& other);
@@ -111,8 +125,15 @@ class PartitionedEngine final : public Engine {
   void run(const std::function<void(unsigned)>& task);
   void worker(unsigned q);
   void start_workers();
-  void exchange();  // every partition's outbox into the next inbox
+  // Every partition's outbox (every process's, over processes) into the next inbox; `stop`: this
+  // process was asked to stop. Returns whether any process was.
+  bool exchange(bool stop);
+  template <class T>
+  void gather_units(std::span<T> out) const;
+  std::uint64_t sum_over_processes(std::uint64_t n) const;
+  static constexpr std::uint32_t kMarker = 0xffffffffu;  // a process's block in the exchange
   void apply_deferred();
+  void sync_mirrored();
 
   std::vector<SpikingEngine> parts_;
   std::vector<Spike> inbox_;  // the last interval's spikes, for every partition to receive
@@ -121,6 +142,8 @@ class PartitionedEngine final : public Engine {
   std::uint64_t intervals_ = 0;
   std::vector<Spike> merged_;
   std::vector<DeferredChange> deferred_;
+  PartitionComm* comm_ = nullptr;  // other processes holding the rest of the network (null: none)
+  std::uint32_t lo_ = 0, hi_ = 0;  // this process's units
 
   SpinBarrier sync_;
   const std::function<void(unsigned)>* task_ = nullptr;

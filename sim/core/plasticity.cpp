@@ -55,6 +55,11 @@ void PlasticityRule::set_weights(std::size_t projection, std::span<const double>
   }
 }
 
+void PlasticityRule::set_weight(std::size_t projection, std::uint64_t synapse, double w) {
+  shadow_[index_[projection]][synapse] = w;
+  net_.projections[projection].weight[synapse] = static_cast<models::weight_t>(w);
+}
+
 void PlasticityRule::apply_step(std::span<const double> before, std::span<const double> after) {
   const models::RateFunction& rate = cfg_.model.rate;
   bool any_on = false;

@@ -39,6 +39,7 @@ class PlasticityRule {
   // A plastic projection's weights in double precision, and setting them (rounded into the network).
   std::span<const double> weights(std::size_t projection) const { return shadow_[index_[projection]]; }
   void set_weights(std::size_t projection, std::span<const double> w);
+  void set_weight(std::size_t projection, std::uint64_t synapse, double w);
 
  private:
   struct Rule {

@@ -276,6 +276,13 @@ void SpikingEngine::advance_to(double t_ms) {
   now_ = std::max(now_, t_ms);
   // Also after a long stretch without events: g(now) must not underflow for sampling or phases.
   move_reference_before(now_);
+  // At or past a boundary, its deferred changes take effect now, before anything reads the
+  // weights (as a partitioned engine applies them at the end of the interval that ends there).
+  if (!partitioned_ && stdp_.any_deferred() && now_ >= double(next_boundary_) * d_min_) {
+    stdp_.apply_deferred(stdp_.waiting());
+    next_boundary_ = std::max<std::uint64_t>(next_boundary_ + 1, std::uint64_t(now_ / d_min_));
+    while (double(next_boundary_) * d_min_ <= now_) ++next_boundary_;  // the first boundary after now
+  }
 }
 
 void SpikingEngine::process(const Event& e) {

@@ -79,6 +79,9 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   std::vector<Spike>& outbox() { return outbox_; }
   void receive(std::span<const Spike> spikes);
   std::vector<DeferredChange>& deferred() { return stdp_.waiting(); }
+  void mirror_weight_changes() { stdp_.mirror(); }
+  std::vector<WeightValue>& mirrored() { return stdp_.mirrored(); }
+  void set_weight_values(std::span<const WeightValue> values) { stdp_.set_values(values); }
   void apply_deferred(std::vector<DeferredChange>& changes) { stdp_.apply_deferred(changes); }
   // The shortest delay: spikes emitted in an interval of this length reach no unit within it.
   double min_delay() const { return d_min_; }

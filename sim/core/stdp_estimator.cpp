@@ -52,6 +52,11 @@ void StdpEstimator::clear() {
   for (auto& per_projection : open_)
     for (auto& fifo : per_projection) fifo.clear();
   waiting_.clear();
+  mirrored_.clear();
+}
+
+void StdpEstimator::set_values(std::span<const WeightValue> values) {
+  for (const WeightValue& v : values) rule_->set_weight(v.projection, v.synapse, v.value);
 }
 
 void StdpEstimator::apply_deferred(std::vector<DeferredChange>& changes) {
@@ -148,6 +153,7 @@ void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_
       continue;
     }
     const double dw = rule_->add(projection, synapse, change);
+    if (mirror_) mirrored_.push_back({synapse, rule_->weights(projection)[synapse], projection});
     if (log_) log_->push_back({log.t_pre, dw, log.pre, log.post, log.projection, log.full_window});
   }
 }

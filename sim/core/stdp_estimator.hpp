@@ -47,6 +47,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <span>
 #include <tuple>
 #include <vector>
 
@@ -67,6 +68,13 @@ struct StdpChange {
   std::uint32_t pre, post;  // global unit indices
   std::uint16_t projection;
   bool full_window;  // closed after its full length T (false: shortened by the end of a trial)
+};
+
+// A plastic weight's value after a change, for the copies other processes hold.
+struct WeightValue {
+  std::uint64_t synapse;
+  double value;
+  std::uint16_t projection;
 };
 
 // A change of a shared weight, waiting for the interval boundary (see above).
@@ -123,6 +131,11 @@ class StdpEstimator {
   std::vector<DeferredChange>& waiting() { return waiting_; }
   // Applies deferred changes (of one or several partitions) in their key's order; empties `changes`.
   void apply_deferred(std::vector<DeferredChange>& changes);
+  // Over processes (each holding every weight): also keep the values of the changes made at once,
+  // for the other processes' copies (set_values).
+  void mirror() { mirror_ = true; }
+  std::vector<WeightValue>& mirrored() { return mirrored_; }
+  void set_values(std::span<const WeightValue> values);
 
  private:
   struct FanOut {
@@ -162,6 +175,8 @@ class StdpEstimator {
   std::vector<std::uint8_t> deferred_;  // per projection
   bool any_deferred_ = false;
   std::vector<DeferredChange> waiting_;
+  bool mirror_ = false;
+  std::vector<WeightValue> mirrored_;
 };
 
 }  // namespace ebsim

@@ -34,7 +34,7 @@ std::uint32_t argmax(std::span<const double> v) {
 class Trainer {
  public:
   // `threads`: partitions of the training network (--threads); evaluation passes run on --jobs.
-  Trainer(const Config& cfg, const std::atomic<bool>* stop, unsigned threads)
+  Trainer(const Config& cfg, const std::atomic<bool>* stop, unsigned threads, PartitionComm* comm)
       : cfg_(cfg),
         ex_(cfg.experiment_as<LearningExperiment>()),
         data_(*ex_.data),
@@ -42,7 +42,7 @@ class Trainer {
         drives_(resolve_phases(cfg, net_)),
         rule_(cfg, net_),
         params_(lower_engine_params(cfg)),
-        train_engine_(make_engine(params_.with_partitions(threads), net_)),
+        train_engine_(make_engine(params_.with_partitions(threads, comm), net_)),
         eval_pool_(params_, net_, stop, params_.kind == EngineKind::spiking),
         // The spiking-trained weights read out by the mean-field fixed point: the continuous engine
         // with eps = 0.5 settling to 1e-4 (as configs/learn_digits.yaml), capped at 3 s.
@@ -304,7 +304,7 @@ LearningResult run_learning(const Config& cfg, Sink& sink, const RunOptions& opt
   const DataSplit split = split_dataset(ex);
   result.n_train = split.train.size();
   result.n_test = split.test.size();
-  Trainer trainer(cfg, options.stop, options.threads);
+  Trainer trainer(cfg, options.stop, options.threads, options.comm);
   trainer.set_jobs(options.jobs);
   Network& net = trainer.network();
   for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));

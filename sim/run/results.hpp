@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/core/engine.hpp"
+#include "sim/core/partition_comm.hpp"
 
 namespace ebsim {
 
@@ -21,6 +22,8 @@ struct RunOptions {
   // Partitions of one spiking network, one thread each (--threads; sim/core/partitioned_engine.hpp):
   // plain runs and the learning experiment. The output is the same for any number.
   unsigned threads = 1;
+  // The processes (MPI ranks) that share each network of a run that is not a sweep (null: none).
+  PartitionComm* comm = nullptr;
 };
 
 struct PhaseResult {

@@ -164,6 +164,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   EngineParams params = lower_engine_params(cfg);
   params.partitions = options.threads;
+  params.comm = options.comm;
   std::unique_ptr<Engine> engine = make_engine(params, net);
   PlasticityRule plasticity(cfg, net);
   if (plasticity.any()) engine->set_plasticity(&plasticity);
@@ -200,7 +201,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     trial_options.progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
       options.progress(f * share);
     };
-  if (const unsigned ranges = trial_ranges(cfg, options.jobs); ranges > 1) {
+  // Over processes, every engine call is a collective: the trials run in order on one engine.
+  if (const unsigned ranges = options.comm ? 1 : trial_ranges(cfg, options.jobs); ranges > 1) {
     run_trial_ranges(cfg, params, net, drives, ranges, recorders, trial_options, sink, result, final_states);
   } else {
     result.complete =

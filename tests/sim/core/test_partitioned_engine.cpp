@@ -1,13 +1,16 @@
 #include <doctest/doctest.h>
 
+#include <barrier>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sim/core/engine_factory.hpp"
 #include "sim/core/network.hpp"
+#include "sim/core/partition_comm.hpp"
 #include "sim/core/partitioned_engine.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
@@ -38,10 +41,12 @@ protocol:
 )";
 
 // A layered network with symmetric plastic projections (both directions move one stored weight)
-// and a nudged output: the shared weights follow the interval-boundary rule.
+// and a nudged output: the shared weights follow the interval-boundary rule. x->y is directed and
+// plastic: its weights change at once, in the target's partition only (over processes, the others'
+// copies get the values).
 const char* const kLayeredPlastic = R"(
 seed: 8
-model: {beta1: -0.5, tau: 10 ms, r_max: 400 Hz}
+model: {beta1: -0.5, tau: 10 ms, r_max: 400 Hz, asymmetric_weights: directed}
 engine: {kind: spiking}
 populations:
   x: {role: input, size: 12}
@@ -50,21 +55,24 @@ populations:
 projections:
   - {from: x, to: h, weights: {glorot: 1}, symmetric: true, delay: 0.5 ms, plasticity: {lr: 0.05, window: 5 ms}}
   - {from: h, to: y, weights: {glorot: 1}, symmetric: true, delay: 1 ms, plasticity: {lr: 0.05, window: 5 ms}}
+  - {from: x, to: y, weights: {uniform: [0, 0.3]}, delay: 1 ms, plasticity: {lr: 0.1, window: 2 ms, symmetric: false}}
 protocol:
   phases:
     - {name: free, duration: 30 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}
     - {name: nudge, duration: 30 ms, clamp: {x: {uniform: [-0.4, 0.4]}}, nudge: {y: {beta: 0.5, target: 0.3}}}
 )";
 
-// What a run of every phase leaves: spikes, states, integrals, counts and (plastic) weights.
+// What a run of every phase leaves: spikes, states, integrals, counts and (plastic) weights at each
+// phase's end and after the trial.
 struct Outcome {
   std::vector<Spike> spikes;
   std::vector<double> states, integral_s, counts, weights;
   std::uint64_t synaptic_events = 0, spike_count = 0;
 };
 
-// Runs the config's phases on the serial engine (partitions = 0) or a PartitionedEngine.
-Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 0) {
+// Runs the config's phases on the serial engine (partitions = 0) or a PartitionedEngine (over the
+// processes of `comm`, if given).
+Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 0, PartitionComm* comm = nullptr) {
   const Config cfg = test::config_from(yaml);
   Network net = build_network(cfg);
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
@@ -72,7 +80,7 @@ Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 
   if (partitions == 0)
     engine = std::make_unique<SpikingEngine>(lower_engine_params(cfg), net);
   else
-    engine = std::make_unique<PartitionedEngine>(lower_engine_params(cfg), net, partitions);
+    engine = std::make_unique<PartitionedEngine>(lower_engine_params(cfg), net, partitions, comm);
   PlasticityRule rule(cfg, net);
   if (rule.any()) engine->set_plasticity(&rule);
   for (std::uint32_t k = 0; k < net.populations.size(); ++k) engine->record_spikes(k);
@@ -86,6 +94,9 @@ Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 
     const double end = t + cfg.protocol.phases[ph].duration_ms;
     for (; t < end; t += 0.7) engine->advance_to(std::min(t + 0.7, end));  // steps off the interval grid
     t = end;
+    // The weights as a phase ends (30 ms: an interval boundary), as weight snapshots read them.
+    for (std::size_t p = 0; p < net.projections.size(); ++p)
+      if (rule.plastic(p)) out.weights.insert(out.weights.end(), rule.weights(p).begin(), rule.weights(p).end());
   }
   engine->end_trial();
   engine->take_spikes(out.spikes);
@@ -99,6 +110,48 @@ Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 
   out.synaptic_events = engine->synaptic_events();
   out.spike_count = engine->spike_count();
   return out;
+}
+
+// Processes played by threads in one test: each "process" has its own network, rule and engine,
+// and all_gather meets the others at a barrier (the MPI transport, sim/cli/mpi_exchange.cpp, is
+// only the wire; tests/tools/partitions_identical.sh runs it).
+class ThreadComm final : public PartitionComm {
+ public:
+  struct Shared {
+    explicit Shared(int n) : size(n), slots(static_cast<std::size_t>(n)), meet(n) {}
+    int size;
+    std::vector<std::vector<std::byte>> slots;
+    std::barrier<> meet;
+  };
+  ThreadComm(Shared& shared, int rank) : shared_(shared), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int size() const override { return shared_.size; }
+  std::vector<std::byte> all_gather(std::span<const std::byte> mine) override {
+    shared_.slots[std::size_t(rank_)].assign(mine.begin(), mine.end());
+    shared_.meet.arrive_and_wait();  // every slot written
+    std::vector<std::byte> all;
+    for (const auto& slot : shared_.slots) all.insert(all.end(), slot.begin(), slot.end());
+    shared_.meet.arrive_and_wait();  // every slot read
+    return all;
+  }
+
+ private:
+  Shared& shared_;
+  int rank_;
+};
+
+// The same run on `ranks` processes (threads here) of `threads` partitions each; rank 0's outcome.
+Outcome run_processes(const std::string& yaml, int ranks, unsigned threads) {
+  ThreadComm::Shared shared(ranks);
+  std::vector<Outcome> outcomes(static_cast<std::size_t>(ranks));
+  std::vector<std::thread> processes;
+  for (int r = 0; r < ranks; ++r)
+    processes.emplace_back([&, r] {
+      ThreadComm comm(shared, r);
+      outcomes[std::size_t(r)] = run(yaml, threads, 0, &comm);
+    });
+  for (std::thread& t : processes) t.join();
+  return outcomes[0];
 }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
@@ -146,6 +199,17 @@ TEST_CASE("symmetric plastic projections: the same weights, bit for bit, on 1 to
   for (unsigned p : {1u, 2u, 3u, 4u}) {
     CAPTURE(p);
     require_identical(serial, run(kLayeredPlastic, p));
+  }
+}
+
+TEST_CASE("over processes: the same spikes, states and weights on 2 and 3 ranks, with 1 or 2 threads each") {
+  for (const char* yaml : {kRandom, kLayeredPlastic}) {
+    const Outcome serial = run(yaml, 0);
+    for (auto [ranks, threads] : {std::pair{2, 1u}, std::pair{3, 1u}, std::pair{2, 2u}}) {
+      CAPTURE(ranks);
+      CAPTURE(threads);
+      require_identical(serial, run_processes(yaml, ranks, threads));
+    }
   }
 }
 

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# One network split over MPI ranks and threads writes the same file as the serial engine in one
+# process: tests/tools/partitions/static.yaml (static random network, trials, the theory) and
+# partitions/plastic.yaml (symmetric plastic projections changing at interval boundaries, a directed
+# plastic one mirrored to the other ranks, weight snapshots) with `mpirun -np R ebsim run ...
+# --threads T` for (R, T) = (1, 2), (1, 4), (2, 1), (3, 1), (2, 2), every dataset and attribute
+# compared (tests/tools/h5_digest.py); and configs/learn_digits_spiking.yaml's training over 2
+# ranks. Then: more partitions than units is refused by every rank;
+# SIGTERM to mpirun stops every rank at the same interval and keeps the partial file. Every case
+# must end within its timeout: nothing hangs.
+#   tests/tools/partitions_identical.sh build/mpi/ebsim
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$(realpath "$1")"
+py=/usr/bin/python3
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+# As root (CI) Open MPI needs --allow-run-as-root; 3 ranks on 2 cores need --oversubscribe.
+mpirun=(mpirun --allow-run-as-root --oversubscribe)
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+
+for cfg in static plastic; do
+  "$bin" run "$here/partitions/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
+  "$py" "$here/h5_digest.py" "$work/$cfg.h5" --out "$work/$cfg.digest"
+  for layout in "1 2" "1 4" "2 1" "3 1" "2 2"; do
+    read -r ranks threads <<<"$layout"
+    out="$work/$cfg-np$ranks-t$threads.h5"
+    if ((ranks == 1)); then
+      timeout 300 "$bin" run "$here/partitions/$cfg.yaml" -o "$out" --quiet --jobs 1 --threads "$threads"
+    else
+      timeout 300 "${mpirun[@]}" -np "$ranks" "$bin" run "$here/partitions/$cfg.yaml" -o "$out" --quiet --jobs 1 \
+        --threads "$threads"
+    fi
+    "$py" "$here/h5_digest.py" "$out" --out "$out.digest"
+    if "$py" "$here/h5_digest.py" --compare "$work/$cfg.digest" "$out.digest" >/dev/null; then
+      echo "$cfg: $ranks rank(s) x $threads thread(s) identical to the serial engine ($(wc -l <"$work/$cfg.digest") objects)"
+    else
+      fail "$cfg: $ranks rank(s) x $threads thread(s) DIFFER from the serial engine"
+      "$py" "$here/h5_digest.py" --compare "$work/$cfg.digest" "$out.digest" | tail -5
+    fi
+  done
+done
+
+# The learning experiment's training network over 2 ranks (20 training examples, one epoch): the
+# same weights, accuracies and losses (Debian's python3-sklearn ships the digits).
+learn=(--set experiment.epochs=1 --set experiment.data.train_examples=20 --set experiment.data.test_examples=10)
+"$bin" run "$here/../../configs/learn_digits_spiking.yaml" -o "$work/learn.h5" --quiet --jobs 1 "${learn[@]}"
+timeout 300 "${mpirun[@]}" -np 2 "$bin" run "$here/../../configs/learn_digits_spiking.yaml" -o "$work/learn2.h5" \
+  --quiet --jobs 1 "${learn[@]}"
+"$py" "$here/h5_digest.py" "$work/learn.h5" --out "$work/learn.digest"
+"$py" "$here/h5_digest.py" "$work/learn2.h5" --out "$work/learn2.digest"
+if "$py" "$here/h5_digest.py" --compare "$work/learn.digest" "$work/learn2.digest" >/dev/null; then
+  echo "learning: 2 ranks identical to the serial engine ($(wc -l <"$work/learn.digest") objects)"
+else
+  fail "learning: 2 ranks DIFFER from the serial engine"
+fi
+
+# More partitions than units (3 ranks x 25 threads > 68 units): every rank refuses, rank 0 says why.
+code=0
+timeout 60 "${mpirun[@]}" -np 3 "$bin" run "$here/partitions/static.yaml" -o "$work/many.h5" --quiet \
+  --threads 25 2>"$work/many.err" || code=$?
+if [[ $code == 0 || $code == 124 ]]; then fail "too many partitions: exit $code (expected a refusal, not a hang)"; fi
+grep -q "3 ranks x --threads 25: the network has 68 units; at most one partition per unit" "$work/many.err" ||
+  fail "too many partitions: no message: $(head -3 "$work/many.err")"
+[[ ! -e "$work/many.h5" && ! -e "$work/many.h5.partial" ]] || fail "too many partitions: a file was written"
+echo "too many partitions: refused by every rank (exit $code), nothing written"
+
+# SIGTERM to mpirun while 2 ranks share one network: every rank leaves at the same interval (no rank
+# waits for ever in a collective), rank 0 keeps the partial file marked incomplete.
+"${mpirun[@]}" -np 2 "$bin" run "$here/partitions/long.yaml" -o "$work/term.h5" --quiet 2>"$work/term.err" &
+pid=$!
+sleep 4
+kill -TERM "$pid"
+code=0
+timeout 60 tail --pid="$pid" -f /dev/null || fail "SIGTERM: mpirun still running after 60 s"
+wait "$pid" || code=$?
+[[ $code != 0 ]] || fail "SIGTERM: exit 0"
+[[ ! -e "$work/term.h5" ]] || fail "SIGTERM: the output was written"
+if [[ -e "$work/term.h5.partial" ]]; then
+  "$py" - "$work/term.h5.partial" <<'PY' || fail "SIGTERM: the partial file is not marked incomplete"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    assert not bool(f.attrs["complete"]), "marked complete"
+PY
+  echo "SIGTERM to mpirun: exit $code, partial file kept and marked incomplete"
+else
+  fail "SIGTERM: no partial file ($(head -3 "$work/term.err"))"
+fi
+exit $status
