@@ -7,7 +7,9 @@
 # the same spikes. Targets (issue 15): 2 partitions >= 1.7x the serial engine; 1 partition within
 # 5 % of it. Then the machine's own ceiling for two threads of this work: two independent serial
 # runs at once (two ebsim processes) against one alone, as throughput, 2 x alone / the slower of the
-# pair (the same memory system and caches shared, no synchronisation at all).
+# pair (the same memory system and caches shared, no synchronisation at all). Then the network over
+# 2 MPI ranks (`mpirun -np 2 ebsim run CFG --threads 1`, an MPI build in build/bench-mpi) against
+# the serial engine of the same binary, alternating: the simulation loop's wall time on rank 0.
 #   bash scripts/bench_partitions.sh [ROUNDS]     (default 3; about 6 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,14 @@ bench="$PWD/build/bench-serial/ebsim_partition_bench"
 bin="$PWD/build/bench-serial/ebsim"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 source scripts/bench_lib.sh  # median
+cmake -S . -B build/bench-mpi -DCMAKE_BUILD_TYPE=Release -DEBSIM_MPI=ON -DEBSIM_BUILD_TESTS=OFF >/dev/null
+cmake --build build/bench-mpi -j2 --target ebsim >/dev/null
+mpibin="$PWD/build/bench-mpi/ebsim"
+mpiloop_of() {  # as loop_of, with the MPI build over $3 ranks (1: no mpirun)
+  local cmd=("$mpibin")
+  (($3 > 1)) && cmd=(mpirun --allow-run-as-root --oversubscribe -np "$3" "$mpibin")
+  "${cmd[@]}" run "$1" -o "$2" --jobs 1 --force | awk '/simulation loop/ { for (i = 1; i <= NF; i++) if ($i == "loop") print $(i + 1) }'
+}
 loop_of() {  # the simulation loop's wall time of one serial run of config $1 into file $2
   "$bin" run "$1" -o "$2" --jobs 1 --force | awk '/simulation loop/ { for (i = 1; i <= NF; i++) if ($i == "loop") print $(i + 1) }'
 }
@@ -39,4 +49,12 @@ for cfg in configs/bench/random_10k.yaml configs/bench/random_100k.yaml; do
     ratios+=("$ratio")
   done
   echo "machine ceiling for 2 threads (median of $rounds rounds): $(median "${ratios[@]}")x"
+  declare -a serial=() ranks=()
+  for ((r = 0; r < rounds; r++)); do
+    serial+=("$(mpiloop_of "$cfg" "$work/s.h5" 1)")
+    ranks+=("$(mpiloop_of "$cfg" "$work/r.h5" 2)")
+  done
+  ms=$(median "${serial[@]}") mr=$(median "${ranks[@]}")
+  echo "2 MPI ranks x 1 thread: serial loop ${serial[*]} s, 2 ranks ${ranks[*]} s; medians $ms s and $mr s:" \
+    "speed-up $(awk -v a="$ms" -v b="$mr" 'BEGIN { printf "%.2f", a / b }')x"
 done
