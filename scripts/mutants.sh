@@ -248,8 +248,8 @@ mutant sim/core/partitioned_engine.cpp "the last interval's spikes received at t
   'run([&](unsigned q) { parts_[q].receive(inbox_); });' \
   'return;  // the inbox waits for the next call'
 mutant sim/core/spiking_engine.cpp "serial engine: an advance that ends on a boundary leaves its deferred changes waiting" \
-  'if (!partitioned_ && stdp_.any_deferred() && now_ >= double(next_boundary_) * d_min_) {' \
-  'if (false) {'
+  'if (!partitioned_ && stdp_.any_deferred()) apply_deferred_at(now_, true);' \
+  ';'
 mutant sim/core/partitioned_engine.cpp "over processes: changes made at once never reach the other processes' copies" \
   'sync_mirrored();  // whatever reads the weights next sees every process'"'"'s changes' \
   ';'

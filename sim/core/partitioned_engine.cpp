@@ -219,8 +219,9 @@ std::vector<BoundaryCounts> PartitionedEngine::boundary_counts() const {
     }
   }
   if (!comm_) return total;
-  const std::vector<BoundaryCounts> all = comm_->all_gather_values<BoundaryCounts>(total);
-  for (std::size_t k = total.size(); k < all.size(); ++k) {
+  const std::vector<BoundaryCounts> all = comm_->all_gather_values<BoundaryCounts>(total);  // every rank's
+  std::fill(total.begin(), total.end(), BoundaryCounts{});
+  for (std::size_t k = 0; k < all.size(); ++k) {
     total[k % total.size()].held_low += all[k].held_low;
     total[k % total.size()].held_high += all[k].held_high;
     total[k % total.size()].chattering += all[k].chattering;

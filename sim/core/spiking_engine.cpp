@@ -243,13 +243,14 @@ void SpikingEngine::move_reference(double t) {
   t_ref_ = t;
 }
 
-void SpikingEngine::apply_deferred_until(double t) {
-  if (t <= double(next_boundary_) * d_min_) return;
+void SpikingEngine::apply_deferred_at(double t, bool on_boundary) {
+  const auto before = [&](double boundary) { return on_boundary ? boundary <= t : boundary < t; };
+  if (!before(double(next_boundary_) * d_min_)) return;
   // Every waiting change comes from a closing at or before the boundary: an earlier event past it
   // would have applied them already.
   stdp_.apply_deferred(stdp_.waiting());
-  next_boundary_ = std::max<std::uint64_t>(next_boundary_ + 1, std::uint64_t(std::ceil(t / d_min_)));
-  while (double(next_boundary_) * d_min_ < t) ++next_boundary_;  // the first boundary at or after t
+  next_boundary_ = std::max<std::uint64_t>(next_boundary_ + 1, std::uint64_t(t / d_min_));
+  while (before(double(next_boundary_) * d_min_)) ++next_boundary_;
 }
 
 void SpikingEngine::advance_to(double t_ms) {
@@ -262,7 +263,7 @@ void SpikingEngine::advance_to(double t_ms) {
     if (!(e.time <= t_ms)) break;
     if (from_heap) queue_.pop();  // a candidate stays until fire_candidate sets the unit's next one
     move_reference_before(e.time);
-    if (!partitioned_ && stdp_.any_deferred()) apply_deferred_until(e.time);
+    if (!partitioned_ && stdp_.any_deferred()) apply_deferred_at(e.time, false);
     process(e);
     if (--events_to_check == 0 || synaptic_events_ >= synaptic_check_at) {
       if (stop_requested()) {
@@ -276,13 +277,9 @@ void SpikingEngine::advance_to(double t_ms) {
   now_ = std::max(now_, t_ms);
   // Also after a long stretch without events: g(now) must not underflow for sampling or phases.
   move_reference_before(now_);
-  // At or past a boundary, its deferred changes take effect now, before anything reads the
+  // On or past a boundary, its deferred changes take effect now, before anything reads the
   // weights (as a partitioned engine applies them at the end of the interval that ends there).
-  if (!partitioned_ && stdp_.any_deferred() && now_ >= double(next_boundary_) * d_min_) {
-    stdp_.apply_deferred(stdp_.waiting());
-    next_boundary_ = std::max<std::uint64_t>(next_boundary_ + 1, std::uint64_t(now_ / d_min_));
-    while (double(next_boundary_) * d_min_ <= now_) ++next_boundary_;  // the first boundary after now
-  }
+  if (!partitioned_ && stdp_.any_deferred()) apply_deferred_at(now_, true);
 }
 
 void SpikingEngine::process(const Event& e) {

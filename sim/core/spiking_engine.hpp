@@ -73,8 +73,8 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // [lo, hi) only. It keeps their state, draws their candidates and kicks only them; its units'
   // spikes go to outbox() instead of its own queue, and receive() schedules the deliveries and STDP
   // windows of spikes from every partition (its own included). Deferred weight changes wait in
-  // deferred() for the partitioned engine, which applies them at interval boundaries. Call before
-  // reset().
+  // deferred() for the partitioned engine, which applies them at interval boundaries. Resets the
+  // engine.
   void own_units(std::uint32_t lo, std::uint32_t hi);
   std::vector<Spike>& outbox() { return outbox_; }
   void receive(std::span<const Spike> spikes);
@@ -154,8 +154,10 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // event), whichever events trigger it: every partition then applies the same factors.
   void move_reference_before(double t);
   void move_reference(double t);
-  double g(double t) const;             // e^{-(t - t_ref)/tau}
-  void apply_deferred_until(double t);  // deferred weight changes, at each boundary k d_min < t
+  double g(double t) const;  // e^{-(t - t_ref)/tau}
+  // Serial engine: the deferred weight changes of the last boundary k d_min before t (an event's
+  // time), or at or before t (`on_boundary`: the end of an advance), take effect.
+  void apply_deferred_at(double t, bool on_boundary);
 
   EngineParams params_;
   const Network& net_;

@@ -15,6 +15,7 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mpirun=(mpirun --allow-run-as-root --oversubscribe)
 status=0
 fail() { echo "FAIL: $*"; status=1; }
+source "$here/mpi_lib.sh"  # sigterm_keeps_partial
 
 for cfg in spiking plastic; do
   "$bin" run "$here/sweeps/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
@@ -44,28 +45,8 @@ echo "an existing output: every rank stopped (exit $code), the message is rank 0
 # A long sweep (sweeps/long.yaml, about 20 s on one core) for the two interruptions.
 long="$here/sweeps/long.yaml"
 
-# SIGTERM to mpirun (what a batch system sends at the time limit): every rank stops, rank 0 keeps
-# the partial file marked incomplete, the output is not written.
-"${mpirun[@]}" -np 2 "$bin" run "$long" -o "$work/term.h5" --quiet --jobs 1 \
-  2>"$work/term.err" &
-pid=$!
-sleep 4
-kill -TERM "$pid"
-code=0
-timeout 60 tail --pid="$pid" -f /dev/null || fail "SIGTERM: mpirun still running after 60 s"
-wait "$pid" || code=$?
-[[ $code != 0 ]] || fail "SIGTERM: exit 0"
-[[ ! -e "$work/term.h5" ]] || fail "SIGTERM: the output was written"
-if [[ -e "$work/term.h5.partial" ]]; then
-  "$py" - "$work/term.h5.partial" <<'PY' || fail "SIGTERM: the partial file is not marked incomplete"
-import sys, h5py
-with h5py.File(sys.argv[1], "r") as f:
-    assert not bool(f.attrs["complete"]), "marked complete"
-PY
-  echo "SIGTERM to mpirun: exit $code, partial file kept and marked incomplete"
-else
-  fail "SIGTERM: no partial file ($(head -3 "$work/term.err"))"
-fi
+# SIGTERM to mpirun: every rank stops, rank 0 keeps the partial file marked incomplete.
+sigterm_keeps_partial "$long" term
 
 # A rank killed outright (SIGKILL: no chance to say anything): the job ends, no output is written.
 "${mpirun[@]}" -np 2 "$bin" run "$long" -o "$work/kill.h5" --quiet --jobs 1 \

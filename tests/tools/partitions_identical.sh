@@ -18,6 +18,7 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mpirun=(mpirun --allow-run-as-root --oversubscribe)
 status=0
 fail() { echo "FAIL: $*"; status=1; }
+source "$here/mpi_lib.sh"  # sigterm_keeps_partial
 
 for cfg in static plastic; do
   "$bin" run "$here/partitions/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
@@ -67,23 +68,5 @@ echo "too many partitions: refused by every rank (exit $code), nothing written"
 
 # SIGTERM to mpirun while 2 ranks share one network: every rank leaves at the same interval (no rank
 # waits for ever in a collective), rank 0 keeps the partial file marked incomplete.
-"${mpirun[@]}" -np 2 "$bin" run "$here/partitions/long.yaml" -o "$work/term.h5" --quiet 2>"$work/term.err" &
-pid=$!
-sleep 4
-kill -TERM "$pid"
-code=0
-timeout 60 tail --pid="$pid" -f /dev/null || fail "SIGTERM: mpirun still running after 60 s"
-wait "$pid" || code=$?
-[[ $code != 0 ]] || fail "SIGTERM: exit 0"
-[[ ! -e "$work/term.h5" ]] || fail "SIGTERM: the output was written"
-if [[ -e "$work/term.h5.partial" ]]; then
-  "$py" - "$work/term.h5.partial" <<'PY' || fail "SIGTERM: the partial file is not marked incomplete"
-import sys, h5py
-with h5py.File(sys.argv[1], "r") as f:
-    assert not bool(f.attrs["complete"]), "marked complete"
-PY
-  echo "SIGTERM to mpirun: exit $code, partial file kept and marked incomplete"
-else
-  fail "SIGTERM: no partial file ($(head -3 "$work/term.err"))"
-fi
+sigterm_keeps_partial "$here/partitions/long.yaml" term
 exit $status

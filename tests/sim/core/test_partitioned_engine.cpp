@@ -67,6 +67,8 @@ protocol:
 struct Outcome {
   std::vector<Spike> spikes;
   std::vector<double> states, integral_s, counts, weights;
+  std::vector<std::uint8_t> held;
+  std::vector<std::uint32_t> boundary;  // held_low, held_high per population
   std::uint64_t synaptic_events = 0, spike_count = 0;
 };
 
@@ -105,6 +107,10 @@ Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 
   out.counts.resize(net.n_units);
   engine->sample_states(out.states);
   engine->integrals(out.integral_s, out.counts);
+  out.held.resize(net.n_units);
+  engine->held_units(out.held);
+  for (const BoundaryCounts& c : engine->boundary_counts())
+    out.boundary.insert(out.boundary.end(), {c.held_low, c.held_high});
   for (std::size_t p = 0; p < net.projections.size(); ++p)
     if (rule.plastic(p)) out.weights.insert(out.weights.end(), rule.weights(p).begin(), rule.weights(p).end());
   out.synaptic_events = engine->synaptic_events();
@@ -140,8 +146,9 @@ class ThreadComm final : public PartitionComm {
   int rank_;
 };
 
-// The same run on `ranks` processes (threads here) of `threads` partitions each; rank 0's outcome.
-Outcome run_processes(const std::string& yaml, int ranks, unsigned threads) {
+// The same run on `ranks` processes (threads here) of `threads` partitions each: every process's
+// outcome (each must see the whole network).
+std::vector<Outcome> run_processes(const std::string& yaml, int ranks, unsigned threads) {
   ThreadComm::Shared shared(ranks);
   std::vector<Outcome> outcomes(static_cast<std::size_t>(ranks));
   std::vector<std::thread> processes;
@@ -151,7 +158,7 @@ Outcome run_processes(const std::string& yaml, int ranks, unsigned threads) {
       outcomes[std::size_t(r)] = run(yaml, threads, 0, &comm);
     });
   for (std::thread& t : processes) t.join();
-  return outcomes[0];
+  return outcomes;
 }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
@@ -169,6 +176,8 @@ void require_identical(const Outcome& a, const Outcome& b) {
   CHECK(same_bits(a.integral_s, b.integral_s));
   CHECK(same_bits(a.counts, b.counts));
   CHECK(same_bits(a.weights, b.weights));
+  CHECK(a.held == b.held);
+  CHECK(a.boundary == b.boundary);
   CHECK(a.synaptic_events == b.synaptic_events);
   CHECK(a.spike_count == b.spike_count);
 }
@@ -208,7 +217,7 @@ TEST_CASE("over processes: the same spikes, states and weights on 2 and 3 ranks,
     for (auto [ranks, threads] : {std::pair{2, 1u}, std::pair{3, 1u}, std::pair{2, 2u}}) {
       CAPTURE(ranks);
       CAPTURE(threads);
-      require_identical(serial, run_processes(yaml, ranks, threads));
+      for (const Outcome& rank : run_processes(yaml, ranks, threads)) require_identical(serial, rank);
     }
   }
 }
