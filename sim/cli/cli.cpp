@@ -312,7 +312,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     options.stop = &comm->agreed_stop;
     options.comm = comm.get();
   }
-  if (rank != 0 && one_network) return run_other_rank(cfg, options, rank, err, abort_all_ranks);
+  if (rank != 0 && one_network) return run_other_rank(cfg, options, run_one, rank, err, abort_all_ranks);
   if (rank != 0) {
     // Another rank of a distributed sweep: computes its runs and sends them to rank 0.
     try {

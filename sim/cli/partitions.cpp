@@ -1,12 +1,8 @@
 #include "sim/cli/partitions.hpp"
 
 #include <exception>
-#include <sstream>
 
-#include "sim/core/interrupt.hpp"
-#include "sim/experiments/registry.hpp"
 #include "sim/io/sink.hpp"
-#include "sim/run/run.hpp"
 
 namespace ebsim::cli {
 
@@ -51,17 +47,11 @@ std::string partitions_problem(const Config& cfg, unsigned threads, unsigned ran
   return layout + ": the network has " + std::to_string(units) + " units; at most one partition per unit";
 }
 
-int run_other_rank(const Config& cfg, const RunOptions& options, int rank, std::ostream& err, AbortAll abort_all) {
+int run_other_rank(const Config& cfg, const RunOptions& options, const UnitRunner& runner, int rank, std::ostream& err,
+                   AbortAll abort_all) {
   try {
     DiscardSink sink;
-    bool complete = false;
-    if (cfg.experiment) {
-      std::ostringstream ignored;
-      complete = find_experiment_kind(cfg.experiment_kind).run(cfg, sink, options, ignored);
-    } else {
-      complete = run_experiment(cfg, sink, options).complete;
-    }
-    return complete ? 0 : 1;
+    return runner(cfg, sink, options).complete ? 0 : 1;
   } catch (const std::exception& e) {
     err << "ebsim: rank " << rank << ": error: " << e.what() << "\n" << std::flush;
     abort_all(1);

@@ -6,6 +6,7 @@
 
 #include "sim/core/config.hpp"
 #include "sim/run/results.hpp"
+#include "sim/run/sweep.hpp"
 
 namespace ebsim::cli {
 
@@ -22,11 +23,12 @@ bool splits_over_ranks(const Config& cfg);
 // A layout the network cannot take (more partitions, threads x ranks, than units), or "".
 std::string partitions_problem(const Config& cfg, unsigned threads, unsigned ranks);
 
-// A rank other than 0 of a network split over ranks: runs the same run as rank 0 (every engine call
-// is a collective) into a sink that keeps nothing. Returns the exit code: 0, or 1 on an
-// interruption; on an error it prints it and ends every rank at once (`abort_all`), since the
-// others would wait for it in a collective.
+// A rank other than 0 of a network split over ranks: runs the same run as rank 0 with `runner`
+// (every engine call is a collective) into a sink that keeps nothing. Returns the exit code: 0, or
+// 1 on an interruption; on an error it prints it and ends every rank at once (`abort_all`), since
+// the others would wait for it in a collective.
 using AbortAll = void (*)(int code);
-int run_other_rank(const Config& cfg, const RunOptions& options, int rank, std::ostream& err, AbortAll abort_all);
+int run_other_rank(const Config& cfg, const RunOptions& options, const UnitRunner& runner, int rank, std::ostream& err,
+                   AbortAll abort_all);
 
 }  // namespace ebsim::cli

@@ -15,22 +15,15 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mpirun=(mpirun --allow-run-as-root --oversubscribe)
 status=0
 fail() { echo "FAIL: $*"; status=1; }
-source "$here/mpi_lib.sh"  # sigterm_keeps_partial
+source "$here/mpi_lib.sh"  # same_file, sigterm_keeps_partial
 
 for cfg in spiking plastic; do
   "$bin" run "$here/sweeps/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
-  "$py" "$here/h5_digest.py" "$work/$cfg.h5" --out "$work/$cfg.digest"
   for layout in "1 1" "2 1" "3 1" "2 2" "3 2"; do
     read -r ranks jobs <<<"$layout"
     out="$work/$cfg-np$ranks-j$jobs.h5"
     timeout 300 "${mpirun[@]}" -np "$ranks" "$bin" run "$here/sweeps/$cfg.yaml" -o "$out" --quiet --jobs "$jobs"
-    "$py" "$here/h5_digest.py" "$out" --out "$out.digest"
-    if "$py" "$here/h5_digest.py" --compare "$work/$cfg.digest" "$out.digest" >/dev/null; then
-      echo "$cfg: mpirun -np $ranks --jobs $jobs identical to one process ($(wc -l <"$work/$cfg.digest") objects)"
-    else
-      fail "$cfg: mpirun -np $ranks --jobs $jobs DIFFERS from one process"
-      "$py" "$here/h5_digest.py" --compare "$work/$cfg.digest" "$out.digest" | tail -5
-    fi
+    same_file "$work/$cfg.h5" "$out" "$cfg: mpirun -np $ranks --jobs $jobs" "one process"
   done
 done
 

@@ -1,5 +1,19 @@
 # Helpers the MPI test scripts share (sourced, not run): they use the caller's `mpirun` (array),
-# `bin`, `py`, `work` and `fail`.
+# `bin`, `py`, `work`, `here` and `fail`.
+
+# Whether file $2 holds what file $1 (digested once into $1.digest) holds, every dataset and
+# attribute but the wall-clock and provenance ones (tests/tools/h5_digest.py); prints
+# "$3 identical to $4 (N objects)" or fails with the first differences.
+same_file() {
+  [[ -e "$1.digest" ]] || "$py" "$here/h5_digest.py" "$1" --out "$1.digest"
+  "$py" "$here/h5_digest.py" "$2" --out "$2.digest"
+  if "$py" "$here/h5_digest.py" --compare "$1.digest" "$2.digest" >/dev/null; then
+    echo "$3 identical to $4 ($(wc -l <"$1.digest") objects)"
+  else
+    fail "$3 DIFFERS from $4"
+    "$py" "$here/h5_digest.py" --compare "$1.digest" "$2.digest" | tail -5
+  fi
+}
 
 # SIGTERM to mpirun (what a batch system sends at the time limit) 4 s into a 2-rank run of config
 # $1 (long enough to be running then): every rank stops within 60 s, the exit status is not 0, the

@@ -18,11 +18,10 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mpirun=(mpirun --allow-run-as-root --oversubscribe)
 status=0
 fail() { echo "FAIL: $*"; status=1; }
-source "$here/mpi_lib.sh"  # sigterm_keeps_partial
+source "$here/mpi_lib.sh"  # same_file, sigterm_keeps_partial
 
 for cfg in static plastic; do
   "$bin" run "$here/partitions/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
-  "$py" "$here/h5_digest.py" "$work/$cfg.h5" --out "$work/$cfg.digest"
   for layout in "1 2" "1 4" "2 1" "3 1" "2 2"; do
     read -r ranks threads <<<"$layout"
     out="$work/$cfg-np$ranks-t$threads.h5"
@@ -32,13 +31,7 @@ for cfg in static plastic; do
       timeout 300 "${mpirun[@]}" -np "$ranks" "$bin" run "$here/partitions/$cfg.yaml" -o "$out" --quiet --jobs 1 \
         --threads "$threads"
     fi
-    "$py" "$here/h5_digest.py" "$out" --out "$out.digest"
-    if "$py" "$here/h5_digest.py" --compare "$work/$cfg.digest" "$out.digest" >/dev/null; then
-      echo "$cfg: $ranks rank(s) x $threads thread(s) identical to the serial engine ($(wc -l <"$work/$cfg.digest") objects)"
-    else
-      fail "$cfg: $ranks rank(s) x $threads thread(s) DIFFER from the serial engine"
-      "$py" "$here/h5_digest.py" --compare "$work/$cfg.digest" "$out.digest" | tail -5
-    fi
+    same_file "$work/$cfg.h5" "$out" "$cfg: $ranks rank(s) x $threads thread(s)" "the serial engine"
   done
 done
 
@@ -48,13 +41,7 @@ learn=(--set experiment.epochs=1 --set experiment.data.train_examples=20 --set e
 "$bin" run "$here/../../configs/learn_digits_spiking.yaml" -o "$work/learn.h5" --quiet --jobs 1 "${learn[@]}"
 timeout 300 "${mpirun[@]}" -np 2 "$bin" run "$here/../../configs/learn_digits_spiking.yaml" -o "$work/learn2.h5" \
   --quiet --jobs 1 "${learn[@]}"
-"$py" "$here/h5_digest.py" "$work/learn.h5" --out "$work/learn.digest"
-"$py" "$here/h5_digest.py" "$work/learn2.h5" --out "$work/learn2.digest"
-if "$py" "$here/h5_digest.py" --compare "$work/learn.digest" "$work/learn2.digest" >/dev/null; then
-  echo "learning: 2 ranks identical to the serial engine ($(wc -l <"$work/learn.digest") objects)"
-else
-  fail "learning: 2 ranks DIFFER from the serial engine"
-fi
+same_file "$work/learn.h5" "$work/learn2.h5" "learning: 2 ranks" "the serial engine"
 
 # More partitions than units (3 ranks x 25 threads > 68 units): every rank refuses, rank 0 says why.
 code=0
