@@ -31,8 +31,9 @@ bool threads_apply(const Config& cfg) {
 }
 
 bool splits_over_ranks(const Config& cfg) {
-  return !cfg.sweep && cfg.engine.kind == EngineKind::spiking &&
-         (cfg.experiment_kind.empty() || cfg.experiment_kind == "learning");
+  if (cfg.sweep) return false;
+  if (cfg.experiment_kind == "backprop") return true;
+  return cfg.engine.kind == EngineKind::spiking && (cfg.experiment_kind.empty() || cfg.experiment_kind == "learning");
 }
 
 std::string partitions_problem(const Config& cfg, unsigned threads, unsigned ranks) {

@@ -16,8 +16,9 @@ namespace ebsim::cli {
 bool threads_apply(const Config& cfg);
 
 // Whether `mpirun -np R` (R > 1) splits this config's one network over the ranks (not a sweep):
-// plain spiking runs and the learning experiment's training. Other runs that are not sweeps run on
-// rank 0 alone.
+// plain spiking runs, the learning experiment's training and the backprop experiment's spiking
+// branches (every rank computes the rest of the experiment too). Other runs that are not sweeps run
+// on rank 0 alone.
 bool splits_over_ranks(const Config& cfg);
 
 // A layout the network cannot take (more partitions, threads x ranks, than units), or "".

@@ -43,7 +43,6 @@ PartitionedEngine::PartitionedEngine(const PartitionedEngine& other)
       lo_(other.lo_),
       hi_(other.hi_),
       sync_(other.partitions()) {
-  if (comm_) throw std::logic_error("a partitioned engine over processes cannot be copied");
   start_workers();
 }
 

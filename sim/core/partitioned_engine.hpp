@@ -91,6 +91,8 @@ class PartitionedEngine final : public Engine {
   PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions, PartitionComm* comm = nullptr);
   ~PartitionedEngine() override;
   // A copy continues from the same state on threads of its own (the backprop experiment's branches).
+  // Over processes a copy shares `comm`: every process must then call its copies in the same order,
+  // from the thread that made the engine.
   PartitionedEngine(const PartitionedEngine& other);
   PartitionedEngine& operator=(const PartitionedEngine&) = delete;
 

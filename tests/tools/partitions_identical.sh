@@ -4,8 +4,8 @@
 # partitions/plastic.yaml (symmetric plastic projections changing at interval boundaries, a directed
 # plastic one mirrored to the other ranks, weight snapshots) with `mpirun -np R ebsim run ...
 # --threads T` for (R, T) = (1, 2), (1, 4), (2, 1), (3, 1), (2, 2), every dataset and attribute
-# compared (tests/tools/h5_digest.py); and configs/learn_digits_spiking.yaml's training over 2
-# ranks. Then: more partitions than units is refused by every rank;
+# compared (tests/tools/h5_digest.py); configs/learn_digits_spiking.yaml's training over 2
+# ranks; the backprop experiment's spiking branches over 2 and 3 ranks. Then: more partitions than units is refused by every rank;
 # SIGTERM to mpirun stops every rank at the same interval and keeps the partial file. Every case
 # must end within its timeout: nothing hangs.
 #   tests/tools/partitions_identical.sh build/mpi/ebsim
@@ -42,6 +42,20 @@ learn=(--set experiment.epochs=1 --set experiment.data.train_examples=20 --set e
 timeout 300 "${mpirun[@]}" -np 2 "$bin" run "$here/../../configs/learn_digits_spiking.yaml" -o "$work/learn2.h5" \
   --quiet --jobs 1 "${learn[@]}"
 same_file "$work/learn.h5" "$work/learn2.h5" "learning: 2 ranks" "the serial engine"
+
+# The backprop experiment's spiking branches (copies of one network's engine) over 2 and 3 ranks
+# and 2 ranks x 2 threads: the same means, cosines and detectability figures; every rank computes
+# the experiment's deterministic parts too.
+bp=(--set experiment.spiking.branches=12 --set "experiment.spiking.r_max=[1 kHz, 4 kHz]"
+  --set "experiment.spiking.langevin_sigma=[0.1]")
+"$bin" run "$here/../../configs/backprop_equivalence.yaml" -o "$work/bp.h5" --quiet --jobs 1 "${bp[@]}"
+for layout in "2 1" "3 1" "2 2"; do
+  read -r ranks threads <<<"$layout"
+  timeout 300 "${mpirun[@]}" -np "$ranks" "$bin" run "$here/../../configs/backprop_equivalence.yaml" \
+    -o "$work/bp-np$ranks-t$threads.h5" --quiet --jobs 2 --threads "$threads" "${bp[@]}"
+  same_file "$work/bp.h5" "$work/bp-np$ranks-t$threads.h5" "backprop: $ranks rank(s) x $threads thread(s)" \
+    "the serial engine"
+done
 
 # More partitions than units (3 ranks x 25 threads > 68 units): every rank refuses, rank 0 says why.
 code=0

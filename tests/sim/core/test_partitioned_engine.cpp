@@ -182,6 +182,40 @@ void require_identical(const Outcome& a, const Outcome& b) {
   CHECK(a.spike_count == b.spike_count);
 }
 
+// The backprop experiment's branches: copies of a running engine, advanced one after the other and
+// interleaved with the original; the states each copy and the original reach (serial: partitions
+// 0). Over processes every copy shares the original's comm.
+std::vector<double> branch_states(unsigned partitions, PartitionComm* comm = nullptr) {
+  const Config cfg = test::config_from(kRandom);
+  const Network net = build_network(cfg);
+  const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
+  auto go = [&]<class E>(E& base) {
+    base.reset(0);
+    base.set_phase(drives[0]);
+    base.advance_to(20.0);
+    E first = base;
+    base.advance_to(23.5);
+    E second = base;
+    std::vector<double> all, s(net.n_units);
+    for (double t : {25.0, 31.7}) {
+      first.advance_to(t);
+      second.advance_to(t + 2.0);
+    }
+    base.advance_to(40.0);
+    for (E* e : {&first, &second, &base}) {
+      e->sample_states(s);
+      all.insert(all.end(), s.begin(), s.end());
+    }
+    return all;
+  };
+  if (partitions == 0) {
+    SpikingEngine base(lower_engine_params(cfg), net);
+    return go(base);
+  }
+  PartitionedEngine base(lower_engine_params(cfg), net, partitions, comm);
+  return go(base);
+}
+
 }  // namespace
 
 TEST_CASE("a static random network gives bit-identical spikes and states on 1, 2, 3 and 4 partitions") {
@@ -220,6 +254,24 @@ TEST_CASE("over processes: the same spikes, states and weights on 2 and 3 ranks,
       for (const Outcome& rank : run_processes(yaml, ranks, threads)) require_identical(serial, rank);
     }
   }
+}
+
+TEST_CASE("over processes, copies of a running engine (the backprop branches) continue as the serial engine's do") {
+  const std::vector<double> serial = branch_states(0);
+  CHECK(same_bits(serial, branch_states(2)));
+  ThreadComm::Shared shared(2);
+  std::vector<std::vector<double>> ranks(2);
+  std::vector<std::thread> processes;
+  for (int r = 0; r < 2; ++r)
+    processes.emplace_back([&, r] {
+      ThreadComm comm(shared, r);
+      ranks[std::size_t(r)] = branch_states(2, &comm);
+    });
+  for (std::thread& t : processes) t.join();
+  for (const std::vector<double>& rank : ranks) CHECK(same_bits(serial, rank));
+  // The copies went their own ways: the first copy's states differ from the original's.
+  const std::size_t n = serial.size() / 3;
+  CHECK(std::memcmp(serial.data(), serial.data() + 2 * n, n * sizeof(double)) != 0);
 }
 
 TEST_CASE("the factory partitions the spiking engine when asked, and only it") {
