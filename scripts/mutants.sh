@@ -256,6 +256,12 @@ mutant sim/core/partitioned_engine.cpp "over processes: changes made at once nev
 mutant sim/core/partitioned_engine.cpp "over processes: each process samples only its own units' states" \
   'run([&](unsigned q) { parts_[q].sample_states(out); });' \
   'run([&](unsigned q) { parts_[q].sample_states(out); }); return;'
+mutant sim/core/network.cpp "a part of the network forgets the synapses from its units that act backward" \
+  'return keep.whole() || keep.holds(tgt_off + i) || (backward && keep.holds(src_off + j));' \
+  'return keep.whole() || keep.holds(tgt_off + i);'
+mutant sim/core/network.cpp "fixed in-degree and explicit projections are never cut to the part" \
+  'if (!keep.whole()) keep_only(p, kept);' \
+  ';'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

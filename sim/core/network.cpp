@@ -147,18 +147,28 @@ void build_groups(const std::vector<std::uint64_t>& row_ptr, StepOf step, std::v
   group_begin.push_back(row_ptr.back());  // the end of the last group
 }
 
-// Per-synapse delays: uniform steps of 0.1 ms in [delay_ms, delay_max_ms], then each row sorted
-// by (delay, target) so that every delay group is contiguous.
-void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, std::uint64_t seed) {
-  const auto max_step =
-      static_cast<std::uint32_t>(std::llround((pc.delay_max_ms - pc.delay_ms) / Projection::kDelayStepMs));
-  Stream stream = make_stream(seed, Purpose::delays, index);
-  boost::random::uniform_int_distribution<std::uint32_t> pick(0, max_step);
-  p.delay_step.resize(p.tgt_index.size());
-  for (auto& d : p.delay_step) {
-    d = static_cast<std::uint8_t>(pick(stream));
-    p.max_delay_step = std::max(p.max_delay_step, d);
+// Per-synapse delays: uniform steps of 0.1 ms in [delay_ms, delay_max_ms], drawn in CSR order (of
+// the whole projection) from their own stream.
+class DelayDraw {
+ public:
+  DelayDraw(const ProjectionConfig& pc, std::size_t index, std::uint64_t seed)
+      : stream_(make_stream(seed, Purpose::delays, index)),
+        pick_(0, static_cast<std::uint32_t>(std::llround((pc.delay_max_ms - pc.delay_ms) / Projection::kDelayStepMs))) {
   }
+  std::uint8_t operator()() {
+    const auto d = static_cast<std::uint8_t>(pick_(stream_));
+    longest = std::max(longest, d);
+    return d;
+  }
+  std::uint8_t longest = 0;  // over every draw, kept or not: the same in every part of a network
+
+ private:
+  Stream stream_;
+  boost::random::uniform_int_distribution<std::uint32_t> pick_;
+};
+
+// Each row sorted by (delay, target), so that every delay group is contiguous, and split into groups.
+void sort_rows_by_delay(Projection& p) {
   std::vector<std::uint64_t> order;
   std::vector<std::uint32_t> tgt;
   std::vector<models::weight_t> w;
@@ -177,6 +187,28 @@ void draw_delays(Projection& p, const ProjectionConfig& pc, std::size_t index, s
   }
   build_groups(
       p.row_ptr, [&](std::uint64_t k) { return p.delay_step[k]; }, p.group_ptr, p.group_begin, p.group_step);
+}
+
+// Keeps the synapses (j, i) for which kept(j, i), in order (a part of the network, UnitRange).
+template <class Kept>
+void keep_only(Projection& p, Kept&& kept) {
+  std::uint64_t to = 0, row_begin = 0;
+  for (std::uint32_t j = 0; j + 1 < p.row_ptr.size(); ++j) {
+    const std::uint64_t end = p.row_ptr[j + 1];
+    for (std::uint64_t k = row_begin; k < end; ++k)
+      if (kept(j, p.tgt_index[k])) {
+        p.tgt_index[to] = p.tgt_index[k];
+        p.weight[to] = p.weight[k];
+        if (!p.delay_step.empty()) p.delay_step[to] = p.delay_step[k];
+        ++to;
+      }
+    row_begin = end;
+    p.row_ptr[j + 1] = to;
+  }
+  p.tgt_index.resize(to);
+  p.weight.resize(to);
+  if (!p.delay_step.empty()) p.delay_step.resize(to);
+  p.tgt_index.shrink_to_fit(), p.weight.shrink_to_fit(), p.delay_step.shrink_to_fit();
 }
 
 // The transposed index: for each target unit, its sources and the positions of their synapses in
@@ -216,7 +248,7 @@ void build_transpose(Projection& p, std::uint32_t n_tgt) {
 }
 
 Projection build_projection(const ProjectionConfig& pc, std::size_t index, const Network& net, const Config& cfg,
-                            const std::atomic<bool>* stop) {
+                            UnitRange keep, const std::atomic<bool>* stop) {
   Projection p;
   p.name = pc.name;
   for (std::uint32_t k = 0; k < net.populations.size(); ++k) {
@@ -231,10 +263,24 @@ Projection build_projection(const ProjectionConfig& pc, std::size_t index, const
     p.gain_forward = p.gain_backward = 0.5;
   }
   const std::uint32_t n_src = net.populations[p.source].size, n_tgt = net.populations[p.target].size;
+  const std::uint32_t src_off = net.populations[p.source].offset, tgt_off = net.populations[p.target].offset;
   const bool recurrent = p.source == p.target;
+  // The spiking engine walks a projection backward when it acts backward, and for symmetric
+  // plasticity (the post-synaptic unit of the backward half is the source).
+  const bool backward = p.gain_backward != 0.0 || (pc.plasticity && pc.plasticity->symmetric);
+  const auto kept = [&](std::uint32_t j, std::uint32_t i) {
+    return keep.whole() || keep.holds(tgt_off + i) || (backward && keep.holds(src_off + j));
+  };
+  const bool delays = pc.delay_max_ms > pc.delay_ms + 1e-12;
+  DelayDraw draw_delay(pc, index, cfg.seed);
   Stream conn_stream = make_stream(cfg.seed, Purpose::connectivity, index);
+  // Weights (and delays) in CSR order of the whole projection, each from its own stream: changing
+  // the initialiser does not change who is connected, and a part of the network draws what the
+  // whole network draws.
+  Stream weight_stream = make_stream(cfg.seed, Purpose::weights, index);
   p.row_ptr.assign(n_src + 1, 0);
   if (pc.connectivity == Connectivity::fixed_indegree || pc.connectivity == Connectivity::explicit_list) {
+    // Drawn by target, so the whole projection is held while it is sorted, then cut to the part.
     std::vector<Edge> edges = connect_unordered(pc, n_src, n_tgt, recurrent, conn_stream, stop);
     std::vector<std::uint64_t> order(edges.size());
     std::iota(order.begin(), order.end(), 0);
@@ -248,45 +294,63 @@ Projection build_projection(const ProjectionConfig& pc, std::size_t index, const
       if (pc.connectivity == Connectivity::explicit_list)
         p.weight.push_back(static_cast<models::weight_t>(pc.synapses[k].weight));
     }
+    std::partial_sum(p.row_ptr.begin(), p.row_ptr.end(), p.row_ptr.begin());
+    if (pc.connectivity != Connectivity::explicit_list) {
+      p.weight.resize(p.tgt_index.size());
+      for (std::size_t k = 0; k < p.weight.size(); ++k) {
+        p.weight[k] = static_cast<models::weight_t>(draw_weight(pc.weights, n_src, n_tgt, weight_stream));
+        check_stop_every_65536(k, stop);
+      }
+    }
+    if (delays) {
+      p.delay_step.resize(p.tgt_index.size());
+      for (auto& d : p.delay_step) d = draw_delay();
+    }
+    if (!keep.whole()) keep_only(p, kept);
   } else {
-    if (pc.connectivity == Connectivity::random) {  // reserve the mean + 6 sd: no regrowth
-      const double n = double(n_src) * n_tgt, q = pc.probability;
-      p.tgt_index.reserve(static_cast<std::size_t>(n * q + 6.0 * std::sqrt(n * q * (1.0 - q)) + 16.0));
+    if (pc.connectivity == Connectivity::random) {  // reserve the mean + 6 sd of what is kept: no regrowth
+      const double own_tgt = keep.whole() ? 1.0 : keep.share(tgt_off, n_tgt);
+      const double own_src = keep.whole() ? 1.0 : keep.share(src_off, n_src);
+      const double q = pc.probability * (backward ? 1.0 - (1.0 - own_tgt) * (1.0 - own_src) : own_tgt);
+      const double n = double(n_src) * n_tgt;
+      p.tgt_index.reserve(static_cast<std::size_t>(n * q + 6.0 * std::sqrt(n * q * (1.0 - std::min(q, 1.0))) + 16.0));
+      p.weight.reserve(p.tgt_index.capacity());
+      if (delays) p.delay_step.reserve(p.tgt_index.capacity());
     }
+    std::uint64_t drawn = 0;
     connect_in_order(pc, n_src, n_tgt, recurrent, conn_stream, [&](std::uint32_t j, std::uint32_t i) {
-      ++p.row_ptr[j + 1];
-      p.tgt_index.push_back(i);
-      check_stop_every_65536(p.tgt_index.size(), stop);
+      const auto w = static_cast<models::weight_t>(draw_weight(pc.weights, n_src, n_tgt, weight_stream));
+      const std::uint8_t d = delays ? draw_delay() : 0;
+      if (kept(j, i)) {
+        ++p.row_ptr[j + 1];
+        p.tgt_index.push_back(i);
+        p.weight.push_back(w);
+        if (delays) p.delay_step.push_back(d);
+      }
+      check_stop_every_65536(++drawn, stop);
     });
-  }
-  std::partial_sum(p.row_ptr.begin(), p.row_ptr.end(), p.row_ptr.begin());
-  if (pc.connectivity != Connectivity::explicit_list) {
-    // Weights in CSR order from their own stream: changing the initialiser does not change who is
-    // connected.
-    Stream weight_stream = make_stream(cfg.seed, Purpose::weights, index);
-    p.weight.resize(p.tgt_index.size());
-    for (std::size_t k = 0; k < p.weight.size(); ++k) {
-      p.weight[k] = static_cast<models::weight_t>(draw_weight(pc.weights, n_src, n_tgt, weight_stream));
-      check_stop_every_65536(k, stop);
-    }
+    std::partial_sum(p.row_ptr.begin(), p.row_ptr.end(), p.row_ptr.begin());
+    if (p.tgt_index.capacity() > p.tgt_index.size() + p.tgt_index.size() / 8 + 16)  // grown, not reserved
+      p.tgt_index.shrink_to_fit(), p.weight.shrink_to_fit(), p.delay_step.shrink_to_fit();
   }
   for (std::uint32_t j = 0; j < n_src; ++j)
     for (std::uint64_t k = p.row_ptr[j] + 1; k < p.row_ptr[j + 1]; ++k)
       if (p.tgt_index[k] == p.tgt_index[k - 1])
         throw std::invalid_argument("projection `" + pc.name + "`: synapse " + std::to_string(j) + " -> " +
                                     std::to_string(p.tgt_index[k]) + " is listed twice");
-  if (pc.delay_max_ms > pc.delay_ms + 1e-12) draw_delays(p, pc, index, cfg.seed);
-  // The spiking engine walks a projection backward when it acts backward, and for symmetric
-  // plasticity (the post-synaptic unit of the backward half is the source).
-  const bool backward = p.gain_backward != 0.0 || (pc.plasticity && pc.plasticity->symmetric);
+  if (delays) {
+    p.max_delay_step = draw_delay.longest;
+    sort_rows_by_delay(p);
+  }
   if (backward && cfg.engine.kind == EngineKind::spiking) build_transpose(p, n_tgt);
   return p;
 }
 
 }  // namespace
 
-Network build_network(const Config& cfg, const std::atomic<bool>* stop) {
+Network build_network(const Config& cfg, const std::atomic<bool>* stop, UnitRange keep) {
   Network net;
+  net.kept = keep;
   for (std::size_t k = 0; k < cfg.populations.size(); ++k) {
     const PopulationConfig& pc = cfg.populations[k];
     net.populations.push_back({pc.name, pc.role, net.n_units, pc.size});
@@ -295,11 +359,18 @@ Network build_network(const Config& cfg, const std::atomic<bool>* stop) {
     net.n_units += pc.size;
   }
   for (std::size_t k = 0; k < cfg.projections.size(); ++k)
-    net.projections.push_back(build_projection(cfg.projections[k], k, net, cfg, stop));
+    net.projections.push_back(build_projection(cfg.projections[k], k, net, cfg, keep, stop));
   return net;
 }
 
+void Network::require_whole(const char* what) const {
+  if (!kept.whole())
+    throw std::logic_error(std::string(what) + " needs the whole network; this process holds the synapses of units " +
+                           std::to_string(kept.lo) + " to " + std::to_string(kept.hi - 1) + " only");
+}
+
 std::vector<models::CouplingBlock> Network::coupling() const {
+  require_whole("the coupling matrix");
   std::vector<models::CouplingBlock> blocks;
   for (const Projection& p : projections)
     blocks.push_back({populations[p.source].offset, populations[p.target].offset, p.row_ptr, p.tgt_index, p.weight,
@@ -308,6 +379,7 @@ std::vector<models::CouplingBlock> Network::coupling() const {
 }
 
 WeightTable Network::weight_table(std::size_t k) const {
+  require_whole("a weight table");
   const Projection& p = projections[k];
   WeightTable t;
   t.projection = p.name;
@@ -336,6 +408,15 @@ const Population& Network::population_of(std::uint32_t unit) const {
 std::uint64_t Network::synapse_count() const {
   std::uint64_t n = 0;
   for (const Projection& p : projections) n += p.synapse_count();
+  return n;
+}
+
+std::uint64_t Network::synapses_onto(UnitRange targets) const {
+  std::uint64_t n = 0;
+  for (const Projection& p : projections) {
+    const std::uint32_t offset = populations[p.target].offset;
+    for (std::uint32_t t : p.tgt_index) n += targets.holds(offset + t) ? 1 : 0;
+  }
   return n;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The network: populations laid out in one global index space, projections as frozen CSR arrays
 // (structure of arrays, by presynaptic unit), biases per unit.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -53,21 +54,45 @@ struct Projection {
   std::uint8_t max_delay_step = 0;
 };
 
+// The units whose synapses a process keeps when one network is split over MPI ranks: every synapse
+// whose target is in [lo, hi), and, in a projection the spiking engine walks backward, every synapse
+// whose source is. The draws are the whole network's, so what is kept is what the whole network
+// holds there. The default keeps everything.
+struct UnitRange {
+  std::uint32_t lo = 0, hi = UINT32_MAX;
+  bool whole() const { return lo == 0 && hi == UINT32_MAX; }
+  bool holds(std::uint32_t unit) const { return unit >= lo && unit < hi; }
+  // The fraction of units [offset, offset + size) held.
+  double share(std::uint32_t offset, std::uint32_t size) const {
+    const std::uint64_t a = std::max<std::uint64_t>(lo, offset),
+                        b = std::min<std::uint64_t>(hi, std::uint64_t(offset) + size);
+    return size && b > a ? double(b - a) / size : 0.0;
+  }
+};
+
 struct Network {
   std::vector<Population> populations;
   std::vector<Projection> projections;
   std::vector<double> bias;  // per global unit
   std::uint32_t n_units = 0;
+  UnitRange kept;  // a part of the network (synapses only; units and biases are always whole)
+
+  // Throws std::logic_error naming `what` unless this is the whole network.
+  void require_whole(const char* what) const;
 
   std::vector<models::CouplingBlock> coupling() const;
   WeightTable weight_table(std::size_t projection) const;
   const Population& population_of(std::uint32_t unit) const;
-  std::uint64_t synapse_count() const;
-  std::uint64_t connectivity_bytes() const;  // every projection's arrays
+  std::uint64_t synapse_count() const;                   // the synapses held
+  std::uint64_t synapses_onto(UnitRange targets) const;  // the synapses held whose target is in `targets`
+  std::uint64_t connectivity_bytes() const;              // every projection's arrays
 };
 
 // `stop`: checked every 65536 synapses; throws Interrupted (sim/core/interrupt.hpp) once set.
-Network build_network(const Config& cfg, const std::atomic<bool>* stop = nullptr);
+// `keep`: the part of the synapses to hold (whole by default). Every draw of the whole network is
+// still made (time grows with the whole network), but random, all-to-all and one-to-one projections
+// never hold more than the part; fixed in-degree and explicit ones are cut after they are sorted.
+Network build_network(const Config& cfg, const std::atomic<bool>* stop = nullptr, UnitRange keep = {});
 
 // Draws a pattern (constant, explicit values or a distribution) for `size` units from the
 // stream keyed by (seed, purpose, key_a, key_b).

@@ -18,8 +18,13 @@ PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& 
     throw std::invalid_argument(std::to_string(total) + " partitions for " + std::to_string(net.n_units) +
                                 " units: at most one partition per unit");
   const auto bound = [&](std::uint64_t k) { return std::uint32_t(std::uint64_t(net.n_units) * k / total); };
-  lo_ = bound(std::uint64_t(rank) * partitions);
-  hi_ = bound(std::uint64_t(rank + 1) * partitions);
+  const UnitRange mine = block(net.n_units, partitions, comm_);
+  lo_ = mine.lo;
+  hi_ = mine.hi;
+  if (!net.kept.whole() && (net.kept.lo > lo_ || net.kept.hi < hi_))
+    throw std::invalid_argument("this process's part of the network (units " + std::to_string(net.kept.lo) + " to " +
+                                std::to_string(net.kept.hi) + ") lacks synapses of units it owns (" +
+                                std::to_string(lo_) + " to " + std::to_string(hi_) + ")");
   parts_.reserve(partitions);
   for (unsigned q = 0; q < partitions; ++q) {
     parts_.emplace_back(params, net);
@@ -29,6 +34,14 @@ PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& 
   }
   d_min_ = parts_.front().min_delay();
   start_workers();
+}
+
+UnitRange PartitionedEngine::block(std::uint32_t n_units, unsigned partitions, const PartitionComm* comm) {
+  const bool over = comm && comm->size() > 1;
+  const std::uint64_t ranks = over ? std::uint64_t(comm->size()) : 1, rank = over ? std::uint64_t(comm->rank()) : 0;
+  const std::uint64_t total = std::uint64_t(std::max(partitions, 1u)) * ranks;
+  const auto bound = [&](std::uint64_t k) { return std::uint32_t(std::uint64_t(n_units) * k / total); };
+  return {bound(rank * std::max(partitions, 1u)), bound((rank + 1) * std::max(partitions, 1u))};
 }
 
 PartitionedEngine::PartitionedEngine(const PartitionedEngine& other)

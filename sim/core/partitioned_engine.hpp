@@ -89,6 +89,9 @@ class PartitionedEngine final : public Engine {
   // over comm->size() x partitions partitions, this process holding its rank's block of them. At
   // most one partition per unit (else std::invalid_argument).
   PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions, PartitionComm* comm = nullptr);
+  // The units this process's partitions own: a network built with build_network(..., block) holds
+  // all the synapses they need (over processes, nothing more need be held).
+  static UnitRange block(std::uint32_t n_units, unsigned partitions, const PartitionComm* comm);
   ~PartitionedEngine() override;
   // A copy continues from the same state on threads of its own (the backprop experiment's branches).
   // Over processes a copy shares `comm`: every process must then call its copies in the same order,

@@ -11,6 +11,7 @@ PlasticityRule::PlasticityRule(const Config& cfg, Network& net) : cfg_(cfg), net
   for (std::size_t k = 0; k < cfg.projections.size(); ++k) {
     const auto& pl = cfg.projections[k].plasticity;
     if (!pl || pl->lr == 0.0) continue;
+    net.require_whole("plasticity");
     index_[k] = int(rules_.size());
     Rule r{k, *pl, {}, false};
     for (const PhaseConfig& ph : cfg.protocol.phases)

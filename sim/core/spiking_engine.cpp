@@ -78,6 +78,8 @@ void SpikingEngine::set_plasticity(PlasticityRule* rule) { stdp_.attach(rule); }
 
 void SpikingEngine::own_units(std::uint32_t lo, std::uint32_t hi) {
   if (lo > hi || hi > net_.n_units) throw std::invalid_argument("a partition's units are out of range");
+  if (!net_.kept.whole() && lo < hi && (lo < net_.kept.lo || hi > net_.kept.hi))
+    throw std::invalid_argument("a partition's units lie outside the part of the network this process holds");
   lo_ = lo, hi_ = hi;
   partitioned_ = true;
   stdp_.own_units(lo, hi);
@@ -120,6 +122,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
 }
 
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
+  if (!partitioned_) net_.require_whole("the serial spiking engine");
   const double gt = g(now_), g_inv = 1.0 / gt;
   for (std::uint32_t i = lo_; i < hi_; ++i) {
     const double s = state_at(i, now_);  // follows crossings: the piece is current at now

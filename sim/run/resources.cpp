@@ -101,6 +101,20 @@ ResourceEstimate estimate_one(const Config& cfg) {
 
 }  // namespace
 
+std::string network_kept_whole(const Config& cfg) {
+  const bool plastic = std::any_of(cfg.projections.begin(), cfg.projections.end(),
+                                   [](const ProjectionConfig& p) { return p.plasticity && p.plasticity->lr != 0.0; });
+  if (cfg.engine.kind != EngineKind::spiking) return "the continuous engine";
+  if (cfg.experiment) return "the `" + cfg.experiment_kind + "` experiment";
+  if (cfg.sweep) return "a sweep";
+  if (plastic) return "plasticity (every rank keeps every weight)";
+  if (cfg.record.weights || cfg.record.weight_snapshots) return "the weights are written (record.weights)";
+  if (cfg.record.rates.theory) return "the mean-field theory (record.rates.theory) runs the whole network";
+  return {};
+}
+
+bool network_divides(const Config& cfg) { return network_kept_whole(cfg).empty(); }
+
 unsigned trial_ranges(const Config& cfg, unsigned jobs) {
   constexpr double kMaxHeldBytes = 512.0 * 1024 * 1024;
   const bool plastic = std::any_of(cfg.projections.begin(), cfg.projections.end(),
@@ -110,10 +124,23 @@ unsigned trial_ranges(const Config& cfg, unsigned jobs) {
   return std::min(4 * jobs, cfg.protocol.trials);
 }
 
-ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs) {
+ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs, unsigned partitions, unsigned ranks) {
   jobs = std::max(jobs, 1u);
   if (cfg.sweep_points.empty()) {
     ResourceEstimate e = estimate_one(cfg);
+    if (cfg.engine.kind == EngineKind::spiking && partitions > 1) {  // every partition's per-unit arrays
+      e.memory_bytes += (partitions - 1) * e.unit_bytes;
+      e.unit_bytes *= partitions;
+    }
+    if (ranks > 1 && network_divides(cfg)) {
+      // Each rank keeps the synapses onto its units, and of projections walked backward those from
+      // them too: at most twice its share. The unordered builders still sort a whole projection.
+      bool backward = false;
+      for (const ProjectionConfig& p : cfg.projections) backward = backward || p.symmetric || cfg.model.symmetrise;
+      const double share = std::min(1.0, (backward ? 2.0 : 1.0) / ranks);
+      e.memory_bytes -= e.synapse_bytes * (1.0 - share);
+      e.synapse_bytes *= share;
+    }
     if (trial_ranges(cfg, jobs) > 1)  // `jobs` engines at once, and the ranges' output until written
       e.memory_bytes +=
           double(std::min(jobs, cfg.protocol.trials)) * (e.unit_bytes + e.recording_bytes) + e.output_bytes;

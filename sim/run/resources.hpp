@@ -22,11 +22,22 @@ struct ResourceEstimate {
   double output_bytes = 0;     // upper bound of the file's size
 };
 
+// Whether a plain run split over MPI ranks holds only its own units' synapses on each rank
+// (build_network's UnitRange): a spiking run (no experiment) that reads no weight whole: no
+// plasticity, no weights written (record.weights: false), no mean-field theory (which runs the
+// whole network in one process). Otherwise every rank holds the whole network.
+bool network_divides(const Config& cfg);
+// Why not ("the weights are written (record.weights)", ...), or "" when it does.
+std::string network_kept_whole(const Config& cfg);
+
 // With one thread (jobs = 1) or with `jobs` threads, which hold more at once: a sweep runs up to
 // `jobs` runs side by side and keeps up to 2 x jobs finished runs' output for the writer; a run
 // whose trials go to several engines (trial_ranges > 1) holds each engine's unit state and binned
 // recordings, and the finished ranges' output until it is written (at most the run's output).
-ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs = 1);
+// One network split into `partitions` partitions in this process (--threads) holds each
+// partition's per-unit state; split over `ranks` processes with network_divides, each holds about
+// its share of the synapses (the estimate is per process).
+ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs = 1, unsigned partitions = 1, unsigned ranks = 1);
 
 // Into how many ranges a run's trials go, each on an engine of its own (sim/run/run.cpp): with
 // several threads, when the trials are independent (no plasticity, no weight snapshots) and the

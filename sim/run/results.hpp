@@ -64,6 +64,12 @@ struct RunResult {
   std::uint64_t samples = 0;
   std::uint64_t synaptic_events = 0, spikes = 0;  // spiking engine
   std::uint64_t peak_rss_bytes = 0;               // of the whole process, at the end of the run
+  // A network divided over MPI ranks (network_divides): what each rank held, in rank order; the
+  // fields above are rank 0's but `synapses`, the whole network's.
+  struct RankMemory {
+    std::uint64_t synapses = 0, connectivity_bytes = 0, peak_rss_bytes = 0;
+  };
+  std::vector<RankMemory> ranks;
 };
 
 }  // namespace ebsim

@@ -16,6 +16,7 @@
 #include "sim/core/clock.hpp"
 #include "sim/core/engine_factory.hpp"
 #include "sim/core/network.hpp"
+#include "sim/core/partitioned_engine.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/io/recording_sink.hpp"
@@ -160,7 +161,15 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
   const Stopwatch build_watch;
-  Network net = build_network(cfg, options.stop);  // not const: plastic weights change
+  // Over MPI ranks, a run that reads no weight whole holds only its own units' synapses on each.
+  const bool divided = options.comm && options.comm->size() > 1 && network_divides(cfg);
+  UnitRange part;
+  if (divided) {
+    std::uint32_t units = 0;
+    for (const PopulationConfig& p : cfg.populations) units += p.size;
+    part = PartitionedEngine::block(units, options.threads, options.comm);
+  }
+  Network net = build_network(cfg, options.stop, part);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   EngineParams params = lower_engine_params(cfg);
   params.partitions = options.threads;
@@ -215,6 +224,13 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0)
     result.peak_rss_bytes = std::uint64_t(usage.ru_maxrss) * 1024;  // KiB on Linux
+  if (divided) {  // every rank's memory; the whole network's synapses, each counted by its target's rank
+    const RunResult::RankMemory mine{result.synapses, result.connectivity_bytes, result.peak_rss_bytes};
+    result.ranks = options.comm->all_gather_values<RunResult::RankMemory>(std::span(&mine, 1));
+    const std::uint64_t onto = net.synapses_onto(part);
+    result.synapses = 0;
+    for (std::uint64_t n : options.comm->all_gather_values<std::uint64_t>(std::span(&onto, 1))) result.synapses += n;
+  }
   if (!result.complete) return result;
 
   write_phase_analysis(cfg, net, result.phases, sink);

@@ -20,7 +20,22 @@ std::string format_summary(const Config& cfg, const RunResult& r) {
     os << std::setprecision(6);
     os << "  synaptic events per second: " << (r.wall_run_s > 0 ? double(r.synaptic_events) / r.wall_run_s : 0.0)
        << "\n";
-    if (r.synapses > 0) {
+    if (!r.ranks.empty()) {  // divided over ranks: the rank that needs the most per synapse it holds
+      std::size_t worst = 0;
+      const auto per = [&](std::size_t k, std::uint64_t bytes) {
+        return r.ranks[k].synapses ? double(bytes) / double(r.ranks[k].synapses) : 0.0;
+      };
+      for (std::size_t k = 1; k < r.ranks.size(); ++k)
+        if (per(k, r.ranks[k].peak_rss_bytes) > per(worst, r.ranks[worst].peak_rss_bytes)) worst = k;
+      const RunResult::RankMemory& w = r.ranks[worst];
+      os << "  synapses divided over " << r.ranks.size() << " ranks: each holds those onto its units (and, where a "
+         << "projection acts backward, from them)\n";
+      os << "  bytes per synapse per rank: " << per(worst, w.peak_rss_bytes) << " at most (rank " << worst
+         << ": peak resident memory " << double(w.peak_rss_bytes) / (1 << 20) << " MiB over the " << w.synapses
+         << " synapses it holds)\n";
+      os << "  bytes per synapse per rank, connectivity alone: " << per(worst, w.connectivity_bytes) << " (rank "
+         << worst << ")\n";
+    } else if (r.synapses > 0) {
       os << "  bytes per synapse: " << double(r.peak_rss_bytes) / double(r.synapses) << " (peak resident memory "
          << double(r.peak_rss_bytes) / (1 << 20) << " MiB over " << r.synapses << " synapses)\n";
       os << "  bytes per synapse, connectivity alone: " << double(r.connectivity_bytes) / double(r.synapses)

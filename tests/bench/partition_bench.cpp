@@ -2,9 +2,9 @@
 // built once, run by the serial engine and by the partitioned engine with each partition count
 // given, alternating within every round, in one process. Prints per layout the median simulation
 // loop time (wall), synaptic events per second and the speed-up over the serial engine, and the
-// figures the scaling model needs: intervals run, spikes handed over per interval, compute per
-// synaptic event. Exits 1 if any layout's spike or synaptic event count differs from the serial
-// engine's (the layouts must compute the same network).
+// figures the scaling model needs (scripts/scaling_model.py): intervals run, spikes handed over per
+// interval, the cost per spike every partition pays and the cost per synaptic event. Exits 1 if any layout's spike or
+// synaptic event count differs from the serial engine's (the layouts must compute the same network).
 //   ebsim_partition_bench CONFIG [ROUNDS] [PARTITIONS...]     (defaults: 3 rounds, partitions 1 2)
 #include <algorithm>
 #include <chrono>
@@ -51,6 +51,56 @@ Measure run_once(const Config& cfg, const Network& net, const std::vector<PhaseD
   const double loop = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto* pe = dynamic_cast<const PartitionedEngine*>(engine.get());
   return {loop, engine->synaptic_events(), engine->spike_count(), pe ? pe->intervals() : 0};
+}
+
+// Every spike of a serial run, for the receive-only partition below.
+std::vector<Spike> all_spikes(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives) {
+  SpikingEngine engine(lower_engine_params(cfg), net);
+  for (std::uint32_t k = 0; k < net.populations.size(); ++k) engine.record_spikes(k);
+  engine.reset(0);
+  double t = 0.0;
+  for (std::size_t p = 0; p < drives.size(); ++p) {
+    engine.set_phase(drives[p]);
+    t += cfg.protocol.phases[p].duration_ms;
+    engine.advance_to(t);
+  }
+  std::vector<Spike> spikes;
+  engine.take_spikes(spikes);
+  return spikes;
+}
+
+// What every partition pays for every spike of the network, wherever its targets are: one
+// partition owning a single unit is handed the run's spikes interval by interval, as the
+// partitioned engine hands them over, and runs each interval. Its own unit's work is negligible,
+// so the time per spike is the per-spike cost (the delivery event's queue push and pop, its
+// exponential, the binary searches for the partition's share of each row) plus each interval's
+// fixed cost spread over its spikes. Returns the wall time.
+double receive_only(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
+                    const std::vector<Spike>& spikes) {
+  SpikingEngine part(lower_engine_params(cfg), net);
+  part.own_units(0, 1);
+  part.reset(0);
+  const double d_min = part.min_delay();
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t next = 0;
+  double t = 0.0;
+  std::uint64_t k = 1;
+  for (std::size_t p = 0; p < drives.size(); ++p) {
+    part.set_phase(drives[p]);
+    const double phase_end = t + cfg.protocol.phases[p].duration_ms;
+    while (t < phase_end) {
+      const double end = std::min(phase_end, double(k) * d_min);
+      part.advance_to(end);
+      part.outbox().clear();
+      std::size_t last = next;
+      while (last < spikes.size() && spikes[last].time < end) ++last;  // this interval's spikes
+      part.receive(std::span<const Spike>(spikes.data() + next, last - next));
+      next = last;
+      if (end == double(k) * d_min) ++k;
+      t = end;
+    }
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 double median(std::vector<double> v) {
@@ -114,5 +164,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("every layout: the same spikes and synaptic events as the serial engine\n");
+  // The two costs the scaling model (scripts/scaling_model.py) separates: per synaptic event,
+  // divided among the partitions; per spike, paid by every partition.
+  const std::vector<Spike> spikes = all_spikes(cfg, net, drives);
+  std::vector<double> receive;
+  for (int r = 0; r < rounds; ++r) receive.push_back(receive_only(cfg, net, drives, spikes));
+  const double per_spike = median(receive) / double(spikes.size());
+  const double per_event = (serial - per_spike * double(spikes.size())) / double(last[0].events);
+  std::printf("per spike, paid by every partition (receive-only partition, median of %d): %.1f ns\n", rounds,
+              1e9 * per_spike);
+  std::printf("per synaptic event, shared among the partitions (serial loop less the spikes' share): %.2f ns\n",
+              1e9 * per_event);
   return 0;
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # One network split over MPI ranks and threads writes the same file as the serial engine in one
-# process: tests/tools/partitions/static.yaml (static random network, trials, the theory) and
+# process, every dataset and attribute compared (tests/tools/h5_digest.py), with `mpirun -np R ebsim
+# run ... --threads T` for (R, T) = (1, 2), (1, 4), (2, 1), (3, 1), (2, 2), on:
+# tests/tools/partitions/static.yaml (static random network, trials, the theory),
 # partitions/plastic.yaml (symmetric plastic projections changing at interval boundaries, a directed
-# plastic one mirrored to the other ranks, weight snapshots) with `mpirun -np R ebsim run ...
-# --threads T` for (R, T) = (1, 2), (1, 4), (2, 1), (3, 1), (2, 2), every dataset and attribute
-# compared (tests/tools/h5_digest.py); configs/learn_digits_spiking.yaml's training over 2
-# ranks; the backprop experiment's spiking branches over 2 and 3 ranks. Then: more partitions than units is refused by every rank;
-# SIGTERM to mpirun stops every rank at the same interval and keeps the partial file. Every case
-# must end within its timeout: nothing hangs.
+# plastic one mirrored to the other ranks, weight snapshots) and partitions/divided.yaml (a static
+# network of which each rank holds only its own units' synapses; the summary says so). Then
+# configs/learn_digits_spiking.yaml's training over 2 ranks, and the backprop experiment's spiking
+# branches over 2 and 3 ranks. Then: more partitions than units is refused by every rank; SIGTERM to
+# mpirun stops every rank at the same interval and keeps the partial file. Every case must end
+# within its timeout: nothing hangs.
 #   tests/tools/partitions_identical.sh build/mpi/ebsim
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +22,7 @@ status=0
 fail() { echo "FAIL: $*"; status=1; }
 source "$here/mpi_lib.sh"  # same_file, sigterm_keeps_partial
 
-for cfg in static plastic; do
+for cfg in static plastic divided; do
   "$bin" run "$here/partitions/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
   for layout in "1 2" "1 4" "2 1" "3 1" "2 2"; do
     read -r ranks threads <<<"$layout"
@@ -34,6 +36,11 @@ for cfg in static plastic; do
     same_file "$work/$cfg.h5" "$out" "$cfg: $ranks rank(s) x $threads thread(s)" "the serial engine"
   done
 done
+# divided.yaml's ranks held only their own units' synapses: the summary says so, per rank.
+out=$(timeout 300 "${mpirun[@]}" -np 2 "$bin" run "$here/partitions/divided.yaml" -o "$work/divided-summary.h5" --jobs 1)
+grep -q "synapses divided over 2 ranks" <<<"$out" || fail "divided: the summary does not say the synapses were divided"
+grep -q "bytes per synapse per rank: " <<<"$out" || fail "divided: no bytes per synapse per rank"
+echo "divided: $(grep "bytes per synapse per rank:" <<<"$out" | sed 's/^ *//')"
 
 # The learning experiment's training network over 2 ranks (20 training examples, one epoch): the
 # same weights, accuracies and losses (Debian's python3-sklearn ships the digits).

@@ -200,3 +200,67 @@ protocol:
   CHECK(both.connectivity_bytes() >= 16 * m + 8 * 201 + 8 * 301);
   CHECK(double(both.connectivity_bytes()) <= 8 * std::max(reserved, double(m)) + 8 * m + 8 * 201 + 8 * 301);
 }
+
+TEST_CASE(
+    "a part of the network holds exactly the whole network's synapses onto its units, and from them if walked "
+    "backward") {
+  // Every builder (random with per-synapse delays, fixed in-degree, all-to-all, one-to-one; recurrent and
+  // symmetric random keeps each pair once), directed projections and ones the spiking engine walks
+  // backward (symmetric, symmetrised).
+  const std::string yaml = R"(
+seed: 3
+engine: {kind: spiking}
+populations:
+  a: {role: input, size: 40}
+  b: {role: hidden, size: 70}
+  c: {role: hidden, size: 25}
+  d: {role: hidden, size: 25}
+projections:
+  - {from: a, to: b, connectivity: {random: 0.3}, weights: {normal: [0, 0.3]}, delay: {uniform: [0.1 ms, 2 ms]}}
+  - {from: b, to: b, connectivity: {fixed_indegree: 9}, weights: {normal: [0, 0.2]}, delay: 0.5 ms}
+  - {from: b, to: c, connectivity: all_to_all, weights: {uniform: [-0.1, 0.1]}, symmetric: true}
+  - {name: bb_sym, from: b, to: b, connectivity: {random: 0.2}, weights: {normal: [0, 0.1]}, symmetric: true}
+  - {from: c, to: a, connectivity: all_to_all, weights: {normal: [0, 0.1]}}
+  - {from: c, to: d, connectivity: one_to_one, weights: {normal: [0, 0.1]}}
+protocol:
+  phases: [{duration: 1 ms, clamp: {a: 0}}]
+)";
+  for (const char* asym : {"directed", "symmetrise"}) {
+    CAPTURE(asym);
+    const Config cfg = test::config_from(yaml + "model: {asymmetric_weights: " + asym + "}\n");
+    const Network whole = build_network(cfg);
+    std::uint64_t onto = 0;
+    for (const UnitRange keep : {UnitRange{0, 50}, UnitRange{50, 101}, UnitRange{101, 160}}) {
+      CAPTURE(keep.lo);
+      const Network part = build_network(cfg, nullptr, keep);
+      CHECK_THROWS_AS(part.weight_table(0), std::logic_error);  // nothing may read it as the whole
+      onto += part.synapses_onto(keep);
+      REQUIRE(part.projections.size() == whole.projections.size());
+      for (std::size_t k = 0; k < whole.projections.size(); ++k) {
+        const Projection &w = whole.projections[k], &p = part.projections[k];
+        const std::uint32_t src_off = whole.populations[w.source].offset, tgt_off = whole.populations[w.target].offset;
+        const bool backward = w.gain_backward != 0.0;
+        CHECK(p.max_delay_step == w.max_delay_step);
+        REQUIRE(p.row_ptr.size() == w.row_ptr.size());
+        for (std::size_t j = 0; j + 1 < w.row_ptr.size(); ++j) {
+          std::vector<std::uint32_t> tgt;
+          std::vector<float> weight;
+          std::vector<std::uint8_t> delay;
+          for (std::uint64_t s = w.row_ptr[j]; s < w.row_ptr[j + 1]; ++s)
+            if (keep.holds(tgt_off + w.tgt_index[s]) || (backward && keep.holds(src_off + std::uint32_t(j)))) {
+              tgt.push_back(w.tgt_index[s]);
+              weight.push_back(w.weight[s]);
+              if (!w.delay_step.empty()) delay.push_back(w.delay_step[s]);
+            }
+          const auto b = std::ptrdiff_t(p.row_ptr[j]), e = std::ptrdiff_t(p.row_ptr[j + 1]);
+          CHECK(std::vector<std::uint32_t>(p.tgt_index.begin() + b, p.tgt_index.begin() + e) == tgt);
+          CHECK(std::vector<float>(p.weight.begin() + b, p.weight.begin() + e) == weight);
+          if (!w.delay_step.empty())
+            CHECK(std::vector<std::uint8_t>(p.delay_step.begin() + b, p.delay_step.begin() + e) == delay);
+        }
+        CHECK(p.col_ptr.empty() == w.col_ptr.empty());  // the transposed index where walked backward
+      }
+    }
+    CHECK(onto == whole.synapse_count());  // the parts' own synapses are the whole network's, once
+  }
+}

@@ -74,9 +74,13 @@ struct Outcome {
 
 // Runs the config's phases on the serial engine (partitions = 0) or a PartitionedEngine (over the
 // processes of `comm`, if given).
-Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 0, PartitionComm* comm = nullptr) {
+// `divided`: each process builds only the synapses its partitions need (build_network's UnitRange).
+Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 0, PartitionComm* comm = nullptr,
+            bool divided = false) {
   const Config cfg = test::config_from(yaml);
-  Network net = build_network(cfg);
+  std::uint32_t units = 0;
+  for (const PopulationConfig& p : cfg.populations) units += p.size;
+  Network net = build_network(cfg, nullptr, divided ? PartitionedEngine::block(units, partitions, comm) : UnitRange{});
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   std::unique_ptr<Engine> engine;
   if (partitions == 0)
@@ -148,14 +152,14 @@ class ThreadComm final : public PartitionComm {
 
 // The same run on `ranks` processes (threads here) of `threads` partitions each: every process's
 // outcome (each must see the whole network).
-std::vector<Outcome> run_processes(const std::string& yaml, int ranks, unsigned threads) {
+std::vector<Outcome> run_processes(const std::string& yaml, int ranks, unsigned threads, bool divided = false) {
   ThreadComm::Shared shared(ranks);
   std::vector<Outcome> outcomes(static_cast<std::size_t>(ranks));
   std::vector<std::thread> processes;
   for (int r = 0; r < ranks; ++r)
     processes.emplace_back([&, r] {
       ThreadComm comm(shared, r);
-      outcomes[std::size_t(r)] = run(yaml, threads, 0, &comm);
+      outcomes[std::size_t(r)] = run(yaml, threads, 0, &comm, divided);
     });
   for (std::thread& t : processes) t.join();
   return outcomes;
@@ -254,6 +258,30 @@ TEST_CASE("over processes: the same spikes, states and weights on 2 and 3 ranks,
       for (const Outcome& rank : run_processes(yaml, ranks, threads)) require_identical(serial, rank);
     }
   }
+}
+
+TEST_CASE("over processes that each hold only their own units' synapses: the serial engine's spikes and states") {
+  // kRandom acts in both directions (Eq. 8's symmetrisation): each process also keeps the synapses
+  // from its units; the directed variant keeps only those onto them.
+  std::string directed = kRandom;
+  const std::string model = "r_max: 300 Hz}";
+  directed.replace(directed.find(model), model.size(), "r_max: 300 Hz, asymmetric_weights: directed}");
+  for (const std::string& yaml : {std::string(kRandom), directed}) {
+    const Outcome serial = run(yaml, 0);
+    for (auto [ranks, threads] : {std::pair{2, 1u}, std::pair{3, 1u}, std::pair{2, 2u}}) {
+      CAPTURE(ranks);
+      CAPTURE(threads);
+      for (const Outcome& rank : run_processes(yaml, ranks, threads, true)) require_identical(serial, rank);
+    }
+  }
+  // A process's part lacks the other units' synapses: a serial engine, or partitions outside it,
+  // are refused rather than run on part of the network.
+  const Config cfg = test::config_from(kRandom);
+  const Network part = build_network(cfg, nullptr, UnitRange{0, 85});
+  SpikingEngine serial(lower_engine_params(cfg), part);
+  CHECK_THROWS_AS(serial.set_phase(resolve_phases(cfg, part)[0]), std::logic_error);
+  CHECK_THROWS_AS(PartitionedEngine(lower_engine_params(cfg), part, 2), std::invalid_argument);
+  CHECK_NOTHROW(PartitionedEngine(lower_engine_params(cfg), build_network(cfg, nullptr, UnitRange{0, 170}), 2));
 }
 
 TEST_CASE("over processes, copies of a running engine (the backprop branches) continue as the serial engine's do") {

@@ -98,3 +98,40 @@ TEST_CASE("with threads the estimate counts what runs side by side and what wait
   const double run_output = s1.output_bytes / 3;  // the replicates' outputs differ only in their seeds
   CHECK(s2.memory_bytes == doctest::Approx(2 * one.memory_bytes + 3 * run_output).epsilon(1e-3));
 }
+
+TEST_CASE("one network over partitions and ranks: each partition's unit state, each rank's share of the synapses") {
+  std::string directed = kThousandUnits;
+  directed.replace(directed.find("r_max: 100 Hz}"), 14, "r_max: 100 Hz, asymmetric_weights: directed}");
+  const Config cfg = test::config_from(directed + R"(
+projections: [{from: h, to: h, connectivity: {random: 0.2}}]
+record: {weights: false}
+)");
+  REQUIRE(network_divides(cfg));
+  const ResourceEstimate one = estimate_resources(cfg);
+  // --threads 3: every partition holds per-unit state for every unit.
+  const ResourceEstimate three = estimate_resources(cfg, 1, 3);
+  CHECK(three.unit_bytes == doctest::Approx(3 * one.unit_bytes));
+  CHECK(three.memory_bytes == doctest::Approx(one.memory_bytes + 2 * one.unit_bytes));
+  // 4 ranks: a directed projection's synapses are held once, by their target's rank.
+  const ResourceEstimate four = estimate_resources(cfg, 1, 1, 4);
+  CHECK(four.synapse_bytes == doctest::Approx(one.synapse_bytes / 4));
+  CHECK(four.memory_bytes == doctest::Approx(one.memory_bytes - 0.75 * one.synapse_bytes));
+  // Symmetrised, a synapse is held by both its units' ranks: at most twice the share.
+  const Config both = test::config_from(kThousandUnits + R"(
+projections: [{from: h, to: h, connectivity: {random: 0.2}}]
+record: {weights: false}
+)");
+  CHECK(estimate_resources(both, 1, 1, 4).synapse_bytes == doctest::Approx(estimate_resources(both).synapse_bytes / 2));
+  // Weights written: every rank holds the whole network, and says why.
+  const Config written =
+      test::config_from(kThousandUnits + "projections: [{from: h, to: h, connectivity: {random: 0.2}}]\n");
+  CHECK_FALSE(network_divides(written));
+  CHECK(network_kept_whole(written) == "the weights are written (record.weights)");
+  CHECK(estimate_resources(written, 1, 1, 4).synapse_bytes ==
+        doctest::Approx(estimate_resources(written).synapse_bytes));
+  const Config theory = test::config_from(kThousandUnits + R"(
+projections: [{from: h, to: h, connectivity: {random: 0.2}}]
+record: {weights: false, rates: {populations: all, theory: true}}
+)");
+  CHECK(network_kept_whole(theory) == "the mean-field theory (record.rates.theory) runs the whole network");
+}
