@@ -19,10 +19,11 @@
 // are gathered from every process (one all-gather per interval), and so are the deferred weight
 // changes at each boundary; per-unit answers (states, integrals, held units) and spikes are
 // gathered so that every process sees the whole network, runs the same protocol code and makes the
-// same collective calls; rank 0 alone writes. Every process holds the whole network (memory is
-// not yet divided: see docs/ARCHITECTURE.md); a weight change made at once by one process (a
-// directed plastic projection, used only by its target's process) reaches the others' copies as a
-// value at the end of every advance, so recorded weights are whole.
+// same collective calls; rank 0 alone writes. A process may hold only the synapses its block
+// needs (a Network built with block(), when nothing reads the weights whole) or the whole network;
+// a weight change made at once by one process (a directed plastic projection, used only by its
+// target's process) reaches the others' copies as a value at the end of every advance, so recorded
+// weights are whole.
 //
 // Bit-identical for any P, P = 1 included (tests/sim/core/test_partitioned_engine.cpp,
 // tests/tools/partitions_identical.sh over ranks):

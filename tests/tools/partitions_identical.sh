@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One network split over MPI ranks and threads writes the same file as the serial engine in one
 # process, every dataset and attribute compared (tests/tools/h5_digest.py), with `mpirun -np R ebsim
-# run ... --threads T` for (R, T) = (1, 2), (1, 4), (2, 1), (3, 1), (2, 2), on:
+# run ... --threads T` for (R, T) = (1, 2), (1, 4), (2, 1), (3, 1), (4, 1), (2, 2), on:
 # tests/tools/partitions/static.yaml (static random network, trials, the theory),
 # partitions/plastic.yaml (symmetric plastic projections changing at interval boundaries, a directed
 # plastic one mirrored to the other ranks, weight snapshots) and partitions/divided.yaml (a static
@@ -24,7 +24,7 @@ source "$here/mpi_lib.sh"  # same_file, sigterm_keeps_partial
 
 for cfg in static plastic divided; do
   "$bin" run "$here/partitions/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
-  for layout in "1 2" "1 4" "2 1" "3 1" "2 2"; do
+  for layout in "1 2" "1 4" "2 1" "3 1" "4 1" "2 2"; do
     read -r ranks threads <<<"$layout"
     out="$work/$cfg-np$ranks-t$threads.h5"
     if ((ranks == 1)); then
