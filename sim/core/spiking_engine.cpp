@@ -83,7 +83,32 @@ void SpikingEngine::own_units(std::uint32_t lo, std::uint32_t hi) {
   lo_ = lo, hi_ = hi;
   partitioned_ = true;
   stdp_.own_units(lo, hi);
+  find_own_shares();
   reset(0);
+}
+
+void SpikingEngine::find_own_shares() {
+  own_share_.assign(net_.projections.size(), {});
+  for (std::size_t k = 0; k < net_.projections.size(); ++k) {
+    const Projection& p = net_.projections[k];
+    for (int dir = 0; dir < 2; ++dir) {
+      const Population& reached = net_.populations[dir == 0 ? p.target : p.source];
+      if (lo_ <= reached.offset && hi_ >= reached.offset + reached.size) continue;  // owns it all
+      if (dir == 1 && p.col_ptr.empty()) continue;                                  // never walked backward
+      const std::vector<std::uint64_t>& bounds = dir == 0 ? (p.delay_step.empty() ? p.row_ptr : p.group_begin)
+                                                          : (p.delay_step.empty() ? p.col_ptr : p.col_group_begin);
+      const std::uint32_t* index = dir == 0 ? p.tgt_index.data() : p.src_index.data();
+      OwnShare& share = own_share_[k][dir];
+      share.from.resize(bounds.size() - 1);
+      share.to.resize(bounds.size() - 1);
+      for (std::size_t r = 0; r + 1 < bounds.size(); ++r) {
+        std::uint64_t begin = bounds[r], end = bounds[r + 1];
+        clip_to_own(index, reached, begin, end);
+        share.from[r] = static_cast<std::uint32_t>(begin - bounds[r]);
+        share.to[r] = static_cast<std::uint32_t>(end - bounds[r]);
+      }
+    }
+  }
 }
 
 // The part of [begin, end) (ascending indices of units of `population`) that this partition owns.
@@ -386,6 +411,17 @@ void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv
   anchor(i, t, s + cold_[i].kick_scale * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
 }
 
+namespace {
+
+// [begin, end), row or group r, cut to the partition's share found by find_own_shares.
+inline void clip_to_share(const auto& share, std::uint64_t r, std::uint64_t& begin, std::uint64_t& end) {
+  if (share.from.empty()) return;
+  end = begin + share.to[r];
+  begin += share.from[r];
+}
+
+}  // namespace
+
 void SpikingEngine::deliver(const Event& e) {
   const Projection& p = net_.projections[e.projection];
   const double gt = g(e.time), g_inv = 1.0 / gt;
@@ -396,13 +432,13 @@ void SpikingEngine::deliver(const Event& e) {
   const models::weight_t* const weight = p.weight.data();
   if (e.direction() == 0) {
     const std::uint32_t j = e.unit - src_off;
-    std::uint64_t begin = p.row_ptr[j], end = p.row_ptr[j + 1];
+    std::uint64_t r = j, begin = p.row_ptr[j], end = p.row_ptr[j + 1];
     if (!p.delay_step.empty()) {
-      const std::uint64_t g = p.group_ptr[j] + e.group;
-      begin = p.group_begin[g], end = p.group_begin[g + 1];
+      r = p.group_ptr[j] + e.group;
+      begin = p.group_begin[r], end = p.group_begin[r + 1];
     }
     const std::uint32_t* const tgt = p.tgt_index.data();
-    if (partitioned_) clip_to_own(tgt, net_.populations[p.target], begin, end);
+    if (partitioned_) clip_to_share(own_share_[e.projection][0], r, begin, end);
     const double gain = p.gain_forward;
     for (std::uint64_t k = begin; k < end; ++k) {
       // Targets are scattered over the unit array: ask for the piece 8 synapses ahead (measured:
@@ -414,13 +450,13 @@ void SpikingEngine::deliver(const Event& e) {
     synaptic_events_ += end - begin;
   } else {
     const std::uint32_t i = e.unit - tgt_off;
-    std::uint64_t begin = p.col_ptr[i], end = p.col_ptr[i + 1];
+    std::uint64_t r = i, begin = p.col_ptr[i], end = p.col_ptr[i + 1];
     if (!p.delay_step.empty()) {
-      const std::uint64_t g = p.col_group_ptr[i] + e.group;
-      begin = p.col_group_begin[g], end = p.col_group_begin[g + 1];
+      r = p.col_group_ptr[i] + e.group;
+      begin = p.col_group_begin[r], end = p.col_group_begin[r + 1];
     }
     const std::uint32_t* const src = p.src_index.data();
-    if (partitioned_) clip_to_own(src, net_.populations[p.source], begin, end);
+    if (partitioned_) clip_to_share(own_share_[e.projection][1], r, begin, end);
     const std::uint32_t* const pos = p.position.data();
     const double gain = p.gain_backward;
     for (std::uint64_t k = begin; k < end; ++k) {

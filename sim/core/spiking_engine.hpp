@@ -135,6 +135,14 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   void deliver(const Event& e);
   void clip_to_own(const std::uint32_t* index, const Population& population, std::uint64_t& begin,
                    std::uint64_t& end) const;
+  // A partition's share of every row (or delay group) of each projection and direction, found once
+  // by clip_to_own when the partition is set: offsets from the row's start. Empty where the
+  // partition owns the whole reached population (nothing to clip).
+  struct OwnShare {
+    std::vector<std::uint32_t> from, to;
+  };
+  void find_own_shares();
+  std::vector<std::array<OwnShare, 2>> own_share_;  // per projection, per direction
   void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
   void kick_slow(std::uint32_t unit, double t, double g, double g_inv, double dw);
   // Starts a new piece at time t from state s. `integral` is int_0^t s dt, carried over when
