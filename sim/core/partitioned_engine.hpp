@@ -5,8 +5,8 @@
 // thinning candidates, the kicks they receive and the STDP windows of their incoming synapses
 // (a SpikingEngine restricted with own_units()). Contiguous blocks, not round-robin: every CSR row
 // and delay group is sorted by target, so a partition's targets in a row are one contiguous
-// sub-range found by two binary searches, with no per-partition copy of the synapses; see
-// docs/ARCHITECTURE.md for the measurement.
+// sub-range, found once per row by binary searches when the partition is set up (8 bytes per row
+// and partition), with no per-partition copy of the synapses; see docs/ARCHITECTURE.md.
 //
 // Conservative synchronisation. Every delay is at least d_min (the shortest projection delay), so
 // a spike emitted in an interval (a, a + d_min] lands after it: the partitions run each interval

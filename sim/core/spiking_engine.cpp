@@ -76,52 +76,6 @@ double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / params
 
 void SpikingEngine::set_plasticity(PlasticityRule* rule) { stdp_.attach(rule); }
 
-void SpikingEngine::own_units(std::uint32_t lo, std::uint32_t hi) {
-  if (lo > hi || hi > net_.n_units) throw std::invalid_argument("a partition's units are out of range");
-  if (!net_.kept.whole() && lo < hi && (lo < net_.kept.lo || hi > net_.kept.hi))
-    throw std::invalid_argument("a partition's units lie outside the part of the network this process holds");
-  lo_ = lo, hi_ = hi;
-  partitioned_ = true;
-  stdp_.own_units(lo, hi);
-  find_own_shares();
-  reset(0);
-}
-
-void SpikingEngine::find_own_shares() {
-  own_share_.assign(net_.projections.size(), {});
-  for (std::size_t k = 0; k < net_.projections.size(); ++k) {
-    const Projection& p = net_.projections[k];
-    for (int dir = 0; dir < 2; ++dir) {
-      const Population& reached = net_.populations[dir == 0 ? p.target : p.source];
-      if (lo_ <= reached.offset && hi_ >= reached.offset + reached.size) continue;  // owns it all
-      if (dir == 1 && p.col_ptr.empty()) continue;                                  // never walked backward
-      const std::vector<std::uint64_t>& bounds = dir == 0 ? (p.delay_step.empty() ? p.row_ptr : p.group_begin)
-                                                          : (p.delay_step.empty() ? p.col_ptr : p.col_group_begin);
-      const std::uint32_t* index = dir == 0 ? p.tgt_index.data() : p.src_index.data();
-      OwnShare& share = own_share_[k][dir];
-      share.from.resize(bounds.size() - 1);
-      share.to.resize(bounds.size() - 1);
-      for (std::size_t r = 0; r + 1 < bounds.size(); ++r) {
-        std::uint64_t begin = bounds[r], end = bounds[r + 1];
-        clip_to_own(index, reached, begin, end);
-        share.from[r] = static_cast<std::uint32_t>(begin - bounds[r]);
-        share.to[r] = static_cast<std::uint32_t>(end - bounds[r]);
-      }
-    }
-  }
-}
-
-// The part of [begin, end) (ascending indices of units of `population`) that this partition owns.
-void SpikingEngine::clip_to_own(const std::uint32_t* index, const Population& population, std::uint64_t& begin,
-                                std::uint64_t& end) const {
-  const std::uint32_t offset = population.offset;
-  if (lo_ <= offset && hi_ >= offset + population.size) return;  // owns the whole population
-  // One binary search per side that cuts into the population (the first and last partitions: one).
-  if (lo_ > offset) begin = std::uint64_t(std::lower_bound(index + begin, index + end, lo_ - offset) - index);
-  if (hi_ < offset + population.size)
-    end = std::uint64_t(std::lower_bound(index + begin, index + end, hi_ > offset ? hi_ - offset : 0) - index);
-}
-
 void SpikingEngine::reset(std::uint32_t trial) {
   queue_.clear();
   stdp_.clear();
@@ -350,10 +304,6 @@ void SpikingEngine::emit_spike(std::uint32_t j, double t) {
     return;
   }
   send_spike(j, t);
-}
-
-void SpikingEngine::receive(std::span<const Spike> spikes) {
-  for (const Spike& s : spikes) send_spike(s.unit, s.time);
 }
 
 void SpikingEngine::send_spike(std::uint32_t j, double t) {
