@@ -262,7 +262,7 @@ mutant sim/core/network.cpp "a part of the network forgets the synapses from its
 mutant sim/core/network.cpp "fixed in-degree and explicit projections are never cut to the part" \
   'if (!keep.whole()) keep_only(p, kept);' \
   ';'
-mutant sim/core/spiking_engine.cpp "a partition's share of each row starts at the row's start (kicks units it does not own)" \
+mutant sim/core/spiking_engine_partition.cpp "a partition's share of each row starts at the row's start (kicks units it does not own)" \
   'share.from[r] = static_cast<std::uint32_t>(begin - bounds[r]);' \
   'share.from[r] = 0;'
 n_mutants=${#MUT_FILE[@]}
