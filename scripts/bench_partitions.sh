@@ -70,8 +70,8 @@ done
 # The per-interval exchange between 2 ranks on this machine (an interval of random_10k: about 500
 # spikes of 16 bytes from the two ranks together), then the model of larger runs
 # (scripts/scaling_model.py) from random_100k's measured costs, checked against both networks'
-# measured 2-partition speed-ups (each from its own costs) (random_10k: N = 10^4, K = 500, 50 Hz; random_100k: N = 10^5,
-# K = 1,000, 10 Hz).
+# measured 2-partition speed-ups, each from its own costs (random_10k: N = 10^4, K = 500, 50 Hz;
+# random_100k: N = 10^5, K = 1,000, 10 Hz).
 echo
 cmake --build build/bench-mpi -j2 --target ebsim_allgather_bench >/dev/null
 mpirun --allow-run-as-root --oversubscribe -np 2 build/bench-mpi/ebsim_allgather_bench 4016
