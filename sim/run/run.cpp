@@ -252,7 +252,13 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   if (rates.active()) {
     rates.write(sink, "/rates");
     if (cfg.record.rates.theory) {
-      auto theory = run_theory(cfg, params, net, drives, rates, sink, options.stop);
+      // The rest of the run's progress: the trials took (run + write) / total of it.
+      std::function<void(double)> theory_progress;
+      if (options.progress && cost.theory > 0)
+        theory_progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
+          options.progress(share + (1.0 - share) * f);
+        };
+      auto theory = run_theory(cfg, params, net, drives, rates, sink, options.stop, theory_progress);
       if (!theory) {
         result.complete = false;
         return result;

@@ -21,7 +21,8 @@ double rmse(const std::vector<double>& a, const std::vector<double>& b, std::siz
 
 std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const EngineParams& params, const Network& net,
                                                    const std::vector<PhaseDrive>& drives, const RateRecorder& spiking,
-                                                   Sink& sink, const std::atomic<bool>* stop) {
+                                                   Sink& sink, const std::atomic<bool>* stop,
+                                                   const std::function<void(double)>& progress) {
   Config tcfg = cfg;
   tcfg.engine.kind = EngineKind::continuous;
   tcfg.engine.sigma = 0.0;
@@ -35,6 +36,7 @@ std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const Engi
   std::vector<double> finals;
   RunOptions options;
   options.stop = stop;
+  options.progress = progress;
   if (!run_trials(tcfg, drives, engine, rec, options, phases, finals, net.n_units)) return std::nullopt;
   theory.write(sink, "/theory");
   sink.write_attribute("/theory", "dt_ms", tcfg.engine.dt_ms);

@@ -3,9 +3,12 @@
 // trial-to-trial noise it shrinks, re-derived here from the recorded arrays.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "sim/io/memory_sink.hpp"
+#include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
 #include "tests/support.hpp"
 
@@ -88,4 +91,24 @@ TEST_CASE("the trial-averaged state error splits into bias and trial-to-trial no
     CHECK(std::isnan(e.state_noise_sd));
     CHECK(std::isnan(e.state_bias_rmse));
   }
+}
+
+TEST_CASE("the progress goes on through the theory reference, to 1") {
+  // The trials report up to their share of the run's estimated cost; the reference the rest
+  // (before, the bar stood still while it ran and its ETA went stale).
+  const Config cfg = test::config_from(spiking(2));
+  const CostEstimate cost = estimated_cost(cfg);
+  REQUIRE(cost.theory > 0);
+  const double share = (cost.run + cost.write) / cost.total();
+  std::vector<double> seen;
+  RunOptions options;
+  options.progress = [&](double f) { seen.push_back(f); };
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  REQUIRE(run_experiment(cfg, sink, options).complete);
+  REQUIRE(!seen.empty());
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(seen.back() == doctest::Approx(1.0));
+  // Reports strictly inside the reference's share: it reported as it went, not only at its end.
+  CHECK(std::count_if(seen.begin(), seen.end(), [&](double f) { return f > share + 1e-9 && f < 1.0 - 1e-9; }) >= 2);
 }
