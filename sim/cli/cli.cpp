@@ -255,7 +255,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (one_network && !cfg.experiment && !network_divides(cfg))
     say << "ebsim: note: every rank holds the whole network: " << network_kept_whole(cfg)
         << " (with record.weights: false, no theory and no plasticity each rank holds its own units' synapses)\n";
-  [[maybe_unused]] const bool distributed = ranks > 1 && (cfg.sweep || one_network);
+  const bool distributed = ranks > 1 && (cfg.sweep || one_network);
 #ifdef EBSIM_HAVE_MPI
   // The ranks of a distributed sweep start together or not at all: a rank that leaves before the
   // sweep starts (a resource problem, no output path) says so to the others on its way out.
@@ -272,7 +272,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   } gate{distributed ? &mpi : nullptr};
 #endif
   const ResourceEstimate need =
-      estimate_resources(cfg, jobs, threads_apply(cfg) ? threads : 1, one_network ? unsigned(ranks) : 1);
+      estimate_resources(cfg, jobs, threads_apply(cfg) ? threads : 1, distributed ? unsigned(ranks) : 1);
   if (const std::string problem = resource_problem(need, output, vm); !problem.empty()) {
     if (rank == 0)
       err << "ebsim: error: " << problem << "\n";

@@ -149,7 +149,8 @@ ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs, unsigned p
   // Sweep points go into one file: every point's output. With one thread they run one after
   // another (the largest point's memory); with more, up to `jobs` at once, each with its share of
   // the threads for its trials (sim/run/sweep.cpp), and up to 2 x jobs finished runs' output waits
-  // for the writer.
+  // for the writer; over `ranks` processes, up to the writer's window of 2 x jobs x ranks runs on
+  // any one process (sim/run/sweep.cpp).
   const double runs = double(cfg.sweep_points.size());
   const unsigned run_jobs = std::max(1u, unsigned(jobs / runs));
   ResourceEstimate total;
@@ -164,9 +165,9 @@ ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs, unsigned p
     total.output_bytes += e.output_bytes;
     largest_output = std::max(largest_output, e.output_bytes);
   }
-  if (jobs > 1)
-    total.memory_bytes =
-        total.memory_bytes * std::min(double(jobs), runs) + std::min(2.0 * jobs, runs) * largest_output;
+  if (jobs > 1 || ranks > 1)
+    total.memory_bytes = total.memory_bytes * std::min(double(jobs), runs) +
+                         std::min(2.0 * jobs * std::max(ranks, 1u), runs) * largest_output;
   return total;
 }
 

@@ -31,7 +31,8 @@ bool network_divides(const Config& cfg);
 std::string network_kept_whole(const Config& cfg);
 
 // With one thread (jobs = 1) or with `jobs` threads, which hold more at once: a sweep runs up to
-// `jobs` runs side by side and keeps up to 2 x jobs finished runs' output for the writer; a run
+// `jobs` runs side by side and keeps up to 2 x jobs finished runs' output for the writer (over
+// `ranks` processes, up to 2 x jobs x ranks on any one); a run
 // whose trials go to several engines (trial_ranges > 1) holds each engine's unit state and binned
 // recordings, and the finished ranges' output until it is written (at most the run's output).
 // One network split into `partitions` partitions in this process (--threads) holds each

@@ -317,7 +317,11 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         bool ask = false;
         {
           std::lock_guard lock(mutex);
-          ask = !failed && !halt.load() && !wanting && running + given.size() < jobs && unsent < 2 * std::size_t(jobs);
+          // Finished runs wait here until the writer asks for them, in run order. They are bounded
+          // by the writer's window, not by a share of it: a process that stopped asking at a few
+          // finished runs could leave the run the writer needs first to nobody (measured: a
+          // theory_check sweep on 2 ranks waited about 1 s for it).
+          ask = !failed && !halt.load() && !wanting && running + given.size() < jobs && unsent < window;
           if (ask) wanting = true;
         }
         if (ask) exchange->want();

@@ -114,15 +114,16 @@ struct TwoProcesses {
   std::vector<std::size_t> assigned;  // the runs the other process was given
 };
 
-// The writer on this thread with `writer_jobs` threads, the other process on another with two.
+// The writer on this thread with `writer_jobs` threads, the other process on another with
+// `other_jobs`.
 TwoProcesses run_on_two(const Config& cfg, unsigned writer_jobs, const UnitRunner& writer_runs = run_plain,
-                        const UnitRunner& other_runs = run_plain) {
+                        const UnitRunner& other_runs = run_plain, unsigned other_jobs = 2) {
   Wire wire;
   Loopback w(wire, true), o(wire, false);
   TwoProcesses out;
   std::thread other([&] {
     RunOptions options;
-    options.jobs = 2;
+    options.jobs = other_jobs;
     MemorySink unused;
     out.other = run_sweep(cfg, unused, options, other_runs, &o);
   });
@@ -245,6 +246,33 @@ TEST_CASE("the writer gives out the costliest run first") {
   const TwoProcesses two = run_on_two(cfg, 3, gate.writer(), gate.other());
   REQUIRE_FALSE(two.assigned.empty());
   CHECK(cfg.sweep_points[two.assigned.front()].model.r_max_hz == 800.0);
+}
+
+TEST_CASE("another process keeps asking for runs while the writer waits for a long one") {
+  // The writer (one thread) takes the costliest of the 4 runs in its window (2 x 1 thread x 2
+  // processes) and holds it until the other process (one thread) has started 3 runs, or 10 s. The
+  // other process holds its finished runs until the writer asks, which it does in run order; it
+  // must still ask for the third run (it used to stop at 2 x its threads unsent, leaving the run
+  // the writer needs first to nobody while the writer's own run lasted).
+  const Config cfg = test::config_from(kNet);
+  std::atomic<int> started_there{0};
+  std::atomic<int> seen_first{-1};  // runs started there when the writer's first run ended its wait
+  const UnitRunner writer = [&](const Config& c, Sink& sink, const RunOptions& o) {
+    for (int i = 0; i < 10000 && started_there.load() < 3; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    int unset = -1;
+    seen_first.compare_exchange_strong(unset, started_there.load());
+    return run_plain(c, sink, o);
+  };
+  const UnitRunner other = [&](const Config& c, Sink& sink, const RunOptions& o) {
+    ++started_there;
+    return run_plain(c, sink, o);
+  };
+  const TwoProcesses two = run_on_two(cfg, 1, writer, other, 1);
+  CHECK(seen_first.load() == 3);
+  CHECK(two.error.empty());
+  CHECK(two.writer.complete);
+  test::require_same(one_process(cfg), two.file);
 }
 
 TEST_CASE("a run that fails in another process fails the sweep with its message, and nothing hangs") {

@@ -97,6 +97,12 @@ TEST_CASE("with threads the estimate counts what runs side by side and what wait
   CHECK(s1.memory_bytes == doctest::Approx(one.memory_bytes));
   const double run_output = s1.output_bytes / 3;  // the replicates' outputs differ only in their seeds
   CHECK(s2.memory_bytes == doctest::Approx(2 * one.memory_bytes + 3 * run_output).epsilon(1e-3));
+
+  // Over 2 processes with one thread each, a process may hold finished runs up to the writer's
+  // window (2 x 1 thread x 2 processes = 4 runs of the 6) until the writer asks for them.
+  const Config six = with("sweep={replicates: 6}");
+  const ResourceEstimate r2 = estimate_resources(six, 1, 1, 2);
+  CHECK(r2.memory_bytes == doctest::Approx(one.memory_bytes + 4 * run_output).epsilon(1e-3));
 }
 
 TEST_CASE("one network over partitions and ranks: each partition's unit state, each rank's share of the synapses") {
