@@ -265,6 +265,9 @@ mutant sim/core/network.cpp "fixed in-degree and explicit projections are never 
 mutant sim/core/spiking_engine_partition.cpp "a partition's share of each row starts at the row's start (kicks units it does not own)" \
   'share.from[r] = static_cast<std::uint32_t>(begin - bounds[r]);' \
   'share.from[r] = 0;'
+mutant sim/run/sweep.cpp "over ranks: a rank stops asking for runs at 2 x its threads of finished runs the writer has not asked for" \
+  'running + given.size() < jobs && unsent < window;' \
+  'running + given.size() < jobs && unsent < 2 * std::size_t(jobs);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then
