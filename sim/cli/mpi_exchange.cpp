@@ -95,8 +95,7 @@ class MpiExchange final : public RunExchange {
     return status.MPI_TAG == kRequest ? Message::request : Message::assign;
   }
 
-  void send(std::size_t, const RecordingSink& buffer, const UnitOutcome& outcome) override {
-    const std::string bytes = pack_run(buffer, outcome);
+  void send(std::size_t, const std::string& bytes) override {
     const std::uint64_t size = bytes.size();
     check(MPI_Send(&size, 1, MPI_UINT64_T, 0, kData, MPI_COMM_WORLD), "sending a run");
     for (std::size_t at = 0; at < size; at += kPiece) {

@@ -47,6 +47,10 @@ class RecordingSink final : public Sink {
   // declared (the trials of one run computed apart, sim/run/run.cpp).
   void replay(Sink& to);
   void replay_without_declarations(Sink& to);
+  void clear() {  // forgets every call recorded so far
+    std::lock_guard lock(mutex_);
+    calls_.clear();
+  }
   std::size_t calls() const {
     std::lock_guard lock(mutex_);
     return calls_.size();

@@ -54,7 +54,8 @@ class RunExchange {
   // What the writer says (polled): a run given, a run asked for, the end, or nothing yet.
   enum class Message { none, assign, request, stop };
   virtual Message next_message(std::size_t& run) = 0;
-  virtual void send(std::size_t run, const RecordingSink& buffer, const UnitOutcome& outcome) = 0;
+  // Sends a run the writer asked for, packed by pack_run.
+  virtual void send(std::size_t run, const std::string& packed) = 0;
   // A run that failed here: its message goes to the writer, which fails the sweep with it.
   virtual void send_failure(std::size_t run, const std::string& what) = 0;
 };

@@ -34,6 +34,7 @@ namespace {
 // A run's place on its way to the file: recorded by a worker (or received), then handed over.
 struct Slot {
   RecordingSink buffer;
+  std::string packed;  // another process: the run packed for the writer by the worker that computed it
   UnitOutcome outcome;
   std::exception_ptr error;
   bool done = false;
@@ -150,6 +151,10 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         progress.start(k);
         try {
           slot->outcome = runner(cfg.sweep_points[k], slot->buffer, unit_options(k, &halt));
+          if (!writer) {  // packed here, on this thread's core: the go-between only sends it
+            slot->packed = pack_run(slot->buffer, slot->outcome);
+            slot->buffer.clear();
+          }
         } catch (...) {
           slot->error = std::current_exception();
         }
@@ -365,7 +370,8 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
           report(run, slot->error);
           continue;
         }
-        exchange->send(run, slot->buffer, slot->outcome);
+        if (slot->packed.empty()) slot->packed = pack_run(slot->buffer, slot->outcome);  // halted before it started
+        exchange->send(run, slot->packed);
         {
           std::lock_guard lock(mutex);
           --unsent;
