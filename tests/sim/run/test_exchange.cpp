@@ -248,11 +248,11 @@ TEST_CASE("the writer gives out the costliest run first") {
 }
 
 TEST_CASE("another process keeps asking for runs while the writer waits for a long one") {
-  // The writer (one thread) takes the costliest of the 4 runs in its window (2 x 1 thread x 2
-  // processes) and holds it until the other process (one thread) has started 3 runs, or 10 s. The
-  // other process holds its finished runs until the writer asks, which it does in run order; it
-  // must still ask for the third run (it used to stop at 2 x its threads unsent, leaving the run
-  // the writer needs first to nobody while the writer's own run lasted).
+  // The writer (one thread) takes one of the 4 runs in its window (2 x 1 thread x 2 processes)
+  // and holds it until the other process (one thread) has started 3 runs, or 10 s. The other
+  // process holds its finished runs until the writer asks, which it does in run order; it must
+  // still ask for the third run (it used to stop at 2 x its threads unsent, leaving the run the
+  // writer needs first to nobody while the writer's own run lasted).
   const Config cfg = test::config_from(kNet);
   std::atomic<int> started_there{0};
   std::atomic<int> seen_first{-1};  // runs started there when the writer's first run ended its wait
