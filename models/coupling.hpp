@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <span>
 
+#include "models/unit_index.hpp"
+
 namespace ebsim::models {
 
 using weight_t = float;  // 4 bytes on purpose: synapse memory dominates (see README, performance)
@@ -17,9 +19,9 @@ using weight_t = float;  // 4 bytes on purpose: synapse memory dominates (see RE
 struct CouplingBlock {
   std::uint32_t src_offset = 0;
   std::uint32_t tgt_offset = 0;
-  std::span<const std::uint64_t> row_ptr;    // size n_src + 1
-  std::span<const std::uint32_t> tgt_index;  // local target index per synapse
-  std::span<const weight_t> weight;          // per synapse
+  std::span<const std::uint64_t> row_ptr;  // size n_src + 1
+  IndexView tgt_index;                     // local target index per synapse
+  std::span<const weight_t> weight;        // per synapse
   double gain_forward = 1.0;
   double gain_backward = 0.0;
 

@@ -10,12 +10,14 @@ void add_synaptic_input(Coupling coupling, std::span<const double> rates, std::s
     for (std::uint32_t j = 0; j < n_src; ++j) {
       const double r_src = rates[b.src_offset + j];
       double back = 0.0;  // sum over targets t of w_tj * rho_t, delivered to source j
-      for (std::uint64_t k = b.row_ptr[j]; k < b.row_ptr[j + 1]; ++k) {
-        const std::uint32_t t = b.tgt_offset + b.tgt_index[k];
-        const double w = b.weight[k];
-        out[t] += b.gain_forward * w * r_src;
-        back += w * rates[t];
-      }
+      b.tgt_index.visit([&](auto tgt) {
+        for (std::uint64_t k = b.row_ptr[j]; k < b.row_ptr[j + 1]; ++k) {
+          const std::uint32_t t = b.tgt_offset + tgt[k];
+          const double w = b.weight[k];
+          out[t] += b.gain_forward * w * r_src;
+          back += w * rates[t];
+        }
+      });
       out[b.src_offset + j] += b.gain_backward * back;
     }
   }

@@ -268,6 +268,12 @@ mutant sim/core/spiking_engine_partition.cpp "a partition's share of each row st
 mutant sim/run/sweep.cpp "over ranks: a rank stops asking for runs at 2 x its threads of finished runs the writer has not asked for" \
   'running + given.size() < jobs && unsent < window;' \
   'running + given.size() < jobs && unsent < 2 * std::size_t(jobs);'
+mutant models/unit_index.hpp "a 3-byte unit index loses its third byte (targets above 65,535 wrap)" \
+  'return low | std::uint32_t(p[2]) << 16;' \
+  'return low;'
+mutant models/unit_index.hpp "a 3-byte unit index is written with bits 8-15 as its third byte" \
+  'p[2] = static_cast<std::uint8_t>(v >> 16);' \
+  'p[2] = static_cast<std::uint8_t>(v >> 8);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

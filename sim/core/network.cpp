@@ -181,7 +181,7 @@ void sort_rows_by_delay(Projection& p) {
                      [&](std::uint64_t x, std::uint64_t y) { return p.delay_step[x] < p.delay_step[y]; });
     tgt.clear(), w.clear(), d.clear();
     for (std::uint64_t k : order) tgt.push_back(p.tgt_index[k]), w.push_back(p.weight[k]), d.push_back(p.delay_step[k]);
-    std::copy(tgt.begin(), tgt.end(), p.tgt_index.begin() + b);
+    for (std::uint64_t k = b; k < e; ++k) p.tgt_index.set(k, tgt[k - b]);
     std::copy(w.begin(), w.end(), p.weight.begin() + b);
     std::copy(d.begin(), d.end(), p.delay_step.begin() + b);
   }
@@ -197,7 +197,7 @@ void keep_only(Projection& p, Kept&& kept) {
     const std::uint64_t end = p.row_ptr[j + 1];
     for (std::uint64_t k = row_begin; k < end; ++k)
       if (kept(j, p.tgt_index[k])) {
-        p.tgt_index[to] = p.tgt_index[k];
+        p.tgt_index.set(to, p.tgt_index[k]);
         p.weight[to] = p.weight[k];
         if (!p.delay_step.empty()) p.delay_step[to] = p.delay_step[k];
         ++to;
@@ -215,7 +215,7 @@ void keep_only(Projection& p, Kept&& kept) {
 // the forward arrays (positions, not copies, so a weight has one home).
 void build_transpose(Projection& p, std::uint32_t n_tgt) {
   p.col_ptr.assign(n_tgt + 1, 0);
-  for (std::uint32_t t : p.tgt_index) ++p.col_ptr[t + 1];
+  for (std::uint64_t k = 0; k < p.tgt_index.size(); ++k) ++p.col_ptr[p.tgt_index[k] + 1];
   std::partial_sum(p.col_ptr.begin(), p.col_ptr.end(), p.col_ptr.begin());
   p.src_index.resize(p.tgt_index.size());
   p.position.resize(p.tgt_index.size());
@@ -279,6 +279,7 @@ Projection build_projection(const ProjectionConfig& pc, std::size_t index, const
   // whole network draws.
   Stream weight_stream = make_stream(cfg.seed, Purpose::weights, index);
   p.row_ptr.assign(n_src + 1, 0);
+  p.tgt_index = models::UnitIndex(n_tgt);
   if (pc.connectivity == Connectivity::fixed_indegree || pc.connectivity == Connectivity::explicit_list) {
     // Drawn by target, so the whole projection is held while it is sorted, then cut to the part.
     std::vector<Edge> edges = connect_unordered(pc, n_src, n_tgt, recurrent, conn_stream, stop);
@@ -415,7 +416,7 @@ std::uint64_t Network::synapses_onto(UnitRange targets) const {
   std::uint64_t n = 0;
   for (const Projection& p : projections) {
     const std::uint32_t offset = populations[p.target].offset;
-    for (std::uint32_t t : p.tgt_index) n += targets.holds(offset + t) ? 1 : 0;
+    for (std::uint64_t k = 0; k < p.tgt_index.size(); ++k) n += targets.holds(offset + p.tgt_index[k]) ? 1 : 0;
   }
   return n;
 }
@@ -423,7 +424,7 @@ std::uint64_t Network::synapses_onto(UnitRange targets) const {
 std::uint64_t Projection::bytes() const {
   const auto held = [](const auto& v) { return std::uint64_t(v.capacity() * sizeof(v[0])); };
   return held(delay_step) + held(group_ptr) + held(group_begin) + held(col_group_ptr) + held(col_group_begin) +
-         held(group_step) + held(col_group_step) + held(row_ptr) + held(tgt_index) + held(weight) + held(col_ptr) +
+         held(group_step) + held(col_group_step) + held(row_ptr) + tgt_index.bytes() + held(weight) + held(col_ptr) +
          held(src_index) + held(position);
 }
 

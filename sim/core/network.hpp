@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/coupling.hpp"
+#include "models/unit_index.hpp"
 #include "sim/core/config.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/weight_table.hpp"
@@ -38,9 +39,10 @@ struct Projection {
   // How the stored weights act (see models/coupling.hpp): symmetric (1, 1); asymmetric under
   // Eq. 8's symmetrisation (1/2, 1/2); asymmetric and directed (1, 0).
   double gain_forward = 1.0, gain_backward = 0.0;
-  // CSR by source unit: targets of source j are tgt_index[row_ptr[j] .. row_ptr[j+1]), ascending.
+  // CSR by source unit: targets of source j are tgt_index[row_ptr[j] .. row_ptr[j+1]), ascending
+  // (within each delay group), packed to the target population's size (models/unit_index.hpp).
   std::vector<std::uint64_t> row_ptr;
-  std::vector<std::uint32_t> tgt_index;
+  models::UnitIndex tgt_index;
   std::vector<models::weight_t> weight;
   // Transposed index, built when the spiking engine needs the backward direction: target unit i's
   // sources are src_index[col_ptr[i] .. col_ptr[i+1]), their weights weight[position[...]].

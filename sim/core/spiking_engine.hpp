@@ -133,7 +133,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   void emit_spike(std::uint32_t unit, double t);  // recording, counts, then send_spike (or the outbox)
   void send_spike(std::uint32_t unit, double t);  // its deliveries and STDP windows
   void deliver(const Event& e);
-  void clip_to_own(const std::uint32_t* index, const Population& population, std::uint64_t& begin,
+  void clip_to_own(models::IndexView index, const Population& population, std::uint64_t& begin,
                    std::uint64_t& end) const;
   // A partition's share of every row (or delay group) of each projection and direction, found once
   // by clip_to_own when the partition is set: offsets from the row's start. Empty where the

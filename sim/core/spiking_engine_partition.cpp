@@ -28,7 +28,7 @@ void SpikingEngine::find_own_shares() {
       if (dir == 1 && p.col_ptr.empty()) continue;                                  // never walked backward
       const std::vector<std::uint64_t>& bounds = dir == 0 ? (p.delay_step.empty() ? p.row_ptr : p.group_begin)
                                                           : (p.delay_step.empty() ? p.col_ptr : p.col_group_begin);
-      const std::uint32_t* index = dir == 0 ? p.tgt_index.data() : p.src_index.data();
+      const models::IndexView index = dir == 0 ? p.tgt_index.view() : models::IndexView(p.src_index);
       OwnShare& share = own_share_[k][dir];
       share.from.resize(bounds.size() - 1);
       share.to.resize(bounds.size() - 1);
@@ -43,14 +43,13 @@ void SpikingEngine::find_own_shares() {
 }
 
 // The part of [begin, end) (ascending indices of units of `population`) that this partition owns.
-void SpikingEngine::clip_to_own(const std::uint32_t* index, const Population& population, std::uint64_t& begin,
+void SpikingEngine::clip_to_own(models::IndexView index, const Population& population, std::uint64_t& begin,
                                 std::uint64_t& end) const {
   const std::uint32_t offset = population.offset;
   if (lo_ <= offset && hi_ >= offset + population.size) return;  // owns the whole population
   // One binary search per side that cuts into the population (the first and last partitions: one).
-  if (lo_ > offset) begin = std::uint64_t(std::lower_bound(index + begin, index + end, lo_ - offset) - index);
-  if (hi_ < offset + population.size)
-    end = std::uint64_t(std::lower_bound(index + begin, index + end, hi_ > offset ? hi_ - offset : 0) - index);
+  if (lo_ > offset) begin = index.lower_bound(begin, end, lo_ - offset);
+  if (hi_ < offset + population.size) end = index.lower_bound(begin, end, hi_ > offset ? hi_ - offset : 0);
 }
 
 void SpikingEngine::receive(std::span<const Spike> spikes) {

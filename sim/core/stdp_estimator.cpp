@@ -12,14 +12,14 @@ namespace {
 // The postsynaptic units of a plastic (projection, direction) for presynaptic unit `pre`: a range
 // of the CSR rows (direction 0) or of the transposed index (direction 1).
 struct PostRange {
-  const std::uint32_t* index;
+  models::IndexView index;
   std::uint64_t begin, end;
   std::uint32_t offset;
 };
 PostRange post_range(const Network& net, const Projection& p, std::uint8_t direction, std::uint32_t pre) {
   const std::uint32_t src = net.populations[p.source].offset, tgt = net.populations[p.target].offset;
-  if (direction == 0) return {p.tgt_index.data(), p.row_ptr[pre - src], p.row_ptr[pre - src + 1], tgt};
-  return {p.src_index.data(), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
+  if (direction == 0) return {p.tgt_index.view(), p.row_ptr[pre - src], p.row_ptr[pre - src + 1], tgt};
+  return {models::IndexView(p.src_index), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
 }
 }  // namespace
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/unit_index.hpp"
+
 namespace ebsim {
 
 namespace {
@@ -46,7 +48,7 @@ ResourceEstimate estimate_one(const Config& cfg) {
     const double n_src = size_of(p.from), n_tgt = size_of(p.to), n = expected_synapses(p, n_src, n_tgt);
     const bool delays = p.delay_max_ms > p.delay_ms;
     const bool backward = p.symmetric || cfg.model.symmetrise || (p.plasticity && p.plasticity->symmetric);
-    double per_synapse = 8;                     // target index and float weight
+    double per_synapse = 4 + models::UnitIndex::width_for(std::uint64_t(n_tgt));  // packed target, float weight
     if (spiking && backward) per_synapse += 8;  // transposed index: source and position
     if (delays) per_synapse += 1;               // delay step
     if (p.plasticity) per_synapse += 8;         // the rule's double-precision copy

@@ -1,7 +1,8 @@
 // The ceiling of the spiking engine's delivery loop: kicks streamed to random targets with no event
 // queue, no spike generation and no exact dynamics between events. The network has the statistics
 // of configs/bench/random_10k.yaml (N units, each row of about K targets drawn with probability K/N,
-// stored as ebsim stores them: 32-bit targets and 32-bit float weights in two arrays), and a stream
+// stored as ebsim stores them: targets packed to the population's size, models/unit_index.hpp, and
+// 32-bit float weights in two arrays), and a stream
 // of presynaptic units drawn uniformly at random stands for the spikes. Two kernels:
 //   scatter:  s[target] += w                        (the memory traffic alone)
 //   fast-path: ebsim's fast kick on a 24-byte piece  (next = T + u g + w k; a window check; u += ...)
@@ -16,6 +17,8 @@
 #include <random>
 #include <vector>
 
+#include "models/unit_index.hpp"
+
 namespace {
 
 struct Piece {  // as sim/core/spiking_engine.hpp's: 24 bytes
@@ -28,12 +31,12 @@ struct Piece {  // as sim/core/spiking_engine.hpp's: 24 bytes
 
 struct Rows {
   std::vector<std::uint64_t> row_ptr;
-  std::vector<std::uint32_t> target;
+  ebsim::models::UnitIndex target;
   std::vector<float> weight;
 };
 
 Rows random_rows(std::uint32_t n, double k, std::mt19937_64& rng) {
-  Rows r;
+  Rows r{{}, ebsim::models::UnitIndex(n), {}};
   r.row_ptr.push_back(0);
   std::bernoulli_distribution connect(k / n);
   std::normal_distribution<float> w(0.0f, 1.0f / std::sqrt(float(k)));
@@ -95,28 +98,30 @@ int main(int argc, char** argv) {
   double checksum = 0.0;
   for (int r = 0; r < repeats; ++r) {
     scatter.push_back(events_per_second(rows, spikes, events, [&](std::uint64_t b, std::uint64_t e, double) {
-      const std::uint32_t* const tgt = rows.target.data();
       const float* const w = rows.weight.data();
       double* const state = s.data();
-      for (std::uint64_t q = b; q < e; ++q) state[tgt[q]] += w[q];
+      rows.target.view().visit([&](auto tgt) {
+        for (std::uint64_t q = b; q < e; ++q) state[tgt[q]] += w[q];
+      });
     }));
     fast.push_back(events_per_second(rows, spikes, events, [&](std::uint64_t b, std::uint64_t e, double t) {
-      const std::uint32_t* const tgt = rows.target.data();
       const float* const w = rows.weight.data();
       Piece* const p = pieces.data();
       // g and 1/g of the engine's moving reference: any values near 1 do the same work.
       const double g = 1.0 / (1.0 + 1e-9 * t), g_inv = 1.0 + 1e-9 * t;
-      for (std::uint64_t q = b; q < e; ++q) {
-        if (q + 8 < e) __builtin_prefetch(&p[tgt[q + 8]], 1);
-        Piece& piece = p[tgt[q]];
-        const double step = double(piece.fast_kick) * w[q];
-        const double next = piece.target + piece.offset * g + step;
-        if ((next < -0.5) | (next > 0.5)) {  // ebsim's slow path; here the kick is undone instead
-          piece.offset *= 0.5;
-          continue;
+      rows.target.view().visit([&](auto tgt) {
+        for (std::uint64_t q = b; q < e; ++q) {
+          if (q + 8 < e) __builtin_prefetch(&p[tgt[q + 8]], 1);
+          Piece& piece = p[tgt[q]];
+          const double step = double(piece.fast_kick) * w[q];
+          const double next = piece.target + piece.offset * g + step;
+          if ((next < -0.5) | (next > 0.5)) {  // ebsim's slow path; here the kick is undone instead
+            piece.offset *= 0.5;
+            continue;
+          }
+          piece.offset += step * g_inv;
         }
-        piece.offset += step * g_inv;
-      }
+      });
     }));
   }
   for (double x : s) checksum += x;

@@ -16,7 +16,7 @@ struct DenseBlock {
   std::vector<std::uint32_t> tgt;
   std::vector<weight_t> w;
   CouplingBlock view(std::uint32_t src_off, std::uint32_t tgt_off, double gf, double gb) const {
-    return {src_off, tgt_off, row_ptr, tgt, w, gf, gb};
+    return {src_off, tgt_off, row_ptr, std::span<const std::uint32_t>(tgt), w, gf, gb};
   }
   DenseBlock(std::uint32_t n_src, std::uint32_t n_tgt, std::mt19937& gen, double scale) {
     std::uniform_real_distribution<double> u(-scale, scale);

@@ -131,6 +131,35 @@ TEST_CASE("the same seed builds the same network; another seed builds another") 
   CHECK(a.projections[0].tgt_index != c.projections[0].tgt_index);
 }
 
+TEST_CASE("targets are packed to the target population's size: 2 bytes up to 65,536 units, 3 above") {
+  const Network small = build_network(test::config_from(kTwoPops));
+  CHECK(small.projections[0].tgt_index.width() == 2);
+  const char* const wide = R"(
+populations:
+  a: {role: input, size: 20}
+  b: {role: hidden, size: 70000}
+projections:
+  - {from: a, to: b, connectivity: {random: 0.01}, weights: {normal: [0.0, 0.2]}, delay: {uniform: [1 ms, 2 ms]}}
+protocol:
+  phases: [{duration: 1 ms, clamp: {a: 0}}]
+)";
+  const Network net = build_network(test::config_from(wide));
+  const Projection& p = net.projections[0];
+  CHECK(p.tgt_index.width() == 3);
+  // The index costs 3 bytes per synapse, the weight 4 and the delay 1.
+  CHECK(p.tgt_index.bytes() < p.synapse_count() * 4);
+  // Targets above 65,535 come back whole, in range and ascending within each delay group.
+  std::uint64_t high = 0;
+  for (std::uint64_t g = 0; g + 1 < p.group_begin.size(); ++g)
+    for (std::uint64_t k = p.group_begin[g]; k < p.group_begin[g + 1]; ++k) {
+      CHECK(p.tgt_index[k] < 70000);
+      high += p.tgt_index[k] >= 65536 ? 1 : 0;
+      if (k + 1 < p.group_begin[g + 1]) CHECK(p.tgt_index[k] < p.tgt_index[k + 1]);
+    }
+  // 20 x 4,464 pairs at p = 0.01: mean 893 high targets, sd 30; anything near it shows the third byte.
+  CHECK(high > 700);
+}
+
 TEST_CASE("building a network stops with Interrupted once the stop flag is set, and not before") {
   const char* const large = R"(
 populations:
@@ -174,16 +203,16 @@ protocol:
   for (std::uint32_t j = 0; j < 100000; j += 9973) CHECK(p.row_ptr[j + 1] - p.row_ptr[j] == 30);
 }
 
-TEST_CASE("the connectivity's bytes are its arrays: 8 per synapse forward, 8 more for the transposed index") {
-  // Directed: row pointers (8 bytes per source + 1) and, per synapse, a 32-bit target and a float
-  // weight. Random connectivity reserves its arrays for the binomial mean + 6 sd + 16 synapses (no
+TEST_CASE("the connectivity's bytes are its arrays: 6 per synapse forward, 8 more for the transposed index") {
+  // Directed: row pointers (8 bytes per source + 1) and, per synapse, a 16-bit target (300 units)
+  // and a float weight. Random connectivity reserves its arrays for the binomial mean + 6 sd + 16 synapses (no
   // regrowth while it draws): what is held beyond the synapses is at most that margin.
   const std::string directed = std::string(kTwoPops) + "model: {asymmetric_weights: directed}\n";
   const Network net = build_network(test::config_from(directed));
   const std::uint64_t n = net.synapse_count();
   const double reserved = 60000 * 0.1 + 6 * std::sqrt(60000 * 0.1 * 0.9) + 16;
-  CHECK(net.connectivity_bytes() >= 8 * n + 8 * 201);
-  CHECK(double(net.connectivity_bytes()) <= 8 * std::max(reserved, double(n)) + 8 * 201);
+  CHECK(net.connectivity_bytes() >= 6 * n + 8 * 201);
+  CHECK(double(net.connectivity_bytes()) <= 6 * std::max(reserved, double(n)) + 8 * 201);
   // Symmetric projections act backward too: the spiking engine's transposed index adds a 32-bit
   // source and a 32-bit position per synapse, and column pointers.
   const Network both = build_network(test::config_from(R"(
@@ -197,8 +226,8 @@ protocol:
   phases: [{duration: 1 ms, clamp: {a: 0}}]
 )"));
   const std::uint64_t m = both.synapse_count();
-  CHECK(both.connectivity_bytes() >= 16 * m + 8 * 201 + 8 * 301);
-  CHECK(double(both.connectivity_bytes()) <= 8 * std::max(reserved, double(m)) + 8 * m + 8 * 201 + 8 * 301);
+  CHECK(both.connectivity_bytes() >= 14 * m + 8 * 201 + 8 * 301);
+  CHECK(double(both.connectivity_bytes()) <= 6 * std::max(reserved, double(m)) + 8 * m + 8 * 201 + 8 * 301);
 }
 
 TEST_CASE(
@@ -253,7 +282,7 @@ protocol:
               if (!w.delay_step.empty()) delay.push_back(w.delay_step[s]);
             }
           const auto b = std::ptrdiff_t(p.row_ptr[j]), e = std::ptrdiff_t(p.row_ptr[j + 1]);
-          CHECK(std::vector<std::uint32_t>(p.tgt_index.begin() + b, p.tgt_index.begin() + e) == tgt);
+          CHECK(p.tgt_index.unpack(b, e) == tgt);
           CHECK(std::vector<float>(p.weight.begin() + b, p.weight.begin() + e) == weight);
           if (!w.delay_step.empty())
             CHECK(std::vector<std::uint8_t>(p.delay_step.begin() + b, p.delay_step.begin() + e) == delay);

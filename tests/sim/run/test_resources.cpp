@@ -21,10 +21,10 @@ protocol:
   const ResourceEstimate e = estimate_resources(cfg);
   // 1000 x 500 + 0.1 x 500 x 499 + 20 x 500
   CHECK(e.synapses == doctest::Approx(500000 + 24950 + 10000));
-  // Each synapse: index and weight (8 bytes), and the transposed index (8) the spiking engine
-  // needs to act backward (symmetric, or symmetrised by default).
-  CHECK(e.synapse_bytes >= 16 * e.synapses);
-  CHECK(e.synapse_bytes < 17 * e.synapses);
+  // Each synapse: a 16-bit index (500 targets) and a float weight (6 bytes), and the transposed
+  // index (8) the spiking engine needs to act backward (symmetric, or symmetrised by default).
+  CHECK(e.synapse_bytes >= 14 * e.synapses);
+  CHECK(e.synapse_bytes < 15 * e.synapses);
   CHECK(e.memory_bytes >= e.synapse_bytes + e.unit_bytes);
 }
 
