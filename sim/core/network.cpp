@@ -213,17 +213,18 @@ void keep_only(Projection& p, Kept&& kept) {
 
 // The transposed index: for each target unit, its sources and the positions of their synapses in
 // the forward arrays (positions, not copies, so a weight has one home).
-void build_transpose(Projection& p, std::uint32_t n_tgt) {
+void build_transpose(Projection& p, std::uint32_t n_src, std::uint32_t n_tgt) {
   p.col_ptr.assign(n_tgt + 1, 0);
   for (std::uint64_t k = 0; k < p.tgt_index.size(); ++k) ++p.col_ptr[p.tgt_index[k] + 1];
   std::partial_sum(p.col_ptr.begin(), p.col_ptr.end(), p.col_ptr.begin());
+  p.src_index = models::UnitIndex(n_src);
   p.src_index.resize(p.tgt_index.size());
   p.position.resize(p.tgt_index.size());
   std::vector<std::uint64_t> fill(p.col_ptr.begin(), p.col_ptr.end() - 1);
   for (std::uint32_t j = 0; j + 1 < p.row_ptr.size(); ++j)
     for (std::uint64_t k = p.row_ptr[j]; k < p.row_ptr[j + 1]; ++k) {
       const std::uint64_t slot = fill[p.tgt_index[k]]++;
-      p.src_index[slot] = j;
+      p.src_index.set(slot, j);
       p.position[slot] = static_cast<std::uint32_t>(k);
     }
   if (p.delay_step.empty()) return;
@@ -239,7 +240,7 @@ void build_transpose(Projection& p, std::uint32_t n_tgt) {
     });
     src.clear(), pos.clear();
     for (std::uint64_t k : order) src.push_back(p.src_index[k]), pos.push_back(p.position[k]);
-    std::copy(src.begin(), src.end(), p.src_index.begin() + b);
+    for (std::uint64_t k = b; k < e; ++k) p.src_index.set(k, src[k - b]);
     std::copy(pos.begin(), pos.end(), p.position.begin() + b);
   }
   build_groups(
@@ -343,7 +344,7 @@ Projection build_projection(const ProjectionConfig& pc, std::size_t index, const
     p.max_delay_step = draw_delay.longest;
     sort_rows_by_delay(p);
   }
-  if (backward && cfg.engine.kind == EngineKind::spiking) build_transpose(p, n_tgt);
+  if (backward && cfg.engine.kind == EngineKind::spiking) build_transpose(p, n_src, n_tgt);
   return p;
 }
 
@@ -425,7 +426,7 @@ std::uint64_t Projection::bytes() const {
   const auto held = [](const auto& v) { return std::uint64_t(v.capacity() * sizeof(v[0])); };
   return held(delay_step) + held(group_ptr) + held(group_begin) + held(col_group_ptr) + held(col_group_begin) +
          held(group_step) + held(col_group_step) + held(row_ptr) + tgt_index.bytes() + held(weight) + held(col_ptr) +
-         held(src_index) + held(position);
+         src_index.bytes() + held(position);
 }
 
 std::uint64_t Network::connectivity_bytes() const {

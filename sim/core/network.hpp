@@ -47,7 +47,7 @@ struct Projection {
   // Transposed index, built when the spiking engine needs the backward direction: target unit i's
   // sources are src_index[col_ptr[i] .. col_ptr[i+1]), their weights weight[position[...]].
   std::vector<std::uint64_t> col_ptr;
-  std::vector<std::uint32_t> src_index;
+  models::UnitIndex src_index;  // packed to the source population's size
   std::vector<std::uint32_t> position;
 
   std::uint64_t synapse_count() const { return weight.size(); }

@@ -406,14 +406,15 @@ void SpikingEngine::deliver(const Event& e) {
       r = p.col_group_ptr[i] + e.group;
       begin = p.col_group_begin[r], end = p.col_group_begin[r + 1];
     }
-    const std::uint32_t* const src = p.src_index.data();
     if (partitioned_) clip_to_share(own_share_[e.projection][1], r, begin, end);
     const std::uint32_t* const pos = p.position.data();
     const double gain = p.gain_backward;
-    for (std::uint64_t k = begin; k < end; ++k) {
-      const std::uint32_t u = src_off + src[k];
-      kick(pieces[u], u, e.time, gt, g_inv, gain * weight[pos[k]]);
-    }
+    p.src_index.view().visit([&](auto src) {
+      for (std::uint64_t k = begin; k < end; ++k) {
+        const std::uint32_t u = src_off + src[k];
+        kick(pieces[u], u, e.time, gt, g_inv, gain * weight[pos[k]]);
+      }
+    });
     synaptic_events_ += end - begin;
   }
 }

@@ -28,7 +28,7 @@ void SpikingEngine::find_own_shares() {
       if (dir == 1 && p.col_ptr.empty()) continue;                                  // never walked backward
       const std::vector<std::uint64_t>& bounds = dir == 0 ? (p.delay_step.empty() ? p.row_ptr : p.group_begin)
                                                           : (p.delay_step.empty() ? p.col_ptr : p.col_group_begin);
-      const models::IndexView index = dir == 0 ? p.tgt_index.view() : models::IndexView(p.src_index);
+      const models::IndexView index = dir == 0 ? p.tgt_index.view() : p.src_index.view();
       OwnShare& share = own_share_[k][dir];
       share.from.resize(bounds.size() - 1);
       share.to.resize(bounds.size() - 1);

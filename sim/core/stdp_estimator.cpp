@@ -19,7 +19,7 @@ struct PostRange {
 PostRange post_range(const Network& net, const Projection& p, std::uint8_t direction, std::uint32_t pre) {
   const std::uint32_t src = net.populations[p.source].offset, tgt = net.populations[p.target].offset;
   if (direction == 0) return {p.tgt_index.view(), p.row_ptr[pre - src], p.row_ptr[pre - src + 1], tgt};
-  return {models::IndexView(p.src_index), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
+  return {p.src_index.view(), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
 }
 }  // namespace
 

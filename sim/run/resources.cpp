@@ -49,9 +49,9 @@ ResourceEstimate estimate_one(const Config& cfg) {
     const bool delays = p.delay_max_ms > p.delay_ms;
     const bool backward = p.symmetric || cfg.model.symmetrise || (p.plasticity && p.plasticity->symmetric);
     double per_synapse = 4 + models::UnitIndex::width_for(std::uint64_t(n_tgt));  // packed target, float weight
-    if (spiking && backward) per_synapse += 8;  // transposed index: source and position
-    if (delays) per_synapse += 1;               // delay step
-    if (p.plasticity) per_synapse += 8;         // the rule's double-precision copy
+    if (spiking && backward) per_synapse += 4 + models::UnitIndex::width_for(std::uint64_t(n_src));  // transposed
+    if (delays) per_synapse += 1;                                                                    // delay step
+    if (p.plasticity) per_synapse += 8;  // the rule's double-precision copy
     e.synapses += n;
     e.synapse_bytes += n * per_synapse + 8 * (n_src + 1) + (spiking && backward ? 8 * (n_tgt + 1) : 0);
     // Unordered connectivity is sorted through an edge list and a permutation; weights are written

@@ -203,7 +203,7 @@ protocol:
   for (std::uint32_t j = 0; j < 100000; j += 9973) CHECK(p.row_ptr[j + 1] - p.row_ptr[j] == 30);
 }
 
-TEST_CASE("the connectivity's bytes are its arrays: 6 per synapse forward, 8 more for the transposed index") {
+TEST_CASE("the connectivity's bytes are its arrays: 6 per synapse forward, 6 more for the transposed index") {
   // Directed: row pointers (8 bytes per source + 1) and, per synapse, a 16-bit target (300 units)
   // and a float weight. Random connectivity reserves its arrays for the binomial mean + 6 sd + 16 synapses (no
   // regrowth while it draws): what is held beyond the synapses is at most that margin.
@@ -213,8 +213,8 @@ TEST_CASE("the connectivity's bytes are its arrays: 6 per synapse forward, 8 mor
   const double reserved = 60000 * 0.1 + 6 * std::sqrt(60000 * 0.1 * 0.9) + 16;
   CHECK(net.connectivity_bytes() >= 6 * n + 8 * 201);
   CHECK(double(net.connectivity_bytes()) <= 6 * std::max(reserved, double(n)) + 8 * 201);
-  // Symmetric projections act backward too: the spiking engine's transposed index adds a 32-bit
-  // source and a 32-bit position per synapse, and column pointers.
+  // Symmetric projections act backward too: the spiking engine's transposed index adds a 16-bit
+  // source (200 units) and a 32-bit position per synapse, and column pointers.
   const Network both = build_network(test::config_from(R"(
 engine: {kind: spiking}
 populations:
@@ -226,8 +226,8 @@ protocol:
   phases: [{duration: 1 ms, clamp: {a: 0}}]
 )"));
   const std::uint64_t m = both.synapse_count();
-  CHECK(both.connectivity_bytes() >= 14 * m + 8 * 201 + 8 * 301);
-  CHECK(double(both.connectivity_bytes()) <= 6 * std::max(reserved, double(m)) + 8 * m + 8 * 201 + 8 * 301);
+  CHECK(both.connectivity_bytes() >= 12 * m + 8 * 201 + 8 * 301);
+  CHECK(double(both.connectivity_bytes()) <= 6 * std::max(reserved, double(m)) + 6 * m + 8 * 201 + 8 * 301);
 }
 
 TEST_CASE(

@@ -22,9 +22,10 @@ protocol:
   // 1000 x 500 + 0.1 x 500 x 499 + 20 x 500
   CHECK(e.synapses == doctest::Approx(500000 + 24950 + 10000));
   // Each synapse: a 16-bit index (500 targets) and a float weight (6 bytes), and the transposed
-  // index (8) the spiking engine needs to act backward (symmetric, or symmetrised by default).
-  CHECK(e.synapse_bytes >= 14 * e.synapses);
-  CHECK(e.synapse_bytes < 15 * e.synapses);
+  // index the spiking engine needs to act backward (symmetric, or symmetrised by default): a 16-bit
+  // source (1,000 or 500 sources) and a 32-bit position (6 bytes).
+  CHECK(e.synapse_bytes >= 12 * e.synapses);
+  CHECK(e.synapse_bytes < 13 * e.synapses);
   CHECK(e.memory_bytes >= e.synapse_bytes + e.unit_bytes);
 }
 
