@@ -29,7 +29,11 @@ import math
 import sys
 
 SPIKE_BYTES = 16  # sim/core/engine.hpp: Spike {double time; uint32 unit} with padding
-SYNAPSE_BYTES = 8  # a weight (float) and a target (uint32), README "Performance"
+
+
+def synapse_bytes(n):
+    """A float weight and a target packed to the population's size (models/unit_index.hpp)."""
+    return 4 + (2 if n <= 2**16 else 3 if n <= 2**24 else 4)
 
 
 def seconds(ranks, n, k, rate, d_ms, c_event, c_spike, alpha, beta):
@@ -77,7 +81,7 @@ def main(argv):
         print(f"  check, {name}: the model gives {one / two:.2f}x for 2 partitions; measured {float(measured):.2f}x")
     serial = sum(seconds(1, n, k, a.rate_hz, a.d_min_ms, c_event, c_spike, 0, beta))
     print(f"  serial engine: {serial:.0f} s per simulated second; memory for the synapses alone "
-          f"{n * k * SYNAPSE_BYTES / 2**30:.0f} GiB")
+          f"{n * k * synapse_bytes(n) / 2**30:.0f} GiB")
     print(f"  {'latency':>8} {'ranks':>6} {'compute s':>10} {'receive s':>10} {'exchange s':>11} "
           f"{'wall s':>8} {'efficiency':>10} {'synapses/rank':>14} {'all spikes written: wall s, eff.':>33}")
     write = n * a.rate_hz * a.write_per_spike_ns * 1e-9
@@ -86,7 +90,7 @@ def main(argv):
             c, rc, x = seconds(r, n, k, a.rate_hz, a.d_min_ms, c_event, c_spike, alpha_us * 1e-6, beta)
             wall = c + rc + x
             print(f"  {alpha_us:>6.1f}us {r:>6} {c:>10.3f} {rc:>10.3f} {x:>11.3f} {wall:>8.3f} "
-                  f"{serial / (r * wall):>9.0%} {n * k * SYNAPSE_BYTES / r / 2**30:>10.1f} GiB "
+                  f"{serial / (r * wall):>9.0%} {n * k * synapse_bytes(n) / r / 2**30:>10.1f} GiB "
                   f"{wall + write:>22.3f} {(serial + write) / (r * (wall + write)):>9.0%}")
     print(f"  writing every spike on rank 0: {write:.3f} s per simulated second, whatever R")
     print("  limit as R grows: the receive term, every spike on every rank: efficiency falls once "
