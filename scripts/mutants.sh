@@ -233,8 +233,8 @@ mutant sim/experiments/learning.cpp "batch alignment: the summed update keeps on
   'for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] += dw[q], g_sum[q] += minus_g[q];' \
   'for (std::size_t q = 0; q < w.size(); ++q) dw_sum[q] = dw[q], g_sum[q] += minus_g[q];'
 mutant sim/core/event_queue.hpp "candidates at equal times: the larger unit first (not the queue's key order)" \
-  'return time_[b] < time_[a] || (time_[b] == time_[a] && b < a) ? b : a;' \
-  'return time_[b] < time_[a] || (time_[b] == time_[a] && b > a) ? b : a;'
+  'return b.time < a.time || (b.time == a.time && b.unit < a.unit) ? b : a;' \
+  'return b.time < a.time || (b.time == a.time && b.unit > a.unit) ? b : a;'
 mutant sim/core/spiking_engine.cpp "the shared frame moves at whichever event passes 16 tau (not on its grid)" \
   'while (t - t_ref_ > span) move_reference(t_ref_ + span);' \
   'if (t - t_ref_ > span) move_reference(t);'
@@ -274,6 +274,9 @@ mutant models/unit_index.hpp "a 3-byte unit index loses its third byte (targets 
 mutant models/unit_index.hpp "a 3-byte unit index is written with bits 8-15 as its third byte" \
   'p[2] = static_cast<std::uint8_t>(v >> 16);' \
   'p[2] = static_cast<std::uint8_t>(v >> 8);'
+mutant sim/core/stdp_estimator.cpp "deferred weight changes applied in the order they arrive (never sorted by key)" \
+  'if (!std::is_sorted(changes.begin(), changes.end(), by_key)) std::sort(changes.begin(), changes.end(), by_key);' \
+  'if (false) std::sort(changes.begin(), changes.end(), by_key);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

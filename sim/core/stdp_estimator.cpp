@@ -60,8 +60,11 @@ void StdpEstimator::set_values(std::span<const WeightValue> values) {
 }
 
 void StdpEstimator::apply_deferred(std::vector<DeferredChange>& changes) {
-  std::sort(changes.begin(), changes.end(),
-            [](const DeferredChange& a, const DeferredChange& b) { return a.key() < b.key(); });
+  // Keys are unique (a window's closing event and a place in it), so the order is the same however
+  // it is reached. One engine's changes arrive in key order already (windows close in event order):
+  // checking that is linear, where sorting was 8 % of configs/learn_digits_spiking.yaml's profile.
+  const auto by_key = [](const DeferredChange& a, const DeferredChange& b) { return a.key() < b.key(); };
+  if (!std::is_sorted(changes.begin(), changes.end(), by_key)) std::sort(changes.begin(), changes.end(), by_key);
   for (DeferredChange& c : changes) {
     c.log.dw = rule_->add(c.log.projection, c.synapse, c.dw);
     if (log_) log_->push_back(c.log);

@@ -64,7 +64,8 @@ TEST_CASE("lower_bound over packed ascending indices agrees with std::lower_boun
   for (std::uint32_t v : values) index.push_back(v);
   const IndexView view = index;
   for (std::uint32_t v : {0u, 1u, 50000u, 65536u, 99999u, 100000u, values[17], values[250]}) {
-    for (const auto& [b, e] : {std::pair<std::uint64_t, std::uint64_t>{0, 300}, {17, 251}, {40, 40}}) {
+    for (const auto& range : {std::pair<std::uint64_t, std::uint64_t>{0, 300}, {17, 251}, {40, 40}}) {
+      const std::uint64_t b = range.first, e = range.second;
       CAPTURE(v);
       CAPTURE(b);
       const auto expected = std::uint64_t(std::lower_bound(values.begin() + b, values.begin() + e, v) - values.begin());
