@@ -48,11 +48,11 @@ mutant sim/core/spiking_engine.cpp "a kick 10 % too large" \
   'static_cast<float>((1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))' \
   'static_cast<float>(1.1 * (1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))'
 mutant sim/core/spiking_engine.cpp "a nudged output's kick is not scaled by (1 - beta)" \
-  'cold_[i].kick_scale = kick_scale_for(beta);' \
-  'cold_[i].kick_scale = kick_scale_for(0.0);'
+  'cold(i).kick_scale = kick_scale_for(beta);' \
+  'cold(i).kick_scale = kick_scale_for(0.0);'
 mutant sim/core/spiking_engine.cpp "the nudge's beta sign flipped (spiking engine)" \
-  'cold_[i].nudge = beta * drive.target[i];' \
-  'cold_[i].nudge = -beta * drive.target[i];'
+  'cold(i).nudge = beta * drive.target[i];' \
+  'cold(i).nudge = -beta * drive.target[i];'
 mutant sim/core/spiking_engine.cpp "a fixed delay off by one 0.1 ms step" \
   'd.time = t + p.delay_ms;' \
   'd.time = t + p.delay_ms + Projection::kDelayStepMs;'
@@ -63,20 +63,20 @@ mutant sim/core/spiking_engine.cpp "rho' = 0 on a boundary: a unit held at beta1
   'if (s < b1_ || s > b2_) return;  // saturated' \
   'if (s <= b1_ || s >= b2_) return;  // saturated'
 mutant sim/core/spiking_engine.cpp "a saturated unit relaxes toward its input (spiking engine's pieces)" \
-  $'case models::UnitRegime::above: return cold_[i].nudge;' \
-  $'case models::UnitRegime::above: return cold_[i].gated + cold_[i].nudge;'
+  $'case models::UnitRegime::above: return cold(i).nudge;' \
+  $'case models::UnitRegime::above: return cold(i).gated + cold(i).nudge;'
 mutant sim/core/spiking_engine.cpp "thinning judges a candidate on the state at the last sample time, not at the candidate's" \
   'const double s = state_at(j, t);' \
   'const double s = state_at(j, now_);'
 mutant sim/core/spiking_engine.cpp "a unit's random stream keyed by processing order (one shared stream for acceptance)" \
-  'uniform_01<double>()(streams_[j])' \
+  'uniform_01<double>()(streams_[j - lo_])' \
   'uniform_01<double>()(streams_[0])'
 mutant sim/core/spiking_engine.cpp "window integrals forget the kicks" \
-  'if (integrate_) integral_base_[i] += params_.tau_ms * step;' \
-  'if (integrate_) integral_base_[i] += 0.0 * step;'
+  'if (integrate_) integral_base_[i - lo_] += params_.tau_ms * step;' \
+  'if (integrate_) integral_base_[i - lo_] += 0.0 * step;'
 mutant sim/core/spiking_engine.cpp "the shared frame moved the wrong way (offsets divided by g instead of multiplied)" \
-  'for (std::uint32_t i = lo_; i < hi_; ++i) piece_[i].offset *= factor;' \
-  'for (std::uint32_t i = lo_; i < hi_; ++i) piece_[i].offset /= factor;'
+  'for (Piece& p : piece_) p.offset *= factor;' \
+  'for (Piece& p : piece_) p.offset /= factor;'
 
 # ---- the STDP estimator -----------------------------------------------------------------------
 mutant sim/core/stdp_estimator.cpp "lr doubled in the STDP events" \
@@ -277,6 +277,12 @@ mutant models/unit_index.hpp "a 3-byte unit index is written with bits 8-15 as i
 mutant sim/core/stdp_estimator.cpp "deferred weight changes applied in the order they arrive (never sorted by key)" \
   'if (!std::is_sorted(changes.begin(), changes.end(), by_key)) std::sort(changes.begin(), changes.end(), by_key);' \
   'if (false) std::sort(changes.begin(), changes.end(), by_key);'
+mutant sim/core/spiking_engine.cpp "a partition holds per-unit state for every unit of the network, not its own" \
+  'const std::uint32_t n = hi_ - lo_;' \
+  'const std::uint32_t n = net_.n_units;'
+mutant sim/core/event_queue.hpp "the candidate tree takes a unit as its leaf number, not its place after the first unit" \
+  'std::size_t k = std::size_t(leaves_) + (unit - first_);' \
+  'std::size_t k = std::size_t(leaves_) + unit - first_ / 2;'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -15,8 +15,12 @@ Output: rank 0 writes the one file. It already receives every spike (the all-gat
 costs nothing more; writing every spike costs it S c_write more per simulated second (c_write:
 README "Recording costs little", (1.436 - 1.365) s / 502,066 spikes = 141 ns, measured by
 scripts/bench_engine.sh on 2026-12-01), and the other ranks wait for it at the next exchange.
-Not in the model: load imbalance between ranks, the time a network takes to build, and memory:
-each rank holds the whole network today, so the memory column is what a rank would need.
+Not in the model: load imbalance between ranks, and the time a network takes to build.
+Memory per rank (a plain run, whose synapses divide over the ranks: README, One network over two
+cores): its share of the synapses, and per unit the engine state of its own units (152 bytes, a
+partition holds its units only) plus what every rank holds for every unit: the bias, the initial
+state, a phase's drive, the row pointer and the partition's share of the row (64 bytes; the
+constants of sim/run/resources.cpp, measured with heaptrack on a 10^6-unit run).
 
   /usr/bin/python3 scripts/scaling_model.py --per-event-ns 6.2 --per-spike-ns 142
     [--neurons 1e6] [--synapses-per-neuron 1e4] [--rate-hz 10] [--d-min-ms 1]
@@ -29,11 +33,18 @@ import math
 import sys
 
 SPIKE_BYTES = 16  # sim/core/engine.hpp: Spike {double time; uint32 unit} with padding
+ENGINE_BYTES_PER_UNIT = 152  # divided over the ranks
+RANK_BYTES_PER_UNIT = 64  # on every rank
 
 
 def synapse_bytes(n):
     """A float weight and a target packed to the population's size (models/unit_index.hpp)."""
     return 4 + (2 if n <= 2**16 else 3 if n <= 2**24 else 4)
+
+
+def unit_bytes(n, ranks):
+    """Per-unit memory on one of `ranks` ranks."""
+    return n * (ENGINE_BYTES_PER_UNIT / ranks + RANK_BYTES_PER_UNIT)
 
 
 def seconds(ranks, n, k, rate, d_ms, c_event, c_spike, alpha, beta):
@@ -83,15 +94,16 @@ def main(argv):
     print(f"  serial engine: {serial:.0f} s per simulated second; memory for the synapses alone "
           f"{n * k * synapse_bytes(n) / 2**30:.0f} GiB")
     print(f"  {'latency':>8} {'ranks':>6} {'compute s':>10} {'receive s':>10} {'exchange s':>11} "
-          f"{'wall s':>8} {'efficiency':>10} {'synapses/rank':>14} {'all spikes written: wall s, eff.':>33}")
+          f"{'wall s':>8} {'efficiency':>10} {'synapses/rank':>14} {'units/rank':>11} "
+          f"{'all spikes written: wall s, eff.':>33}")
     write = n * a.rate_hz * a.write_per_spike_ns * 1e-9
     for alpha_us in a.latency_us:
         for r in a.ranks:
             c, rc, x = seconds(r, n, k, a.rate_hz, a.d_min_ms, c_event, c_spike, alpha_us * 1e-6, beta)
             wall = c + rc + x
             print(f"  {alpha_us:>6.1f}us {r:>6} {c:>10.3f} {rc:>10.3f} {x:>11.3f} {wall:>8.3f} "
-                  f"{serial / (r * wall):>9.0%} {n * k * synapse_bytes(n) / r / 2**30:>10.1f} GiB "
-                  f"{wall + write:>22.3f} {(serial + write) / (r * (wall + write)):>9.0%}")
+                  f"{serial / (r * wall):>9.0%} {n * k * synapse_bytes(n) / r / 2**30:>10.2f} GiB "
+                  f"{unit_bytes(n, r) / 2**30:>7.3f} GiB {wall + write:>22.3f} {(serial + write) / (r * (wall + write)):>9.0%}")
     print(f"  writing every spike on rank 0: {write:.3f} s per simulated second, whatever R")
     print("  limit as R grows: the receive term, every spike on every rank: efficiency falls once "
           f"E c_event / R nears S c_spike, at R ~ {k * a.per_event_ns / a.per_spike_ns:.0f}")

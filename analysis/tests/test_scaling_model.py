@@ -40,6 +40,12 @@ def test_terms_follow_the_formulas():
     assert math.isclose(eff, 100 * serial[3] / (64 * wall), abs_tol=1)
     # The knee: the ranks at which a rank's share of the kicks costs what every spike costs it.
     assert re.search(r"at R ~ 50\b", r.stdout)
+    # Memory per rank at 64 ranks: 10^8 synapses x 7 bytes (3-byte targets above 65,536 units) / 64,
+    # and 10^5 units x (152 bytes / 64 + 64 bytes).
+    m = re.search(r"^\s+2\.0us\s+64\s.*?([\d.]+) GiB\s+([\d.]+) GiB", r.stdout, re.M)
+    assert m, r.stdout
+    assert math.isclose(float(m.group(1)), 1e8 * 7 / 64 / 2**30, abs_tol=0.005)
+    assert math.isclose(float(m.group(2)), 1e5 * (152 / 64 + 64) / 2**30, abs_tol=0.0005)
 
 
 def test_the_check_compares_two_partitions_with_the_measurement():

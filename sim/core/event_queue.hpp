@@ -60,14 +60,18 @@ using EventQueue = boost::heap::d_ary_heap<Event, boost::heap::arity<4>, boost::
 // come out in the same total order as from one queue.
 class CandidateTree {
  public:
-  void reset(std::uint32_t units) {
+  // Units first, ..., last - 1, all without a candidate (time infinity).
+  void reset(std::uint32_t first, std::uint32_t last) {
+    first_ = first;
     leaves_ = 1;
-    while (leaves_ < units) leaves_ *= 2;
+    while (leaves_ < last - first) leaves_ *= 2;
     node_.assign(2 * std::size_t(leaves_), {});
-    for (std::uint32_t j = 0; j < leaves_; ++j) node_[leaves_ + j] = {std::numeric_limits<double>::infinity(), j};
+    for (std::uint32_t j = 0; j < leaves_; ++j)
+      node_[leaves_ + j] = {std::numeric_limits<double>::infinity(), first + j};
     for (std::uint32_t k = leaves_ - 1; k >= 1; --k) node_[k] = earlier(node_[2 * k], node_[2 * k + 1]);
   }
   std::uint32_t top_unit() const { return node_[1].unit; }
+  std::size_t bytes() const { return node_.capacity() * sizeof(Entry); }
   double top_time() const { return node_[1].time; }
   Event top() const {
     Event e;
@@ -79,7 +83,7 @@ class CandidateTree {
   // The path's winner is carried up in registers; each level reads only the sibling, which does
   // not wait on the level below (measured: see README, learning throughput).
   void set(std::uint32_t unit, double time) {
-    std::size_t k = std::size_t(leaves_) + unit;
+    std::size_t k = std::size_t(leaves_) + (unit - first_);
     Entry winner{time, unit};
     node_[k] = winner;
     for (; k > 1; k /= 2) {
@@ -96,7 +100,7 @@ class CandidateTree {
   static Entry earlier(const Entry& a, const Entry& b) {
     return b.time < a.time || (b.time == a.time && b.unit < a.unit) ? b : a;
   }
-  std::uint32_t leaves_ = 1;
+  std::uint32_t first_ = 0, leaves_ = 1;
   std::vector<Entry> node_;
 };
 

@@ -27,9 +27,8 @@ PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& 
                                 std::to_string(lo_) + " to " + std::to_string(hi_) + ")");
   parts_.reserve(partitions);
   for (unsigned q = 0; q < partitions; ++q) {
-    parts_.emplace_back(params, net);
     const std::uint64_t global = std::uint64_t(rank) * partitions + q;
-    parts_.back().own_units(bound(global), bound(global + 1));
+    parts_.emplace_back(params, net, UnitRange{bound(global), bound(global + 1)});
     if (comm_) parts_.back().mirror_weight_changes();
   }
   d_min_ = parts_.front().min_delay();

@@ -3,7 +3,8 @@
 //
 // Partition q owns the units [q N / P, (q + 1) N / P): their state, their random streams, their
 // thinning candidates, the kicks they receive and the STDP windows of their incoming synapses
-// (a SpikingEngine restricted with own_units()). Contiguous blocks, not round-robin: every CSR row
+// (a SpikingEngine built with that UnitRange, whose per-unit arrays hold those units only).
+// Contiguous blocks, not round-robin: every CSR row
 // and delay group is sorted by target, so a partition's targets in a row are one contiguous
 // sub-range, found once per row by binary searches when the partition is set up (8 bytes per row
 // and partition), with no per-partition copy of the synapses; see docs/ARCHITECTURE.md.

@@ -21,9 +21,10 @@ PlasticityRule::PlasticityRule(const Config& cfg, Network& net) : cfg_(cfg), net
     const auto& w = net.projections[k].weight;
     shadow_.emplace_back(w.begin(), w.end());
   }
-  post_state_.resize(net.n_units);
-  post_rate_.resize(net.n_units);
-  pre_rate_.resize(net.n_units);
+  const std::size_t n = rules_.empty() ? 0 : net.n_units;  // no rule, no step to compute (apply_step)
+  post_state_.resize(n);
+  post_rate_.resize(n);
+  pre_rate_.resize(n);
 }
 
 void PlasticityRule::set_phase(std::size_t phase) {

@@ -22,13 +22,12 @@ constexpr std::uint32_t kEventsPerStopCheck = 4096;
 constexpr std::uint64_t kSynapticEventsPerStopCheck = 1u << 20;
 }  // namespace
 
-SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
+SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net, UnitRange own)
     : params_(params), net_(net), b1_(params.rate.beta1), b2_(params.rate.beta2()), stdp_(net, params) {
   if (!params.rate.has_boundaries())
     throw std::invalid_argument("the spiking engine needs the hard-sigmoid rate function");
   if (net.projections.size() > 65535)
     throw std::invalid_argument("the spiking engine handles at most 65535 projections");
-  const std::uint32_t n = net.n_units;
   static_assert(sizeof(Piece) == 24);
   using models::UnitRegime;
   valid_[int(UnitRegime::below)] = {-kInf, b1_};
@@ -41,18 +40,11 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net)
   kick_window_[kBelow] = {-kInf, b1_};
   kick_window_[kSlow] = {kInf, -kInf};  // empty
   kick_window_[kAny] = {-kInf, kInf};
-  hi_ = n;
+  hi_ = net.n_units;
+  if (!own.whole()) own_units(own);
   d_min_ = kInf;
   for (const Projection& proj : net.projections) d_min_ = std::min(d_min_, proj.delay_ms);
-  piece_.assign(n, Piece{});
-  cold_.assign(n, Cold{});
-  integral_base_.assign(n, 0.0);
-  spike_counts_.assign(n, 0.0);
-  record_.assign(n, 0);
-  population_.assign(n, 0);
-  for (std::size_t k = 0; k < net.populations.size(); ++k)
-    std::fill_n(population_.begin() + net.populations[k].offset, net.populations[k].size,
-                static_cast<std::uint16_t>(k));
+  size_unit_state();
   fan_out_.resize(net.populations.size());
   for (std::size_t p = 0; p < net.projections.size(); ++p) {
     const Projection& proj = net.projections[p];
@@ -72,6 +64,28 @@ double SpikingEngine::kick_scale_for(double beta) const {
   return static_cast<double>(static_cast<float>((1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms)));
 }
 
+// Fresh arrays for the units [lo_, hi_): a partition holds the state of its own units only.
+void SpikingEngine::size_unit_state() {
+  const std::uint32_t n = hi_ - lo_;
+  piece_ = std::vector<Piece>(n);
+  cold_ = std::vector<Cold>(n);
+  integral_base_ = std::vector<double>(n, 0.0);
+  spike_counts_ = std::vector<double>(n, 0.0);
+  record_ = std::vector<std::uint8_t>(n, 0);
+  population_ = std::vector<std::uint16_t>(n, 0);
+  streams_ = std::vector<Stream>(n);
+  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
+    const Population& p = net_.populations[k];
+    for (std::uint32_t i = std::max(p.offset, lo_); i < std::min(p.offset + p.size, hi_); ++i)
+      population_[i - lo_] = static_cast<std::uint16_t>(k);
+  }
+}
+
+std::uint16_t SpikingEngine::population_index(std::uint32_t unit) const {
+  if (unit - lo_ < hi_ - lo_) return population_[unit - lo_];  // unsigned: also false below lo_
+  return static_cast<std::uint16_t>(&net_.population_of(unit) - net_.populations.data());
+}
+
 double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / params_.tau_ms); }
 
 void SpikingEngine::set_plasticity(PlasticityRule* rule) { stdp_.attach(rule); }
@@ -84,20 +98,19 @@ void SpikingEngine::reset(std::uint32_t trial) {
   now_ = 0.0;
   t_ref_ = 0.0;
   next_boundary_ = 1;
-  streams_.assign(net_.n_units, Stream());
-  for (std::uint32_t i = lo_; i < hi_; ++i) streams_[i] = make_stream(params_.seed, Purpose::spikes, trial, i);
+  for (std::uint32_t i = lo_; i < hi_; ++i) streams_[i - lo_] = make_stream(params_.seed, Purpose::spikes, trial, i);
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
   for (Cold& c : cold_) c.clamped = 0, c.last_outside = Moment{-kInf, 1.0};
   for (std::uint32_t i = lo_; i < hi_; ++i) {
-    cold_[i].gated = net_.bias[i];
-    cold_[i].nudge = 0.0;
-    cold_[i].kick_scale = kick_scale_for(0.0);
+    cold(i).gated = net_.bias[i];
+    cold(i).nudge = 0.0;
+    cold(i).kick_scale = kick_scale_for(0.0);
     anchor(i, 0.0, params_.initial_state[i], 1.0, 0.0);
   }
   boost::random::exponential_distribution<double> interval(params_.r_max_per_ms);
-  candidates_.reset(net_.n_units);
-  for (std::uint32_t i = lo_; i < hi_; ++i) candidates_.set(i, interval(streams_[i]));
+  candidates_.reset(lo_, hi_);
+  for (std::uint32_t i = lo_; i < hi_; ++i) candidates_.set(i, interval(streams_[i - lo_]));
 }
 
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
@@ -108,34 +121,34 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
     const double integral = integral_now(i, now_, gt);
     if (drive.clamped[i]) {
       // A clamped unit ignores its input and holds x: a constant piece, T = x, u = 0.
-      cold_[i].clamped = 1;
-      cold_[i].clamp_value = drive.clamp_value[i];
-      cold_[i].kick_scale = 0.0;
-      Piece& p = piece_[i];
+      cold(i).clamped = 1;
+      cold(i).clamp_value = drive.clamp_value[i];
+      cold(i).kick_scale = 0.0;
+      Piece& p = piece(i);
       p = Piece{0.0, drive.clamp_value[i], 0.0f, models::UnitRegime::inside, kAny};
-      integral_base_[i] = integral - p.target * now_;
+      integral_base_[i - lo_] = integral - p.target * now_;
       continue;
     }
-    cold_[i].clamped = 0;
+    cold(i).clamped = 0;
     const double beta = drive.beta[i];
-    cold_[i].gated = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
-    cold_[i].nudge = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
-    cold_[i].kick_scale = kick_scale_for(beta);
+    cold(i).gated = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
+    cold(i).nudge = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
+    cold(i).kick_scale = kick_scale_for(beta);
     anchor(i, now_, s, g_inv, integral);
   }
 }
 
 double SpikingEngine::integral_now(std::uint32_t i, double t, double gt) const {
-  const Piece& p = piece_[i];
-  return integral_base_[i] + p.target * t - p.offset * params_.tau_ms * gt;
+  const Piece& p = piece(i);
+  return integral_base_[i - lo_] + p.target * t - p.offset * params_.tau_ms * gt;
 }
 
 // Inside, s relaxes toward A + C (Eq. 8 with rho' = 1); outside toward C (§2.3.1); held: stays.
 double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) const {
   switch (regime) {
-    case models::UnitRegime::inside: return cold_[i].gated + cold_[i].nudge;
+    case models::UnitRegime::inside: return cold(i).gated + cold(i).nudge;
     case models::UnitRegime::below:
-    case models::UnitRegime::above: return cold_[i].nudge;
+    case models::UnitRegime::above: return cold(i).nudge;
     case models::UnitRegime::held_at_beta1: return b1_;
     case models::UnitRegime::held_at_beta2: return b2_;
   }
@@ -143,18 +156,18 @@ double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) cons
 }
 
 void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
-  const models::UnitRegime regime = models::unit_regime(s, {cold_[i].gated, cold_[i].nudge}, unit_params());
-  Piece& p = piece_[i];
+  const models::UnitRegime regime = models::unit_regime(s, {cold(i).gated, cold(i).nudge}, unit_params());
+  Piece& p = piece(i);
   if (p.regime != models::UnitRegime::inside || regime != p.regime || s <= b1_ || s >= b2_)
-    cold_[i].last_outside = {t, 1.0};
+    cold(i).last_outside = {t, 1.0};
   p.regime = regime;
   p.target = target_of(regime, i);
   p.offset = regime == models::UnitRegime::held_at_beta1 || regime == models::UnitRegime::held_at_beta2
                  ? 0.0
                  : (s - p.target) * g_inv;
   p.window = window_for(p);
-  p.fast_kick = p.window == kStable ? static_cast<float>(cold_[i].kick_scale) : 0.0f;
-  if (integrate_) integral_base_[i] = integral - p.target * t + p.offset * params_.tau_ms / g_inv;
+  p.fast_kick = p.window == kStable ? static_cast<float>(cold(i).kick_scale) : 0.0f;
+  if (integrate_) integral_base_[i - lo_] = integral - p.target * t + p.offset * params_.tau_ms / g_inv;
 }
 
 void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, double* integral_base) const {
@@ -174,7 +187,7 @@ void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, doubl
     }
     // The piece reached `boundary` where g = g_c; the next piece starts there exactly.
     const double g_c = (boundary - p.target) / p.offset;
-    const UnitRegime next = models::unit_regime(boundary, {cold_[i].gated, cold_[i].nudge}, unit_params());
+    const UnitRegime next = models::unit_regime(boundary, {cold(i).gated, cold(i).nudge}, unit_params());
     const double next_target = target_of(next, i);
     const bool held = next == UnitRegime::held_at_beta1 || next == UnitRegime::held_at_beta2;
     const double next_offset = held ? 0.0 : (boundary - next_target) / g_c;
@@ -184,12 +197,12 @@ void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, doubl
       const double at_v = *integral_base + p.target * v - p.offset * tau * g_c;
       *integral_base = at_v - next_target * v + next_offset * tau * g_c;
     }
-    cold_[i].last_outside = {t_ref_, g_c};  // on the boundary then: t_ref - tau log(g_c)
+    cold(i).last_outside = {t_ref_, g_c};  // on the boundary then: t_ref - tau log(g_c)
     p.regime = next;
     p.target = next_target;
     p.offset = next_offset;
     p.window = window_for(p);
-    p.fast_kick = p.window == kStable ? static_cast<float>(cold_[i].kick_scale) : 0.0f;
+    p.fast_kick = p.window == kStable ? static_cast<float>(cold(i).kick_scale) : 0.0f;
   }
 }
 
@@ -208,10 +221,10 @@ double SpikingEngine::value(const Piece& p, double gt) const {
 }
 
 double SpikingEngine::state_at(std::uint32_t i, double t) {
-  if (cold_[i].clamped) return cold_[i].clamp_value;
+  if (cold(i).clamped) return cold(i).clamp_value;
   const double gt = g(t);
-  follow_crossings(piece_[i], i, gt, integrate_ ? &integral_base_[i] : nullptr);
-  return value(piece_[i], gt);
+  follow_crossings(piece(i), i, gt, integrate_ ? &integral_base_[i - lo_] : nullptr);
+  return value(piece(i), gt);
 }
 
 void SpikingEngine::move_reference_before(double t) {
@@ -221,7 +234,7 @@ void SpikingEngine::move_reference_before(double t) {
 
 void SpikingEngine::move_reference(double t) {
   const double factor = g(t);
-  for (std::uint32_t i = lo_; i < hi_; ++i) piece_[i].offset *= factor;
+  for (Piece& p : piece_) p.offset *= factor;
   t_ref_ = t;
 }
 
@@ -277,9 +290,9 @@ void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   // Thinning: accept the rate-r_max candidate with probability rho(s_j(t)). The uniform is drawn
   // even when rho is 0 or 1, so a unit's stream stays aligned across paired continuations.
   const double s = state_at(j, t);
-  const double u = boost::random::uniform_01<double>()(streams_[j]);
+  const double u = boost::random::uniform_01<double>()(streams_[j - lo_]);
   if (u < params_.rate.rho(s)) emit_spike(j, t);
-  candidates_.set(j, t + boost::random::exponential_distribution<double>(params_.r_max_per_ms)(streams_[j]));
+  candidates_.set(j, t + boost::random::exponential_distribution<double>(params_.r_max_per_ms)(streams_[j - lo_]));
 }
 
 void SpikingEngine::force_spike(std::uint32_t j, double t) {
@@ -289,7 +302,7 @@ void SpikingEngine::force_spike(std::uint32_t j, double t) {
 
 void SpikingEngine::add_to_state(std::uint32_t i, double t, double delta) {
   advance_to(t);
-  if (cold_[i].clamped) return;
+  if (cold(i).clamped) return;
   const double gt = g(t);
   const double s = state_at(i, t);
   anchor(i, t, s + delta, 1.0 / gt, integrate_ ? integral_now(i, t, gt) : 0.0);
@@ -297,8 +310,8 @@ void SpikingEngine::add_to_state(std::uint32_t i, double t, double delta) {
 
 void SpikingEngine::emit_spike(std::uint32_t j, double t) {
   ++spike_count_;
-  if (record_[j]) spikes_.push_back({t, j});
-  if (integrate_) spike_counts_[j] += 1.0;
+  if (record_[j - lo_]) spikes_.push_back({t, j});
+  if (integrate_) spike_counts_[j - lo_] += 1.0;
   if (partitioned_) {
     outbox_.push_back({t, j});
     return;
@@ -307,8 +320,9 @@ void SpikingEngine::emit_spike(std::uint32_t j, double t) {
 }
 
 void SpikingEngine::send_spike(std::uint32_t j, double t) {
-  if (stdp_.active()) stdp_.on_spike(j, population_[j], t, *this);
-  for (const FanOut& f : fan_out_[population_[j]]) {
+  const std::uint16_t population = population_index(j);  // j: any partition's unit
+  if (stdp_.active()) stdp_.on_spike(j, population, t, *this);
+  for (const FanOut& f : fan_out_[population]) {
     const Projection& p = net_.projections[f.projection];
     const Population& reached = net_.populations[f.direction == 0 ? p.target : p.source];
     if (reached.offset >= hi_ || reached.offset + reached.size <= lo_) continue;  // no unit of this partition
@@ -349,16 +363,16 @@ inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, 
     return;
   }
   p.offset += step * g_inv;
-  if (integrate_) integral_base_[i] += params_.tau_ms * step;
+  if (integrate_) integral_base_[i - lo_] += params_.tau_ms * step;
 }
 
 void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv, double dw) {
-  if (cold_[i].clamped) return;
-  Piece& p = piece_[i];
-  follow_crossings(p, i, gt, integrate_ ? &integral_base_[i] : nullptr);
+  if (cold(i).clamped) return;
+  Piece& p = piece(i);
+  follow_crossings(p, i, gt, integrate_ ? &integral_base_[i - lo_] : nullptr);
   const double s = value(p, gt);
   if (s < b1_ || s > b2_) return;  // saturated: rho'(s) = 0, the input has no effect (§2.3.1)
-  anchor(i, t, s + cold_[i].kick_scale * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
+  anchor(i, t, s + cold(i).kick_scale * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
 }
 
 namespace {
@@ -377,8 +391,9 @@ void SpikingEngine::deliver(const Event& e) {
   const double gt = g(e.time), g_inv = 1.0 / gt;
   const std::uint32_t src_off = net_.populations[p.source].offset, tgt_off = net_.populations[p.target].offset;
   // Raw pointers: kick() writes through piece_, and the compiler cannot otherwise tell that the
-  // projection's arrays are not among what it writes.
+  // projection's arrays are not among what it writes. A unit u's piece is pieces[u - lo].
   Piece* const pieces = piece_.data();
+  const std::uint32_t lo = lo_;
   const models::weight_t* const weight = p.weight.data();
   if (e.direction() == 0) {
     const std::uint32_t j = e.unit - src_off;
@@ -393,9 +408,9 @@ void SpikingEngine::deliver(const Event& e) {
       for (std::uint64_t k = begin; k < end; ++k) {
         // Targets are scattered over the unit array: ask for the piece 8 synapses ahead (measured:
         // +10 % synaptic events per second on configs/bench/random_10k.yaml).
-        if (k + 8 < end) __builtin_prefetch(&pieces[tgt_off + tgt[k + 8]], 1);
+        if (k + 8 < end) __builtin_prefetch(&pieces[tgt_off + tgt[k + 8] - lo], 1);
         const std::uint32_t i = tgt_off + tgt[k];
-        kick(pieces[i], i, e.time, gt, g_inv, gain * weight[k]);
+        kick(pieces[i - lo], i, e.time, gt, g_inv, gain * weight[k]);
       }
     });
     synaptic_events_ += end - begin;
@@ -412,7 +427,7 @@ void SpikingEngine::deliver(const Event& e) {
     p.src_index.view().visit([&](auto src) {
       for (std::uint64_t k = begin; k < end; ++k) {
         const std::uint32_t u = src_off + src[k];
-        kick(pieces[u], u, e.time, gt, g_inv, gain * weight[pos[k]]);
+        kick(pieces[u - lo], u, e.time, gt, g_inv, gain * weight[pos[k]]);
       }
     });
     synaptic_events_ += end - begin;

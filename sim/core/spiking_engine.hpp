@@ -39,7 +39,8 @@ namespace ebsim {
 // partitions ran up to 15 % slower, depending on where the array happened to start).
 class alignas(64) SpikingEngine final : public Engine, private StdpHost {
  public:
-  SpikingEngine(const EngineParams& params, const Network& net);
+  // The whole network, or one partition of it (`own`, below).
+  SpikingEngine(const EngineParams& params, const Network& net, UnitRange own = UnitRange{});
 
   void reset(std::uint32_t trial) override;
   void set_phase(const PhaseDrive& drive) override;
@@ -69,13 +70,12 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // Logs every weight change the STDP events make (the statistical STDP window); nullptr: none.
   void set_stdp_log(std::vector<StdpChange>* log) { stdp_.set_log(log); }
 
-  // One partition of a network (sim/core/partitioned_engine.hpp): this engine owns the units
-  // [lo, hi) only. It keeps their state, draws their candidates and kicks only them; its units'
+  // One partition of a network (sim/core/partitioned_engine.hpp), built with `own` = [lo, hi): this
+  // engine owns these units only. It keeps their state (its per-unit arrays hold these units alone,
+  // unit u at u - lo), draws their candidates and kicks only them; its units'
   // spikes go to outbox() instead of its own queue, and receive() schedules the deliveries and STDP
   // windows of spikes from every partition (its own included). Deferred weight changes wait in
-  // deferred() for the partitioned engine, which applies them at interval boundaries. Resets the
-  // engine.
-  void own_units(std::uint32_t lo, std::uint32_t hi);
+  // deferred() for the partitioned engine, which applies them at interval boundaries.
   std::vector<Spike>& outbox() { return outbox_; }
   void receive(std::span<const Spike> spikes);
   std::vector<DeferredChange>& deferred() { return stdp_.waiting(); }
@@ -85,6 +85,9 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   void apply_deferred(std::vector<DeferredChange>& changes) { stdp_.apply_deferred(changes); }
   // The shortest delay: spikes emitted in an interval of this length reach no unit within it.
   double min_delay() const { return d_min_; }
+  // Bytes of per-unit state held (the arrays indexed by unit, their capacity): what a partition
+  // saves by holding its own units only.
+  std::size_t unit_state_bytes() const;
 
  private:
   // The per-unit fields every synaptic event touches, together in one 24-byte record so that a kick
@@ -120,12 +123,12 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
 
   void process(const Event& e);
   // StdpHost: what the STDP estimator asks of the engine.
-  double kick_scale(std::uint32_t unit) const override { return cold_[unit].kick_scale; }
-  models::UnitDrive drive(std::uint32_t unit) const override { return {cold_[unit].gated, cold_[unit].nudge}; }
+  double kick_scale(std::uint32_t unit) const override { return cold(unit).kick_scale; }
+  models::UnitDrive drive(std::uint32_t unit) const override { return {cold(unit).gated, cold(unit).nudge}; }
   void schedule(const Event& e) override { queue_.push(e); }
   double inside_since(std::uint32_t unit, double t) override {
     const double s = state_at(unit, t);  // follows crossings up to t (a clamped unit: never inside)
-    if (cold_[unit].clamped || piece_[unit].regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
+    if (cold(unit).clamped || piece(unit).regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
       return std::numeric_limits<double>::infinity();
     return last_outside(unit);
   }
@@ -141,6 +144,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   struct OwnShare {
     std::vector<std::uint32_t> from, to;
   };
+  void own_units(UnitRange own);  // from the constructor: checks the range, finds the shares
   void find_own_shares();
   std::vector<std::array<OwnShare, 2>> own_share_;  // per projection, per direction
   void kick(Piece& p, std::uint32_t unit, double t, double g, double g_inv, double dw);
@@ -171,6 +175,10 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   const Network& net_;
   double b1_, b2_;  // params_.rate's boundaries, read on every slow-path kick
 
+  // Per-unit state, for the owned units [lo_, hi_) only: unit u at index u - lo_ (size_unit_state).
+  void size_unit_state();
+  Piece& piece(std::uint32_t unit) { return piece_[unit - lo_]; }
+  const Piece& piece(std::uint32_t unit) const { return piece_[unit - lo_]; }
   std::vector<Piece> piece_;
   // Colder per-unit fields, in one 64-byte line per unit: what a slow-path kick reads besides its
   // piece, one line to fetch instead of one per array (measured, with unit_regime made inline:
@@ -192,8 +200,9 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
     std::uint8_t clamped = 0;
   };
   mutable std::vector<Cold> cold_;
+  Cold& cold(std::uint32_t unit) const { return cold_[unit - lo_]; }
   double last_outside(std::uint32_t unit) const {
-    const Moment& m = cold_[unit].last_outside;
+    const Moment& m = cold(unit).last_outside;
     return m.ref - params_.tau_ms * std::log(m.g);
   }
   // Window averages (enable_integrals): on a piece, int_0^t s = integral_base + T t - u tau g(t).
@@ -202,6 +211,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   std::vector<double> integral_base_, spike_counts_;
   std::vector<std::uint8_t> record_;  // buffer this unit's spikes
   std::vector<std::uint16_t> population_;
+  std::uint16_t population_index(std::uint32_t unit) const;  // any unit, owned or not
   std::vector<Stream> streams_;
   std::vector<std::vector<FanOut>> fan_out_;  // per population
 

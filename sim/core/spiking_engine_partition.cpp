@@ -7,15 +7,14 @@
 // owns, its share of every row, and the spikes it is handed.
 namespace ebsim {
 
-void SpikingEngine::own_units(std::uint32_t lo, std::uint32_t hi) {
-  if (lo > hi || hi > net_.n_units) throw std::invalid_argument("a partition's units are out of range");
-  if (!net_.kept.whole() && lo < hi && (lo < net_.kept.lo || hi > net_.kept.hi))
+void SpikingEngine::own_units(UnitRange own) {
+  if (own.lo > own.hi || own.hi > net_.n_units) throw std::invalid_argument("a partition's units are out of range");
+  if (!net_.kept.whole() && own.lo < own.hi && (own.lo < net_.kept.lo || own.hi > net_.kept.hi))
     throw std::invalid_argument("a partition's units lie outside the part of the network this process holds");
-  lo_ = lo, hi_ = hi;
+  lo_ = own.lo, hi_ = own.hi;
   partitioned_ = true;
-  stdp_.own_units(lo, hi);
+  stdp_.own_units(own.lo, own.hi);
   find_own_shares();
-  reset(0);
 }
 
 void SpikingEngine::find_own_shares() {

@@ -59,11 +59,10 @@ RateRecorder::RateRecorder(const Config& cfg, const Network& net, std::uint32_t 
     : pops_(find_populations(net, cfg.record.rates.populations)),
       bin_ms_(cfg.record.rates.bin_ms),
       bins_(static_cast<std::uint64_t>(std::llround(cfg.protocol.total_duration_ms() / bin_ms_))),
-      trials_(trials),
-      integral_(net.n_units),
-      counts_(net.n_units),
-      prev_integral_(net.n_units),
-      prev_counts_(net.n_units) {
+      trials_(trials) {
+  // Per unit of the whole network (Engine::integrals fills them so): only when rates are recorded.
+  const std::size_t n = pops_.empty() ? 0 : net.n_units;
+  integral_.assign(n, 0.0), counts_.assign(n, 0.0), prev_integral_.assign(n, 0.0), prev_counts_.assign(n, 0.0);
   for (const Population* p : pops_) {
     state_.emplace_back(trials_ * bins_ * p->size, 0.0);
     rate_.emplace_back(trials_ * bins_ * p->size, 0.0);

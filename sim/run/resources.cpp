@@ -12,9 +12,12 @@ namespace ebsim {
 
 namespace {
 
-// Engine state per unit, rounded up: the piece (24 bytes), drive, clamp and kick values, the
-// integrals, a random stream, the bias: about 150 bytes in either engine.
-constexpr double kBytesPerUnit = 200;
+// State per unit, rounded up. The engine's: the spiking engine's piece (24 bytes), a 64-byte line of
+// drive, clamp and kick values, the integrals (16), a random stream (12), the candidate tree (32):
+// 152 bytes (heaptrack on a 10^6-unit run), which a partition holds for its own units only. The
+// process's, for every unit: the bias, the initial state and a phase's drive (about 40 bytes).
+constexpr double kEngineBytesPerUnit = 152, kProcessBytesPerUnit = 48;
+constexpr double kBytesPerUnit = kEngineBytesPerUnit + kProcessBytesPerUnit;
 
 double expected_synapses(const ProjectionConfig& p, double n_src, double n_tgt) {
   const bool recurrent = p.from == p.to;
@@ -130,11 +133,21 @@ ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs, unsigned p
   jobs = std::max(jobs, 1u);
   if (cfg.sweep_points.empty()) {
     ResourceEstimate e = estimate_one(cfg);
-    if (cfg.engine.kind == EngineKind::spiking && partitions > 1) {  // every partition's per-unit arrays
-      e.memory_bytes += (partitions - 1) * e.unit_bytes;
-      e.unit_bytes *= partitions;
+    const bool divides = ranks > 1 && network_divides(cfg);
+    const double all_partitions = double(partitions) * (divides ? ranks : 1);
+    if (cfg.engine.kind == EngineKind::spiking && all_partitions > 1) {
+      // This process's partitions hold the engine state of their own units only, and each its
+      // share of every row it may be handed: 8 bytes per row (SpikingEngine::find_own_shares).
+      double units = 0, rows = 0;
+      for (const PopulationConfig& p : cfg.populations) units += p.size;
+      for (const ProjectionConfig& p : cfg.projections)
+        rows += cfg.find_population(p.from)->size +
+                (p.symmetric || cfg.model.symmetrise ? cfg.find_population(p.to)->size : 0);
+      const double change = 8 * rows * partitions - kEngineBytesPerUnit * units * (1 - partitions / all_partitions);
+      e.unit_bytes += change;
+      e.memory_bytes += change;
     }
-    if (ranks > 1 && network_divides(cfg)) {
+    if (divides) {
       // Each rank keeps the synapses onto its units, and of projections walked backward those from
       // them too: at most twice its share. The unordered builders still sort a whole projection.
       bool backward = false;

@@ -35,9 +35,10 @@ std::string network_kept_whole(const Config& cfg);
 // `ranks` processes, up to 2 x jobs x ranks on any one); a run
 // whose trials go to several engines (trial_ranges > 1) holds each engine's unit state and binned
 // recordings, and the finished ranges' output until it is written (at most the run's output).
-// One network split into `partitions` partitions in this process (--threads) holds each
-// partition's per-unit state; split over `ranks` processes with network_divides, each holds about
-// its share of the synapses (the estimate is per process).
+// One network split into `partitions` partitions in this process (--threads): each partition holds
+// its own units' engine state and 8 bytes per row for its share of it; split over `ranks`
+// processes with network_divides, each holds about its share of the synapses and of the engine
+// state (the estimate is per process).
 ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs = 1, unsigned partitions = 1, unsigned ranks = 1);
 
 // Into how many ranges a run's trials go, each on an engine of its own (sim/run/run.cpp): with

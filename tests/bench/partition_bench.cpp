@@ -77,9 +77,7 @@ std::vector<Spike> all_spikes(const Config& cfg, const Network& net, const std::
 // fixed cost spread over its spikes. Returns the wall time.
 double receive_only(const Config& cfg, const Network& net, const std::vector<PhaseDrive>& drives,
                     const std::vector<Spike>& spikes) {
-  SpikingEngine part(lower_engine_params(cfg), net);
-  part.own_units(0, 1);
-  part.reset(0);
+  SpikingEngine part(lower_engine_params(cfg), net, UnitRange{0, 1});
   const double d_min = part.min_delay();
   const auto start = std::chrono::steady_clock::now();
   std::size_t next = 0;

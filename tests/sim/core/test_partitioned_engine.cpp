@@ -315,6 +315,20 @@ TEST_CASE("the factory partitions the spiking engine when asked, and only it") {
   CHECK(dynamic_cast<const SpikingEngine*>(make_engine(params, net).get()) != nullptr);
 }
 
+TEST_CASE("a partition holds the state of its own units only") {
+  // 170 units; a partition of 1 unit, and one of 85 (half the network). Old layout (every
+  // partition with arrays for all units): both would hold what the serial engine holds.
+  const Config cfg = test::config_from(kRandom);
+  const Network net = build_network(cfg);
+  const EngineParams params = lower_engine_params(cfg);
+  const std::size_t whole = SpikingEngine(params, net).unit_state_bytes();
+  const std::size_t one = SpikingEngine(params, net, UnitRange{7, 8}).unit_state_bytes();
+  const std::size_t half = SpikingEngine(params, net, UnitRange{85, 170}).unit_state_bytes();
+  CHECK(one * 50 < whole);       // 1 of 170 units: the candidate tree's two leaves and one of each record
+  CHECK(half * 10 < whole * 6);  // half the units; the tree pads to a power of 2 (128 of 256 leaves)
+  CHECK(half * 10 > whole * 4);
+}
+
 TEST_CASE("bad layouts are refused: more partitions than units, none, a delay below the interval") {
   const Config cfg = test::config_from(kRandom);
   Network net = build_network(cfg);

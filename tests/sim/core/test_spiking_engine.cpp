@@ -172,32 +172,33 @@ TEST_CASE("events at equal times pop in key order, whatever order they were push
 }
 
 TEST_CASE("the candidate tree gives the earliest candidate, ties by unit, as the queue would") {
-  // 37 units (not a power of 2: padding leaves), times drawn on a coarse grid so that ties are
-  // common; after every update the root is the candidate the key order puts first, checked against
-  // the whole set, and merging it with a heap by EventLater keeps the queue's order.
+  // 37 units (not a power of 2: padding leaves) numbered from 1000 (a partition's own units), times
+  // drawn on a coarse grid so that ties are common; after every update the root is the candidate
+  // the key order puts first, checked against the whole set, and merging it with a heap by
+  // EventLater keeps the queue's order.
   CandidateTree tree;
-  const std::uint32_t n = 37;
-  tree.reset(n);
+  const std::uint32_t n = 37, first = 1000;
+  tree.reset(first, first + n);
   std::vector<double> time(n);
   std::mt19937 gen(4);
   std::uniform_int_distribution<int> tick(0, 20);
-  for (std::uint32_t j = 0; j < n; ++j) tree.set(j, time[j] = 0.5 * tick(gen));
+  for (std::uint32_t j = 0; j < n; ++j) tree.set(first + j, time[j] = 0.5 * tick(gen));
   std::uniform_int_distribution<std::uint32_t> unit(0, n - 1);
   for (int step = 0; step < 2000; ++step) {
     std::uint32_t best = 0;
     for (std::uint32_t j = 1; j < n; ++j)
       if (time[j] < time[best]) best = j;  // strict: the first of equal times, the smallest unit
-    REQUIRE(tree.top_unit() == best);
+    REQUIRE(tree.top_unit() == first + best);
     REQUIRE(tree.top_time() == time[best]);
     CHECK(tree.top().key() == std::make_tuple(time[best], tree.top().tie_key()));
     CHECK(tree.top().kind() == Event::candidate);
     const std::uint32_t j = step % 3 ? best : unit(gen);  // mostly the winner moves on, as in the engine
-    tree.set(j, time[j] += 0.5 * tick(gen));
+    tree.set(first + j, time[j] += 0.5 * tick(gen));
   }
   // Against one queue holding everything: a delivery and a candidate at the same time, and a later one.
   Event d;
   d.time = tree.top_time();
-  d.unit = n + 5;
+  d.unit = first + n + 5;
   d.flags = Event::pack(Event::delivery, 0);
   CHECK_FALSE(EventLater()(d, tree.top()));  // the delivery comes first at equal times
   d.time += 1e-9;

@@ -115,14 +115,18 @@ record: {weights: false}
 )");
   REQUIRE(network_divides(cfg));
   const ResourceEstimate one = estimate_resources(cfg);
-  // --threads 3: every partition holds per-unit state for every unit.
+  // --threads 3: the partitions divide the engine state (152 bytes per unit) among them, and each
+  // holds 8 bytes per presynaptic row (1,000 rows) for its share of the rows.
   const ResourceEstimate three = estimate_resources(cfg, 1, 3);
-  CHECK(three.unit_bytes == doctest::Approx(3 * one.unit_bytes));
-  CHECK(three.memory_bytes == doctest::Approx(one.memory_bytes + 2 * one.unit_bytes));
-  // 4 ranks: a directed projection's synapses are held once, by their target's rank.
+  CHECK(three.unit_bytes == doctest::Approx(one.unit_bytes + 3 * 8 * 1000));
+  CHECK(three.memory_bytes == doctest::Approx(one.memory_bytes + 3 * 8 * 1000));
+  // 4 ranks: a directed projection's synapses are held once, by their target's rank, and each
+  // rank holds a quarter of the engine state.
   const ResourceEstimate four = estimate_resources(cfg, 1, 1, 4);
   CHECK(four.synapse_bytes == doctest::Approx(one.synapse_bytes / 4));
-  CHECK(four.memory_bytes == doctest::Approx(one.memory_bytes - 0.75 * one.synapse_bytes));
+  CHECK(four.unit_bytes == doctest::Approx(one.unit_bytes - 0.75 * 152 * 1000 + 8 * 1000));
+  CHECK(four.memory_bytes ==
+        doctest::Approx(one.memory_bytes - 0.75 * one.synapse_bytes - 0.75 * 152 * 1000 + 8 * 1000));
   // Symmetrised, a synapse is held by both its units' ranks: at most twice the share.
   const Config both = test::config_from(kThousandUnits + R"(
 projections: [{from: h, to: h, connectivity: {random: 0.2}}]
