@@ -280,9 +280,9 @@ mutant sim/core/stdp_estimator.cpp "deferred weight changes applied in the order
 mutant sim/core/spiking_engine.cpp "a partition holds per-unit state for every unit of the network, not its own" \
   'const std::uint32_t n = hi_ - lo_;' \
   'const std::uint32_t n = net_.n_units;'
-mutant sim/core/event_queue.hpp "the candidate tree takes a unit as its leaf number, not its place after the first unit" \
+mutant sim/core/event_queue.hpp "the candidate tree takes a unit as its leaf number, not its place after the partition's first unit" \
   'std::size_t k = std::size_t(leaves_) + (unit - first_);' \
-  'std::size_t k = std::size_t(leaves_) + unit - first_ / 2;'
+  'std::size_t k = std::size_t(leaves_) + unit;'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then
