@@ -9,6 +9,7 @@ packages=(
   python3 python3-h5py python3-numpy python3-matplotlib python3-neo python3-pytest python3-sklearn
   python3-scipy  # Student t quantiles in analysis/tests (the sweep statistics re-derived)
   python3-bmtk  # a real SONATA reader for analysis/tests/test_sonata.py
+  python3-yaml  # scripts/partition_balance.py rewrites a config's recording
 )
 missing=()
 for p in "${packages[@]}"; do
