@@ -283,6 +283,12 @@ mutant sim/core/spiking_engine.cpp "a partition holds per-unit state for every u
 mutant sim/core/event_queue.hpp "the candidate tree takes a unit as its leaf number, not its place after the partition's first unit" \
   'std::size_t k = std::size_t(leaves_) + (unit - first_);' \
   'std::size_t k = std::size_t(leaves_) + unit;'
+mutant sim/core/partitioned_engine.cpp "partition blocks of equal unit counts, whatever the estimated work" \
+  'if (covered == n_units && sum > 0.0) {' \
+  'if (false) {'
+mutant sim/core/partitioned_engine.cpp "a block may be empty (a costly unit takes several blocks' shares)" \
+  'for (std::uint64_t k = 1; k < total; ++k) b[k] = std::max(b[k], b[k - 1] + 1);' \
+  ''
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

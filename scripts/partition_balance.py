@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """How evenly a network's work divides over P partitions: contiguous blocks against round-robin.
 
-The partitioned engine (sim/core/partitioned_engine.hpp) gives partition q of P the units
-[q N / P, (q + 1) N / P): contiguous blocks, because CSR rows are sorted by target, so a
+The partitioned engine (sim/core/partitioned_engine.hpp) gives each of P partitions a contiguous
+block of units, because CSR rows are sorted by target, so a
 partition's share of a row is one sub-range (no per-partition copy of the synapses). Round-robin
 (unit u to partition u mod P, NEST's choice) would need a CSR per partition, but spreads every
 population over every partition. What decides between them is the load balance, and that depends
@@ -10,10 +10,12 @@ on the network: this script measures it from a run.
 
 It runs CONFIG once (serial engine, every spike and the initial weights recorded; its `sweep` and
 `record` sections are replaced), then counts, for every interval of d_min (the shortest delay:
-the partitions meet at each interval's end), each partition's work under three layouts:
-  block        the engine's: P equal blocks of units in config order
+the partitions meet at each interval's end), each partition's work under four layouts:
+  equal        P blocks of equal unit counts, in config order (the engine before 2026-12-02)
+  engine       the engine's: P blocks cut at equal estimated work (PartitionedEngine::bounds; the
+               estimate from each population's mean in-degree here, its expected one there)
   round-robin  unit u to partition u mod P
-  balanced     P contiguous blocks whose boundaries split the run's total work evenly
+  hindsight    P blocks cut where the run's own work splits evenly
 Work of a partition in an interval = c_event x the kicks its units receive there (each spike's
 kicks land one delay after it; symmetric and symmetrised projections kick both ways)
 + c_candidate x its units' thinning candidates (r_max d_min per unit: their expectation)
@@ -102,16 +104,21 @@ def read(h5, cfg):
         if f"spikes/{p}" in h5:
             units.append(h5[f"spikes/{p}/node_ids"][:].astype(np.int64) + offset[p])
             times.append(h5[f"spikes/{p}/timestamps"][:])
-    return n, directions, d_min, np.concatenate(units), np.concatenate(times), float(h5.attrs["trial_duration_ms"])
+    sizes = np.array([len(h5[f"nodes/{p}/node_id"]) for p in order])
+    return (n, sizes, directions, d_min, np.concatenate(units), np.concatenate(times),
+            float(h5.attrs["trial_duration_ms"]))
 
 
-def layouts(n, p, cost_unit):
+def cut(cost_unit, p):
+    """P contiguous blocks of about equal total cost."""
+    cumulative = np.cumsum(cost_unit) - cost_unit / 2  # each unit at the middle of its own work
+    return np.minimum((cumulative / cost_unit.sum() * p).astype(np.int64), p - 1)
+
+
+def layouts(n, p, cost_unit, static_cost):
     """{name: partition of every unit}."""
     u = np.arange(n)
-    block = (u * p) // n  # the engine's bounds: unit u is in q when q N / P <= u < (q + 1) N / P
-    cumulative = np.cumsum(cost_unit) - cost_unit / 2  # each unit at the middle of its own work
-    balanced = np.minimum((cumulative / cost_unit.sum() * p).astype(np.int64), p - 1)
-    return {"block": block, "round-robin": u % p, "balanced": balanced}
+    return {"equal": (u * p) // n, "engine": cut(static_cost, p), "round-robin": u % p, "hindsight": cut(cost_unit, p)}
 
 
 def wall(part, p, n, directions, d_min, units, times, intervals, c):
@@ -147,7 +154,7 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         path, ebsim_events = run(a.ebsim, cfg, a.sets, tmp)
         with h5py.File(path, "r") as h5:
-            n, directions, d_min, units, times, duration = read(h5, cfg)
+            n, sizes, directions, d_min, units, times, duration = read(h5, cfg)
     if max(a.partitions) > n:
         sys.exit(f"partition_balance.py: {max(a.partitions)} partitions for {n} units")
     r_max_hz = quantity(cfg["model"]["r_max"], {"kHz": 1000.0, "Hz": 1.0})
@@ -170,10 +177,19 @@ def main(argv):
           f"spike per partition; the serial run's work: {cost_unit.sum() + c['spike'] * len(units):.3f} s")
     print("  speed-up: the serial work over the sum of each interval's busiest partition's work; "
           "efficiency: speed-up / P; busiest share: the busiest partition's share of all work")
+    # The engine's estimate (sim/core/engine_params.cpp, partition_costs): per unit 100 ns of
+    # candidates and 5.5 ns per expected kick, its population's mean in-degree (both directions)
+    # with every sender at r_max / 2.
+    in_degree = np.zeros(n)
+    for _, receiver, _ in directions:
+        in_degree += np.bincount(receiver, minlength=n)
+    population = np.repeat(np.arange(len(sizes)), sizes)
+    mean_in = np.bincount(population, weights=in_degree) / np.maximum(sizes, 1)
+    static_cost = 100.0 + 5.5 * mean_in[population] / 2
     serial = cost_unit.sum() + c["spike"] * len(units)
     print(f"  {'partitions':>10} {'layout':>12} {'speed-up':>9} {'efficiency':>10} {'busiest share':>14}")
     for p in a.partitions:
-        for name, part in layouts(n, p, cost_unit).items():
+        for name, part in layouts(n, p, cost_unit, static_cost).items():
             t, busiest = wall(part, p, n, directions, d_min, units, times, intervals, c)
             print(f"  {p:>10} {name:>12} {serial / t:>8.2f}x {serial / (p * t):>9.1%} {busiest:>13.1%}")
     return 0

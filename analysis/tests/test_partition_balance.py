@@ -34,20 +34,21 @@ def test_kicks_are_ebsims_synaptic_events_and_speedups_are_bounded():
     # significant digits): within 0.5 %.
     assert abs(float(m.group(1)) / float(m.group(2)) - 1) < 5e-3
     rows = table(r.stdout)
-    assert len(rows) == 6
+    assert len(rows) == 8
     for (p, _), (speedup, eff, busiest) in rows.items():
         assert 0 < speedup <= p and abs(eff - 100 * speedup / p) < 0.1
         assert busiest >= 100 / p - 0.05  # the busiest partition has at least its share
     # One homogeneous random population: every layout divides alike (within a few percent).
     for p in (2, 4):
-        speeds = [rows[(p, name)][0] for name in ("block", "round-robin", "balanced")]
+        speeds = [rows[(p, name)][0] for name in ("equal", "engine", "round-robin", "hindsight")]
         assert max(speeds) - min(speeds) < 0.05 * p
 
 
-def test_a_layered_network_divides_worse_in_equal_blocks_than_round_robin():
+def test_a_layered_network_divides_worse_in_equal_blocks_than_in_the_engines():
     # theory_check's layers (x 10, h2 20, h1 20, y 10) scaled by 10, all-to-all and symmetric:
     # four blocks of 150 units split the layers unevenly (the clamped inputs receive only backward
-    # kicks from h2; h2 and h1 are kicked from both sides), while round-robin spreads every layer.
+    # kicks from h2; h2 and h1 are kicked from both sides); the engine's blocks, cut at equal
+    # estimated work, and round-robin, which spreads every layer, divide it better.
     sets = []
     for pop, size in (("x", 100), ("h2", 200), ("h1", 200), ("y", 100)):
         sets += ["--set", f"populations.{pop}.size={size}"]
@@ -55,9 +56,9 @@ def test_a_layered_network_divides_worse_in_equal_blocks_than_round_robin():
                 "--partitions", "4")
     assert r.returncode == 0, r.stderr
     rows = table(r.stdout)
-    block, robin, balanced = rows[(4, "block")], rows[(4, "round-robin")], rows[(4, "balanced")]
-    assert block[2] > 26.0  # the busiest block does more than a quarter of the work
-    assert robin[0] > block[0] + 0.2 and balanced[0] > block[0] + 0.1
+    equal, engine, robin = rows[(4, "equal")], rows[(4, "engine")], rows[(4, "round-robin")]
+    assert equal[2] > 26.0  # the busiest equal block does more than a quarter of the work
+    assert engine[0] > equal[0] + 0.1 and robin[0] > equal[0] + 0.2
 
 
 def test_bad_input_is_refused():

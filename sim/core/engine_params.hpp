@@ -14,6 +14,13 @@ namespace ebsim {
 
 class PartitionComm;
 
+// A population's units as the partitioned engine weighs them when it cuts the network into blocks
+// of about equal work (sim/core/partitioned_engine.hpp): its size and an estimated cost per unit.
+struct PopulationCost {
+  std::uint32_t size = 0;
+  double per_unit = 1.0;
+};
+
 struct EngineParams {
   EngineKind kind = EngineKind::continuous;
   models::RateFunction rate;  // rho (Eq. 7), beta1, beta2
@@ -30,6 +37,9 @@ struct EngineParams {
   unsigned partitions = 1;
   // ... and over the processes of `comm` too (MPI ranks; null or one process: this one only).
   PartitionComm* comm = nullptr;
+  // Per population, in order: what a unit costs the spiking engine, estimated from the config
+  // (partition_costs); the partitions' blocks split the total evenly. Empty: equal blocks.
+  std::vector<PopulationCost> unit_costs;
 
   // Continuous engine with hard boundaries: a unit leaving [beta1, beta2] while the field outside
   // points back is held on the boundary (a sliding mode), instead of the literal map's chattering.
@@ -44,6 +54,14 @@ struct EngineParams {
   EngineParams with_rate(const models::RateFunction& r) const;
   EngineParams with_partitions(unsigned p, PartitionComm* comm = nullptr) const;
 };
+
+// The expected synapse count of a projection between populations of n_src and n_tgt units.
+double expected_synapses(const ProjectionConfig& p, double n_src, double n_tgt);
+// Per population: a unit's thinning candidates (about 100 ns each, at r_max) and the kicks it
+// receives (about 5.5 ns each: its expected in-degree, both directions of projections that act
+// backward, every sender at r_max / 2), in ns per r_max-period; measured on this machine
+// (README, One network over two cores).
+std::vector<PopulationCost> partition_costs(const Config& cfg);
 
 // Lowers the config's model and engine sections. The initial state is drawn from the stream keyed
 // by (seed, initial_state, population): the same in every trial.

@@ -13,34 +13,65 @@ PartitionedEngine::PartitionedEngine(const EngineParams& params, const Network& 
     : comm_(comm && comm->size() > 1 ? comm : nullptr), sync_(std::max(partitions, 1u)) {
   if (partitions < 1) throw std::invalid_argument("a partitioned engine needs at least one partition");
   const unsigned ranks = comm_ ? unsigned(comm_->size()) : 1, rank = comm_ ? unsigned(comm_->rank()) : 0;
-  const std::uint64_t total = std::uint64_t(partitions) * ranks;  // P = ranks x threads
-  if (total > net.n_units)
-    throw std::invalid_argument(std::to_string(total) + " partitions for " + std::to_string(net.n_units) +
-                                " units: at most one partition per unit");
-  const auto bound = [&](std::uint64_t k) { return std::uint32_t(std::uint64_t(net.n_units) * k / total); };
-  const UnitRange mine = block(net.n_units, partitions, comm_);
-  lo_ = mine.lo;
-  hi_ = mine.hi;
+  const std::vector<std::uint32_t> bound = bounds(params, net.n_units, std::uint64_t(partitions) * ranks);
+  lo_ = bound[std::size_t(rank) * partitions];
+  hi_ = bound[std::size_t(rank + 1) * partitions];
   if (!net.kept.whole() && (net.kept.lo > lo_ || net.kept.hi < hi_))
     throw std::invalid_argument("this process's part of the network (units " + std::to_string(net.kept.lo) + " to " +
                                 std::to_string(net.kept.hi) + ") lacks synapses of units it owns (" +
                                 std::to_string(lo_) + " to " + std::to_string(hi_) + ")");
   parts_.reserve(partitions);
   for (unsigned q = 0; q < partitions; ++q) {
-    const std::uint64_t global = std::uint64_t(rank) * partitions + q;
-    parts_.emplace_back(params, net, UnitRange{bound(global), bound(global + 1)});
+    const std::size_t global = std::size_t(rank) * partitions + q;
+    parts_.emplace_back(params, net, UnitRange{bound[global], bound[global + 1]});
     if (comm_) parts_.back().mirror_weight_changes();
   }
   d_min_ = parts_.front().min_delay();
   start_workers();
 }
 
-UnitRange PartitionedEngine::block(std::uint32_t n_units, unsigned partitions, const PartitionComm* comm) {
+std::vector<std::uint32_t> PartitionedEngine::bounds(const EngineParams& params, std::uint32_t n_units,
+                                                     std::uint64_t total) {
+  if (total < 1) throw std::invalid_argument("a partitioned engine needs at least one partition");
+  if (total > n_units)
+    throw std::invalid_argument(std::to_string(total) + " partitions for " + std::to_string(n_units) +
+                                " units: at most one partition per unit");
+  std::vector<std::uint32_t> b(total + 1);
+  std::uint64_t covered = 0;
+  double sum = 0.0;
+  for (const PopulationCost& c : params.unit_costs) covered += c.size, sum += c.size * c.per_unit;
+  for (std::uint64_t k = 0; k <= total; ++k) b[k] = std::uint32_t(std::uint64_t(n_units) * k / total);
+  if (covered == n_units && sum > 0.0) {
+    std::size_t pop = 0;
+    std::uint64_t offset = 0;  // the first unit of population `pop`
+    double before = 0.0;       // the cost of the units before it
+    for (std::uint64_t k = 1; k < total; ++k) {
+      const double target = sum * double(k) / double(total);
+      while (pop < params.unit_costs.size() &&
+             before + params.unit_costs[pop].size * params.unit_costs[pop].per_unit < target) {
+        before += params.unit_costs[pop].size * params.unit_costs[pop].per_unit;
+        offset += params.unit_costs[pop].size;
+        ++pop;
+      }
+      b[k] =
+          pop < params.unit_costs.size()
+              ? std::uint32_t(offset + std::uint64_t(std::llround((target - before) / params.unit_costs[pop].per_unit)))
+              : n_units;
+    }
+  }
+  // Every block at least one unit (total <= n_units).
+  for (std::uint64_t k = 1; k < total; ++k) b[k] = std::max(b[k], b[k - 1] + 1);
+  for (std::uint64_t k = total - 1; k >= 1; --k) b[k] = std::min(b[k], std::uint32_t(b[k + 1] - 1));
+  return b;
+}
+
+UnitRange PartitionedEngine::block(const EngineParams& params, std::uint32_t n_units, unsigned partitions,
+                                   const PartitionComm* comm) {
   const bool over = comm && comm->size() > 1;
   const std::uint64_t ranks = over ? std::uint64_t(comm->size()) : 1, rank = over ? std::uint64_t(comm->rank()) : 0;
-  const std::uint64_t total = std::uint64_t(std::max(partitions, 1u)) * ranks;
-  const auto bound = [&](std::uint64_t k) { return std::uint32_t(std::uint64_t(n_units) * k / total); };
-  return {bound(rank * std::max(partitions, 1u)), bound((rank + 1) * std::max(partitions, 1u))};
+  const std::uint64_t per_rank = std::max(partitions, 1u);
+  const std::vector<std::uint32_t> b = bounds(params, n_units, per_rank * ranks);
+  return {b[rank * per_rank], b[(rank + 1) * per_rank]};
 }
 
 PartitionedEngine::PartitionedEngine(const PartitionedEngine& other)

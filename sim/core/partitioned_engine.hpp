@@ -1,13 +1,15 @@
 #pragma once
 // One network over P partitions on P threads (DESIGN.md §9): the spiking engine, partitioned.
 //
-// Partition q owns the units [q N / P, (q + 1) N / P): their state, their random streams, their
+// Partition q owns a contiguous block of units, [b_q, b_q+1): their state, their random streams, their
 // thinning candidates, the kicks they receive and the STDP windows of their incoming synapses
-// (a SpikingEngine built with that UnitRange, whose per-unit arrays hold those units only).
-// Contiguous blocks, not round-robin: every CSR row
-// and delay group is sorted by target, so a partition's targets in a row are one contiguous
-// sub-range, found once per row by binary searches when the partition is set up (8 bytes per row
-// and partition), with no per-partition copy of the synapses; see docs/ARCHITECTURE.md.
+// (a SpikingEngine built with that UnitRange, whose per-unit arrays hold those units only). The
+// bounds split the estimated work evenly (bounds(): each population's units weighed by their
+// thinning candidates and expected kicks), not the unit count: layers of different fan-in would
+// otherwise load some blocks more (measured by scripts/partition_balance.py). Contiguous blocks, not round-robin: every
+// CSR row and delay group is sorted by target, so a partition's targets in a row are one contiguous sub-range, found
+// once per row by binary searches when the partition is set up (8 bytes per row and partition), with no per-partition
+// copy of the synapses; see docs/ARCHITECTURE.md.
 //
 // Conservative synchronisation. Every delay is at least d_min (the shortest projection delay), so
 // a spike emitted in an interval (a, a + d_min] lands after it: the partitions run each interval
@@ -93,7 +95,12 @@ class PartitionedEngine final : public Engine {
   PartitionedEngine(const EngineParams& params, const Network& net, unsigned partitions, PartitionComm* comm = nullptr);
   // The units this process's partitions own: a network built with build_network(..., block) holds
   // all the synapses they need (over processes, nothing more need be held).
-  static UnitRange block(std::uint32_t n_units, unsigned partitions, const PartitionComm* comm);
+  static UnitRange block(const EngineParams& params, std::uint32_t n_units, unsigned partitions,
+                         const PartitionComm* comm);
+  // The bounds of `total` contiguous blocks (block k: units [b[k], b[k + 1])), cut where the
+  // estimated cost (params.unit_costs) reaches k / total of the whole, each at least one unit; equal
+  // blocks without costs for every unit. At most one block per unit (else std::invalid_argument).
+  static std::vector<std::uint32_t> bounds(const EngineParams& params, std::uint32_t n_units, std::uint64_t total);
   ~PartitionedEngine() override;
   // A copy continues from the same state on threads of its own (the backprop experiment's branches).
   // Over processes a copy shares `comm`: every process must then call its copies in the same order,

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "models/unit_index.hpp"
+#include "sim/core/engine_params.hpp"
 
 namespace ebsim {
 
@@ -18,19 +19,6 @@ namespace {
 // process's, for every unit: the bias, the initial state and a phase's drive (about 40 bytes).
 constexpr double kEngineBytesPerUnit = 152, kProcessBytesPerUnit = 48;
 constexpr double kBytesPerUnit = kEngineBytesPerUnit + kProcessBytesPerUnit;
-
-double expected_synapses(const ProjectionConfig& p, double n_src, double n_tgt) {
-  const bool recurrent = p.from == p.to;
-  const double pairs = recurrent ? (p.symmetric ? n_src * (n_src - 1) / 2 : n_src * (n_src - 1)) : n_src * n_tgt;
-  switch (p.connectivity) {
-    case Connectivity::all_to_all: return pairs;
-    case Connectivity::one_to_one: return n_src;
-    case Connectivity::random: return pairs * p.probability;
-    case Connectivity::fixed_indegree: return double(p.indegree) * n_tgt;
-    case Connectivity::explicit_list: return double(p.synapses.size());
-  }
-  return 0;
-}
 
 ResourceEstimate estimate_one(const Config& cfg) {
   ResourceEstimate e;

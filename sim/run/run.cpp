@@ -163,15 +163,15 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   const Stopwatch build_watch;
   // Over MPI ranks, a run that reads no weight whole holds only its own units' synapses on each.
   const bool divided = options.comm && options.comm->size() > 1 && network_divides(cfg);
+  EngineParams params = lower_engine_params(cfg);
   UnitRange part;
   if (divided) {
     std::uint32_t units = 0;
     for (const PopulationConfig& p : cfg.populations) units += p.size;
-    part = PartitionedEngine::block(units, options.threads, options.comm);
+    part = PartitionedEngine::block(params, units, options.threads, options.comm);
   }
   Network net = build_network(cfg, options.stop, part);  // not const: plastic weights change
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
-  EngineParams params = lower_engine_params(cfg);
   params.partitions = options.threads;
   params.comm = options.comm;
   std::unique_ptr<Engine> engine = make_engine(params, net);

@@ -80,7 +80,9 @@ Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 
   const Config cfg = test::config_from(yaml);
   std::uint32_t units = 0;
   for (const PopulationConfig& p : cfg.populations) units += p.size;
-  Network net = build_network(cfg, nullptr, divided ? PartitionedEngine::block(units, partitions, comm) : UnitRange{});
+  Network net = build_network(
+      cfg, nullptr,
+      divided ? PartitionedEngine::block(lower_engine_params(cfg), units, partitions, comm) : UnitRange{});
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   std::unique_ptr<Engine> engine;
   if (partitions == 0)
@@ -313,6 +315,59 @@ TEST_CASE("the factory partitions the spiking engine when asked, and only it") {
   CHECK(partitioned->partitions() == 3);
   params.partitions = 1;
   CHECK(dynamic_cast<const SpikingEngine*>(make_engine(params, net).get()) != nullptr);
+}
+
+TEST_CASE("blocks split the estimated work evenly: candidates and expected kicks per population") {
+  // x (10 units) -> h (20 units), all to all and symmetric: 200 synapses, each spike of either side
+  // kicks the other. Per unit: 100 ns of candidates, plus 5.5 ns x (expected in-degree) / 2.
+  const Config cfg = test::config_from(R"(
+model: {r_max: 100 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 10}
+  h: {role: hidden, size: 20}
+  y: {role: output, size: 5}
+projections:
+  - {from: x, to: h, symmetric: true}
+protocol:
+  phases: [{duration: 10 ms, clamp: {x: 0}}]
+)");
+  const std::vector<PopulationCost> costs = partition_costs(cfg);
+  REQUIRE(costs.size() == 3);
+  CHECK(costs[0].size == 10);
+  CHECK(costs[0].per_unit == doctest::Approx(100 + 5.5 * 0.5 * 200 / 10));  // 155
+  CHECK(costs[1].per_unit == doctest::Approx(100 + 5.5 * 0.5 * 200 / 20));  // 127.5
+  CHECK(costs[2].per_unit == doctest::Approx(100));                         // no input
+  EngineParams params = lower_engine_params(cfg);
+  REQUIRE(params.unit_costs.size() == 3);
+  // Each block's cost is within one unit's cost of an equal share.
+  double total = 0, largest = 0;
+  std::vector<double> unit_cost;
+  for (const PopulationCost& c : costs)
+    for (std::uint32_t u = 0; u < c.size; ++u) unit_cost.push_back(c.per_unit), total += c.per_unit;
+  for (const double c : unit_cost) largest = std::max(largest, c);
+  for (std::uint64_t p : {2, 3, 4, 7, 35}) {
+    const std::vector<std::uint32_t> b = PartitionedEngine::bounds(params, 35, p);
+    REQUIRE(b.size() == p + 1);
+    CHECK(b.front() == 0);
+    CHECK(b.back() == 35);
+    for (std::uint64_t k = 0; k < p; ++k) {
+      REQUIRE(b[k] < b[k + 1]);  // never empty
+      double share = 0;
+      for (std::uint32_t u = b[k]; u < b[k + 1]; ++u) share += unit_cost[u];
+      CHECK(std::abs(share - total / double(p)) <= largest);
+    }
+  }
+  // The x block of 2 partitions is smaller than half the units: x's units cost more.
+  CHECK(PartitionedEngine::bounds(params, 35, 2)[1] < 18);
+  // Without costs (or costs that do not cover the network): equal blocks, N k / P.
+  params.unit_costs.clear();
+  CHECK(PartitionedEngine::bounds(params, 35, 4) == std::vector<std::uint32_t>{0, 8, 17, 26, 35});
+  // One very costly unit still leaves every block at least one unit.
+  params.unit_costs = {{1, 1e9}, {9, 1.0}};
+  const std::vector<std::uint32_t> skewed = PartitionedEngine::bounds(params, 10, 4);
+  CHECK(skewed == std::vector<std::uint32_t>{0, 1, 2, 3, 10});
+  CHECK_THROWS_AS(PartitionedEngine::bounds(params, 10, 11), std::invalid_argument);
 }
 
 TEST_CASE("a partition holds the state of its own units only") {
