@@ -289,6 +289,12 @@ mutant sim/core/partitioned_engine.cpp "partition blocks of equal unit counts, w
 mutant sim/core/partitioned_engine.cpp "a block may be empty (a costly unit takes several blocks' shares)" \
   'for (std::uint64_t k = 1; k < total; ++k) b[k] = std::max(b[k], b[k - 1] + 1);' \
   ''
+mutant sim/core/weight_gather.cpp "gathered weights ordered by source alone (rows of per-synapse delays are by delay, then target)" \
+  'return a.pre != b.pre ? a.pre < b.pre : a.delay_step < b.delay_step;' \
+  'return a.pre < b.pre;'
+mutant sim/core/weight_gather.cpp "every process sends the synapses it keeps for their source too (sent twice)" \
+  'if (!net.kept.holds(tgt_off + post)) continue;' \
+  ''
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

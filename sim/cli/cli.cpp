@@ -254,7 +254,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   if (one_network && !cfg.experiment && !network_divides(cfg))
     say << "ebsim: note: every rank holds the whole network: " << network_kept_whole(cfg)
-        << " (with record.weights: false, no theory and no plasticity each rank holds its own units' synapses)\n";
+        << " (with no theory and no plasticity each rank holds its own units' synapses)\n";
   const bool distributed = ranks > 1 && (cfg.sweep || one_network);
 #ifdef EBSIM_HAVE_MPI
   // The ranks of a distributed sweep start together or not at all: a rank that leaves before the

@@ -159,6 +159,27 @@ class MpiPartitionComm final : public PartitionComm {
           "exchanging a network's spikes");
     return all;
   }
+  std::vector<std::byte> gather(std::span<const std::byte> mine) override {
+    if (mine.size() > std::size_t(std::numeric_limits<int>::max()))
+      throw std::runtime_error("MPI: more than 2 GiB to gather from one rank");
+    const int n = int(mine.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
+    check(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "gathering sizes");
+    std::int64_t total = 0;
+    for (int r = 0; r < size_; ++r) {
+      displs[std::size_t(r)] = int(std::min<std::int64_t>(total, std::numeric_limits<int>::max()));
+      total += counts[std::size_t(r)];
+    }
+    // Every rank must learn that the gather is refused, or the others would wait in it for ever.
+    std::int64_t agreed = total;
+    check(MPI_Bcast(&agreed, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "gathering sizes");
+    if (agreed > std::numeric_limits<int>::max())
+      throw std::runtime_error("MPI: more than 2 GiB to gather on rank 0 (a projection's weights)");
+    std::vector<std::byte> all(rank_ == 0 ? static_cast<std::size_t>(total) : 0);
+    check(MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0, MPI_COMM_WORLD),
+          "gathering the weights on rank 0");
+    return all;
+  }
 
  private:
   int rank_, size_;

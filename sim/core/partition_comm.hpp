@@ -19,14 +19,22 @@ class PartitionComm {
   // Every process's `mine`, concatenated in rank order.
   virtual std::vector<std::byte> all_gather(std::span<const std::byte> mine) = 0;
 
+  // Every process's `mine`, concatenated in rank order, on process 0; nothing on the others. By
+  // default through all_gather; MPI sends to process 0 alone.
+  virtual std::vector<std::byte> gather(std::span<const std::byte> mine) {
+    std::vector<std::byte> all = all_gather(mine);
+    if (rank() != 0) all.clear();
+    return all;
+  }
+
   // The same for trivially copyable values.
   template <class T>
   std::vector<T> all_gather_values(std::span<const T> mine) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const std::vector<std::byte> bytes = all_gather(std::as_bytes(mine));
-    std::vector<T> all(bytes.size() / sizeof(T));
-    if (!all.empty()) std::memcpy(all.data(), bytes.data(), all.size() * sizeof(T));
-    return all;
+    return values_of<T>(all_gather(std::as_bytes(mine)));
+  }
+  template <class T>
+  std::vector<T> gather_values(std::span<const T> mine) {
+    return values_of<T>(gather(std::as_bytes(mine)));
   }
 
   // Stopping together. A signal reaches each process at its own moment, but the processes must
@@ -39,6 +47,13 @@ class PartitionComm {
   std::atomic<bool> agreed_stop{false};
 
  private:
+  template <class T>
+  static std::vector<T> values_of(const std::vector<std::byte>& bytes) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::vector<T> all(bytes.size() / sizeof(T));
+    if (!all.empty()) std::memcpy(all.data(), bytes.data(), all.size() * sizeof(T));
+    return all;
+  }
   const std::atomic<bool>* signal_ = nullptr;
 };
 

@@ -101,7 +101,6 @@ std::string network_kept_whole(const Config& cfg) {
   if (cfg.experiment) return "the `" + cfg.experiment_kind + "` experiment";
   if (cfg.sweep) return "a sweep";
   if (plastic) return "plasticity (every rank keeps every weight)";
-  if (cfg.record.weights || cfg.record.weight_snapshots) return "the weights are written (record.weights)";
   if (cfg.record.rates.theory) return "the mean-field theory (record.rates.theory) runs the whole network";
   return {};
 }

@@ -23,9 +23,10 @@ struct ResourceEstimate {
 };
 
 // Whether a plain run split over MPI ranks holds only its own units' synapses on each rank
-// (build_network's UnitRange): a spiking run (no experiment) that reads no weight whole: no
-// plasticity, no weights written (record.weights: false), no mean-field theory (which runs the
-// whole network in one process). Otherwise every rank holds the whole network.
+// (build_network's UnitRange): a spiking run (no experiment) that reads no weight whole on every
+// rank: no plasticity, no mean-field theory (which runs the whole network in one process). Weights
+// written are gathered on rank 0 (sim/core/weight_gather.hpp). Otherwise every rank holds the whole
+// network.
 bool network_divides(const Config& cfg);
 // Why not ("the weights are written (record.weights)", ...), or "" when it does.
 std::string network_kept_whole(const Config& cfg);

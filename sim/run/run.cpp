@@ -19,6 +19,7 @@
 #include "sim/core/partitioned_engine.hpp"
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
+#include "sim/core/weight_gather.hpp"
 #include "sim/io/recording_sink.hpp"
 #include "sim/io/version.hpp"
 #include "sim/run/cost.hpp"
@@ -161,7 +162,8 @@ RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options) {
   RunResult result;
   const Stopwatch build_watch;
-  // Over MPI ranks, a run that reads no weight whole holds only its own units' synapses on each.
+  // Over MPI ranks, a run that reads no weight whole on every rank (network_divides) holds only its
+  // own units' synapses on each; the weights it writes are gathered on rank 0.
   const bool divided = options.comm && options.comm->size() > 1 && network_divides(cfg);
   EngineParams params = lower_engine_params(cfg);
   UnitRange part;
@@ -190,7 +192,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     sink.write_array("/populations/" + p.name + "/bias", std::span<const double>(net.bias).subspan(p.offset, p.size),
                      {p.size});
   if (cfg.record.weights)
-    for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("initial", net.weight_table(k));
+    for (std::size_t k = 0; k < net.projections.size(); ++k)
+      sink.write_weights("initial", gathered_weight_table(net, k, options.comm));
 
   StateRecorder states(cfg, net, sink);
   SpikeRecorder spikes(cfg, net, *engine, sink);
@@ -201,7 +204,7 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   if (cfg.record.weight_snapshots)
     recorders.on_phase_end = [&](std::uint32_t trial, const std::string& phase) {
       for (std::size_t k = 0; k < net.projections.size(); ++k)
-        sink.write_weights("trial" + std::to_string(trial) + "_" + phase, net.weight_table(k));
+        sink.write_weights("trial" + std::to_string(trial) + "_" + phase, gathered_weight_table(net, k, options.comm));
     };
   // The trials' share of the run's progress; the theory reference takes the rest.
   const CostEstimate cost = estimated_cost(cfg);
@@ -267,7 +270,8 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
     }
   }
   if (cfg.record.weights)
-    for (std::size_t k = 0; k < net.projections.size(); ++k) sink.write_weights("final", net.weight_table(k));
+    for (std::size_t k = 0; k < net.projections.size(); ++k)
+      sink.write_weights("final", gathered_weight_table(net, k, options.comm));
   sink.write_attribute("/", "trial_duration_ms", cfg.protocol.total_duration_ms());
   sink.write_attribute("/", "trials", std::int64_t(cfg.protocol.trials));
   // Trials run back to back on one clock: trial k spans [trial_start_ms[k], + trial_duration_ms).

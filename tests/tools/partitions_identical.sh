@@ -5,7 +5,8 @@
 # tests/tools/partitions/static.yaml (static random network, trials, the theory),
 # partitions/plastic.yaml (symmetric plastic projections changing at interval boundaries, a directed
 # plastic one mirrored to the other ranks, weight snapshots) and partitions/divided.yaml (a static
-# network of which each rank holds only its own units' synapses; the summary says so). Then
+# network of which each rank holds only its own units' synapses, the weights gathered on rank 0 to
+# be written; the summary says so). Then
 # configs/learn_digits_spiking.yaml's training over 2 ranks, and the backprop experiment's spiking
 # branches over 2 and 3 ranks. Then: more partitions than units is refused by every rank; SIGTERM to
 # mpirun stops every rank at the same interval and keeps the partial file. Every case must end

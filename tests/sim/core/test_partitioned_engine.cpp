@@ -15,6 +15,7 @@
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/spiking_engine.hpp"
+#include "sim/core/weight_gather.hpp"
 #include "tests/support.hpp"
 
 using namespace ebsim;
@@ -284,6 +285,42 @@ TEST_CASE("over processes that each hold only their own units' synapses: the ser
   CHECK_THROWS_AS(serial.set_phase(resolve_phases(cfg, part)[0]), std::logic_error);
   CHECK_THROWS_AS(PartitionedEngine(lower_engine_params(cfg), part, 2), std::invalid_argument);
   CHECK_NOTHROW(PartitionedEngine(lower_engine_params(cfg), build_network(cfg, nullptr, UnitRange{0, 170}), 2));
+}
+
+TEST_CASE("over processes that each hold part of the network, process 0 gathers every weight table whole") {
+  // kRandom: per-synapse delays (x -> h), fixed in-degree (h -> h), both acting in both directions
+  // (symmetrised): each process keeps the synapses from its units too, and must not send them.
+  const Config cfg = test::config_from(kRandom);
+  const Network whole = build_network(cfg);
+  const EngineParams params = lower_engine_params(cfg);
+  for (int ranks : {2, 3}) {
+    CAPTURE(ranks);
+    ThreadComm::Shared shared(ranks);
+    std::vector<std::vector<WeightTable>> tables(static_cast<std::size_t>(ranks));
+    std::vector<std::thread> processes;
+    for (int r = 0; r < ranks; ++r)
+      processes.emplace_back([&, r] {
+        ThreadComm comm(shared, r);
+        const Network part = build_network(cfg, nullptr, PartitionedEngine::block(params, whole.n_units, 1, &comm));
+        for (std::size_t k = 0; k < part.projections.size(); ++k)
+          tables[std::size_t(r)].push_back(gathered_weight_table(part, k, &comm));
+      });
+    for (std::thread& t : processes) t.join();
+    for (std::size_t k = 0; k < whole.projections.size(); ++k) {
+      const WeightTable expected = whole.weight_table(k), got = tables[0][k];
+      CHECK(got.projection == expected.projection);
+      CHECK(got.pre == expected.pre);
+      CHECK(got.post == expected.post);
+      CHECK(got.weight == expected.weight);
+      CHECK(got.delays_ms == expected.delays_ms);
+      CHECK(got.gain_backward == expected.gain_backward);
+      for (int r = 1; r < ranks; ++r) {
+        CHECK(tables[std::size_t(r)][k].projection == expected.projection);
+        CHECK(tables[std::size_t(r)][k].pre.empty());
+      }
+    }
+  }
+  CHECK_FALSE(whole.weight_table(0).delays_ms.empty());  // the test covers per-synapse delays
 }
 
 TEST_CASE("over processes, copies of a running engine (the backprop branches) continue as the serial engine's do") {

@@ -133,13 +133,19 @@ projections: [{from: h, to: h, connectivity: {random: 0.2}}]
 record: {weights: false}
 )");
   CHECK(estimate_resources(both, 1, 1, 4).synapse_bytes == doctest::Approx(estimate_resources(both).synapse_bytes / 2));
-  // Weights written: every rank holds the whole network, and says why.
+  // Weights written: rank 0 gathers them (sim/core/weight_gather.hpp); the network still divides.
   const Config written =
       test::config_from(kThousandUnits + "projections: [{from: h, to: h, connectivity: {random: 0.2}}]\n");
-  CHECK_FALSE(network_divides(written));
-  CHECK(network_kept_whole(written) == "the weights are written (record.weights)");
-  CHECK(estimate_resources(written, 1, 1, 4).synapse_bytes ==
-        doctest::Approx(estimate_resources(written).synapse_bytes));
+  CHECK(network_divides(written));
+  CHECK(network_kept_whole(written).empty());
+  // Plasticity: every rank holds the whole network, and says why.
+  const Config plastic = test::config_from(kThousandUnits + R"(
+projections: [{from: h, to: h, connectivity: {random: 0.2}, plasticity: {lr: 0.1}}]
+)");
+  CHECK_FALSE(network_divides(plastic));
+  CHECK(network_kept_whole(plastic) == "plasticity (every rank keeps every weight)");
+  CHECK(estimate_resources(plastic, 1, 1, 4).synapse_bytes ==
+        doctest::Approx(estimate_resources(plastic).synapse_bytes));
   const Config theory = test::config_from(kThousandUnits + R"(
 projections: [{from: h, to: h, connectivity: {random: 0.2}}]
 record: {weights: false, rates: {populations: all, theory: true}}
