@@ -295,6 +295,9 @@ mutant sim/core/weight_gather.cpp "gathered weights ordered by source alone (row
 mutant sim/core/weight_gather.cpp "every process sends the synapses it keeps for their source too (sent twice)" \
   'if (!net.kept.holds(tgt_off + post)) continue;' \
   ''
+mutant sim/run/sweep_progress.cpp "a sweep's progress keeps no share for what follows its last run" \
+  'outer_.progress(sum / (total_ + tail_));' \
+  'outer_.progress(sum / total_);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -47,7 +47,10 @@ class ProgressBar {
     const int width = 30, filled = static_cast<int>(fraction * width);
     err_ << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::fixed
          << std::setprecision(1) << std::setw(5) << 100.0 * fraction << "%  elapsed " << elapsed << " s";
-    if (fraction > 0.01) err_ << "  ETA " << elapsed * (1.0 - fraction) / fraction << " s";
+    if (fraction > 0.01) {  // two significant digits under a second: 0.1 s would be a third of 0.3 s
+      const double eta = elapsed * (1.0 - fraction) / fraction;
+      err_ << "  ETA " << std::setprecision(eta < 1.0 ? 2 : 1) << eta << " s";
+    }
     if (!note_.empty()) err_ << "  " << note_;
     err_ << "\x1b[K" << std::defaultfloat << std::flush;
     drawn_ = true;

@@ -36,4 +36,6 @@ CostEstimate estimated_cost(const Config& cfg) {
   return c;
 }
 
+double sweep_tail_cost(std::size_t runs) { return 9e5 + 1.9e4 * double(runs); }
+
 }  // namespace ebsim

@@ -65,7 +65,7 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
   const unsigned jobs = unsigned(std::min<std::size_t>(std::max(options.jobs, 1u), n));
   // With other processes the calling thread is the go-between, so the runs go to worker threads.
   const bool threaded = jobs > 1 || exchange;
-  SweepProgress progress(cfg, options, threaded);
+  SweepProgress progress(cfg, options, threaded, unsigned(std::min<std::size_t>(std::size_t(jobs) * processes, n)));
   auto unit_options = [&](std::size_t k, const std::atomic<bool>* stop) {
     RunOptions o = options;
     o.stop = stop;

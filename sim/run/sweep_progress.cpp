@@ -19,13 +19,15 @@ std::string run_label(const Sweep& sweep, const SweepRun& run, std::size_t k, st
 
 }  // namespace
 
-SweepProgress::SweepProgress(const Config& cfg, const RunOptions& outer, bool threaded) : cfg_(cfg), outer_(outer) {
+SweepProgress::SweepProgress(const Config& cfg, const RunOptions& outer, bool threaded, unsigned parallel)
+    : cfg_(cfg), outer_(outer) {
   for (const Config& c : cfg.sweep_points) {
     const CostEstimate e = estimated_cost(c);
     weight_.push_back(std::max(e.total(), 1e-12));
     write_share_.push_back(threaded ? e.write / weight_.back() : 0.0);
   }
   for (double w : weight_) total_ += w;
+  tail_ = sweep_tail_cost(weight_.size()) * std::max(parallel, 1u);
   done_.assign(weight_.size(), 0.0);
 }
 
@@ -59,7 +61,7 @@ void SweepProgress::report() {
   if (!outer_.progress) return;
   double sum = 0.0;
   for (std::size_t k = 0; k < weight_.size(); ++k) sum += weight_[k] * done_[k];
-  outer_.progress(sum / total_);
+  outer_.progress(sum / (total_ + tail_));
 }
 
 void SweepProgress::note() {

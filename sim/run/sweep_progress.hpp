@@ -15,7 +15,11 @@ namespace ebsim {
 class SweepProgress {
  public:
   // threaded: runs are written after they are computed (their write cost comes with handed_over).
-  SweepProgress(const Config& cfg, const RunOptions& outer, bool threaded);
+  // parallel: how many runs go at once (jobs x processes). The sweep's tail (sweep_tail_cost),
+  // which runs on one thread after the last run, counts that many times its cost (the bar turns
+  // cost into time at the rate of all the runs at once); it is never reported done: the process
+  // ends with it.
+  SweepProgress(const Config& cfg, const RunOptions& outer, bool threaded, unsigned parallel);
   void start(std::size_t k);
   void update(std::size_t k, double fraction);
   void finish(std::size_t k);
@@ -28,7 +32,7 @@ class SweepProgress {
   const RunOptions& outer_;
   std::mutex mutex_;
   std::vector<double> weight_, write_share_, done_;
-  double total_ = 0.0;
+  double total_ = 0.0, tail_ = 0.0;
   std::set<std::size_t> running_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <numeric>
 
 #include "sim/core/random.hpp"
@@ -287,4 +288,32 @@ TEST_CASE("a run's estimated cost grows with r_max, duration and trials, as its 
   const CostEstimate with_theory = estimated_cost(test::config_from(test::kSpiking));
   CHECK(with_theory.run + with_theory.write == doctest::Approx(base));
   CHECK(with_theory.theory > 0.0);
+}
+
+TEST_CASE("a sweep's progress is weighted by cost and keeps a share for what follows the last run") {
+  // 3 runs; the statistics and the file's closing follow the last one on one thread. The bar's
+  // fraction rises by cost and ends at runs / (runs + tail), the tail counted once per run going
+  // at once, so that the ETA near the end includes it.
+  const Config cfg =
+      test::config_from(std::string(test::kSmallNet) + "sweep: {grid: {model.tau: [10 ms, 20 ms, 30 ms]}}\n");
+  double runs = 0;
+  for (const Config& c : cfg.sweep_points) runs += std::max(estimated_cost(c).total(), 1e-12);
+  for (unsigned jobs : {1u, 2u}) {
+    CAPTURE(jobs);
+    std::vector<double> seen;
+    std::mutex m;
+    RunOptions options;
+    options.jobs = jobs;
+    options.progress = [&](double f) {
+      std::lock_guard lock(m);
+      seen.push_back(f);
+    };
+    MemorySink sink;
+    sink.begin_run(make_metadata(cfg, "test"));
+    REQUIRE(run_sweep(cfg, sink, options).complete);
+    REQUIRE_FALSE(seen.empty());
+    for (std::size_t k = 1; k < seen.size(); ++k) CHECK(seen[k] >= seen[k - 1]);
+    CHECK(seen.back() == doctest::Approx(runs / (runs + jobs * sweep_tail_cost(3))));
+    CHECK(seen.back() < 1.0);
+  }
 }
