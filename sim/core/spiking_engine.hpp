@@ -62,7 +62,8 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
 
   std::uint64_t synaptic_events() const override { return synaptic_events_; }
   std::uint64_t spike_count() const override { return spike_count_; }
-  double state_at(std::uint32_t unit, double t) override;  // exact s_unit(t), t >= the unit's last event
+  // Exact s_unit(t), t >= the unit's last event; a unit this engine owns (a partition: its block).
+  double state_at(std::uint32_t unit, double t) override;
   // Experimental protocols (STDP pairing): advance to t, then emit a spike of `unit` now, or move
   // its state by `delta` (a brief input pulse, e.g. to evoke a postsynaptic response).
   void force_spike(std::uint32_t unit, double t);
