@@ -142,6 +142,16 @@ ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs, unsigned p
       const double share = std::min(1.0, (backward ? 2.0 : 1.0) / ranks);
       e.memory_bytes -= e.synapse_bytes * (1.0 - share);
       e.synapse_bytes *= share;
+      // Weights written: rank 0 gathers one projection at a time, 16 bytes per synapse
+      // (sim/core/weight_gather.cpp), beside the table it writes (counted in transient_bytes).
+      if (cfg.record.weights || cfg.record.weight_snapshots) {
+        double largest = 0;
+        for (const ProjectionConfig& p : cfg.projections)
+          largest = std::max(largest,
+                             expected_synapses(p, cfg.find_population(p.from)->size, cfg.find_population(p.to)->size));
+        e.transient_bytes += 16 * largest;
+        e.memory_bytes += 16 * largest;
+      }
     }
     if (trial_ranges(cfg, jobs) > 1)  // `jobs` engines at once, and the ranges' output until written
       e.memory_bytes +=

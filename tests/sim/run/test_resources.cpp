@@ -138,6 +138,10 @@ record: {weights: false}
       test::config_from(kThousandUnits + "projections: [{from: h, to: h, connectivity: {random: 0.2}}]\n");
   CHECK(network_divides(written));
   CHECK(network_kept_whole(written).empty());
+  // Over 4 ranks, rank 0 gathers the projection to write it: 16 bytes per synapse (0.2 x 1000 x
+  // 999 expected) beside the table, which one process writes too.
+  const ResourceEstimate w1 = estimate_resources(written), w4 = estimate_resources(written, 1, 1, 4);
+  CHECK(w4.transient_bytes == doctest::Approx(w1.transient_bytes + 16 * 0.2 * 1000 * 999));
   // Plasticity: every rank holds the whole network, and says why.
   const Config plastic = test::config_from(kThousandUnits + R"(
 projections: [{from: h, to: h, connectivity: {random: 0.2}, plasticity: {lr: 0.1}}]
