@@ -26,9 +26,8 @@ std::vector<PopulationCost> partition_costs(const Config& cfg) {
   std::vector<PopulationCost> out;
   for (const PopulationConfig& p : cfg.populations) out.push_back({p.size, kCandidateNs});
   const auto index = [&](const std::string& name) {
-    for (std::size_t k = 0; k < cfg.populations.size(); ++k)
-      if (cfg.populations[k].name == name) return k;
-    return cfg.populations.size();
+    const PopulationConfig* p = cfg.find_population(name);
+    return p ? std::size_t(p - cfg.populations.data()) : cfg.populations.size();
   };
   for (const ProjectionConfig& pc : cfg.projections) {
     const std::size_t s = index(pc.from), t = index(pc.to);
