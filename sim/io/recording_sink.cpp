@@ -18,6 +18,7 @@ void RecordingSink::replay(Sink& to, bool declarations) {
   {
     std::lock_guard lock(mutex_);
     calls.swap(calls_);
+    open_.clear();
   }
   for (Call& call : calls) {
     std::visit(
@@ -27,7 +28,11 @@ void RecordingSink::replay(Sink& to, bool declarations) {
           if constexpr (std::is_same_v<C, SetScope>) to.set_scope(c.prefix);
           if constexpr (std::is_same_v<C, DeclareReport>)
             if (declarations) to.declare_report(c.population, c.n_nodes, c.t_start_ms, c.dt_ms);
-          if constexpr (std::is_same_v<C, AppendReport>) to.append_report(c.population, c.row);
+          if constexpr (std::is_same_v<C, AppendReport>) {
+            const std::size_t width = c.n_rows == 0 ? 0 : c.rows.size() / c.n_rows;
+            for (std::uint64_t r = 0; r < c.n_rows; ++r)
+              to.append_report(c.population, std::span<const float>(c.rows).subspan(r * width, width));
+          }
           if constexpr (std::is_same_v<C, DeclareSpikes>)
             if (declarations) to.declare_spikes(c.population);
           if constexpr (std::is_same_v<C, AppendSpikes>) to.append_spikes(c.population, c.times_ms, c.node_ids);
@@ -39,6 +44,57 @@ void RecordingSink::replay(Sink& to, bool declarations) {
         call);
     call = EndRun{false};  // frees the recorded data as soon as it is written
   }
+}
+
+namespace {
+
+// An append joins the one before it until that holds this many elements and would have to grow:
+// growing further would copy it again, so the next starts a new piece.
+constexpr std::size_t kPieceElements = std::size_t{1} << 16;
+
+template <class T>
+bool full(const std::vector<T>& piece, std::size_t more) {
+  return piece.size() >= kPieceElements && piece.size() + more > piece.capacity();
+}
+
+}  // namespace
+
+template <class C>
+C* RecordingSink::open_append(const std::string& population) {
+  for (Call* call : open_)
+    if (C* c = std::get_if<C>(call); c && c->population == population) return c;
+  return nullptr;
+}
+
+void RecordingSink::append_report(const std::string& population, std::span<const float> row) {
+  std::lock_guard lock(mutex_);
+  AppendReport* open = open_append<AppendReport>(population);
+  if (open != nullptr && (open->rows.size() != open->n_rows * row.size() || full(open->rows, row.size()))) {
+    std::erase_if(open_, [open](Call* call) { return std::get_if<AppendReport>(call) == open; });
+    open = nullptr;
+  }
+  if (open == nullptr) {
+    open_.push_back(&calls_.emplace_back(AppendReport{population, {}, 0}));
+    open = &std::get<AppendReport>(*open_.back());
+  }
+  open->rows.insert(open->rows.end(), row.begin(), row.end());
+  ++open->n_rows;
+}
+
+void RecordingSink::append_spikes(const std::string& population, std::span<const double> times_ms,
+                                  std::span<const std::uint64_t> node_ids) {
+  std::lock_guard lock(mutex_);
+  AppendSpikes* open = open_append<AppendSpikes>(population);
+  if (open != nullptr && full(open->times_ms, times_ms.size())) {
+    std::erase_if(open_, [open](Call* call) { return std::get_if<AppendSpikes>(call) == open; });
+    open = nullptr;
+  }
+  if (open == nullptr) {
+    open_.push_back(&calls_.emplace_back(AppendSpikes{population, {}, {}}));
+    open = &std::get<AppendSpikes>(*open_.back());
+  }
+  open->times_ms.insert(open->times_ms.end(), times_ms.begin(), times_ms.end());
+  open->node_ids.insert(open->node_ids.end(), node_ids.begin(), node_ids.end());
 }
 
 template <class A>

@@ -21,14 +21,10 @@ class RecordingSink final : public Sink {
   void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override {
     record(DeclareReport{population, n_nodes, t_start_ms, dt_ms});
   }
-  void append_report(const std::string& population, std::span<const float> row) override {
-    record(AppendReport{population, {row.begin(), row.end()}});
-  }
+  void append_report(const std::string& population, std::span<const float> row) override;
   void declare_spikes(const std::string& population) override { record(DeclareSpikes{population}); }
   void append_spikes(const std::string& population, std::span<const double> times_ms,
-                     std::span<const std::uint64_t> node_ids) override {
-    record(AppendSpikes{population, {times_ms.begin(), times_ms.end()}, {node_ids.begin(), node_ids.end()}});
-  }
+                     std::span<const std::uint64_t> node_ids) override;
   void write_weights(const std::string& label, const WeightTable& table) override {
     record(WriteWeights{label, table});
   }
@@ -50,6 +46,7 @@ class RecordingSink final : public Sink {
   void clear() {  // forgets every call recorded so far
     std::lock_guard lock(mutex_);
     calls_.clear();
+    open_.clear();
   }
   std::size_t calls() const {
     std::lock_guard lock(mutex_);
@@ -85,12 +82,13 @@ class RecordingSink final : public Sink {
       ar& population& n_nodes& t_start_ms& dt_ms;
     }
   };
-  struct AppendReport {
+  struct AppendReport {  // rows of equal length, one after another
     std::string population;
-    std::vector<float> row;
+    std::vector<float> rows;
+    std::uint64_t n_rows = 0;
     template <class A>
     void serialize(A& ar, unsigned) {
-      ar& population& row;
+      ar& population& rows& n_rows;
     }
   };
   struct DeclareSpikes {
@@ -146,9 +144,18 @@ class RecordingSink final : public Sink {
   void record(C&& call) {
     std::lock_guard lock(mutex_);
     calls_.push_back(std::forward<C>(call));
+    open_.clear();
   }
+  // The recorded append of this kind and population that more data may join (caller holds the lock).
+  template <class C>
+  C* open_append(const std::string& population);
   mutable std::mutex mutex_;
   std::deque<Call> calls_;  // a deque: recording never moves what it holds
+  // Appends that later appends to the same dataset join, so a run recorded in many small pieces
+  // (a spike drain per state sample) holds a few large buffers, not one allocation per piece:
+  // every append since the last call of another kind. Appends to different datasets may be
+  // replayed in another order than they came; each dataset's own order is kept.
+  std::vector<Call*> open_;
 };
 
 }  // namespace ebsim
