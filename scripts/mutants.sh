@@ -298,6 +298,22 @@ mutant sim/core/weight_gather.cpp "every process sends the synapses it keeps for
 mutant sim/run/sweep_progress.cpp "a sweep's progress keeps no share for what follows its last run" \
   'outer_.progress(sum / (total_ + tail_));' \
   'outer_.progress(sum / total_);'
+mutant sim/core/event_queue.hpp "a delivery lane takes every event, sorted or not" \
+  'if (q.empty() || !EventLater()(q.back(), e)) {' \
+  'if (true) {'
+mutant sim/core/event_queue.hpp "the queue's top ignores the last delivery lane" \
+  'for (std::size_t k = 0; k < kMaxLanes; ++k)' \
+  'for (std::size_t k = 0; k + 1 < kMaxLanes; ++k)'
+mutant sim/core/event_queue.hpp "the candidate tree breaks equal times by the larger unit" \
+  '((other_bits == time_bits) & (other.unit < unit));' \
+  '((other_bits == time_bits) & (other.unit > unit));'
+mutant sim/io/recording_sink.cpp "a recording sink joins an append to a report of another width" \
+  'if (open != nullptr && (open->rows.size() != open->n_rows * row.size() || full(open->rows, row.size()))) {' \
+  'if (open != nullptr && full(open->rows, row.size())) {'
+mutant sim/io/recording_sink.cpp "a recording sink keeps joining appends to what it has handed over" \
+  '    calls.swap(calls_);
+    open_.clear();' \
+  '    calls.swap(calls_);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

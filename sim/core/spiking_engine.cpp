@@ -46,13 +46,22 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net, Uni
   for (const Projection& proj : net.projections) d_min_ = std::min(d_min_, proj.delay_ms);
   size_unit_state();
   fan_out_.resize(net.populations.size());
+  std::vector<double> lane_delays;  // a lane per delay of projections with one delay, while lanes last
   for (std::size_t p = 0; p < net.projections.size(); ++p) {
     const Projection& proj = net.projections[p];
-    if (proj.gain_forward != 0.0) fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0});
+    std::uint8_t lane = EventQueue::kNoLane;
+    if (proj.delay_step.empty()) {
+      const auto found = std::find(lane_delays.begin(), lane_delays.end(), proj.delay_ms);
+      if (found != lane_delays.end())
+        lane = std::uint8_t(found - lane_delays.begin());
+      else if (lane_delays.size() < EventQueue::kMaxLanes)
+        lane = std::uint8_t(lane_delays.size()), lane_delays.push_back(proj.delay_ms);
+    }
+    if (proj.gain_forward != 0.0) fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0, lane});
     if (proj.gain_backward != 0.0) {
       if (proj.col_ptr.empty())
         throw std::logic_error("projection `" + proj.name + "` acts backward but has no transposed index");
-      fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1});
+      fan_out_[proj.target].push_back({static_cast<std::uint16_t>(p), 1, lane});
     }
   }
   reset(0);
@@ -337,7 +346,7 @@ void SpikingEngine::send_spike(std::uint32_t j, double t) {
       throw std::logic_error("projection `" + p.name + "`: a spike would land at or before the time already run, " +
                              "a delay below the interval");
     if (p.delay_step.empty()) {
-      queue_.push(d);
+      queue_.push(d, f.lane);
       continue;
     }
     // Per-synapse delays: one delivery per delay group of this unit's row (or column).

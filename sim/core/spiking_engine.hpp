@@ -120,6 +120,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   struct FanOut {
     std::uint16_t projection;
     std::uint8_t direction;  // 0: source -> target (CSR rows); 1: target -> source (transposed index)
+    std::uint8_t lane;       // the queue's lane for its deliveries: one per delay (EventQueue), or kNoLane
   };
 
   void process(const Event& e);

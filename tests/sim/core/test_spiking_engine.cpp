@@ -171,6 +171,68 @@ TEST_CASE("events at equal times pop in key order, whatever order they were push
   CHECK(popped[0].front().kind() == Event::delivery);  // deliveries first at equal times
 }
 
+TEST_CASE("the queue's delivery lanes give the heap's order, whatever is pushed into them") {
+  // Pushes and pops interleaved as an engine makes them: deliveries one of three fixed delays after
+  // "spikes" that come in time order (mostly in lane order, as a lane expects), plus events pushed
+  // out of order (a partition's inbox, delay groups, STDP windows) into lanes and the heap alike,
+  // on a coarse time grid so that equal times are common. Every pop must be what a plain heap fed
+  // the same events pops, and the lanes must have taken most deliveries (else they test nothing).
+  EventQueue q;
+  EventHeap reference;
+  std::mt19937 gen(9);
+  std::uniform_int_distribution<int> pick(0, 99), unit(0, 40), tick(0, 3);
+  const double delay[3] = {1.0, 1.0, 2.5};  // projections 0 and 1 share lane 0
+  const std::uint8_t lane_of[3] = {0, 0, 1};
+  double now = 0.0;
+  std::size_t popped = 0, into_lanes = 0, deliveries = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const int r = pick(gen);
+    if (r < 45) {
+      Event e;
+      e.projection = std::uint16_t(pick(gen) % 3);
+      e.unit = std::uint32_t(unit(gen));
+      e.flags = Event::pack(Event::delivery, std::uint8_t(pick(gen) % 2));
+      now += 0.01 * tick(gen);  // spikes come in time order, equal times common
+      e.time = now + delay[e.projection];
+      const bool stray = r < 5;  // before what the lane holds, or any kind: the heap must take it
+      if (stray) {
+        e.time = now + 0.25 * tick(gen);
+        e.flags = Event::pack(Event::Kind(pick(gen) % 4), e.direction());
+      }
+      ++deliveries;
+      q.push(e, lane_of[e.projection]);
+      reference.push(e);
+    } else if (r < 50) {
+      Event e;
+      e.time = now + 0.25 * tick(gen);
+      e.unit = std::uint32_t(unit(gen));
+      e.flags = Event::pack(Event::stdp_close, 0);
+      q.push(e);  // the heap
+      reference.push(e);
+    } else if (!reference.empty()) {
+      REQUIRE_FALSE(q.empty());
+      const Event a = q.top(), b = reference.top();
+      CHECK(a.key() == b.key());
+      CHECK(a.projection == b.projection);
+      CHECK(a.direction() == b.direction());
+      q.pop(), reference.pop();
+      now = std::max(now, b.time);
+      ++popped;
+    }
+    if (r >= 50 && r < 52) now += 0.25 * tick(gen);  // time moves on between spikes
+  }
+  while (!reference.empty()) {
+    REQUIRE_FALSE(q.empty());
+    CHECK(q.top().key() == reference.top().key());
+    q.pop(), reference.pop();
+  }
+  CHECK(q.empty());
+  CHECK(popped > 5000);
+  CHECK(deliveries > 5000);
+  into_lanes = q.lane_pushes();
+  CHECK(into_lanes > deliveries / 2);
+}
+
 TEST_CASE("the candidate tree gives the earliest candidate, ties by unit, as the queue would") {
   // 37 units (not a power of 2: padding leaves) numbered from 1000 (a partition's own units), times
   // drawn on a coarse grid so that ties are common; after every update the root is the candidate

@@ -77,3 +77,28 @@ TEST_CASE("what a recording sink records after a replay waits for the next one")
   CHECK(sink.spikes.at("/sweep/0/a").times_ms == std::vector<double>{1.0, 2.0});
   CHECK(sink.spikes.at("/sweep/0/a").node_ids == std::vector<std::uint64_t>{0, 1});
 }
+
+TEST_CASE("a recording sink replays report rows of another width as the calls gave them") {
+  // Rows of one population but another width are not joined (a downstream sink rejects the bad
+  // row, not a garbled split of both): this sink takes any width and keeps the widths it saw.
+  struct Widths final : ebsim::Sink {
+    std::vector<std::size_t> widths;
+    void begin_run(const ebsim::RunMetadata&) override {}
+    void set_scope(const std::string&) override {}
+    void declare_report(const std::string&, std::uint32_t, double, double) override {}
+    void append_report(const std::string&, std::span<const float> row) override { widths.push_back(row.size()); }
+    void declare_spikes(const std::string&) override {}
+    void append_spikes(const std::string&, std::span<const double>, std::span<const std::uint64_t>) override {}
+    void write_weights(const std::string&, const ebsim::WeightTable&) override {}
+    void write_array(const std::string&, std::span<const double>, std::vector<std::uint64_t>) override {}
+    void write_attribute(const std::string&, const std::string&, const ebsim::AttributeValue&) override {}
+    void end_run(bool) override {}
+  } sink;
+  RecordingSink rec;
+  rec.append_report("a", std::vector<float>{1, 2, 3});
+  rec.append_report("a", std::vector<float>{4, 5, 6});
+  rec.append_report("a", std::vector<float>{7, 8});
+  rec.append_report("a", std::vector<float>{9, 10});
+  rec.replay(sink);
+  CHECK(sink.widths == std::vector<std::size_t>{3, 3, 2, 2});
+}
