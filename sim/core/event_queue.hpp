@@ -65,7 +65,8 @@ using EventHeap = boost::heap::d_ary_heap<Event, boost::heap::arity<4>, boost::h
 class EventQueue {
  public:
   static constexpr std::uint8_t kNoLane = 0xFF;
-  static constexpr std::size_t kMaxLanes = 4;
+  static constexpr std::size_t kDeliveryLanes = 4, kMaxLanes = kDeliveryLanes + 1;
+  static constexpr std::uint8_t kClosingLane = kDeliveryLanes;  // STDP windows' closings
 
   void push(const Event& e) {
     heap_.push(e);

@@ -54,9 +54,10 @@ SpikingEngine::SpikingEngine(const EngineParams& params, const Network& net, Uni
       const auto found = std::find(lane_delays.begin(), lane_delays.end(), proj.delay_ms);
       if (found != lane_delays.end())
         lane = std::uint8_t(found - lane_delays.begin());
-      else if (lane_delays.size() < EventQueue::kMaxLanes)
+      else if (lane_delays.size() < EventQueue::kDeliveryLanes)
         lane = std::uint8_t(lane_delays.size()), lane_delays.push_back(proj.delay_ms);
     }
+    open_lane_.push_back(lane);
     if (proj.gain_forward != 0.0) fan_out_[proj.source].push_back({static_cast<std::uint16_t>(p), 0, lane});
     if (proj.gain_backward != 0.0) {
       if (proj.col_ptr.empty())

@@ -127,7 +127,11 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // StdpHost: what the STDP estimator asks of the engine.
   double kick_scale(std::uint32_t unit) const override { return cold(unit).kick_scale; }
   models::UnitDrive drive(std::uint32_t unit) const override { return {cold(unit).gated, cold(unit).nudge}; }
-  void schedule(const Event& e) override { queue_.push(e); }
+  // STDP windows: an opening lands with the spike's first kick (its projection's delivery lane), a
+  // closing one window later (one lane for all closings; EventQueue sends what would unsort it to the heap).
+  void schedule(const Event& e) override {
+    queue_.push(e, e.kind() == Event::stdp_open ? open_lane_[e.projection] : EventQueue::kClosingLane);
+  }
   double inside_since(std::uint32_t unit, double t) override {
     const double s = state_at(unit, t);  // follows crossings up to t (a clamped unit: never inside)
     if (cold(unit).clamped || piece(unit).regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
@@ -216,6 +220,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   std::uint16_t population_index(std::uint32_t unit) const;  // any unit, owned or not
   std::vector<Stream> streams_;
   std::vector<std::vector<FanOut>> fan_out_;  // per population
+  std::vector<std::uint8_t> open_lane_;        // per projection: its deliveries' lane, for STDP openings
 
   StdpEstimator stdp_;  // the rule's STDP events (Eq. 26)
 
