@@ -314,6 +314,14 @@ mutant sim/io/recording_sink.cpp "a recording sink keeps joining appends to what
   '    calls.swap(calls_);
     open_.clear();' \
   '    calls.swap(calls_);'
+mutant sim/core/spiking_engine.cpp "a population counts as wholly clamped when its first own unit is" \
+  'for (std::uint32_t i = first; all && i < last; ++i) all = cold(i).clamped != 0;' \
+  'all = all && cold(first).clamped != 0;'
+mutant sim/core/spiking_engine.cpp "a delivery to a wholly clamped population does not count its synaptic events" \
+  '    synaptic_events_ += end - begin;
+    if (all_clamped_[p.target]) return;  // kicks that change nothing' \
+  '    if (all_clamped_[p.target]) return;  // kicks that change nothing
+    synaptic_events_ += end - begin;'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

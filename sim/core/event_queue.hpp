@@ -15,10 +15,10 @@
 // state before the spike's own kick lands, see sim/core/stdp_estimator.hpp), then deliveries (a
 // spike arriving at t acts on the state before a candidate at t is judged), then candidates, and
 // STDP windows close last.
-#include <boost/heap/d_ary_heap.hpp>
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <boost/heap/d_ary_heap.hpp>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -85,7 +85,9 @@ class EventQueue {
     }
     push(e);
   }
-  bool empty() const { return heap_.empty() && std::all_of(lanes_.begin(), lanes_.end(), [](const auto& q) { return q.empty(); }); }
+  bool empty() const {
+    return heap_.empty() && std::all_of(lanes_.begin(), lanes_.end(), [](const auto& q) { return q.empty(); });
+  }
   // Not empty().
   const Event& top() const {
     if (best_ == kUnknown) find_best();

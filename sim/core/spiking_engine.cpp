@@ -112,6 +112,7 @@ void SpikingEngine::reset(std::uint32_t trial) {
   // Free dynamics with the bias until the first phase sets clamps and nudges.
   std::fill(spike_counts_.begin(), spike_counts_.end(), 0.0);
   for (Cold& c : cold_) c.clamped = 0, c.last_outside = Moment{-kInf, 1.0};
+  all_clamped_.assign(net_.populations.size(), 0);
   for (std::uint32_t i = lo_; i < hi_; ++i) {
     cold(i).gated = net_.bias[i];
     cold(i).nudge = 0.0;
@@ -145,6 +146,13 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
     cold(i).nudge = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
     cold(i).kick_scale = kick_scale_for(beta);
     anchor(i, now_, s, g_inv, integral);
+  }
+  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
+    const Population& pop = net_.populations[k];
+    const std::uint32_t first = std::max(pop.offset, lo_), last = std::min(pop.offset + pop.size, hi_);
+    bool all = first < last;
+    for (std::uint32_t i = first; all && i < last; ++i) all = cold(i).clamped != 0;
+    all_clamped_[k] = all;
   }
 }
 
@@ -398,7 +406,6 @@ inline void clip_to_share(const auto& share, std::uint64_t r, std::uint64_t& beg
 
 void SpikingEngine::deliver(const Event& e) {
   const Projection& p = net_.projections[e.projection];
-  const double gt = g(e.time), g_inv = 1.0 / gt;
   const std::uint32_t src_off = net_.populations[p.source].offset, tgt_off = net_.populations[p.target].offset;
   // Raw pointers: kick() writes through piece_, and the compiler cannot otherwise tell that the
   // projection's arrays are not among what it writes. A unit u's piece is pieces[u - lo].
@@ -413,6 +420,9 @@ void SpikingEngine::deliver(const Event& e) {
       begin = p.group_begin[r], end = p.group_begin[r + 1];
     }
     if (partitioned_) clip_to_share(own_share_[e.projection][0], r, begin, end);
+    synaptic_events_ += end - begin;
+    if (all_clamped_[p.target]) return;  // kicks that change nothing
+    const double gt = g(e.time), g_inv = 1.0 / gt;
     const double gain = p.gain_forward;
     p.tgt_index.view().visit([&](auto tgt) {  // the loop compiled for the targets' width
       for (std::uint64_t k = begin; k < end; ++k) {
@@ -423,7 +433,6 @@ void SpikingEngine::deliver(const Event& e) {
         kick(pieces[i - lo], i, e.time, gt, g_inv, gain * weight[k]);
       }
     });
-    synaptic_events_ += end - begin;
   } else {
     const std::uint32_t i = e.unit - tgt_off;
     std::uint64_t r = i, begin = p.col_ptr[i], end = p.col_ptr[i + 1];
@@ -432,6 +441,9 @@ void SpikingEngine::deliver(const Event& e) {
       begin = p.col_group_begin[r], end = p.col_group_begin[r + 1];
     }
     if (partitioned_) clip_to_share(own_share_[e.projection][1], r, begin, end);
+    synaptic_events_ += end - begin;
+    if (all_clamped_[p.source]) return;
+    const double gt = g(e.time), g_inv = 1.0 / gt;
     const std::uint32_t* const pos = p.position.data();
     const double gain = p.gain_backward;
     p.src_index.view().visit([&](auto src) {
@@ -440,7 +452,6 @@ void SpikingEngine::deliver(const Event& e) {
         kick(pieces[u - lo], u, e.time, gt, g_inv, gain * weight[pos[k]]);
       }
     });
-    synaptic_events_ += end - begin;
   }
 }
 

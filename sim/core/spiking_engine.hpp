@@ -217,10 +217,13 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   std::vector<double> integral_base_, spike_counts_;
   std::vector<std::uint8_t> record_;  // buffer this unit's spikes
   std::vector<std::uint16_t> population_;
+  // Per population: every unit of it this engine owns is clamped (by the phase), so a kick changes
+  // none of them and a delivery to it only counts its synaptic events.
+  std::vector<char> all_clamped_;
   std::uint16_t population_index(std::uint32_t unit) const;  // any unit, owned or not
   std::vector<Stream> streams_;
   std::vector<std::vector<FanOut>> fan_out_;  // per population
-  std::vector<std::uint8_t> open_lane_;        // per projection: its deliveries' lane, for STDP openings
+  std::vector<std::uint8_t> open_lane_;       // per projection: its deliveries' lane, for STDP openings
 
   StdpEstimator stdp_;  // the rule's STDP events (Eq. 26)
 

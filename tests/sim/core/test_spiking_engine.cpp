@@ -207,7 +207,7 @@ TEST_CASE("the queue's delivery lanes give the heap's order, whatever is pushed 
       e.time = now + 0.25 * tick(gen);
       e.unit = std::uint32_t(unit(gen));
       e.flags = Event::pack(Event::stdp_close, 0);
-      q.push(e);  // the heap
+      q.push(e, pick(gen) % 2 ? EventQueue::kClosingLane : EventQueue::kNoLane);  // a lane, or the heap
       reference.push(e);
     } else if (!reference.empty()) {
       REQUIRE_FALSE(q.empty());
@@ -562,6 +562,45 @@ protocol: {phases: [{duration: 50 ms, clamp: {x: -0.5}}]}
   CHECK(s.state(1) == 0.5);
   CHECK(s.state(2) == -0.5);
   CHECK(s.engine.boundary_counts()[1].held_high == 1);
+}
+
+TEST_CASE("a delivery skips the kicks of a wholly clamped population, and only then, counting them still") {
+  // x (1 unit) reaches h (3 units) and c (2 units) through explicit weights. c is clamped, and so
+  // is unit 0 of h alone (a drive set by hand; configs clamp whole populations). One spike of x:
+  // the two free units of h move by their kick, h's clamped unit and c do not, and all five
+  // synapses count as synaptic events, the skipped ones too.
+  const std::string yaml = R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz, asymmetric_weights: directed}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 3, bias: 0, initial: 0}
+  c: {role: input, size: 2}
+projections:
+  - {from: x, to: h, connectivity: {explicit: [[0, 0, 0.5], [0, 1, 0.5], [0, 2, -0.5]]}, delay: 1 ms}
+  - {from: x, to: c, connectivity: {explicit: [[0, 0, 0.5], [0, 1, 0.5]]}, delay: 1 ms}
+protocol: {phases: [{duration: 50 ms, clamp: {x: -0.5, c: 0.25}}]}
+)";
+  auto run = [&](bool spike) {
+    Setup s(yaml);
+    s.drives[0].clamped[1] = 1, s.drives[0].clamp_value[1] = 0.1;  // h's unit 0
+    s.engine.set_phase(s.drives[0]);
+    const std::uint64_t before = s.engine.synaptic_events();
+    if (spike) s.engine.force_spike(0, 5.0);
+    s.engine.advance_to(6.5);
+    std::vector<double> states(s.net.n_units);
+    s.engine.sample_states(states);
+    return std::make_pair(states, s.engine.synaptic_events() - before);
+  };
+  const auto [with, events_with] = run(true);
+  const auto [without, events_without] = run(false);
+  CHECK(events_with == events_without + 5);
+  CHECK(with[1] == 0.1);
+  CHECK(without[1] == 0.1);
+  CHECK(with[2] > without[2] + 1e-4);  // the positive kick, decayed for 0.5 ms
+  CHECK(with[3] < without[3] - 1e-4);
+  CHECK(with[4] == 0.25);
+  CHECK(with[5] == 0.25);
 }
 
 TEST_CASE("spike streams are keyed by unit: a unit's spikes do not depend on how many other units exist") {
