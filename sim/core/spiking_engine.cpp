@@ -98,6 +98,11 @@ std::uint16_t SpikingEngine::population_index(std::uint32_t unit) const {
 
 double SpikingEngine::g(double t) const { return std::exp(-(t - t_ref_) / params_.tau_ms); }
 
+double SpikingEngine::g_remembered(double t) const {
+  if (t != g_t_ || t_ref_ != g_ref_) g_t_ = t, g_ref_ = t_ref_, g_value_ = g(t);
+  return g_value_;
+}
+
 void SpikingEngine::set_plasticity(PlasticityRule* rule) { stdp_.attach(rule); }
 
 void SpikingEngine::reset(std::uint32_t trial) {
@@ -239,8 +244,10 @@ double SpikingEngine::value(const Piece& p, double gt) const {
 }
 
 double SpikingEngine::state_at(std::uint32_t i, double t) {
-  if (cold(i).clamped) return cold(i).clamp_value;
-  const double gt = g(t);
+  return cold(i).clamped ? cold(i).clamp_value : current_state(i, g_remembered(t));
+}
+
+double SpikingEngine::current_state(std::uint32_t i, double gt) {
   follow_crossings(piece(i), i, gt, integrate_ ? &integral_base_[i - lo_] : nullptr);
   return value(piece(i), gt);
 }
@@ -307,7 +314,7 @@ void SpikingEngine::process(const Event& e) {
 void SpikingEngine::fire_candidate(std::uint32_t j, double t) {
   // Thinning: accept the rate-r_max candidate with probability rho(s_j(t)). The uniform is drawn
   // even when rho is 0 or 1, so a unit's stream stays aligned across paired continuations.
-  const double s = state_at(j, t);
+  const double s = cold(j).clamped ? cold(j).clamp_value : current_state(j, g(t));  // t: new each time
   const double u = boost::random::uniform_01<double>()(streams_[j - lo_]);
   if (u < params_.rate.rho(s)) emit_spike(j, t);
   candidates_.set(j, t + boost::random::exponential_distribution<double>(params_.r_max_per_ms)(streams_[j - lo_]));

@@ -89,7 +89,11 @@ double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate, bool ins
   // Linearity: where the unit stayed inside, with the kick and (to first order in the kick)
   // without it, the two trajectories differ by the kick's decay whatever the other events did, and
   // rho = s - beta1 there, so the rate's difference is the same.
-  if (inside) return k.linear_kick * std::exp(-(t - k.arrival) / unit_.tau);
+  if (inside) {  // every kick of a window arrives at once (without per-synapse delays): one exponential
+    if (t != decay_t_ || k.arrival != decay_arrival_)
+      decay_t_ = t, decay_arrival_ = k.arrival, decay_ = std::exp(-(t - k.arrival) / unit_.tau);
+    return k.linear_kick * decay_;
+  }
   if (k.kick == 0.0) return 0.0;
   const double with = models::advance(k.s_arrival + k.kick, t - k.arrival, k.drive, unit_);
   const double without = models::advance(k.s_arrival, t - k.arrival, k.drive, unit_);

@@ -159,6 +159,8 @@ class StdpEstimator {
   // own(t) for one synapse; `inside` when the unit's actual trajectory was strictly inside the
   // linear range from before the kick's arrival to t.
   double own_effect(const OwnKick& k, double t, bool rate, bool inside) const;
+  // own_effect's last decay e^{-(t - arrival)/tau}, with its t and arrival.
+  mutable double decay_t_ = std::numeric_limits<double>::quiet_NaN(), decay_arrival_ = 0.0, decay_ = 1.0;
   // `tie`: the closing event's Event::tie_key(), for the order of deferred changes.
   void apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, std::uint64_t tie,
              StdpHost& host);
