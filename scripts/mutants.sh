@@ -47,10 +47,10 @@ mutant models/energy.cpp "Eq. 6: the pair term counted twice (the 1/2 and the tw
 mutant sim/core/spiking_engine.cpp "a kick 10 % too large" \
   'static_cast<float>((1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))' \
   'static_cast<float>(1.1 * (1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))'
-mutant sim/core/spiking_engine.cpp "a nudged output's kick is not scaled by (1 - beta)" \
+mutant sim/core/spiking_engine_queries.cpp "a nudged output's kick is not scaled by (1 - beta)" \
   'cold(i).kick_scale = kick_scale_for(beta);' \
   'cold(i).kick_scale = kick_scale_for(0.0);'
-mutant sim/core/spiking_engine.cpp "the nudge's beta sign flipped (spiking engine)" \
+mutant sim/core/spiking_engine_queries.cpp "the nudge's beta sign flipped (spiking engine)" \
   'cold(i).nudge = beta * drive.target[i];' \
   'cold(i).nudge = -beta * drive.target[i];'
 mutant sim/core/spiking_engine.cpp "a fixed delay off by one 0.1 ms step" \
@@ -66,8 +66,8 @@ mutant sim/core/spiking_engine.cpp "a saturated unit relaxes toward its input (s
   $'case models::UnitRegime::above: return cold(i).nudge;' \
   $'case models::UnitRegime::above: return cold(i).gated + cold(i).nudge;'
 mutant sim/core/spiking_engine.cpp "thinning judges a candidate on the state at the last sample time, not at the candidate's" \
-  'const double s = state_at(j, t);' \
-  'const double s = state_at(j, now_);'
+  'current_state(j, g(t));  // t: new each time' \
+  'current_state(j, g(now_));  // t: new each time'
 mutant sim/core/spiking_engine.cpp "a unit's random stream keyed by processing order (one shared stream for acceptance)" \
   'uniform_01<double>()(streams_[j - lo_])' \
   'uniform_01<double>()(streams_[0])'
@@ -314,7 +314,7 @@ mutant sim/io/recording_sink.cpp "a recording sink keeps joining appends to what
   '    calls.swap(calls_);
     open_.clear();' \
   '    calls.swap(calls_);'
-mutant sim/core/spiking_engine.cpp "a population counts as wholly clamped when its first own unit is" \
+mutant sim/core/spiking_engine_queries.cpp "a population counts as wholly clamped when its first own unit is" \
   'for (std::uint32_t i = first; all && i < last; ++i) all = cold(i).clamped != 0;' \
   'all = all && cold(first).clamped != 0;'
 mutant sim/core/spiking_engine.cpp "a delivery to a wholly clamped population does not count its synaptic events" \

@@ -1,12 +1,45 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "sim/core/spiking_engine.hpp"
 
-// The spiking engine's answers about its state (sample, set, held units, integrals, spikes), over
-// the units it owns.
+// The spiking engine's answers about its state (sample, set, held units, integrals, spikes) and the
+// phases that change its drive, over the units it owns.
 namespace ebsim {
+
+void SpikingEngine::set_phase(const PhaseDrive& drive) {
+  if (!partitioned_) net_.require_whole("the serial spiking engine");
+  const double gt = g(now_), g_inv = 1.0 / gt;
+  for (std::uint32_t i = lo_; i < hi_; ++i) {
+    const double s = state_at(i, now_);  // follows crossings: the piece is current at now
+    const double integral = integral_now(i, now_, gt);
+    if (drive.clamped[i]) {
+      // A clamped unit ignores its input and holds x: a constant piece, T = x, u = 0.
+      cold(i).clamped = 1;
+      cold(i).clamp_value = drive.clamp_value[i];
+      cold(i).kick_scale = 0.0;
+      Piece& p = piece(i);
+      p = Piece{0.0, drive.clamp_value[i], 0.0f, models::UnitRegime::inside, kAny};
+      integral_base_[i - lo_] = integral - p.target * now_;
+      continue;
+    }
+    cold(i).clamped = 0;
+    const double beta = drive.beta[i];
+    cold(i).gated = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
+    cold(i).nudge = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
+    cold(i).kick_scale = kick_scale_for(beta);
+    anchor(i, now_, s, g_inv, integral);
+  }
+  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
+    const Population& pop = net_.populations[k];
+    const std::uint32_t first = std::max(pop.offset, lo_), last = std::min(pop.offset + pop.size, hi_);
+    bool all = first < last;
+    for (std::uint32_t i = first; all && i < last; ++i) all = cold(i).clamped != 0;
+    all_clamped_[k] = all;
+  }
+}
 
 bool SpikingEngine::advance_until_settled(double, double) {
   throw std::logic_error("the spiking engine has no settle-to-tolerance (the config loader rejects it)");
