@@ -322,6 +322,9 @@ mutant sim/core/spiking_engine.cpp "a delivery to a wholly clamped population do
     if (all_clamped_[p.target]) return;  // kicks that change nothing' \
   '    if (all_clamped_[p.target]) return;  // kicks that change nothing
     synaptic_events_ += end - begin;'
+mutant sim/io/recording_sink.cpp "appends after unpacked calls join an append from before them" \
+  '    open_.clear();  // what is appended next comes after the unpacked calls' \
+  ''
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

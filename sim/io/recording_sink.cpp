@@ -125,6 +125,7 @@ void RecordingSink::unpack(const std::string& bytes) {
     std::uint64_t n = 0;
     ar >> n;
     std::lock_guard lock(mutex_);
+    open_.clear();  // what is appended next comes after the unpacked calls
     for (std::uint64_t i = 0; i < n; ++i) load_variant(ar, calls_.emplace_back());
   } catch (const std::exception& e) {  // a bad archive: Boost throws archive_exception, bad_alloc, ...
     throw std::runtime_error(std::string("a packed run could not be read (") + e.what() + ")");

@@ -102,3 +102,20 @@ TEST_CASE("a recording sink replays report rows of another width as the calls ga
   rec.replay(sink);
   CHECK(sink.widths == std::vector<std::size_t>{3, 3, 2, 2});
 }
+
+TEST_CASE("an append after unpacked calls comes after them, not joined to an earlier append") {
+  RecordingSink rec, other;
+  rec.set_scope("/sweep/0");
+  rec.declare_spikes("a");
+  rec.append_spikes("a", std::vector<double>{1.0}, std::vector<std::uint64_t>{0});
+  other.set_scope("/sweep/1");
+  other.declare_spikes("a");
+  other.append_spikes("a", std::vector<double>{2.0}, std::vector<std::uint64_t>{1});
+  rec.unpack(other.pack());
+  rec.append_spikes("a", std::vector<double>{3.0}, std::vector<std::uint64_t>{2});  // in /sweep/1's scope
+  MemorySink sink;
+  sink.begin_run(example_metadata());
+  rec.replay(sink);
+  CHECK(sink.spikes.at("/sweep/0/a").times_ms == std::vector<double>{1.0});
+  CHECK(sink.spikes.at("/sweep/1/a").times_ms == std::vector<double>{2.0, 3.0});
+}
