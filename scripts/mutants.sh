@@ -308,8 +308,8 @@ mutant sim/core/event_queue.hpp "the candidate tree breaks equal times by the la
   '((other_bits == time_bits) & (other.unit < unit));' \
   '((other_bits == time_bits) & (other.unit > unit));'
 mutant sim/io/recording_sink.cpp "a recording sink joins an append to a report of another width" \
-  'if (open != nullptr && (open->rows.size() != open->n_rows * row.size() || full(open->rows, row.size()))) {' \
-  'if (open != nullptr && full(open->rows, row.size())) {'
+  'return c.rows.size() == c.n_rows * row.size() && !full(c.rows, row.size());  // rows of one width' \
+  'return !full(c.rows, row.size());  // rows of one width'
 mutant sim/io/recording_sink.cpp "a recording sink keeps joining appends to what it has handed over" \
   '    calls.swap(calls_);
     open_.clear();' \

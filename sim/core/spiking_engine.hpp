@@ -175,8 +175,8 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   double g(double t) const;  // e^{-(t - t_ref)/tau}
   // g, remembering its last argument, reference time and value: state_at's callers (STDP windows,
   // sampling) read many units' states at one time, one exponential for all of them (the same
-  // double). Not in the hot paths, where every call has a new time (measured: 5 % slower loop on
-  // configs/bench/random_10k.yaml with every g remembered).
+  // double). Not in the hot paths, where every call has a new time (with every g remembered,
+  // configs/bench/random_10k.yaml's loop was slower in two sets of alternating runs, even in a third).
   double g_remembered(double t) const;
   mutable double g_t_ = std::numeric_limits<double>::quiet_NaN(), g_ref_ = 0.0, g_value_ = 1.0;
   double current_state(std::uint32_t unit, double gt);  // state_at of a unit not clamped, g(t) given

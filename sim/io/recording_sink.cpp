@@ -60,41 +60,35 @@ bool full(const std::vector<T>& piece, std::size_t more) {
 }  // namespace
 
 template <class C>
-C* RecordingSink::open_append(const std::string& population) {
-  for (Call* call : open_)
-    if (C* c = std::get_if<C>(call); c && c->population == population) return c;
-  return nullptr;
+C& RecordingSink::open_append(const std::string& population, const std::function<bool(const C&)>& joins) {
+  for (auto it = open_.begin(); it != open_.end(); ++it)
+    if (C* c = std::get_if<C>(*it); c && c->population == population) {
+      if (joins(*c)) return *c;
+      open_.erase(it);  // a new piece for this dataset from here on
+      break;
+    }
+  C fresh;
+  fresh.population = population;
+  open_.push_back(&calls_.emplace_back(std::move(fresh)));
+  return std::get<C>(*open_.back());
 }
 
 void RecordingSink::append_report(const std::string& population, std::span<const float> row) {
   std::lock_guard lock(mutex_);
-  AppendReport* open = open_append<AppendReport>(population);
-  if (open != nullptr && (open->rows.size() != open->n_rows * row.size() || full(open->rows, row.size()))) {
-    std::erase_if(open_, [open](Call* call) { return std::get_if<AppendReport>(call) == open; });
-    open = nullptr;
-  }
-  if (open == nullptr) {
-    open_.push_back(&calls_.emplace_back(AppendReport{population, {}, 0}));
-    open = &std::get<AppendReport>(*open_.back());
-  }
-  open->rows.insert(open->rows.end(), row.begin(), row.end());
-  ++open->n_rows;
+  AppendReport& open = open_append<AppendReport>(population, [&](const AppendReport& c) {
+    return c.rows.size() == c.n_rows * row.size() && !full(c.rows, row.size());  // rows of one width
+  });
+  open.rows.insert(open.rows.end(), row.begin(), row.end());
+  ++open.n_rows;
 }
 
 void RecordingSink::append_spikes(const std::string& population, std::span<const double> times_ms,
                                   std::span<const std::uint64_t> node_ids) {
   std::lock_guard lock(mutex_);
-  AppendSpikes* open = open_append<AppendSpikes>(population);
-  if (open != nullptr && full(open->times_ms, times_ms.size())) {
-    std::erase_if(open_, [open](Call* call) { return std::get_if<AppendSpikes>(call) == open; });
-    open = nullptr;
-  }
-  if (open == nullptr) {
-    open_.push_back(&calls_.emplace_back(AppendSpikes{population, {}, {}}));
-    open = &std::get<AppendSpikes>(*open_.back());
-  }
-  open->times_ms.insert(open->times_ms.end(), times_ms.begin(), times_ms.end());
-  open->node_ids.insert(open->node_ids.end(), node_ids.begin(), node_ids.end());
+  AppendSpikes& open =
+      open_append<AppendSpikes>(population, [&](const AppendSpikes& c) { return !full(c.times_ms, times_ms.size()); });
+  open.times_ms.insert(open.times_ms.end(), times_ms.begin(), times_ms.end());
+  open.node_ids.insert(open.node_ids.end(), node_ids.begin(), node_ids.end());
 }
 
 template <class A>

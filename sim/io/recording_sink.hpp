@@ -5,6 +5,7 @@
 // threads and no HDF5 call ever comes from two threads.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <variant>
@@ -146,9 +147,10 @@ class RecordingSink final : public Sink {
     calls_.push_back(std::forward<C>(call));
     open_.clear();
   }
-  // The recorded append of this kind and population that more data may join (caller holds the lock).
+  // The recorded append of this kind and population that the next data joins if `joins` says so,
+  // else a new one (caller holds the lock).
   template <class C>
-  C* open_append(const std::string& population);
+  C& open_append(const std::string& population, const std::function<bool(const C&)>& joins);
   mutable std::mutex mutex_;
   std::deque<Call> calls_;  // a deque: recording never moves what it holds
   // Appends that later appends to the same dataset join, so a run recorded in many small pieces
