@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   g++ cmake make git pkg-config clang-14 libclang-rt-14-dev
   libboost-dev libboost-program-options-dev libboost-iostreams-dev libboost-serialization-dev
-  libyaml-cpp-dev libhdf5-dev doctest-dev
+  libyaml-cpp-dev libhdf5-dev zlib1g-dev doctest-dev
   libopenmpi-dev openmpi-bin  # sweeps over MPI ranks (-DEBSIM_MPI=ON; the test command builds and tests it)
   python3 python3-h5py python3-numpy python3-matplotlib python3-neo python3-pytest python3-sklearn
   python3-scipy  # Student t quantiles in analysis/tests (the sweep statistics re-derived)

@@ -187,8 +187,8 @@ mutant sim/run/in_order.hpp "threads' results taken newest first, not in item or
   'in_flight.push_back(item);' \
   'in_flight.push_front(item);'
 mutant sim/run/run.cpp "a trial range's binned rates copied for its first trial only" \
-  'main.rates->copy_trials(block->rates, block->range.first, block->range.end);' \
-  'main.rates->copy_trials(block->rates, block->range.first, block->range.first + 1);'
+  'main.rates->copy_trials(block.rates, block.range.first, block.range.end);' \
+  'main.rates->copy_trials(block.rates, block.range.first, block.range.first + 1);'
 mutant sim/run/run.cpp "trial ranges overlap by one trial (a trial run and written twice)" \
   'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)' \
   'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges + (b + 1 < ranges ? 1 : 0))'
@@ -325,6 +325,24 @@ mutant sim/core/spiking_engine.cpp "a delivery to a wholly clamped population do
 mutant sim/io/recording_sink.cpp "appends after unpacked calls join an append from before them" \
   '    open_.clear();  // what is appended next comes after the unpacked calls' \
   ''
+mutant sim/io/chunk_codec.cpp "an encoded chunk skips HDF5's byte shuffle" \
+  'for (std::size_t i = 0; i < n; ++i) shuffled[j * n + i] = Bytef(raw[i * element_size + j]);' \
+  'for (std::size_t i = 0; i < n; ++i) shuffled[i * element_size + j] = Bytef(raw[i * element_size + j]);'
+mutant sim/io/hdf5_sink.cpp "the HDF5 sink stores encoded chunks after rows that end inside a chunk" \
+  'if (!buffer_.empty() || rows_written_ % chunk_rows_ != 0)' \
+  'if (false)'
+mutant sim/io/recording_sink.cpp "a recording that encodes drops the spikes after the last whole chunk" \
+  'if (!e.times.pending().empty()) append_spikes(population, e.times.pending(), e.ids.pending());' \
+  'if (false) append_spikes(population, e.times.pending(), e.ids.pending());'
+mutant sim/io/recording_sink.cpp "rows after chunks of one dataset join the rows before them" \
+  'return writes_report<O> == writes_report<C> && o.population == population;' \
+  'return std::is_same_v<O, C> && o.population == population;'
+mutant sim/run/sweep.cpp "a sweep's run does not record the rows after its datasets' last whole chunks" \
+  '          slot->buffer.finish_chunks();  // the rows after each dataset'"'"'s last whole chunk' \
+  ''
+mutant sim/run/cost.cpp "a costly run gets the threads its cost rounds down to" \
+  'std::ceil(c / share - 1e-9)' \
+  'std::floor(c / share)'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

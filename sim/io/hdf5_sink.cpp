@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
@@ -22,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "sim/io/chunk_codec.hpp"
 #include "sim/io/output_claim.hpp"
 #include "sim/io/units.hpp"
 
@@ -29,13 +31,6 @@ namespace ebsim {
 
 namespace {
 
-// Chunks of whole rows near 64 KiB: large enough for deflate to pay off, small enough that a reader
-// slicing a few rows or spikes decompresses little.
-constexpr std::size_t kChunkBytes = 64 * 1024;
-// Each growing dataset buffers about this much before one HDF5 write, so long runs hold little
-// in memory and HDF5 is not called per row.
-constexpr std::size_t kBlockBytes = 1024 * 1024;
-constexpr int kDeflateLevel = 4;
 // Crash consistency. HDF5 1.10 writes changed metadata (object headers, chunk indices) whenever its
 // cache evicts it, so a file killed mid-run holds a mix of old and new metadata and does not open.
 // With evictions off, metadata reaches the disk only at a flush, and between flushes only raw data
@@ -303,9 +298,11 @@ void write_edge_population(const H5::Group& group, const WeightTable& table, std
   write_edge_index(indices, "target_to_source", table.post, n_target, path);
 }
 
-// A dataset growing along its first dimension (time for reports, spikes for spike lists). Rows are
-// buffered and written in blocks of whole chunks, so each compressed chunk is written once (except
-// the last, at flush) and HDF5 is called about once per block.
+// A dataset growing along its first dimension (time for reports, spikes for spike lists). Each
+// chunk is written once, as soon as its last row arrives, stored directly (H5Dwrite_chunk): encoded
+// here, or by the recorder (Sink::append_report_chunks, append_spike_chunks); the last partial
+// chunk goes through HDF5's own filters at flush. HDF5's bytes either way (sim/io/chunk_codec.hpp;
+// tests/sim/io/test_chunk_codec.cpp compares them).
 template <class T>
 class GrowingDataset {
  public:
@@ -318,54 +315,78 @@ class GrowingDataset {
 
   const H5::DataSet& dataset() const { return dataset_; }
   hsize_t rows_written() const { return rows_written_; }
+  hsize_t columns() const { return columns_; }
 
   void append(std::span<const T> values) {
     buffer_.insert(buffer_.end(), values.begin(), values.end());
-    const hsize_t buffered_rows = buffer_.size() / columns_;
-    if (buffered_rows >= block_rows_) write_rows(buffered_rows - buffered_rows % block_rows_);
+    const std::size_t chunk_elements = chunk_rows_ * columns_;
+    const hsize_t whole = buffer_.size() / chunk_elements;
+    if (whole == 0) return;
+    extend(whole * chunk_rows_);
+    for (hsize_t c = 0; c < whole; ++c)
+      write_chunk(encode_chunk(std::as_bytes(std::span<const T>(buffer_).subspan(c * chunk_elements, chunk_elements)),
+                               sizeof(T)));
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(whole * chunk_elements));
   }
-  void flush() { write_rows(buffer_.size() / columns_); }
-
- private:
-  GrowingDataset(const H5::Group& parent, const std::string& name, int rank, hsize_t columns)
-      : rank_(rank), columns_(columns) {
-    const std::size_t row_bytes = columns * sizeof(T);
-    const hsize_t chunk_rows = std::max<std::size_t>(1, kChunkBytes / row_bytes);
-    block_rows_ = chunk_rows * std::max<std::size_t>(1, kBlockBytes / (chunk_rows * row_bytes));
-    const std::array<hsize_t, 2> dims{0, columns};
-    const std::array<hsize_t, 2> max_dims{H5S_UNLIMITED, columns};
-    const std::array<hsize_t, 2> chunk{chunk_rows, columns};
-    H5::DSetCreatPropList properties;
-    properties.setChunk(rank, chunk.data());
-    properties.setShuffle();
-    properties.setDeflate(kDeflateLevel);
-    // No chunk cache: the blocks are whole chunks, each compressed and written when it arrives
-    // instead of waiting in HDF5's cache (1 MiB per dataset) until the dataset closes. Closing the
-    // last run's datasets took 0.09-0.13 s of compression at the end of configs/theory_check.yaml,
-    // after the progress bar had reached 100 %.
-    H5::DSetAccPropList access;
-    access.setChunkCache(0, 0, 1.0);
-    dataset_ = parent.createDataSet(name, Element<T>::file(), H5::DataSpace(rank, dims.data(), max_dims.data()),
-                                    properties, access);
+  // Whole chunks encoded elsewhere, continuing the rows written so far.
+  void append(std::span<const EncodedChunk> chunks) {
+    if (chunks.empty()) return;
+    if (!buffer_.empty() || rows_written_ % chunk_rows_ != 0)
+      throw std::logic_error("encoded chunks after rows that end inside a chunk");
+    for (std::size_t c = 0; c < chunks.size(); ++c)
+      if (chunks[c].index != rows_written_ / chunk_rows_ + c || chunks[c].rows != chunk_rows_)
+        throw std::logic_error("encoded chunk " + std::to_string(chunks[c].index) + " out of place (chunk " +
+                               std::to_string(rows_written_ / chunk_rows_ + c) + " of " + std::to_string(chunk_rows_) +
+                               " rows comes next)");
+    extend(chunks.size() * chunk_rows_);
+    for (const EncodedChunk& chunk : chunks) write_chunk(chunk.bytes);
   }
-
-  void write_rows(hsize_t count) {
+  // The rows of the last, partial chunk: the dataset is finished.
+  void flush() {
+    const hsize_t count = buffer_.size() / columns_;
     if (count == 0) return;
-    const std::array<hsize_t, 2> new_dims{rows_written_ + count, columns_};
-    dataset_.extend(new_dims.data());
+    extend(count);
     H5::DataSpace file_space = dataset_.getSpace();
     const std::array<hsize_t, 2> start{rows_written_, 0};
     const std::array<hsize_t, 2> extent{count, columns_};
     file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), start.data());
     const H5::DataSpace memory_space(rank_, extent.data());
     dataset_.write(buffer_.data(), Element<T>::memory(), memory_space, file_space);
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(count * columns_));
+    buffer_.clear();
     rows_written_ += count;
+  }
+
+ private:
+  GrowingDataset(const H5::Group& parent, const std::string& name, int rank, hsize_t columns)
+      : rank_(rank), columns_(columns), chunk_rows_(chunk_rows(columns * sizeof(T))) {
+    const std::array<hsize_t, 2> dims{0, columns};
+    const std::array<hsize_t, 2> max_dims{H5S_UNLIMITED, columns};
+    const std::array<hsize_t, 2> chunk{chunk_rows_, columns};
+    H5::DSetCreatPropList properties;
+    properties.setChunk(rank, chunk.data());
+    properties.setShuffle();
+    properties.setDeflate(kDeflateLevel);
+    // No chunk cache: whole chunks are stored directly, and the last partial one is written once
+    // when the dataset is finished, not kept in HDF5's cache (1 MiB per dataset) until it closes.
+    H5::DSetAccPropList access;
+    access.setChunkCache(0, 0, 1.0);
+    dataset_ = parent.createDataSet(name, Element<T>::file(), H5::DataSpace(rank, dims.data(), max_dims.data()),
+                                    properties, access);
+  }
+  void extend(hsize_t rows) {  // room for `rows` more rows after those written
+    const std::array<hsize_t, 2> new_dims{rows_written_ + rows, columns_};
+    dataset_.extend(new_dims.data());
+  }
+  void write_chunk(const std::string& bytes) {  // the next whole chunk, encoded (filter mask 0: all applied)
+    const std::array<hsize_t, 2> offset{rows_written_, 0};
+    if (H5Dwrite_chunk(dataset_.getId(), H5P_DEFAULT, 0, offset.data(), bytes.size(), bytes.data()) < 0)
+      throw H5::DataSetIException("GrowingDataset::write_chunk", "H5Dwrite_chunk failed");
+    rows_written_ += chunk_rows_;
   }
 
   int rank_;
   hsize_t columns_;
-  hsize_t block_rows_ = 1;
+  hsize_t chunk_rows_;
   H5::DataSet dataset_;
   std::vector<T> buffer_;
   hsize_t rows_written_ = 0;
@@ -410,6 +431,7 @@ class ReportStream {
   std::uint32_t n_nodes() const { return n_nodes_; }
 
   void append(std::span<const float> row) { data_.append(row); }
+  void append(std::span<const EncodedChunk> chunks) { data_.append(chunks); }
   void flush() {
     data_.flush();
     sync_time();
@@ -452,15 +474,15 @@ class SpikeStream {
       throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
                                   " times but " + std::to_string(node_ids.size()) + " node ids");
     double previous = last_time_ms_;
-    for (const double t : times_ms) {
-      if (!(t >= previous))
-        throw std::invalid_argument("append_spikes(" + population + "): spike time " + std::to_string(t) +
-                                    " ms after " + std::to_string(previous) + " ms breaks time order");
-      previous = t;
-    }
+    require_time_order(population, times_ms, previous);
     timestamps_.append(times_ms);
     node_ids_.append(node_ids);
     last_time_ms_ = previous;
+  }
+  // Spikes whose order the recorder checked (RecordingSink checks what it encodes).
+  void append(std::span<const EncodedChunk> times_ms, std::span<const EncodedChunk> node_ids) {
+    timestamps_.append(times_ms);
+    node_ids_.append(node_ids);
   }
   void flush() {
     timestamps_.flush();
@@ -702,6 +724,40 @@ void Hdf5Sink::append_spikes(const std::string& population, std::span<const doub
   if (found == file.spikes.end()) throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
   try {
     found->second.append(population, times_ms, node_ids);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing /spikes/" + population, error);
+  }
+  flush_if_due();
+}
+
+void Hdf5Sink::append_report_chunks(const std::string& population, std::uint32_t n_nodes,
+                                    std::span<const EncodedChunk> chunks) {
+  OpenFile& file = open_file("append_report_chunks");
+  const auto found = file.reports.find(population);
+  if (found == file.reports.end())
+    throw std::invalid_argument("append_report_chunks(" + population + "): report not declared");
+  if (found->second.n_nodes() != n_nodes)
+    throw std::invalid_argument("append_report_chunks(" + population + "): rows of " + std::to_string(n_nodes) +
+                                " nodes, declared " + std::to_string(found->second.n_nodes()));
+  try {
+    found->second.append(chunks);
+  } catch (const H5::Exception& error) {
+    throw hdf5_failure(partial_path_, "writing /report/" + population, error);
+  }
+  flush_if_due();
+}
+
+void Hdf5Sink::append_spike_chunks(const std::string& population, std::span<const EncodedChunk> times_ms,
+                                   std::span<const EncodedChunk> node_ids) {
+  OpenFile& file = open_file("append_spike_chunks");
+  const auto found = file.spikes.find(population);
+  if (found == file.spikes.end())
+    throw std::invalid_argument("append_spike_chunks(" + population + "): spikes not declared");
+  if (times_ms.size() != node_ids.size())
+    throw std::invalid_argument("append_spike_chunks(" + population + "): " + std::to_string(times_ms.size()) +
+                                " chunks of times but " + std::to_string(node_ids.size()) + " of node ids");
+  try {
+    found->second.append(times_ms, node_ids);
   } catch (const H5::Exception& error) {
     throw hdf5_failure(partial_path_, "writing /spikes/" + population, error);
   }

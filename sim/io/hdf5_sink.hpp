@@ -37,6 +37,11 @@ class Hdf5Sink final : public Sink {
   void declare_spikes(const std::string& population) override;
   void append_spikes(const std::string& population, std::span<const double> times_ms,
                      std::span<const std::uint64_t> node_ids) override;
+  void append_report_chunks(const std::string& population, std::uint32_t n_nodes,
+                            std::span<const EncodedChunk> chunks) override;
+  void append_spike_chunks(const std::string& population, std::span<const EncodedChunk> times_ms,
+                           std::span<const EncodedChunk> node_ids) override;
+  bool stores_chunks() const override { return true; }
   void write_weights(const std::string& label, const WeightTable& table) override;
   // Overwriting an existing path is an error: analysis results are written once.
   void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override;

@@ -6,26 +6,43 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
+#include "sim/io/chunk_codec.hpp"
 #include "sim/io/sink.hpp"
 
 namespace ebsim {
 
 class RecordingSink final : public Sink {
  public:
+  // With encode_chunks, the rows appended to the datasets declared here (whose first rows it sees)
+  // are encoded chunk by chunk on the recording thread (sim/io/chunk_codec.hpp) and recorded as
+  // chunks, not rows (Sink::append_report_chunks, append_spike_chunks): the HDF5 sink stores them
+  // without compressing, where compressing was its work. For a recording that goes to an HDF5
+  // file. The rows after a dataset's last whole chunk are recorded at finish_chunks, which the
+  // recording thread calls when the run is over (set_scope and end_run call it too).
+  explicit RecordingSink(bool encode_chunks = false) : encode_(encode_chunks) {}
+  void encode_chunks(bool on) { encode_ = on; }  // before the first call
+  void finish_chunks();
+
   void begin_run(const RunMetadata& meta) override { record(BeginRun{meta}); }
-  void set_scope(const std::string& prefix) override { record(SetScope{prefix}); }
-  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override {
-    record(DeclareReport{population, n_nodes, t_start_ms, dt_ms});
-  }
+  void set_scope(const std::string& prefix) override;
+  void declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms, double dt_ms) override;
   void append_report(const std::string& population, std::span<const float> row) override;
-  void declare_spikes(const std::string& population) override { record(DeclareSpikes{population}); }
+  void declare_spikes(const std::string& population) override;
   void append_spikes(const std::string& population, std::span<const double> times_ms,
                      std::span<const std::uint64_t> node_ids) override;
+  // Chunks recorded by another recording; never for a dataset this one encodes.
+  void append_report_chunks(const std::string& population, std::uint32_t n_nodes,
+                            std::span<const EncodedChunk> chunks) override;
+  void append_spike_chunks(const std::string& population, std::span<const EncodedChunk> times_ms,
+                           std::span<const EncodedChunk> node_ids) override;
   void write_weights(const std::string& label, const WeightTable& table) override {
     record(WriteWeights{label, table});
   }
@@ -35,7 +52,10 @@ class RecordingSink final : public Sink {
   void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
     record(WriteAttribute{path, name, value});
   }
-  void end_run(bool complete) override { record(EndRun{complete}); }
+  void end_run(bool complete) override {
+    finish_chunks();
+    record(EndRun{complete});
+  }
 
   // Every call recorded so far, in order, into `to`; the record is emptied. Safe while another
   // thread records (a sweep's writer hands a run to the file as it runs): what that thread adds
@@ -92,6 +112,15 @@ class RecordingSink final : public Sink {
       ar& population& rows& n_rows;
     }
   };
+  struct AppendReportChunks {
+    std::string population;
+    std::uint32_t n_nodes = 0;
+    std::vector<EncodedChunk> chunks;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& population& n_nodes& chunks;
+    }
+  };
   struct DeclareSpikes {
     std::string population;
     template <class A>
@@ -103,6 +132,14 @@ class RecordingSink final : public Sink {
     std::string population;
     std::vector<double> times_ms;
     std::vector<std::uint64_t> node_ids;
+    template <class A>
+    void serialize(A& ar, unsigned) {
+      ar& population& times_ms& node_ids;
+    }
+  };
+  struct AppendSpikeChunks {
+    std::string population;
+    std::vector<EncodedChunk> times_ms, node_ids;
     template <class A>
     void serialize(A& ar, unsigned) {
       ar& population& times_ms& node_ids;
@@ -139,7 +176,10 @@ class RecordingSink final : public Sink {
     }
   };
   using Call = std::variant<BeginRun, SetScope, DeclareReport, AppendReport, DeclareSpikes, AppendSpikes, WriteWeights,
-                            WriteArray, WriteAttribute, EndRun>;
+                            WriteArray, WriteAttribute, EndRun, AppendReportChunks, AppendSpikeChunks>;
+  // Which dataset family an append record writes: rows and chunks of one dataset stay in order.
+  template <class C>
+  static constexpr bool writes_report = std::is_same_v<C, AppendReport> || std::is_same_v<C, AppendReportChunks>;
   void replay(Sink& to, bool declarations);
   template <class C>
   void record(C&& call) {
@@ -158,6 +198,19 @@ class RecordingSink final : public Sink {
   // every append since the last call of another kind. Appends to different datasets may be
   // replayed in another order than they came; each dataset's own order is kept.
   std::vector<Call*> open_;
+  // The recording thread's own (no lock): the encoders of this scope's declared datasets.
+  bool encode_;
+  struct ReportEncoder {
+    std::uint32_t n_nodes;
+    ChunkEncoder<float> rows;
+  };
+  struct SpikeEncoders {
+    ChunkEncoder<double> times{1};
+    ChunkEncoder<std::uint64_t> ids{1};
+    double last_time_ms = -std::numeric_limits<double>::infinity();
+  };
+  std::map<std::string, ReportEncoder> report_encoders_;
+  std::map<std::string, SpikeEncoders> spike_encoders_;
 };
 
 }  // namespace ebsim

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/core/weight_table.hpp"
+#include "sim/io/chunk_codec.hpp"
 
 namespace ebsim {
 
@@ -42,6 +43,9 @@ inline void require_shape(const std::string& path, std::size_t values, const std
                                 " values do not fill the shape (" + std::to_string(elements) + " elements)");
 }
 
+// The spike lists' contract: times in non-decreasing order, continuing from `previous` (updated).
+void require_time_order(const std::string& population, std::span<const double> times_ms, double& previous);
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -63,6 +67,18 @@ class Sink {
   virtual void declare_spikes(const std::string& population) = 0;
   virtual void append_spikes(const std::string& population, std::span<const double> times_ms,
                              std::span<const std::uint64_t> node_ids) = 0;
+
+  // Whole chunks of a growing dataset of the current scope (a report's data; a spike list's
+  // timestamps and node_ids, chunk for chunk), encoded by whoever recorded the rows
+  // (sim/io/chunk_codec.hpp) and handed over in lieu of them, where the dataset's rows so far end
+  // on a chunk boundary. A sink that stores chunks (the HDF5 sink) writes them as they are;
+  // otherwise they are decoded and appended as rows (sink.cpp).
+  virtual void append_report_chunks(const std::string& population, std::uint32_t n_nodes,
+                                    std::span<const EncodedChunk> chunks);
+  virtual void append_spike_chunks(const std::string& population, std::span<const EncodedChunk> times_ms,
+                                   std::span<const EncodedChunk> node_ids);
+  // Whether encoding chunks for this sink saves it work.
+  virtual bool stores_chunks() const { return false; }
 
   // "initial", "final", or a snapshot label.
   virtual void write_weights(const std::string& label, const WeightTable& table) = 0;

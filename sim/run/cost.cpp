@@ -1,6 +1,7 @@
 #include "sim/run/cost.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ebsim {
 
@@ -34,6 +35,17 @@ CostEstimate estimated_cost(const Config& cfg) {
   if (cfg.record.rates.theory)
     c.theory = trial_ms / cfg.record.rates.theory_dt_ms * (units + synapses) * kPerStepElement;
   return c;
+}
+
+std::vector<unsigned> threads_per_run(const std::vector<double>& cost, unsigned jobs, unsigned processes) {
+  jobs = std::max(jobs, 1u);
+  double total = 0.0;
+  for (double c : cost) total += c;
+  const double share = total / (double(jobs) * std::max(processes, 1u));
+  std::vector<unsigned> out;
+  for (double c : cost)
+    out.push_back(share > 0.0 ? unsigned(std::clamp(std::ceil(c / share - 1e-9), 1.0, double(jobs))) : 1u);
+  return out;
 }
 
 double sweep_tail_cost(std::size_t runs) { return 9e5 + 1.9e4 * double(runs); }

@@ -10,6 +10,7 @@
 //   write:      8 per recorded spike (about half of the candidates), which a sweep with several jobs
 //               pays when the writer thread hands the run to the file
 #include <cstddef>
+#include <vector>
 
 #include "sim/core/config.hpp"
 
@@ -23,6 +24,10 @@ struct CostEstimate {
 };
 
 CostEstimate estimated_cost(const Config& cfg);
+
+// The threads each run of a sweep gets for its trials, from the runs' estimated costs: ceil(cost /
+// fair share) where the fair share is the total over jobs x processes, between 1 and jobs.
+std::vector<unsigned> threads_per_run(const std::vector<double>& cost, unsigned jobs, unsigned processes);
 
 // What follows a sweep's last run on one thread: the per-point statistics, closing the file, the
 // process's exit. Measured with scripts/eta_check.py (the time from the last redraw at 100 % to

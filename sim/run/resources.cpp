@@ -8,6 +8,7 @@
 
 #include "models/unit_index.hpp"
 #include "sim/core/engine_params.hpp"
+#include "sim/run/cost.hpp"
 
 namespace ebsim {
 
@@ -159,16 +160,18 @@ ResourceEstimate estimate_resources(const Config& cfg, unsigned jobs, unsigned p
     return e;
   }
   // Sweep points go into one file: every point's output. With one thread they run one after
-  // another (the largest point's memory); with more, up to `jobs` at once, each with its share of
-  // the threads for its trials (sim/run/sweep.cpp), and up to 2 x jobs finished runs' output waits
+  // another (the largest point's memory); with more, up to `jobs` at once, each with threads for its
+  // trials by its cost (threads_per_run, sim/run/sweep.cpp), and up to 2 x jobs finished runs' output waits
   // for the writer; over `ranks` processes, up to the writer's window of 2 x jobs x ranks runs on
   // any one process (sim/run/sweep.cpp).
   const double runs = double(cfg.sweep_points.size());
-  const unsigned run_jobs = std::max(1u, unsigned(jobs / runs));
+  std::vector<double> cost;
+  for (const Config& point : cfg.sweep_points) cost.push_back(estimated_cost(point).total());
+  const std::vector<unsigned> run_jobs = threads_per_run(cost, jobs, std::max(ranks, 1u));
   ResourceEstimate total;
   double largest_output = 0.0;
-  for (const Config& point : cfg.sweep_points) {
-    const ResourceEstimate e = estimate_resources(point, run_jobs);
+  for (std::size_t k = 0; k < cfg.sweep_points.size(); ++k) {
+    const ResourceEstimate e = estimate_resources(cfg.sweep_points[k], run_jobs[k]);
     if (e.memory_bytes > total.memory_bytes) {
       const double output = total.output_bytes;
       total = e;

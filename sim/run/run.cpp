@@ -52,9 +52,12 @@ struct TrialBlock {
 };
 
 // The trials in `ranges` contiguous ranges, options.jobs at once on worker threads, each on an
-// engine of its own into a buffer; the calling thread hands finished ranges to the sink and the
-// recorders in trial order while later ones run. The same output as one engine running every
-// trial: each trial starts from reset(trial), its randomness keyed by the trial.
+// engine of its own into a buffer; finished ranges go to the sink and the recorders in trial order
+// while later ones run. The same output as one engine running every trial: each trial starts from
+// reset(trial), its randomness keyed by the trial. Who hands a range over: the calling thread when
+// the sink stores chunks (an HDF5 file, which gets its calls from one thread), else the worker
+// that finished the range when it is next in order, so that a recording sink's work on the data
+// (encoding its chunks, sim/io/recording_sink.hpp) spreads over the workers.
 bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Network& net,
                       const std::vector<PhaseDrive>& drives, unsigned ranges, const Recorders& main,
                       const RunOptions& options, Sink& sink, RunResult& result, std::vector<double>& final_states) {
@@ -85,6 +88,47 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
       };
     return o;
   };
+  const bool workers_hand = !sink.stores_chunks();
+  std::mutex hand_mutex;  // one hand-over at a time, in order
+  unsigned handed = 0;    // ranges handed over (or given up: handing ends at a failure)
+  std::exception_ptr failure;
+  result.complete = true;
+  // Range `b`, finished, to the sink and the recorders; false once no more ranges go (hand_mutex).
+  auto hand = [&](TrialBlock& block) {
+    if (block.error) {
+      failure = block.error;
+      result.complete = false;
+      return false;
+    }
+    result.complete = block.complete;
+    if (!block.complete) return false;
+    block.buffer.replay_without_declarations(sink);
+    if (main.rates && main.rates->active()) main.rates->copy_trials(block.rates, block.range.first, block.range.end);
+    result.phases.insert(result.phases.end(), block.phases.begin(), block.phases.end());
+    result.synaptic_events += block.engine->synaptic_events();
+    result.spikes += block.engine->spike_count();
+    result.samples += block.states.samples();
+    return true;
+  };
+  // The ranges that are next in order and finished, handed over by this thread (a worker).
+  auto hand_ready = [&] {
+    std::lock_guard hand_lock(hand_mutex);
+    while (handed < ranges) {
+      std::unique_ptr<TrialBlock> block;
+      {
+        std::lock_guard lock(mutex);
+        if (!done[handed]) return;
+        block = std::move(blocks[handed]);
+      }
+      const bool go_on = hand(*block);
+      {
+        std::lock_guard lock(mutex);
+        handed = go_on ? handed + 1 : ranges;
+        if (!go_on) halt = true;
+      }
+      changed.notify_all();
+    }
+  };
   auto worker = [&] {
     for (;;) {
       unsigned b = 0;
@@ -107,37 +151,41 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
         done[b] = 1;
       }
       changed.notify_all();
+      if (workers_hand) hand_ready();
     }
   };
-  std::exception_ptr failure;
-  result.complete = true;
   {
     std::vector<std::jthread> threads;
     for (unsigned j = 0; j < std::min(options.jobs, ranges); ++j) threads.emplace_back(worker);
-    for (unsigned b = 0; b < ranges && result.complete; ++b) {
-      std::unique_ptr<TrialBlock> block;
-      {
-        std::unique_lock lock(mutex);
-        while (!done[b]) {
-          changed.wait_for(lock, std::chrono::milliseconds(20));
-          if (options.stop && options.stop->load()) halt = true;
+    // Stopped with range b never started (the workers saw the stop first): the run is incomplete.
+    auto never_runs = [&](unsigned b) { return halt.load() && next <= b; };
+    if (workers_hand) {
+      std::unique_lock lock(mutex);
+      while (handed < ranges) {
+        if (never_runs(handed)) {
+          result.complete = false;
+          break;
         }
-        block = std::move(blocks[b]);
+        changed.wait_for(lock, std::chrono::milliseconds(20));
+        if (options.stop && options.stop->load()) halt = true;
       }
-      if (block->error) {
-        failure = block->error;
-        result.complete = false;
-        break;
+    } else {
+      for (unsigned b = 0; b < ranges; ++b) {
+        std::unique_ptr<TrialBlock> block;
+        {
+          std::unique_lock lock(mutex);
+          while (!done[b] && !never_runs(b)) {
+            changed.wait_for(lock, std::chrono::milliseconds(20));
+            if (options.stop && options.stop->load()) halt = true;
+          }
+          if (!done[b]) {
+            result.complete = false;
+            break;
+          }
+          block = std::move(blocks[b]);
+        }
+        if (!hand(*block)) break;
       }
-      result.complete = block->complete;
-      if (!block->complete) break;
-      block->buffer.replay_without_declarations(sink);
-      if (main.rates && main.rates->active())
-        main.rates->copy_trials(block->rates, block->range.first, block->range.end);
-      result.phases.insert(result.phases.end(), block->phases.begin(), block->phases.end());
-      result.synaptic_events += block->engine->synaptic_events();
-      result.spikes += block->engine->spike_count();
-      result.samples += block->states.samples();
     }
     halt = true;  // ends the workers early if the run did not complete
   }               // joins

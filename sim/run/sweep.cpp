@@ -66,13 +66,18 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
   // With other processes the calling thread is the go-between, so the runs go to worker threads.
   const bool threaded = jobs > 1 || exchange;
   SweepProgress progress(cfg, options, threaded, unsigned(std::min<std::size_t>(std::size_t(jobs) * processes, n)));
+  // The threads go to whole runs first (cheaper than splitting one: no buffered trial ranges). A run
+  // whose estimated cost exceeds a thread's fair share of the sweep (total / threads) would finish
+  // last on one thread, so it gets ceil(cost / share) threads for its trials (at most this
+  // process's --jobs); so does every run of a sweep of fewer runs than threads.
+  std::vector<double> cost;
+  for (const Config& point : cfg.sweep_points) cost.push_back(estimated_cost(point).total());
+  const std::vector<unsigned> run_jobs = threads_per_run(cost, options.jobs, processes);
   auto unit_options = [&](std::size_t k, const std::atomic<bool>* stop) {
     RunOptions o = options;
     o.stop = stop;
     o.progress_note = {};
-    // The threads go to whole runs first (cheaper than splitting one: no buffered trial ranges);
-    // a sweep of fewer runs than threads gives each run a share for its trials.
-    o.jobs = std::max(1u, unsigned(options.jobs * processes / n));
+    o.jobs = run_jobs[k];
     o.progress = [&progress, k](double f) { progress.update(k, f); };
     return o;
   };
@@ -111,8 +116,6 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     bool over = false;              // another process: the writer said the sweep is over
     std::size_t written = 0, taken = 0, running = 0, unsent = 0;
     const std::size_t window = 2 * std::size_t(jobs) * processes;
-    std::vector<double> cost;
-    for (const Config& point : cfg.sweep_points) cost.push_back(estimated_cost(point).total());
     auto costliest_free = [&]() -> std::optional<std::size_t> {  // the writer, under the lock
       std::optional<std::size_t> best;
       for (std::size_t k = written; k < std::min(n, written + window); ++k)
@@ -146,12 +149,15 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
           k = *next;
           slots[k] = std::make_unique<Slot>();
           slot = slots[k].get();
+          // Encoded on this thread if the run goes to an HDF5 file: here, or another process's.
+          slot->buffer.encode_chunks(writer ? sink.stores_chunks() : true);
           ++running;
         }
         progress.start(k);
         try {
           slot->outcome = runner(cfg.sweep_points[k], slot->buffer, unit_options(k, &halt));
-          if (!writer) {  // packed here, on this thread's core: the go-between only sends it
+          slot->buffer.finish_chunks();  // the rows after each dataset's last whole chunk
+          if (!writer) {                 // packed here, on this thread's core: the go-between only sends it
             slot->packed = pack_run(slot->buffer, slot->outcome);
             slot->buffer.clear();
           }

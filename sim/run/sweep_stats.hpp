@@ -45,6 +45,15 @@ class ReportTap final : public Sink {
                      std::span<const std::uint64_t> node_ids) override {
     to_.append_spikes(population, times_ms, node_ids);
   }
+  void append_report_chunks(const std::string& population, std::uint32_t n_nodes,
+                            std::span<const EncodedChunk> chunks) override {
+    to_.append_report_chunks(population, n_nodes, chunks);
+  }
+  void append_spike_chunks(const std::string& population, std::span<const EncodedChunk> times_ms,
+                           std::span<const EncodedChunk> node_ids) override {
+    to_.append_spike_chunks(population, times_ms, node_ids);
+  }
+  bool stores_chunks() const override { return to_.stores_chunks(); }
   void write_weights(const std::string& label, const WeightTable& table) override { to_.write_weights(label, table); }
   void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override;
   void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The output file of a sweep is the same whatever --jobs: runs a spiking sweep with trials (a
-# two-key grid with replicates, tests/tools/sweeps/spiking.yaml) and a plastic continuous sweep
-# (sweeps/plastic.yaml) with 1, 2 and 3 jobs and compares every dataset and attribute
-# (tests/tools/h5_digest.py; only wall-clock provenance is not hashed).
+# two-key grid with replicates, tests/tools/sweeps/spiking.yaml), a plastic continuous sweep
+# (sweeps/plastic.yaml) and a spiking sweep whose recordings fill several chunks, one run nearly
+# all of its work (sweeps/chunks.yaml: encoded chunks, a run's trials split) with 1, 2 and 3 jobs
+# and compares every dataset and attribute (tests/tools/h5_digest.py; only wall-clock provenance is
+# not hashed).
 #   tests/tools/jobs_identical.sh build/release/ebsim
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -10,7 +12,7 @@ bin="$(realpath "$1")"
 py=/usr/bin/python3
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 status=0
-for cfg in spiking plastic; do
+for cfg in spiking plastic chunks; do
   for jobs in 1 2 3; do
     "$bin" run "$here/sweeps/$cfg.yaml" -o "$work/$cfg-$jobs.h5" --quiet --jobs "$jobs"
     "$py" "$here/h5_digest.py" "$work/$cfg-$jobs.h5" --out "$work/$cfg-$jobs.digest"

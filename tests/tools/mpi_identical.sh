@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A sweep spread over MPI ranks writes the same file as one process: tests/tools/sweeps/spiking.yaml
-# (spiking, trials, a two-key grid with replicates) and sweeps/plastic.yaml (plastic, continuous)
+# (spiking, trials, a two-key grid with replicates), sweeps/plastic.yaml (plastic, continuous) and
+# sweeps/chunks.yaml (recordings of several chunks, encoded by the rank that computes them)
 # run with `mpirun -np R` for R = 1, 2, 3 (and 1 or 2 threads per rank), every dataset and
 # attribute compared with a plain one-process run (tests/tools/h5_digest.py). Then what goes wrong:
 # a rank that cannot start stops every rank; SIGTERM to mpirun keeps a partial file; a rank killed
@@ -17,7 +18,7 @@ status=0
 fail() { echo "FAIL: $*"; status=1; }
 source "$here/mpi_lib.sh"  # same_file, sigterm_keeps_partial
 
-for cfg in spiking plastic; do
+for cfg in spiking plastic chunks; do
   "$bin" run "$here/sweeps/$cfg.yaml" -o "$work/$cfg.h5" --quiet --jobs 1
   for layout in "1 1" "2 1" "3 1" "2 2" "3 2"; do
     read -r ranks jobs <<<"$layout"

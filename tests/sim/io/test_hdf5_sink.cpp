@@ -15,6 +15,7 @@
 
 #include "sim/io/hdf5_sink.hpp"
 #include "sim/io/info.hpp"
+#include "sim/io/recording_sink.hpp"
 #include "tests/support.hpp"
 
 namespace fs = std::filesystem;
@@ -565,4 +566,62 @@ TEST_CASE("write_array takes units from the one list and stores integer quantiti
         read_all<std::uint32_t>(file, "/nodes/h1/node_type_id", H5::PredType::NATIVE_UINT32).at(0));
   CHECK_FALSE(file.nameExists("/sweep/3/nodes/v"));  // only populations whose biases the run wrote
   CHECK_FALSE(file.openDataSet("/analysis/unlisted").attrExists("units"));
+}
+
+TEST_CASE("chunks encoded by a recording give the file the same datasets as rows, and only where they fit") {
+  const ebsim::test::TempDir dir;
+  // 20,000 spikes (2 whole chunks and a rest) and 2,000 report rows of 20 (2 chunks of 819 and a
+  // rest): once as rows, once through a recording that encodes them.
+  auto feed = [](ebsim::Sink& sink) {
+    sink.declare_report("h1", 20, 0.0, 1.0);
+    sink.declare_spikes("h1");
+    for (std::uint32_t k = 0; k < 2000; ++k) {
+      sink.append_report("h1", report_row(k, 20));
+      std::vector<double> times;
+      std::vector<std::uint64_t> ids;
+      for (std::uint64_t j = 0; j < 10; ++j) times.push_back(k + 0.1 * double(j)), ids.push_back((k * 7 + j) % 20);
+      sink.append_spikes("h1", times, ids);
+    }
+  };
+  for (const bool encoded : {false, true}) {
+    Hdf5Sink sink(dir.file(encoded ? "encoded.h5" : "rows.h5"));
+    CHECK(sink.stores_chunks());
+    sink.begin_run(example_metadata());
+    if (encoded) {
+      ebsim::RecordingSink rec(true);
+      feed(rec);
+      rec.finish_chunks();
+      rec.replay(sink);
+    } else {
+      feed(sink);
+    }
+    sink.end_run(true);
+  }
+  const H5::H5File rows(dir.file("rows.h5"), H5F_ACC_RDONLY), encoded(dir.file("encoded.h5"), H5F_ACC_RDONLY);
+  CHECK(read_all<double>(rows, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE) ==
+        read_all<double>(encoded, "/spikes/h1/timestamps", H5::PredType::NATIVE_DOUBLE));
+  CHECK(read_all<std::uint64_t>(rows, "/spikes/h1/node_ids", H5::PredType::NATIVE_UINT64) ==
+        read_all<std::uint64_t>(encoded, "/spikes/h1/node_ids", H5::PredType::NATIVE_UINT64));
+  CHECK(read_all<float>(rows, "/report/h1/data", H5::PredType::NATIVE_FLOAT) ==
+        read_all<float>(encoded, "/report/h1/data", H5::PredType::NATIVE_FLOAT));
+  CHECK(dims_of(encoded.openDataSet("/report/h1/data")) == std::vector<hsize_t>{2000, 20});
+  CHECK(read_all<double>(encoded, "/report/h1/mapping/time", H5::PredType::NATIVE_DOUBLE) ==
+        std::vector<double>{0.0, 2000.0, 1.0});
+
+  // A chunk goes only where the rows so far end on a chunk boundary, next in order.
+  Hdf5Sink sink(dir.file("misplaced.h5"));
+  sink.begin_run(example_metadata());
+  sink.declare_spikes("h1");
+  std::vector<double> t(8192);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = double(i);
+  const std::vector<std::uint64_t> ids(t.size(), 1);
+  std::vector<ebsim::EncodedChunk> times, nodes;
+  ebsim::ChunkEncoder<double>(1).append(t, times);
+  ebsim::ChunkEncoder<std::uint64_t>(1).append(ids, nodes);
+  REQUIRE(times.size() == 1);
+  CHECK_THROWS_AS(sink.append_spike_chunks("h2", times, nodes), std::invalid_argument);  // not declared
+  CHECK_THROWS_AS(sink.append_spike_chunks("h1", times, {}), std::invalid_argument);
+  sink.append_spikes("h1", std::vector<double>{0.0}, std::vector<std::uint64_t>{0});
+  CHECK_THROWS_AS(sink.append_spike_chunks("h1", times, nodes), std::logic_error);  // inside chunk 0
+  sink.end_run(false);
 }

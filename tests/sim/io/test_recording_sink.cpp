@@ -119,3 +119,111 @@ TEST_CASE("an append after unpacked calls comes after them, not joined to an ear
   CHECK(sink.spikes.at("/sweep/0/a").times_ms == std::vector<double>{1.0});
   CHECK(sink.spikes.at("/sweep/1/a").times_ms == std::vector<double>{2.0, 3.0});
 }
+
+namespace {
+
+// Counts what a recording hands over, into a memory sink (whose chunk calls decode: Sink's default).
+struct Counting final : ebsim::Sink {
+  MemorySink to;
+  std::size_t spike_rows = 0, report_rows = 0, spike_chunks = 0, report_chunks = 0;
+  void begin_run(const ebsim::RunMetadata& m) override { to.begin_run(m); }
+  void set_scope(const std::string& p) override { to.set_scope(p); }
+  void declare_report(const std::string& p, std::uint32_t n, double t0, double dt) override {
+    to.declare_report(p, n, t0, dt);
+  }
+  void append_report(const std::string& p, std::span<const float> row) override {
+    ++report_rows;
+    to.append_report(p, row);
+  }
+  void declare_spikes(const std::string& p) override { to.declare_spikes(p); }
+  void append_spikes(const std::string& p, std::span<const double> t, std::span<const std::uint64_t> id) override {
+    spike_rows += t.size();
+    to.append_spikes(p, t, id);
+  }
+  void append_report_chunks(const std::string& p, std::uint32_t n,
+                            std::span<const ebsim::EncodedChunk> chunks) override {
+    report_chunks += chunks.size();
+    to.append_report_chunks(p, n, chunks);
+  }
+  void append_spike_chunks(const std::string& p, std::span<const ebsim::EncodedChunk> t,
+                           std::span<const ebsim::EncodedChunk> id) override {
+    spike_chunks += t.size();
+    to.append_spike_chunks(p, t, id);
+  }
+  void write_weights(const std::string& l, const ebsim::WeightTable& w) override { to.write_weights(l, w); }
+  void write_array(const std::string& p, std::span<const double> d, std::vector<std::uint64_t> s) override {
+    to.write_array(p, d, std::move(s));
+  }
+  void write_attribute(const std::string& p, const std::string& n, const ebsim::AttributeValue& v) override {
+    to.write_attribute(p, n, v);
+  }
+  void end_run(bool c) override { to.end_run(c); }
+};
+
+}  // namespace
+
+TEST_CASE("a recording that encodes hands its datasets over as whole chunks and the rest as rows, the same data") {
+  const int pieces = 20000;  // 40,000 spikes of `a` (4 chunks of 8192 and a rest), 20,000 of `b`, 20,000 rows
+  MemorySink direct;
+  direct.begin_run(example_metadata());
+  feed(direct, pieces);
+  for (const bool packed : {false, true}) {  // straight, or through another process's message
+    CAPTURE(packed);
+    RecordingSink rec(true);
+    feed(rec, pieces);
+    rec.finish_chunks();
+    RecordingSink received;
+    if (packed) received.unpack(rec.pack());
+    Counting sink;
+    sink.begin_run(example_metadata());
+    (packed ? received : rec).replay(sink);
+    CHECK(sink.spike_chunks == 4 + 2);
+    CHECK(sink.spike_rows == 7232 + 3616 + 2);  // the rests, and /sweep/1's two (set_scope finished /sweep/0)
+    CHECK(sink.report_chunks == 3);             // 20,000 rows of 3 floats, 5461 rows a chunk
+    CHECK(sink.report_rows == 20000 - 3 * 5461);
+    for (const auto& [key, spikes] : direct.spikes) {
+      CAPTURE(key);
+      CHECK(sink.to.spikes.at(key).times_ms == spikes.times_ms);
+      CHECK(sink.to.spikes.at(key).node_ids == spikes.node_ids);
+    }
+    CHECK(sink.to.reports.at("/sweep/0/a").rows == direct.reports.at("/sweep/0/a").rows);
+  }
+}
+
+TEST_CASE("a recording that encodes checks what it encodes: time order, row widths, and chunks of its own") {
+  RecordingSink rec(true);
+  rec.declare_spikes("a");
+  rec.declare_report("a", 3, 0.0, 1.0);
+  rec.append_spikes("a", std::vector<double>{1.0, 2.0}, std::vector<std::uint64_t>{0, 1});
+  CHECK_THROWS_AS(rec.append_spikes("a", std::vector<double>{1.5}, std::vector<std::uint64_t>{0}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(rec.append_spikes("a", std::vector<double>{3.0}, std::vector<std::uint64_t>{}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(rec.append_report("a", std::vector<float>{1, 2}), std::invalid_argument);
+  CHECK_THROWS_AS(rec.append_spike_chunks("a", {}, {}), std::logic_error);
+  // Not encoded here (not declared here): recorded as given.
+  rec.append_spikes("b", std::vector<double>{2.0}, std::vector<std::uint64_t>{0});
+  CHECK(rec.calls() == 3);  // two declarations and b's row: a's rows wait for a whole chunk
+  rec.finish_chunks();
+  CHECK(rec.calls() == 4);  // a's rows
+}
+
+TEST_CASE("rows after chunks of one dataset are not joined to rows before them") {
+  RecordingSink source(true), rec;
+  source.declare_spikes("a");
+  std::vector<double> t(8192);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = 1.0 + double(i);
+  source.append_spikes("a", t, std::vector<std::uint64_t>(t.size(), 4));
+  rec.declare_spikes("a");
+  rec.append_spikes("a", std::vector<double>{0.5}, std::vector<std::uint64_t>{1});
+  source.replay_without_declarations(rec);  // one chunk
+  rec.append_spikes("a", std::vector<double>{9000.0}, std::vector<std::uint64_t>{2});
+  MemorySink sink;
+  sink.begin_run(example_metadata());
+  rec.replay(sink);
+  const std::vector<double>& times = sink.spikes.at("a").times_ms;
+  REQUIRE(times.size() == 8194);
+  CHECK(times.front() == 0.5);
+  CHECK(times[1] == 1.0);
+  CHECK(times.back() == 9000.0);
+}

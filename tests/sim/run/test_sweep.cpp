@@ -290,6 +290,19 @@ TEST_CASE("a run's estimated cost grows with r_max, duration and trials, as its 
   CHECK(with_theory.theory > 0.0);
 }
 
+TEST_CASE("a run that costs more than a thread's fair share of the sweep gets threads for its trials") {
+  using ebsim::threads_per_run;
+  // theory_check's proportions (r_max 100 .. 6400 Hz): the last run is three quarters of the work.
+  const std::vector<double> cost{1, 4, 16, 64};
+  CHECK(threads_per_run(cost, 2, 1) == std::vector<unsigned>{1, 1, 1, 2});  // 64 > 85 / 2
+  CHECK(threads_per_run(cost, 4, 1) == std::vector<unsigned>{1, 1, 1, 4});  // ceil(64 / 21.25) = 4, at most 4
+  CHECK(threads_per_run(cost, 2, 2) == std::vector<unsigned>{1, 1, 1, 2});  // a share of 85 / 4; 2 threads here
+  CHECK(threads_per_run(cost, 1, 1) == std::vector<unsigned>{1, 1, 1, 1});
+  CHECK(threads_per_run({1, 1}, 4, 1) == std::vector<unsigned>{2, 2});        // fewer runs than threads
+  CHECK(threads_per_run({3, 3, 3}, 2, 1) == std::vector<unsigned>{1, 1, 1});  // 3 is not above 4.5
+  CHECK(threads_per_run({0, 0}, 2, 1) == std::vector<unsigned>{1, 1});
+}
+
 TEST_CASE("a sweep's progress is weighted by cost and keeps a share for what follows the last run") {
   // 3 runs; the statistics and the file's closing follow the last one on one thread. The bar's
   // fraction rises by cost and ends at runs / (runs + tail), the tail counted once per run going
