@@ -343,6 +343,9 @@ mutant sim/run/sweep.cpp "a sweep's run does not record the rows after its datas
 mutant sim/run/cost.cpp "a costly run gets the threads its cost rounds down to" \
   'std::ceil(c / share - 1e-9)' \
   'std::floor(c / share)'
+mutant sim/run/run.cpp "a run's trials on threads leave out the rows after the datasets' last whole chunks" \
+  '    staging->finish_chunks();  // the rows after the datasets'"'"' last whole chunks' \
+  ''
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

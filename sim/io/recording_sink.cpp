@@ -92,14 +92,22 @@ void RecordingSink::set_scope(const std::string& prefix) {
   record(SetScope{prefix});
 }
 
+void RecordingSink::encode_declared_report(const std::string& population, std::uint32_t n_nodes) {
+  report_encoders_.insert_or_assign(population, ReportEncoder{n_nodes, ChunkEncoder<float>(n_nodes)});
+}
+
+void RecordingSink::encode_declared_spikes(const std::string& population) {
+  spike_encoders_.insert_or_assign(population, SpikeEncoders{});
+}
+
 void RecordingSink::declare_report(const std::string& population, std::uint32_t n_nodes, double t_start_ms,
                                    double dt_ms) {
-  if (encode_) report_encoders_.insert_or_assign(population, ReportEncoder{n_nodes, ChunkEncoder<float>(n_nodes)});
+  if (encode_) encode_declared_report(population, n_nodes);
   record(DeclareReport{population, n_nodes, t_start_ms, dt_ms});
 }
 
 void RecordingSink::declare_spikes(const std::string& population) {
-  if (encode_) spike_encoders_.insert_or_assign(population, SpikeEncoders{});
+  if (encode_) encode_declared_spikes(population);
   record(DeclareSpikes{population});
 }
 

@@ -30,6 +30,10 @@ class RecordingSink final : public Sink {
   explicit RecordingSink(bool encode_chunks = false) : encode_(encode_chunks) {}
   void encode_chunks(bool on) { encode_ = on; }  // before the first call
   void finish_chunks();
+  // Encodes, as if declared here, a dataset declared in the sink this recording is replayed into
+  // (without declarations), which has no rows yet.
+  void encode_declared_report(const std::string& population, std::uint32_t n_nodes);
+  void encode_declared_spikes(const std::string& population);
 
   void begin_run(const RunMetadata& meta) override { record(BeginRun{meta}); }
   void set_scope(const std::string& prefix) override;

@@ -37,6 +37,7 @@ SpikeRecorder::SpikeRecorder(const Config& cfg, const Network& net, Engine& engi
   for (const Population* p : find_populations(net, cfg.record.spikes)) {
     engine.record_spikes(static_cast<std::uint32_t>(p - net.populations.data()));
     sink.declare_spikes(p->name);
+    pops_.push_back(p);
     active_ = true;
   }
 }

@@ -17,6 +17,7 @@ class StateRecorder {
  public:
   StateRecorder(const Config& cfg, const Network& net, Sink& sink);
   bool active() const { return !pops_.empty(); }
+  const std::vector<const Population*>& populations() const { return pops_; }  // declared in the sink
   void sample(Engine& engine);
   std::uint64_t samples() const { return samples_; }
 
@@ -32,6 +33,7 @@ class StateRecorder {
 class SpikeRecorder {
  public:
   SpikeRecorder(const Config& cfg, const Network& net, Engine& engine, Sink& sink);
+  const std::vector<const Population*>& populations() const { return pops_; }  // declared in the sink
   void drain(Engine& engine, double t0);
 
  private:
@@ -42,6 +44,7 @@ class SpikeRecorder {
   const Network& net_;
   Sink& sink_;
   bool active_ = false;
+  std::vector<const Population*> pops_;
   std::vector<Spike> buffer_;
   std::vector<Batch> by_pop_;
 };

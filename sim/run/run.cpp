@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -54,10 +55,11 @@ struct TrialBlock {
 // The trials in `ranges` contiguous ranges, options.jobs at once on worker threads, each on an
 // engine of its own into a buffer; finished ranges go to the sink and the recorders in trial order
 // while later ones run. The same output as one engine running every trial: each trial starts from
-// reset(trial), its randomness keyed by the trial. Who hands a range over: the calling thread when
-// the sink stores chunks (an HDF5 file, which gets its calls from one thread), else the worker
-// that finished the range when it is next in order, so that a recording sink's work on the data
-// (encoding its chunks, sim/io/recording_sink.hpp) spreads over the workers.
+// reset(trial), its randomness keyed by the trial. The worker that finishes the range next in order
+// hands it over, so the work of handing over spreads over the workers: into a recording sink
+// (a sweep's run), which encodes the datasets' chunks as they fill; and for a sink that stores
+// chunks (an HDF5 file, which gets its calls from the calling thread only) into a recording that
+// encodes them likewise, which the calling thread replays into the file as it fills.
 bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Network& net,
                       const std::vector<PhaseDrive>& drives, unsigned ranges, const Recorders& main,
                       const RunOptions& options, Sink& sink, RunResult& result, std::vector<double>& final_states) {
@@ -88,7 +90,15 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
       };
     return o;
   };
-  const bool workers_hand = !sink.stores_chunks();
+  std::optional<RecordingSink> staging;
+  if (sink.stores_chunks()) {
+    staging.emplace(true);
+    if (main.states)
+      for (const Population* p : main.states->populations()) staging->encode_declared_report(p->name, p->size);
+    if (main.spikes)
+      for (const Population* p : main.spikes->populations()) staging->encode_declared_spikes(p->name);
+  }
+  Sink& target = staging ? static_cast<Sink&>(*staging) : sink;
   std::mutex hand_mutex;  // one hand-over at a time, in order
   unsigned handed = 0;    // ranges handed over (or given up: handing ends at a failure)
   std::exception_ptr failure;
@@ -102,7 +112,7 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
     }
     result.complete = block.complete;
     if (!block.complete) return false;
-    block.buffer.replay_without_declarations(sink);
+    block.buffer.replay_without_declarations(target);
     if (main.rates && main.rates->active()) main.rates->copy_trials(block.rates, block.range.first, block.range.end);
     result.phases.insert(result.phases.end(), block.phases.begin(), block.phases.end());
     result.synaptic_events += block.engine->synaptic_events();
@@ -110,23 +120,32 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
     result.samples += block.states.samples();
     return true;
   };
-  // The ranges that are next in order and finished, handed over by this thread (a worker).
+  // The ranges that are next in order and finished, handed over by this thread (a worker), unless
+  // another is handing over: that one takes this range too (it looks again after letting go, and
+  // this range was marked done before), and this thread goes on to compute the next.
   auto hand_ready = [&] {
-    std::lock_guard hand_lock(hand_mutex);
-    while (handed < ranges) {
-      std::unique_ptr<TrialBlock> block;
+    for (;;) {
       {
-        std::lock_guard lock(mutex);
-        if (!done[handed]) return;
-        block = std::move(blocks[handed]);
+        std::unique_lock hand_lock(hand_mutex, std::try_to_lock);
+        if (!hand_lock.owns_lock()) return;
+        for (;;) {
+          std::unique_ptr<TrialBlock> block;
+          {
+            std::lock_guard lock(mutex);
+            if (handed >= ranges || !done[handed]) break;
+            block = std::move(blocks[handed]);
+          }
+          const bool go_on = hand(*block);
+          {
+            std::lock_guard lock(mutex);
+            handed = go_on ? handed + 1 : ranges;
+            if (!go_on) halt = true;
+          }
+          changed.notify_all();
+        }
       }
-      const bool go_on = hand(*block);
-      {
-        std::lock_guard lock(mutex);
-        handed = go_on ? handed + 1 : ranges;
-        if (!go_on) halt = true;
-      }
-      changed.notify_all();
+      std::lock_guard lock(mutex);
+      if (handed >= ranges || !done[handed]) return;  // nothing finished while this thread held it
     }
   };
   auto worker = [&] {
@@ -151,44 +170,33 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
         done[b] = 1;
       }
       changed.notify_all();
-      if (workers_hand) hand_ready();
+      hand_ready();
     }
   };
   {
     std::vector<std::jthread> threads;
     for (unsigned j = 0; j < std::min(options.jobs, ranges); ++j) threads.emplace_back(worker);
     // Stopped with range b never started (the workers saw the stop first): the run is incomplete.
-    auto never_runs = [&](unsigned b) { return halt.load() && next <= b; };
-    if (workers_hand) {
-      std::unique_lock lock(mutex);
-      while (handed < ranges) {
-        if (never_runs(handed)) {
-          result.complete = false;
-          break;
-        }
-        changed.wait_for(lock, std::chrono::milliseconds(20));
-        if (options.stop && options.stop->load()) halt = true;
+    std::unique_lock lock(mutex);
+    while (handed < ranges) {
+      if (halt.load() && next <= handed) {
+        result.complete = false;
+        break;
       }
-    } else {
-      for (unsigned b = 0; b < ranges; ++b) {
-        std::unique_ptr<TrialBlock> block;
-        {
-          std::unique_lock lock(mutex);
-          while (!done[b] && !never_runs(b)) {
-            changed.wait_for(lock, std::chrono::milliseconds(20));
-            if (options.stop && options.stop->load()) halt = true;
-          }
-          if (!done[b]) {
-            result.complete = false;
-            break;
-          }
-          block = std::move(blocks[b]);
-        }
-        if (!hand(*block)) break;
+      changed.wait_for(lock, std::chrono::milliseconds(20));
+      if (options.stop && options.stop->load()) halt = true;
+      if (staging) {  // what the workers handed over so far, into the file
+        lock.unlock();
+        staging->replay_without_declarations(sink);
+        lock.lock();
       }
     }
     halt = true;  // ends the workers early if the run did not complete
   }               // joins
+  if (staging) {
+    staging->finish_chunks();  // the rows after the datasets' last whole chunks
+    staging->replay_without_declarations(sink);
+  }
   if (failure) std::rethrow_exception(failure);
   return result.complete;
 }

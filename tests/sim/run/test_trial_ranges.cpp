@@ -3,7 +3,9 @@
 // settle phases.
 #include <doctest/doctest.h>
 
+#include "sim/io/hdf5_sink.hpp"
 #include "sim/io/memory_sink.hpp"
+#include "sim/io/stored_run.hpp"
 #include "sim/run/run.hpp"
 #include "tests/sim/run/same_sinks.hpp"
 #include "tests/support.hpp"
@@ -78,4 +80,44 @@ record:
   REQUIRE(continuous.protocol.phases.at(0).settle.has_value());
   REQUIRE(continuous.engine.sigma > 0);
   test::require_same(run_with_jobs(continuous, 1), run_with_jobs(continuous, 4));
+}
+
+TEST_CASE("a run's trials on threads reach an HDF5 file whole, its chunks encoded on the workers") {
+  // 4 trials of 30 units at 6400 Hz: some 36,000 spikes of h (4 whole chunks of 8192 and a rest)
+  // and 801 state rows (546 to a chunk). With 2 threads the workers encode the chunks into a
+  // recording that the calling thread replays into the file (sim/run/run.cpp).
+  const Config cfg = test::config_from(R"(
+seed: 11
+model: {beta1: -0.5, tau: 10 ms, r_max: 6400 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 10}
+  h: {role: hidden, size: 30, bias: {uniform: [-0.1, 0.1]}}
+projections:
+  - {from: x, to: h, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
+protocol:
+  trials: 4
+  phases: [{name: on, duration: 100 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}]
+record:
+  spikes: {populations: all}
+  states: {populations: all, period: 0.5 ms}
+)");
+  const test::TempDir dir;
+  for (const unsigned jobs : {1u, 2u}) {
+    Hdf5Sink sink(dir.file("jobs" + std::to_string(jobs) + ".h5"));
+    sink.begin_run(make_metadata(cfg, "test"));
+    RunOptions options;
+    options.jobs = jobs;
+    REQUIRE(run_experiment(cfg, sink, options).complete);
+    sink.end_run(true);
+  }
+  auto read = [&](unsigned jobs, const std::string& name) {
+    return read_stored_array(dir.file("jobs" + std::to_string(jobs) + ".h5"), name).values;
+  };
+  const std::vector<double> times = read(1, "/spikes/h/timestamps");
+  CHECK(times.size() > 4 * 8192);
+  CHECK(read(2, "/spikes/h/timestamps") == times);
+  for (const char* name : {"/spikes/h/node_ids", "/spikes/x/timestamps", "/spikes/x/node_ids", "/report/h/data"})
+    CHECK(read(2, name) == read(1, name));
+  CHECK(read(1, "/report/h/data").size() == 801 * 30);
 }
