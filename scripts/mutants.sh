@@ -346,6 +346,15 @@ mutant sim/run/cost.cpp "a costly run gets the threads its cost rounds down to" 
 mutant sim/run/run.cpp "a run's trials on threads leave out the rows after the datasets' last whole chunks" \
   '    staging->finish_chunks();  // the rows after the datasets'"'"' last whole chunks' \
   ''
+mutant sim/run/run.cpp "a worker handing over a range lets the sink's error escape its thread" \
+  '          } catch (...) {
+            failure = std::current_exception();
+            result.complete = false;
+          }' \
+  '          } catch (const std::logic_error&) {
+            failure = std::current_exception();
+            result.complete = false;
+          }'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -135,7 +135,13 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
             if (handed >= ranges || !done[handed]) break;
             block = std::move(blocks[handed]);
           }
-          const bool go_on = hand(*block);
+          bool go_on = false;
+          try {  // a sink that refuses the data (a worker's exception would end the process)
+            go_on = hand(*block);
+          } catch (...) {
+            failure = std::current_exception();
+            result.complete = false;
+          }
           {
             std::lock_guard lock(mutex);
             handed = go_on ? handed + 1 : ranges;
@@ -176,6 +182,12 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
   {
     std::vector<std::jthread> threads;
     for (unsigned j = 0; j < std::min(options.jobs, ranges); ++j) threads.emplace_back(worker);
+    // However this scope ends (the file refusing a write included), the workers stop before they
+    // are joined: ends them early if the run did not complete.
+    struct HaltOnExit {
+      std::atomic<bool>& halt;
+      ~HaltOnExit() { halt = true; }
+    } halt_on_exit{halt};
     // Stopped with range b never started (the workers saw the stop first): the run is incomplete.
     std::unique_lock lock(mutex);
     while (handed < ranges) {
@@ -191,8 +203,7 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
         lock.lock();
       }
     }
-    halt = true;  // ends the workers early if the run did not complete
-  }               // joins
+  }  // joins
   if (staging) {
     staging->finish_chunks();  // the rows after the datasets' last whole chunks
     staging->replay_without_declarations(sink);

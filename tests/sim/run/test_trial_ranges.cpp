@@ -121,3 +121,54 @@ record:
     CHECK(read(2, name) == read(1, name));
   CHECK(read(1, "/report/h/data").size() == 801 * 30);
 }
+
+namespace {
+
+// Takes the first `allowed` spike appends, then refuses, as a full disk would.
+class FillingSink final : public Sink {
+ public:
+  explicit FillingSink(int allowed) : allowed_(allowed) {}
+  void begin_run(const RunMetadata& meta) override { inner_.begin_run(meta); }
+  void set_scope(const std::string& prefix) override { inner_.set_scope(prefix); }
+  void declare_report(const std::string& p, std::uint32_t n, double t0, double dt) override {
+    inner_.declare_report(p, n, t0, dt);
+  }
+  void append_report(const std::string& p, std::span<const float> row) override { inner_.append_report(p, row); }
+  void declare_spikes(const std::string& p) override { inner_.declare_spikes(p); }
+  void append_spikes(const std::string& p, std::span<const double> t, std::span<const std::uint64_t> ids) override {
+    if (--allowed_ < 0) throw std::runtime_error("no space left on device (test)");
+    inner_.append_spikes(p, t, ids);
+  }
+  void write_weights(const std::string& label, const WeightTable& table) override {
+    inner_.write_weights(label, table);
+  }
+  void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override {
+    inner_.write_array(path, data, std::move(shape));
+  }
+  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
+    inner_.write_attribute(path, name, value);
+  }
+  void end_run(bool complete) override { inner_.end_run(complete); }
+
+ private:
+  MemorySink inner_;
+  int allowed_;
+};
+
+}  // namespace
+
+TEST_CASE("a sink that refuses a range's data while the workers hand it over fails the run, with its error") {
+  // The workers hand the ranges to this sink (it is not an HDF5 file): its exception, thrown on a
+  // worker thread, reaches the caller; the other workers stop.
+  const Config cfg =
+      test::config_from(test::kSmallNet, {"engine={kind: spiking}", "model.r_max=800 Hz", "protocol.trials=8",
+                                          "record.spikes={populations: [h]}", "protocol.phases.0.duration=100 ms"});
+  for (const unsigned jobs : {2u, 3u}) {
+    CAPTURE(jobs);
+    FillingSink sink(3);
+    sink.begin_run(make_metadata(cfg, "test"));
+    RunOptions options;
+    options.jobs = jobs;
+    CHECK_THROWS_WITH(run_experiment(cfg, sink, options), "no space left on device (test)");
+  }
+}
