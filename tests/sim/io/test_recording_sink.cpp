@@ -5,6 +5,7 @@
 
 #include "sim/io/memory_sink.hpp"
 #include "sim/io/recording_sink.hpp"
+#include "tests/forwarding_sink.hpp"
 #include "tests/support.hpp"
 
 using ebsim::MemorySink;
@@ -123,19 +124,12 @@ TEST_CASE("an append after unpacked calls comes after them, not joined to an ear
 namespace {
 
 // Counts what a recording hands over, into a memory sink (whose chunk calls decode: Sink's default).
-struct Counting final : ebsim::Sink {
-  MemorySink to;
+struct Counting final : ebsim::test::ForwardingSink {
   std::size_t spike_rows = 0, report_rows = 0, spike_chunks = 0, report_chunks = 0;
-  void begin_run(const ebsim::RunMetadata& m) override { to.begin_run(m); }
-  void set_scope(const std::string& p) override { to.set_scope(p); }
-  void declare_report(const std::string& p, std::uint32_t n, double t0, double dt) override {
-    to.declare_report(p, n, t0, dt);
-  }
   void append_report(const std::string& p, std::span<const float> row) override {
     ++report_rows;
     to.append_report(p, row);
   }
-  void declare_spikes(const std::string& p) override { to.declare_spikes(p); }
   void append_spikes(const std::string& p, std::span<const double> t, std::span<const std::uint64_t> id) override {
     spike_rows += t.size();
     to.append_spikes(p, t, id);
@@ -150,14 +144,6 @@ struct Counting final : ebsim::Sink {
     spike_chunks += t.size();
     to.append_spike_chunks(p, t, id);
   }
-  void write_weights(const std::string& l, const ebsim::WeightTable& w) override { to.write_weights(l, w); }
-  void write_array(const std::string& p, std::span<const double> d, std::vector<std::uint64_t> s) override {
-    to.write_array(p, d, std::move(s));
-  }
-  void write_attribute(const std::string& p, const std::string& n, const ebsim::AttributeValue& v) override {
-    to.write_attribute(p, n, v);
-  }
-  void end_run(bool c) override { to.end_run(c); }
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "sim/run/run.hpp"
 #include "sim/run/summary.hpp"
 #include "sim/run/sweep.hpp"
+#include "tests/forwarding_sink.hpp"
 #include "tests/sim/run/same_sinks.hpp"
 #include "tests/support.hpp"
 
@@ -211,36 +212,19 @@ TEST_CASE("a spiking sweep with trials gives the same output with 1, 2 and 3 job
 }
 
 // Refuses every array written under one run's scope, as a full disk would.
-class RefusingSink final : public Sink {
+class RefusingSink final : public test::ForwardingSink {
  public:
   explicit RefusingSink(std::string refused_scope) : refused_(std::move(refused_scope)) {}
-  void begin_run(const RunMetadata& meta) override { inner_.begin_run(meta); }
   void set_scope(const std::string& prefix) override {
     scope_ = prefix;
-    inner_.set_scope(prefix);
-  }
-  void declare_report(const std::string& p, std::uint32_t n, double t0, double dt) override {
-    inner_.declare_report(p, n, t0, dt);
-  }
-  void append_report(const std::string& p, std::span<const float> row) override { inner_.append_report(p, row); }
-  void declare_spikes(const std::string& p) override { inner_.declare_spikes(p); }
-  void append_spikes(const std::string& p, std::span<const double> t, std::span<const std::uint64_t> ids) override {
-    inner_.append_spikes(p, t, ids);
-  }
-  void write_weights(const std::string& label, const WeightTable& table) override {
-    inner_.write_weights(label, table);
+    to.set_scope(prefix);
   }
   void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override {
     if (scope_ == refused_) throw std::runtime_error("no space left on device (test)");
-    inner_.write_array(path, data, std::move(shape));
+    to.write_array(path, data, std::move(shape));
   }
-  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
-    inner_.write_attribute(path, name, value);
-  }
-  void end_run(bool complete) override { inner_.end_run(complete); }
 
  private:
-  MemorySink inner_;
   std::string refused_, scope_;
 };
 

@@ -7,6 +7,7 @@
 #include "sim/io/memory_sink.hpp"
 #include "sim/io/stored_run.hpp"
 #include "sim/run/run.hpp"
+#include "tests/forwarding_sink.hpp"
 #include "tests/sim/run/same_sinks.hpp"
 #include "tests/support.hpp"
 
@@ -83,25 +84,12 @@ record:
 }
 
 TEST_CASE("a run's trials on threads reach an HDF5 file whole, its chunks encoded on the workers") {
-  // 4 trials of 30 units at 6400 Hz: some 36,000 spikes of h (4 whole chunks of 8192 and a rest)
-  // and 801 state rows (546 to a chunk). With 2 threads the workers encode the chunks into a
-  // recording that the calling thread replays into the file (sim/run/run.cpp).
-  const Config cfg = test::config_from(R"(
-seed: 11
-model: {beta1: -0.5, tau: 10 ms, r_max: 6400 Hz}
-engine: {kind: spiking}
-populations:
-  x: {role: input, size: 10}
-  h: {role: hidden, size: 30, bias: {uniform: [-0.1, 0.1]}}
-projections:
-  - {from: x, to: h, weights: {glorot: 0.5}, symmetric: true, delay: 1 ms}
-protocol:
-  trials: 4
-  phases: [{name: on, duration: 100 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}]
-record:
-  spikes: {populations: all}
-  states: {populations: all, period: 0.5 ms}
-)");
+  // tests/tools/sweeps/chunks.yaml's costly point: 4 trials of 30 units at 6400 Hz, some 36,000
+  // spikes of h (4 whole chunks of 8192 and a rest) and 801 state rows (546 to a chunk). With 2
+  // threads the workers encode the chunks into a recording that the calling thread replays into
+  // the file (sim/run/run.cpp).
+  const Config cfg =
+      test::config_file(test::source_dir() + "/tests/tools/sweeps/chunks.yaml", {"sweep=null", "model.r_max=6400 Hz"});
   const test::TempDir dir;
   for (const unsigned jobs : {1u, 2u}) {
     Hdf5Sink sink(dir.file("jobs" + std::to_string(jobs) + ".h5"));
@@ -125,33 +113,15 @@ record:
 namespace {
 
 // Takes the first `allowed` spike appends, then refuses, as a full disk would.
-class FillingSink final : public Sink {
+class FillingSink final : public test::ForwardingSink {
  public:
   explicit FillingSink(int allowed) : allowed_(allowed) {}
-  void begin_run(const RunMetadata& meta) override { inner_.begin_run(meta); }
-  void set_scope(const std::string& prefix) override { inner_.set_scope(prefix); }
-  void declare_report(const std::string& p, std::uint32_t n, double t0, double dt) override {
-    inner_.declare_report(p, n, t0, dt);
-  }
-  void append_report(const std::string& p, std::span<const float> row) override { inner_.append_report(p, row); }
-  void declare_spikes(const std::string& p) override { inner_.declare_spikes(p); }
   void append_spikes(const std::string& p, std::span<const double> t, std::span<const std::uint64_t> ids) override {
     if (--allowed_ < 0) throw std::runtime_error("no space left on device (test)");
-    inner_.append_spikes(p, t, ids);
+    to.append_spikes(p, t, ids);
   }
-  void write_weights(const std::string& label, const WeightTable& table) override {
-    inner_.write_weights(label, table);
-  }
-  void write_array(const std::string& path, std::span<const double> data, std::vector<std::uint64_t> shape) override {
-    inner_.write_array(path, data, std::move(shape));
-  }
-  void write_attribute(const std::string& path, const std::string& name, const AttributeValue& value) override {
-    inner_.write_attribute(path, name, value);
-  }
-  void end_run(bool complete) override { inner_.end_run(complete); }
 
  private:
-  MemorySink inner_;
   int allowed_;
 };
 
