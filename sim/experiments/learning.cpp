@@ -237,7 +237,7 @@ class Trainer {
       ev.predictions.push_back(guess);
       return true;
     };
-    run_in_order<std::vector<double>>(std::uint32_t(indices.size()), jobs_, make, take);
+    run_in_order<std::vector<double>>(std::uint32_t(indices.size()), jobs_ > 1 ? jobs_ - 1 : 0, make, take);
     ev.accuracy = correct / double(indices.size());
     ev.loss = loss / double(indices.size());
     return ev;

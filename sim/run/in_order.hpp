@@ -15,13 +15,16 @@
 namespace ebsim {
 
 // Items b = 0 .. n-1: `make(b)`, on the calling thread and in order, returns item b's work; the work
-// runs on one of `jobs` worker threads (on the calling thread when jobs <= 1), at most 2 x jobs
-// items in flight; `take(b, result)` receives the results on the calling thread in item order, so
-// what it accumulates does not depend on the threads. Returns false when `take` asks to stop.
+// runs on one of `workers` worker threads or on the calling thread while it would wait (all on the
+// calling thread when workers is 0), at most 4 x (workers + 1) items in flight; `take(b, result)`
+// receives the results on the calling thread in item order, so what it accumulates does not
+// depend on the threads. Returns false when `take` asks to stop. The calling thread is one of the
+// threads that compute (making items, as the backprop experiment's free run does, or running
+// them): `jobs - 1` workers for `jobs` threads.
 template <class Result>
-bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::function<Result()>(std::uint32_t)>& make,
+bool run_in_order(std::uint32_t n, unsigned workers, const std::function<std::function<Result()>(std::uint32_t)>& make,
                   const std::function<bool(std::uint32_t, const Result&)>& take) {
-  if (jobs <= 1) {
+  if (workers == 0) {
     for (std::uint32_t b = 0; b < n; ++b)
       if (!take(b, make(b)())) return false;
     return true;
@@ -36,6 +39,19 @@ bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::funct
   std::mutex mutex;
   std::condition_variable changed;
   bool closing = false;
+  auto run = [&](Item& item) {
+    try {
+      item.result = item.work();
+    } catch (...) {
+      item.error = std::current_exception();
+    }
+    item.work = nullptr;  // frees the engines' copies
+    {
+      std::lock_guard lock(mutex);
+      item.done = true;
+    }
+    changed.notify_all();
+  };
   auto worker = [&] {
     for (;;) {
       std::shared_ptr<Item> item;
@@ -46,24 +62,14 @@ bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::funct
         item = pending.front();
         pending.pop_front();
       }
-      try {
-        item->result = item->work();
-      } catch (...) {
-        item->error = std::current_exception();
-      }
-      item->work = nullptr;  // frees the engines' copies
-      {
-        std::lock_guard lock(mutex);
-        item->done = true;
-      }
-      changed.notify_all();
+      run(*item);
     }
   };
   std::exception_ptr failure;
   bool complete = true;
   {
     std::vector<std::jthread> threads;
-    for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (unsigned j = 0; j < workers; ++j) threads.emplace_back(worker);
     struct CloseOnExit {  // also when make or take throws: the workers end before they are joined
       std::mutex& mutex;
       std::condition_variable& changed;
@@ -76,9 +82,12 @@ bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::funct
         changed.notify_all();
       }
     } close_on_exit{mutex, changed, closing};
+    // The calling thread makes items while there is room, takes the oldest when it is done, and
+    // otherwise runs a waiting item itself rather than wait: it is one of the threads.
+    const std::size_t window = 4 * (std::size_t(workers) + 1);
     std::uint32_t next = 0, taken = 0;
     while (taken < n) {
-      if (next < n && in_flight.size() < 2 * std::size_t(jobs)) {
+      if (next < n && in_flight.size() < window) {
         auto item = std::make_shared<Item>();
         item->work = make(next++);
         {
@@ -89,12 +98,21 @@ bool run_in_order(std::uint32_t n, unsigned jobs, const std::function<std::funct
         changed.notify_all();
         continue;
       }
-      std::shared_ptr<Item> item;
+      std::shared_ptr<Item> item, mine;
       {
         std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return in_flight.front()->done; });
-        item = in_flight.front();
-        in_flight.pop_front();
+        if (!in_flight.front()->done && !pending.empty()) {
+          mine = pending.front();
+          pending.pop_front();
+        } else {
+          changed.wait(lock, [&] { return in_flight.front()->done; });
+          item = in_flight.front();
+          in_flight.pop_front();
+        }
+      }
+      if (mine) {
+        run(*mine);
+        continue;
       }
       if (item->error) {
         failure = item->error;
