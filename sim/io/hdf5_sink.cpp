@@ -315,7 +315,6 @@ class GrowingDataset {
 
   const H5::DataSet& dataset() const { return dataset_; }
   hsize_t rows_written() const { return rows_written_; }
-  hsize_t columns() const { return columns_; }
 
   void append(std::span<const T> values) {
     buffer_.insert(buffer_.end(), values.begin(), values.end());
