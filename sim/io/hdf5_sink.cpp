@@ -469,11 +469,8 @@ class SpikeStream {
   // anything is written.
   void append(const std::string& population, std::span<const double> times_ms,
               std::span<const std::uint64_t> node_ids) {
-    if (times_ms.size() != node_ids.size())
-      throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
-                                  " times but " + std::to_string(node_ids.size()) + " node ids");
     double previous = last_time_ms_;
-    require_time_order(population, times_ms, previous);
+    require_spikes(population, times_ms, node_ids, previous);
     timestamps_.append(times_ms);
     node_ids_.append(node_ids);
     last_time_ms_ = previous;

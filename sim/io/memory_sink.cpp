@@ -56,17 +56,9 @@ void MemorySink::append_spikes(const std::string& unscoped, std::span<const doub
   const std::string population = key(unscoped);
   const auto found = spikes.find(population);
   if (found == spikes.end()) throw std::invalid_argument("append_spikes(" + population + "): spikes not declared");
-  if (times_ms.size() != node_ids.size())
-    throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
-                                " times but " + std::to_string(node_ids.size()) + " node ids");
   Spikes& stored = found->second;
   double previous = stored.times_ms.empty() ? -std::numeric_limits<double>::infinity() : stored.times_ms.back();
-  for (const double t : times_ms) {
-    if (!(t >= previous))
-      throw std::invalid_argument("append_spikes(" + population + "): spike time " + std::to_string(t) +
-                                  " ms breaks time order");
-    previous = t;
-  }
+  require_spikes(population, times_ms, node_ids, previous);
   stored.times_ms.insert(stored.times_ms.end(), times_ms.begin(), times_ms.end());
   stored.node_ids.insert(stored.node_ids.end(), node_ids.begin(), node_ids.end());
 }

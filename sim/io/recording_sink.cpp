@@ -139,10 +139,7 @@ void RecordingSink::append_spikes(const std::string& population, std::span<const
                                   std::span<const std::uint64_t> node_ids) {
   const auto e = spike_encoders_.find(population);
   if (e != spike_encoders_.end()) {
-    if (times_ms.size() != node_ids.size())
-      throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
-                                  " times but " + std::to_string(node_ids.size()) + " node ids");
-    require_time_order(population, times_ms, e->second.last_time_ms);  // the HDF5 sink checks rows, not chunks
+    require_spikes(population, times_ms, node_ids, e->second.last_time_ms);  // the HDF5 sink checks rows, not chunks
     std::vector<EncodedChunk> time_chunks, id_chunks;
     e->second.times.append(times_ms, time_chunks);
     e->second.ids.append(node_ids, id_chunks);

@@ -2,7 +2,11 @@
 
 namespace ebsim {
 
-void require_time_order(const std::string& population, std::span<const double> times_ms, double& previous) {
+void require_spikes(const std::string& population, std::span<const double> times_ms,
+                    std::span<const std::uint64_t> node_ids, double& previous) {
+  if (times_ms.size() != node_ids.size())
+    throw std::invalid_argument("append_spikes(" + population + "): " + std::to_string(times_ms.size()) +
+                                " times but " + std::to_string(node_ids.size()) + " node ids");
   double last = previous;
   for (const double t : times_ms) {
     if (!(t >= last))

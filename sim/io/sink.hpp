@@ -43,8 +43,10 @@ inline void require_shape(const std::string& path, std::size_t values, const std
                                 " values do not fill the shape (" + std::to_string(elements) + " elements)");
 }
 
-// The spike lists' contract: times in non-decreasing order, continuing from `previous` (updated).
-void require_time_order(const std::string& population, std::span<const double> times_ms, double& previous);
+// The spike lists' contract, checked before anything is kept: a node id for every time, times in
+// non-decreasing order continuing from `previous` (updated to the last).
+void require_spikes(const std::string& population, std::span<const double> times_ms,
+                    std::span<const std::uint64_t> node_ids, double& previous);
 
 class Sink {
  public:
