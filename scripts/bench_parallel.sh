@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Parallel runs, measured: wall times and speed-ups of configs/theory_check.yaml (a sweep of 4 r_max
 # values, 16 trials each), of its costliest point alone (r_max 6400 Hz: its trials on threads), of
-# the main experiment (configs/backprop_equivalence.yaml: its spiking branches on threads, or each
-# branch's network split over the ranks) and of
+# the main experiment (configs/backprop_equivalence.yaml: its branches on threads, or continued on
+# rank 1 from rank 0's free run) and of
 # the backprop experiment over seeds (configs/backprop_seeds.yaml, 4 replicates) with --jobs 1,
 # --jobs 2 and `mpirun -np 2 --jobs 1`, alternating the layouts over REPEATS rounds (median of
 # each), all in this one run on this machine. Then a model of a cluster run from the measured
@@ -50,7 +50,7 @@ for case in theory_check theory_check@6400Hz backprop_equivalence backprop_seeds
     t2+=("$(wall_of "$work/b.h5" jobs2 "$config" "${extra[@]}")")
     # theory_check's 6400 Hz point alone would split its 60-unit network over the ranks (one plain
     # spiking run): not the division measured here, so no MPI figure. backprop_equivalence's
-    # spiking branches split their network over the ranks (one run, not a sweep).
+    # branches are spread over the ranks (one run, not a sweep: sim/run/farm.hpp).
     [[ $case == *@* ]] && tm+=(nan) || tm+=("$(wall_of "$work/c.h5" mpi2 "$config" "${extra[@]}")")
   done
   m1=$(median "${t1[@]}"); m2=$(median "${t2[@]}"); mm=$(median "${tm[@]}")

@@ -355,6 +355,31 @@ mutant sim/run/run.cpp "a worker handing over a range lets the sink's error esca
             failure = std::current_exception();
             result.complete = false;
           }'
+mutant sim/core/engine_state.cpp "a saved spiking engine leaves out its random streams" \
+  '  f(streams_);
+  queue_.visit_state(f);' \
+  '  queue_.visit_state(f);'
+mutant sim/core/event_queue.hpp "a saved event queue leaves out the events in its heap" \
+  '    f(heap_);' \
+  ''
+mutant sim/core/event_queue.hpp "a saved event queue leaves out the deliveries in its lanes" \
+  '    for (auto& q : lanes_) f(q);' \
+  ''
+mutant sim/core/engine_state.cpp "a saved continuous engine leaves out its noise streams" \
+  '  f(noise_);' \
+  ''
+mutant sim/core/engine_state.cpp "a loaded state is taken without checking that it fits" \
+  '    if (!(theirs == mine))' \
+  '    if (false)'
+mutant sim/run/farm.cpp "a farm gives every process the first item of the round" \
+  'if (m.item % workers == std::uint32_t(rank - 1)) got.push_back(std::move(m));' \
+  'if (got.empty()) got.push_back(std::move(m));'
+mutant sim/run/farm.cpp "a farm's processes stop only when process 0 asks" \
+  'append_part(part, stop || comm.signalled(), mine);' \
+  'append_part(part, stop, mine);'
+mutant sim/run/farm.cpp "a farm takes no notice of take asking to stop" \
+  'if (!stop && !farm.take(m.item, m.bytes)) stop = true;' \
+  'farm.take(m.item, m.bytes);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

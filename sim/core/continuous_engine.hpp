@@ -8,6 +8,7 @@
 // leave it is held on the boundary when the dynamics outside point back (a Filippov sliding mode,
 // as the exact continuous-time dynamics do); a unit outside decays as (1 - eps) s (toward its
 // nudge target if nudged) until it re-enters. `boundary: literal` keeps the raw map.
+#include <string>
 #include <vector>
 
 #include "models/coupling.hpp"
@@ -45,6 +46,13 @@ class ContinuousEngine final : public Engine {
   // Held on a boundary by a drive beyond it after the last step (its effective rho' is 0).
   bool held(std::uint32_t unit) const { return held_[unit] != kFree; }
 
+  // The engine's state as bytes (sim/core/engine_state.cpp), and back into an engine made from the
+  // same parameters and network, in the phase `drive` (the saved engine's): it then goes on
+  // exactly as the saved one would. Not with plasticity (std::logic_error); load_state throws
+  // std::runtime_error for bytes that do not fit this engine.
+  std::string save_state() const;
+  void load_state(const std::string& bytes, const PhaseDrive& drive);
+
  private:
   enum : std::uint8_t { kFree = 0, kHeldLow = 1, kHeldHigh = 2 };
 
@@ -63,6 +71,8 @@ class ContinuousEngine final : public Engine {
   PlasticityRule* plasticity_ = nullptr;
   std::vector<double> before_;                       // the state before the step, for the plasticity rule
   std::vector<double> integral_s_, expected_count_;  // the state is constant over each step
+  template <class F>
+  void visit_state(F& f);
 };
 
 }  // namespace ebsim

@@ -102,6 +102,15 @@ class EventQueue {
     best_ = kUnknown;
   }
   std::uint64_t lane_pushes() const { return lane_pushes_; }  // since construction: for tests
+  // Every field to f, for saving and loading an engine's state (sim/core/engine_state.cpp): the
+  // heap (f takes an EventHeap), then each lane (std::deque<Event>) and the lane count.
+  template <class F>
+  void visit_state(F& f) {
+    f(heap_);
+    for (auto& q : lanes_) f(q);
+    f(lane_pushes_);
+    best_ = kUnknown;
+  }
   void clear() {
     heap_.clear();
     for (auto& q : lanes_) q.clear();
@@ -141,6 +150,13 @@ class CandidateTree {
     for (std::uint32_t j = 0; j < leaves_; ++j)
       node_[leaves_ + j] = {std::numeric_limits<double>::infinity(), first + j};
     for (std::uint32_t k = leaves_ - 1; k >= 1; --k) node_[k] = earlier(node_[2 * k], node_[2 * k + 1]);
+  }
+  // Every field to f, for saving and loading an engine's state (sim/core/engine_state.cpp).
+  template <class F>
+  void visit_state(F& f) {
+    f(first_);
+    f(leaves_);
+    f(node_);
   }
   std::uint32_t top_unit() const { return node_[1].unit; }
   std::size_t bytes() const { return node_.capacity() * sizeof(Entry); }

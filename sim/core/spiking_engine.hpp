@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "models/unit_dynamics.hpp"
@@ -89,6 +90,13 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // Bytes of per-unit state held (the arrays indexed by unit, their capacity): what a partition
   // saves by holding its own units only.
   std::size_t unit_state_bytes() const;
+
+  // The engine's state as bytes (sim/core/engine_state.cpp), and back into an engine made from the
+  // same parameters and network: it then goes on exactly as the saved one would, bit for bit. The
+  // backprop experiment's branches continue on other MPI ranks this way. Not with plasticity
+  // (std::logic_error); load_state throws std::runtime_error for bytes that do not fit this engine.
+  std::string save_state() const;
+  void load_state(const std::string& bytes);
 
  private:
   // The per-unit fields every synaptic event touches, together in one 24-byte record so that a kick
@@ -183,6 +191,9 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // Serial engine: the deferred weight changes of the last boundary k d_min before t (an event's
   // time), or at or before t (`on_boundary`: the end of an advance), take effect.
   void apply_deferred_at(double t, bool on_boundary);
+  // Every field save_state carries, in order, to f (sim/core/engine_state.cpp).
+  template <class F>
+  void visit_state(F& f);
 
   EngineParams params_;
   const Network& net_;

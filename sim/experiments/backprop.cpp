@@ -363,12 +363,10 @@ BackpropResult run_backprop(const Config& cfg, Sink& sink, const RunOptions& opt
     if (spiking) {
       const std::string sg = g + "/spiking/" + std::to_string(r);
       const EngineParams ps = params.with_kind(EngineKind::spiking).with_r_max(ex.spiking_r_max_hz[r]);
-      if (options.threads > 1 || options.comm) {  // each branch's network over partitions: the same output
-        PartitionedEngine base(ps, net_s, std::min<unsigned>(options.threads, net_s.n_units), options.comm);
-        RunOptions one = options;  // over ranks every copy's collectives come from this thread in branch order
-        if (options.comm) one.jobs = 1;
-        b = run_branches(base, setup, sg, sink, one, progress);
-      } else {
+      if (options.threads > 1 && !options.comm) {  // each branch's network over partitions: the same output
+        PartitionedEngine base(ps, net_s, std::min<unsigned>(options.threads, net_s.n_units));
+        b = run_branches(base, setup, sg, sink, options, progress);
+      } else {  // over ranks, the branches are spread over them (run_branches)
         SpikingEngine base(ps, net_s);
         b = run_branches(base, setup, sg, sink, options, progress);
       }

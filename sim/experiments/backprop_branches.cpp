@@ -1,11 +1,15 @@
 #include "sim/experiments/backprop_branches.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <type_traits>
 
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/fit.hpp"
 #include "sim/core/partitioned_engine.hpp"
 #include "sim/core/spiking_engine.hpp"
+#include "sim/run/farm.hpp"
 #include "sim/run/in_order.hpp"
 
 namespace ebsim {
@@ -90,6 +94,11 @@ Vec difference(const Vec& a, const Vec& b) {
   return d;
 }
 
+void restore(SpikingEngine& engine, const std::string& state, const PhaseDrive&) { engine.load_state(state); }
+void restore(ContinuousEngine& engine, const std::string& state, const PhaseDrive& drive) {
+  engine.load_state(state, drive);
+}
+
 }  // namespace
 
 template <class Engine>
@@ -99,10 +108,18 @@ BranchResult run_branches(Engine& base, const BranchSetup& setup, const std::str
   const std::vector<BranchLayer>& layers = setup.layers;
   const std::size_t L = layers.size();
   BranchResult result;
-  base.set_stop_flag(options.stop);  // and so the branches copied from it
-  base.reset(0);
-  base.set_phase(setup.free_drive);
-  base.advance_to(ex.spiking_settle_ms);
+  // Over processes (MPI ranks), process 0 advances the free run and the others continue the
+  // branches from its state (farm_in_order): the same trials, bit for bit.
+  constexpr bool kSavesState = !std::is_same_v<Engine, PartitionedEngine>;
+  const bool farmed = options.comm && options.comm->size() > 1;
+  if (farmed && !kSavesState) throw std::logic_error("run_branches: a partitioned engine's branches are not farmed");
+  const bool leads = !farmed || options.comm->rank() == 0;  // advances the free run, takes the results
+  base.set_stop_flag(options.stop);                         // and so the branches copied from it
+  if (leads) {
+    base.reset(0);
+    base.set_phase(setup.free_drive);
+    base.advance_to(ex.spiking_settle_ms);
+  }
   const auto n_samples = static_cast<std::uint32_t>(std::llround(ex.window_ms / ex.sample_ms));
   const auto report_index = static_cast<std::uint32_t>(std::llround(ex.report_at_ms / ex.sample_ms)) - 1;
   std::vector<Vec> minus_delta;
@@ -123,34 +140,38 @@ BranchResult run_branches(Engine& base, const BranchSetup& setup, const std::str
   std::vector<Vec> cos_vs_branches(L), unpaired_vs_branches(L);
   std::size_t layer_units = 0;
   for (const BranchLayer& l : layers) layer_units += l.size;
-  // Branch b returns, for the layers' units: the paired differences at every sample (samples x
-  // units), then the nudged and the free copy's change since t_b at report_at (units each).
-  auto make = [&](std::uint32_t b) -> std::function<Vec()> {
+  // Branch b from its two copies of the free run at t_b returns, for the layers' units: the paired
+  // differences at every sample (samples x units), then the nudged and the free copy's change since
+  // t_b at report_at (units each).
+  auto continue_pair = [&](std::uint32_t b, Engine& nudged_run, Engine& free_run) {
     const double t_branch = ex.spiking_settle_ms + double(b) * ex.spacing_ms;
-    base.advance_to(t_branch);
-    return [&, t_branch, nudged_run = base, free_run = base]() mutable {
-      nudged_run.set_phase(setup.nudge_drive);
-      free_run.set_phase(setup.free_drive);
-      Vec start(setup.n_units), a_state(setup.n_units), b_state(setup.n_units), out;
-      free_run.sample_states(start);
-      out.reserve(std::size_t(n_samples + 2) * layer_units);
-      Vec changes;
-      for (std::uint32_t j = 0; j < n_samples; ++j) {
-        nudged_run.advance_to(t_branch + double(j + 1) * ex.sample_ms);
-        free_run.advance_to(t_branch + double(j + 1) * ex.sample_ms);
-        nudged_run.sample_states(a_state);
-        free_run.sample_states(b_state);
-        for (const BranchLayer& l : layers)
-          for (std::uint32_t u = 0; u < l.size; ++u) out.push_back(a_state[l.offset + u] - b_state[l.offset + u]);
-        if (j == report_index) {
-          for (const Vec* s : {&a_state, &b_state})
-            for (const BranchLayer& l : layers)
-              for (std::uint32_t u = 0; u < l.size; ++u) changes.push_back((*s)[l.offset + u] - start[l.offset + u]);
-        }
+    nudged_run.set_phase(setup.nudge_drive);
+    free_run.set_phase(setup.free_drive);
+    Vec start(setup.n_units), a_state(setup.n_units), b_state(setup.n_units), out;
+    free_run.sample_states(start);
+    out.reserve(std::size_t(n_samples + 2) * layer_units);
+    Vec changes;
+    for (std::uint32_t j = 0; j < n_samples; ++j) {
+      nudged_run.advance_to(t_branch + double(j + 1) * ex.sample_ms);
+      free_run.advance_to(t_branch + double(j + 1) * ex.sample_ms);
+      nudged_run.sample_states(a_state);
+      free_run.sample_states(b_state);
+      for (const BranchLayer& l : layers)
+        for (std::uint32_t u = 0; u < l.size; ++u) out.push_back(a_state[l.offset + u] - b_state[l.offset + u]);
+      if (j == report_index) {
+        for (const Vec* s : {&a_state, &b_state})
+          for (const BranchLayer& l : layers)
+            for (std::uint32_t u = 0; u < l.size; ++u) changes.push_back((*s)[l.offset + u] - start[l.offset + u]);
       }
-      out.insert(out.end(), changes.begin(), changes.end());
-      return out;
-    };
+    }
+    out.insert(out.end(), changes.begin(), changes.end());
+    return out;
+  };
+  // The free run advanced to branch b's time.
+  auto advance_free_run = [&](std::uint32_t b) { base.advance_to(ex.spiking_settle_ms + double(b) * ex.spacing_ms); };
+  auto make = [&](std::uint32_t b) -> std::function<Vec()> {
+    advance_free_run(b);
+    return [&, b, nudged_run = base, free_run = base]() mutable { return continue_pair(b, nudged_run, free_run); };
   };
   auto take = [&](std::uint32_t b, const Vec& out) {
     std::size_t at = 0;
@@ -186,7 +207,32 @@ BranchResult run_branches(Engine& base, const BranchSetup& setup, const std::str
   // The calling thread advances the free run (about half the work: 20 ms per branch against
   // 2 x 10 ms of continuations) and runs branches while it would wait: jobs - 1 workers, so none
   // competes with it for a core (with as many workers as jobs it got about three quarters of one).
-  if (!run_in_order<Vec>(ex.branches, options.jobs > 1 ? options.jobs - 1 : 0, make, take)) return result;
+  // Over processes, process 0 advances it and the others run the branches.
+  if (farmed) {
+    if constexpr (kSavesState) {
+      Farm farm;
+      farm.make = [&](std::uint32_t b) {
+        advance_free_run(b);
+        return base.save_state();
+      };
+      farm.compute = [&](std::uint32_t b, const std::string& state) {
+        restore(base, state, setup.free_drive);  // the next item's state replaces all of it
+        Engine nudged_run = base;
+        const Vec out = continue_pair(b, nudged_run, base);
+        return std::string(reinterpret_cast<const char*>(out.data()), out.size() * sizeof(double));
+      };
+      farm.take = [&](std::uint32_t b, const std::string& bytes) {
+        Vec out(bytes.size() / sizeof(double));
+        std::memcpy(out.data(), bytes.data(), out.size() * sizeof(double));
+        return take(b, out);
+      };
+      // The other processes end here with nothing accumulated: what follows writes into their
+      // discarding sinks.
+      if (!farm_in_order(*options.comm, ex.branches, farm)) return result;
+    }
+  } else if (!run_in_order<Vec>(ex.branches, options.jobs > 1 ? options.jobs - 1 : 0, make, take)) {
+    return result;
+  }
 
   sink.write_attribute(sg, "branches", std::int64_t(ex.branches));
   sink.write_attribute(sg, "unpaired",

@@ -7,9 +7,10 @@
 # plastic one mirrored to the other ranks, weight snapshots) and partitions/divided.yaml (a static
 # network of which each rank holds only its own units' synapses, the weights gathered on rank 0 to
 # be written; the summary says so). Then
-# configs/learn_digits_spiking.yaml's training over 2 ranks, and the backprop experiment's spiking
-# branches over 2 and 3 ranks. Then: more partitions than units is refused by every rank; SIGTERM to
-# mpirun stops every rank at the same interval and keeps the partial file. Every case must end
+# configs/learn_digits_spiking.yaml's training over 2 ranks, and the backprop experiment's branches
+# over 2 and 3 ranks (continued on the other ranks from rank 0's free run). Then: more partitions
+# than units is refused by every rank; SIGTERM to mpirun stops every rank at the same interval (and
+# the backprop experiment's ranks at the same round) and keeps the partial file. Every case must end
 # within its timeout: nothing hangs.
 #   tests/tools/partitions_identical.sh build/mpi/ebsim
 set -euo pipefail
@@ -51,8 +52,9 @@ timeout 300 "${mpirun[@]}" -np 2 "$bin" run "$here/../../configs/learn_digits_sp
   --quiet --jobs 1 "${learn[@]}"
 same_file "$work/learn.h5" "$work/learn2.h5" "learning: 2 ranks" "the serial engine"
 
-# The backprop experiment's spiking branches (copies of one network's engine) over 2 and 3 ranks
-# and 2 ranks x 2 threads: the same means, cosines and detectability figures; every rank computes
+# The backprop experiment's branches, spiking and Langevin, over 2 and 3 ranks and 2 ranks x 2
+# threads (rank 0 advances the free run and sends its state at each branch point; the others
+# continue the branches): the same means, cosines and detectability figures; every rank computes
 # the experiment's deterministic parts too.
 bp=(--set experiment.spiking.branches=12 --set "experiment.spiking.r_max=[1 kHz, 4 kHz]"
   --set "experiment.spiking.langevin_sigma=[0.1]")
@@ -78,4 +80,7 @@ echo "too many partitions: refused by every rank (exit $code), nothing written"
 # SIGTERM to mpirun while 2 ranks share one network: every rank leaves at the same interval (no rank
 # waits for ever in a collective), rank 0 keeps the partial file marked incomplete.
 sigterm_keeps_partial "$here/partitions/long.yaml" term
+# ... and while the backprop experiment's branches are spread over 2 ranks (4 s in: past its
+# deterministic part, which takes half a second): every rank leaves at the same round.
+sigterm_keeps_partial "$here/../../configs/backprop_equivalence.yaml" bp-term
 exit $status

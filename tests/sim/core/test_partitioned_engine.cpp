@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <barrier>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -17,6 +16,7 @@
 #include "sim/core/spiking_engine.hpp"
 #include "sim/core/weight_gather.hpp"
 #include "tests/support.hpp"
+#include "tests/thread_comm.hpp"
 
 using namespace ebsim;
 
@@ -125,43 +125,15 @@ Outcome run(const std::string& yaml, unsigned partitions, std::uint32_t trial = 
   return out;
 }
 
-// Processes played by threads in one test: each "process" has its own network, rule and engine,
-// and all_gather meets the others at a barrier (the MPI transport, sim/cli/mpi_exchange.cpp, is
-// only the wire; tests/tools/partitions_identical.sh runs it).
-class ThreadComm final : public PartitionComm {
- public:
-  struct Shared {
-    explicit Shared(int n) : size(n), slots(static_cast<std::size_t>(n)), meet(n) {}
-    int size;
-    std::vector<std::vector<std::byte>> slots;
-    std::barrier<> meet;
-  };
-  ThreadComm(Shared& shared, int rank) : shared_(shared), rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return shared_.size; }
-  std::vector<std::byte> all_gather(std::span<const std::byte> mine) override {
-    shared_.slots[std::size_t(rank_)].assign(mine.begin(), mine.end());
-    shared_.meet.arrive_and_wait();  // every slot written
-    std::vector<std::byte> all;
-    for (const auto& slot : shared_.slots) all.insert(all.end(), slot.begin(), slot.end());
-    shared_.meet.arrive_and_wait();  // every slot read
-    return all;
-  }
-
- private:
-  Shared& shared_;
-  int rank_;
-};
-
 // The same run on `ranks` processes (threads here) of `threads` partitions each: every process's
 // outcome (each must see the whole network).
 std::vector<Outcome> run_processes(const std::string& yaml, int ranks, unsigned threads, bool divided = false) {
-  ThreadComm::Shared shared(ranks);
+  test::ThreadComm::Shared shared(ranks);
   std::vector<Outcome> outcomes(static_cast<std::size_t>(ranks));
   std::vector<std::thread> processes;
   for (int r = 0; r < ranks; ++r)
     processes.emplace_back([&, r] {
-      ThreadComm comm(shared, r);
+      test::ThreadComm comm(shared, r);
       outcomes[std::size_t(r)] = run(yaml, threads, 0, &comm, divided);
     });
   for (std::thread& t : processes) t.join();
@@ -295,12 +267,12 @@ TEST_CASE("over processes that each hold part of the network, process 0 gathers 
   const EngineParams params = lower_engine_params(cfg);
   for (int ranks : {2, 3}) {
     CAPTURE(ranks);
-    ThreadComm::Shared shared(ranks);
+    test::ThreadComm::Shared shared(ranks);
     std::vector<std::vector<WeightTable>> tables(static_cast<std::size_t>(ranks));
     std::vector<std::thread> processes;
     for (int r = 0; r < ranks; ++r)
       processes.emplace_back([&, r] {
-        ThreadComm comm(shared, r);
+        test::ThreadComm comm(shared, r);
         const Network part = build_network(cfg, nullptr, PartitionedEngine::block(params, whole.n_units, 1, &comm));
         for (std::size_t k = 0; k < part.projections.size(); ++k)
           tables[std::size_t(r)].push_back(gathered_weight_table(part, k, &comm));
@@ -326,12 +298,12 @@ TEST_CASE("over processes that each hold part of the network, process 0 gathers 
 TEST_CASE("over processes, copies of a running engine (the backprop branches) continue as the serial engine's do") {
   const std::vector<double> serial = branch_states(0);
   CHECK(same_bits(serial, branch_states(2)));
-  ThreadComm::Shared shared(2);
+  test::ThreadComm::Shared shared(2);
   std::vector<std::vector<double>> ranks(2);
   std::vector<std::thread> processes;
   for (int r = 0; r < 2; ++r)
     processes.emplace_back([&, r] {
-      ThreadComm comm(shared, r);
+      test::ThreadComm comm(shared, r);
       ranks[std::size_t(r)] = branch_states(2, &comm);
     });
   for (std::thread& t : processes) t.join();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <thread>
 
 #include "models/coupling.hpp"
 #include "sim/core/fit.hpp"
@@ -12,6 +13,7 @@
 #include "sim/io/memory_sink.hpp"
 #include "tests/sim/run/same_sinks.hpp"
 #include "tests/support.hpp"
+#include "tests/thread_comm.hpp"
 
 using namespace ebsim;
 
@@ -53,12 +55,16 @@ experiment:
 }
 
 BackpropResult run(const std::string& yaml, MemorySink& sink, const std::vector<std::string>& overrides = {},
-                   unsigned jobs = 1, unsigned threads = 1) {
+                   unsigned jobs = 1, unsigned threads = 1, PartitionComm* comm = nullptr) {
   const Config cfg = test::config_from(yaml, overrides);
   sink.begin_run(make_metadata(cfg, "test"));
   RunOptions options;
   options.jobs = jobs;
   options.threads = threads;
+  if (comm) {  // as the CLI does: every process stops at the same round
+    options.comm = comm;
+    options.stop = &comm->agreed_stop;
+  }
   BackpropResult r = run_backprop(cfg, sink, options);
   sink.end_run(r.complete);
   return r;
@@ -291,5 +297,33 @@ TEST_CASE("spiking branches with each network over 2, 3 and 4 threads give the s
     MemorySink partitioned;
     REQUIRE(run(yaml, partitioned, {}, jobs, threads).complete);
     test::require_same(serial, partitioned);
+  }
+}
+
+TEST_CASE("the branches spread over 2 and 3 processes give the same output as one process") {
+  // Process 0 advances the free run and sends the engine's state at each branch point; the others
+  // continue the branches (sim/run/farm.hpp), spiking and Langevin. Processes are threads here,
+  // with an in-memory all-gather (tests/tools/partitions_identical.sh runs Open MPI itself).
+  const std::string yaml = layered(9) + R"(
+  spiking: {r_max: [1 kHz], langevin_sigma: [0.3], branches: 13, settle: 20 ms, spacing: 5 ms, window: 10 ms, sample: 0.5 ms, report_at: 5 ms}
+)";
+  MemorySink one;
+  REQUIRE(run(yaml, one).complete);
+  REQUIRE(one.arrays.count("/analysis/backprop/spiking/0/h2/mean_delta"));
+  REQUIRE(one.arrays.count("/analysis/backprop/langevin/0/h2/mean_delta"));
+  for (int processes : {2, 3}) {
+    CAPTURE(processes);
+    test::ThreadComm::Shared shared(processes);
+    std::vector<MemorySink> sinks(static_cast<std::size_t>(processes));
+    std::vector<char> complete(static_cast<std::size_t>(processes), 0);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < processes; ++r)
+      threads.emplace_back([&, r] {
+        test::ThreadComm comm(shared, r);
+        complete[std::size_t(r)] = run(yaml, sinks[std::size_t(r)], {}, 1, 1, &comm).complete;
+      });
+    for (std::thread& t : threads) t.join();
+    for (char c : complete) CHECK(c);
+    test::require_same(one, sinks[0]);
   }
 }
