@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,9 +61,13 @@ struct TrialBlock {
 // (a sweep's run), which encodes the datasets' chunks as they fill; and for a sink that stores
 // chunks (an HDF5 file, which gets its calls from the calling thread only) into a recording that
 // encodes them likewise, which the calling thread replays into the file as it fills.
+// `first` (if set), work of the run's own that needs none of the trials (the mean-field reference),
+// is taken by the first worker before any range, with the workers' stop flag: the costliest piece
+// first, so that it does not run alone after them.
 bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Network& net,
                       const std::vector<PhaseDrive>& drives, unsigned ranges, const Recorders& main,
-                      const RunOptions& options, Sink& sink, RunResult& result, std::vector<double>& final_states) {
+                      const RunOptions& options, Sink& sink, RunResult& result, std::vector<double>& final_states,
+                      const std::function<void(const std::atomic<bool>*)>& first) {
   const std::uint32_t trials = cfg.protocol.trials;
   auto range_of = [&](unsigned b) {
     return TrialRange{std::uint32_t(std::uint64_t(trials) * b / ranges),
@@ -154,7 +159,17 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
       if (handed >= ranges || !done[handed]) return;  // nothing finished while this thread held it
     }
   };
+  std::atomic<bool> first_taken{!first};
+  std::exception_ptr first_error;  // from `first`, rethrown once the workers have ended
   auto worker = [&] {
+    if (!first_taken.exchange(true)) {
+      try {
+        first(&halt);
+      } catch (...) {
+        first_error = std::current_exception();
+        halt = true;
+      }
+    }
     for (;;) {
       unsigned b = 0;
       {
@@ -209,6 +224,7 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
     staging->replay_without_declarations(sink);
   }
   if (failure) std::rethrow_exception(failure);
+  if (first_error) std::rethrow_exception(first_error);
   return result.complete;
 }
 
@@ -273,21 +289,43 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
       for (std::size_t k = 0; k < net.projections.size(); ++k)
         sink.write_weights("trial" + std::to_string(trial) + "_" + phase, gathered_weight_table(net, k, options.comm));
     };
-  // The trials' share of the run's progress; the theory reference takes the rest.
+  // The trials' share of the run's progress; the theory reference takes the rest. The two may run
+  // at once (below), on two threads: each reports its own fraction, the sum goes out.
   const CostEstimate cost = estimated_cost(cfg);
-  RunOptions trial_options = options;
-  if (options.progress && cost.theory > 0)
-    trial_options.progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
-      options.progress(f * share);
+  const double share = cost.theory > 0 ? (cost.run + cost.write) / cost.total() : 1.0;
+  std::mutex progress_mutex;
+  double trials_done = 0.0, theory_done = 0.0;
+  auto progress_of = [&](double& part) -> std::function<void(double)> {
+    if (!options.progress || cost.theory <= 0) return {};
+    return [&, &part = part](double f) {
+      std::lock_guard lock(progress_mutex);
+      part = f;
+      options.progress(share * trials_done + (1.0 - share) * theory_done);
     };
+  };
+  RunOptions trial_options = options;
+  if (cost.theory > 0) trial_options.progress = progress_of(trials_done);
+  const bool theory = rates.active() && cfg.record.rates.theory;
+  std::optional<RateRecorder> reference;
   // Over processes, every engine call is a collective: the trials run in order on one engine.
   if (const unsigned ranges = options.comm ? 1 : trial_ranges(cfg, options.jobs); ranges > 1) {
-    run_trial_ranges(cfg, params, net, drives, ranges, recorders, trial_options, sink, result, final_states);
+    // The reference needs none of the trials: one worker computes it first, beside them.
+    std::function<void(const std::atomic<bool>*)> first;
+    if (theory)
+      first = [&](const std::atomic<bool>* stop) {
+        reference = theory_reference(cfg, params, net, drives, stop, progress_of(theory_done));
+      };
+    run_trial_ranges(cfg, params, net, drives, ranges, recorders, trial_options, sink, result, final_states, first);
+    if (theory && !reference) result.complete = false;  // stopped before the reference was done
   } else {
     result.complete =
         run_trials(cfg, drives, *engine, recorders, trial_options, result.phases, final_states, net.n_units);
     result.synaptic_events = engine->synaptic_events();
     result.spikes = engine->spike_count();
+  }
+  {
+    std::lock_guard lock(progress_mutex);
+    trials_done = 1.0;  // the reference, if it still runs, counts from here
   }
   result.wall_run_s = run_watch.seconds();
   result.samples += states.samples();
@@ -321,19 +359,15 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   }
   if (rates.active()) {
     rates.write(sink, "/rates");
-    if (cfg.record.rates.theory) {
-      // The rest of the run's progress: the trials took (run + write) / total of it.
-      std::function<void(double)> theory_progress;
-      if (options.progress && cost.theory > 0)
-        theory_progress = [&options, share = (cost.run + cost.write) / cost.total()](double f) {
-          options.progress(share + (1.0 - share) * f);
-        };
-      auto theory = run_theory(cfg, params, net, drives, rates, sink, options.stop, theory_progress);
-      if (!theory) {
-        result.complete = false;
-        return result;
+    if (theory) {
+      if (!reference) {
+        reference = theory_reference(cfg, params, net, drives, options.stop, progress_of(theory_done));
+        if (!reference) {
+          result.complete = false;
+          return result;
+        }
       }
-      result.theory = std::move(*theory);
+      result.theory = write_theory(cfg, *reference, rates, sink);
     }
   }
   if (cfg.record.weights)

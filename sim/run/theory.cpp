@@ -19,10 +19,9 @@ double rmse(const std::vector<double>& a, const std::vector<double>& b, std::siz
 
 }  // namespace
 
-std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const EngineParams& params, const Network& net,
-                                                   const std::vector<PhaseDrive>& drives, const RateRecorder& spiking,
-                                                   Sink& sink, const std::atomic<bool>* stop,
-                                                   const std::function<void(double)>& progress) {
+std::optional<RateRecorder> theory_reference(const Config& cfg, const EngineParams& params, const Network& net,
+                                             const std::vector<PhaseDrive>& drives, const std::atomic<bool>* stop,
+                                             const std::function<void(double)>& progress) {
   Config tcfg = cfg;
   tcfg.engine.kind = EngineKind::continuous;
   tcfg.engine.sigma = 0.0;
@@ -38,8 +37,13 @@ std::optional<std::vector<TheoryError>> run_theory(const Config& cfg, const Engi
   options.stop = stop;
   options.progress = progress;
   if (!run_trials(tcfg, drives, engine, rec, options, phases, finals, net.n_units)) return std::nullopt;
+  return theory;
+}
+
+std::vector<TheoryError> write_theory(const Config& cfg, const RateRecorder& theory, const RateRecorder& spiking,
+                                      Sink& sink) {
   theory.write(sink, "/theory");
-  sink.write_attribute("/theory", "dt_ms", tcfg.engine.dt_ms);
+  sink.write_attribute("/theory", "dt_ms", cfg.record.rates.theory_dt_ms);
   sink.write_attribute("/theory", "what",
                        std::string("continuous engine, sigma = 0: the mean-field prediction of the spiking run"));
 

@@ -26,6 +26,10 @@ MemorySink run_with_jobs(const Config& cfg, unsigned jobs, RunResult* result = n
   REQUIRE(r.complete);
   REQUIRE_FALSE(progress.empty());
   CHECK(progress.back() <= 1.0 + 1e-12);
+  CHECK(progress.back() > 0.99);
+  // Never backward, also while the theory reference runs beside the trials (each reports its own
+  // fraction; the run's is their weighted sum).
+  for (std::size_t k = 1; k < progress.size(); ++k) CHECK(progress[k] >= progress[k - 1]);
   if (result) *result = r;
   return sink;
 }
