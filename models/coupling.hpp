@@ -24,13 +24,22 @@ struct CouplingBlock {
   std::span<const weight_t> weight;        // per synapse
   double gain_forward = 1.0;
   double gain_backward = 0.0;
+  // > 0 (mark_dense): every row lists the targets 0 .. dense_n_tgt - 1 in order (all to all), and
+  // the source units are not among the targets; add_synaptic_input then takes a faster path.
+  std::uint32_t dense_n_tgt = 0;
 
   std::uint32_t n_src() const { return static_cast<std::uint32_t>(row_ptr.size() - 1); }
 };
 
+// Sets b.dense_n_tgt to n_tgt (the target population's size) if b is dense as described above,
+// else to 0.
+void mark_dense(CouplingBlock& b, std::uint32_t n_tgt);
+
 using Coupling = std::span<const CouplingBlock>;
 
-// out_i += sum_j W_ij * rates_j for the directed W defined by the blocks.
+// out_i += sum_j W_ij * rates_j for the directed W defined by the blocks. rates and out must not
+// overlap. A dense block (mark_dense) makes the same additions in the same order, so the result is
+// the same to the last bit, only arranged so that they run several at a time.
 void add_synaptic_input(Coupling coupling, std::span<const double> rates, std::span<double> out);
 
 }  // namespace ebsim::models

@@ -380,6 +380,12 @@ mutant sim/run/farm.cpp "a farm's processes stop only when process 0 asks" \
 mutant sim/run/farm.cpp "a farm takes no notice of take asking to stop" \
   'if (!stop && !farm.take(m.item, m.bytes)) stop = true;' \
   'farm.take(m.item, m.bytes);'
+mutant models/energy.cpp "a dense block's backward sums read one row twice" \
+  '      a1 += w1[t] * rt;' \
+  '      a1 += w0[t] * rt;'
+mutant models/energy.cpp "a block whose sources are among its targets is marked dense" \
+  '  if (b.src_offset < b.tgt_offset + n_tgt && b.tgt_offset < b.src_offset + n_src) return;  // overlapping' \
+  ''
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

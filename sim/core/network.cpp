@@ -374,9 +374,11 @@ void Network::require_whole(const char* what) const {
 std::vector<models::CouplingBlock> Network::coupling() const {
   require_whole("the coupling matrix");
   std::vector<models::CouplingBlock> blocks;
-  for (const Projection& p : projections)
+  for (const Projection& p : projections) {
     blocks.push_back({populations[p.source].offset, populations[p.target].offset, p.row_ptr, p.tgt_index, p.weight,
                       p.gain_forward, p.gain_backward});
+    models::mark_dense(blocks.back(), populations[p.target].size);
+  }
   return blocks;
 }
 

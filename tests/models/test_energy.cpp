@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "models/energy.hpp"
@@ -167,4 +170,50 @@ TEST_CASE("a saturated unit feels no input: its drive is zero (section 2.3.1)") 
   CHECK(r[3] == 0.0);
   CHECK(r[4] == 0.0);
   CHECK(r[0] != 0.0);
+}
+
+TEST_CASE("a dense block's fast path adds the same as the general loop, to the last bit") {
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  // Source rows 1, 3, 4, 5 and 9 (the four-row groups and what is left), every pair of gains.
+  for (std::uint32_t n_src : {1u, 3u, 4u, 5u, 9u}) {
+    for (auto [gf, gb] : {std::pair{1.0, 1.0}, std::pair{0.5, 0.5}, std::pair{1.0, 0.0}, std::pair{0.0, 1.0}}) {
+      CAPTURE(n_src);
+      CAPTURE(gf);
+      const std::uint32_t n_tgt = 7;
+      DenseBlock d(n_src, n_tgt, gen, 0.9), e(n_tgt, 4, gen, 0.9);
+      // Units: the source block at 4, the targets at 4 + n_src, and a second block onward from the
+      // targets, so that a unit is a target of one block and a source of the next.
+      std::vector<CouplingBlock> general{d.view(4, 4 + n_src, gf, gb), e.view(4 + n_src, 0, gb, gf)};
+      std::vector<CouplingBlock> fast = general;
+      for (CouplingBlock& b : fast) mark_dense(b, &b == &fast[0] ? n_tgt : 4);
+      REQUIRE(fast[0].dense_n_tgt == n_tgt);
+      REQUIRE(fast[1].dense_n_tgt == 4);
+      const std::size_t n = 4 + n_src + n_tgt;
+      std::vector<double> rates(n), a(n), b(n);
+      for (std::size_t i = 0; i < n; ++i) rates[i] = u(gen), a[i] = b[i] = u(gen);
+      add_synaptic_input(general, rates, a);
+      add_synaptic_input(fast, rates, b);
+      for (std::size_t i = 0; i < n; ++i)
+        CHECK(std::bit_cast<std::uint64_t>(a[i]) == std::bit_cast<std::uint64_t>(b[i]));
+    }
+  }
+}
+
+TEST_CASE("only an all-to-all block whose sources are not its targets is marked dense") {
+  std::mt19937 gen(12);
+  DenseBlock d(3, 5, gen, 1.0);
+  CouplingBlock b = d.view(0, 3, 1, 1);
+  mark_dense(b, 5);
+  CHECK(b.dense_n_tgt == 5);
+  mark_dense(b, 6);  // a target population of 6: its last unit is reached by nobody
+  CHECK(b.dense_n_tgt == 0);
+  CouplingBlock recurrent = d.view(0, 2, 1, 1);  // sources 0-2, targets 2-6: unit 2 is both
+  mark_dense(recurrent, 5);
+  CHECK(recurrent.dense_n_tgt == 0);
+  DenseBlock permuted = d;
+  std::swap(permuted.tgt[5], permuted.tgt[6]);  // row 1 reaches its targets out of order
+  CouplingBlock p = permuted.view(0, 3, 1, 1);
+  mark_dense(p, 5);
+  CHECK(p.dense_n_tgt == 0);
 }
