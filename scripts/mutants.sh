@@ -386,6 +386,9 @@ mutant models/energy.cpp "a dense block's backward sums read one row twice" \
 mutant models/energy.cpp "a block whose sources are among its targets is marked dense" \
   '  if (b.src_offset < b.tgt_offset + n_tgt && b.tgt_offset < b.src_offset + n_src) return;  // overlapping' \
   ''
+mutant sim/run/run.cpp "a run leaves its trial workers before the reference beside them is done" \
+  '    while (handed < ranges || !first_done) {' \
+  '    while (handed < ranges) {'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

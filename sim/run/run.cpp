@@ -160,6 +160,7 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
     }
   };
   std::atomic<bool> first_taken{!first};
+  bool first_done = !first;        // under `mutex`: the calling thread waits for it too
   std::exception_ptr first_error;  // from `first`, rethrown once the workers have ended
   auto worker = [&] {
     if (!first_taken.exchange(true)) {
@@ -169,6 +170,11 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
         first_error = std::current_exception();
         halt = true;
       }
+      {
+        std::lock_guard lock(mutex);
+        first_done = true;
+      }
+      changed.notify_all();
     }
     for (;;) {
       unsigned b = 0;
@@ -205,8 +211,9 @@ bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Netwo
     } halt_on_exit{halt};
     // Stopped with range b never started (the workers saw the stop first): the run is incomplete.
     std::unique_lock lock(mutex);
-    while (handed < ranges) {
-      if (halt.load() && next <= handed) {
+    // Until every range is handed over and `first` is done (leaving sets halt, which would stop it).
+    while (handed < ranges || !first_done) {
+      if (halt.load() && next <= handed && handed < ranges) {
         result.complete = false;
         break;
       }

@@ -87,6 +87,21 @@ record:
   test::require_same(run_with_jobs(continuous, 1), run_with_jobs(continuous, 4));
 }
 
+TEST_CASE("a mean-field reference that outlasts the trials beside it is waited for") {
+  // Two short trials on two threads, the reference at dt = 0.002 ms over the same 40 ms (20,000
+  // steps): the trials are handed over long before it ends, and leaving then would stop it (a run
+  // reported interrupted with nothing wrong: a regression).
+  const Config cfg = test::config_from(test::kSmallNet,
+                                       {"engine.kind=spiking", "protocol.trials=2", "protocol.phases.0.duration=40 ms",
+                                        "record.rates={populations: all, bin: 10 ms, theory: true, "
+                                        "theory_dt: 0.002 ms}"});
+  REQUIRE(cfg.record.rates.theory);
+  RunResult two;
+  const MemorySink one = run_with_jobs(cfg, 1);
+  test::require_same(one, run_with_jobs(cfg, 2, &two));
+  CHECK_FALSE(two.theory.empty());
+}
+
 TEST_CASE("a run's trials on threads reach an HDF5 file whole, its chunks encoded on the workers") {
   // tests/tools/sweeps/chunks.yaml's costly point: 4 trials of 30 units at 6400 Hz, some 36,000
   // spikes of h (4 whole chunks of 8192 and a rest) and 801 state rows (546 to a chunk). With 2
