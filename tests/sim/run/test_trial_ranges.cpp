@@ -88,13 +88,14 @@ record:
 }
 
 TEST_CASE("a mean-field reference that outlasts the trials beside it is waited for") {
-  // Two short trials on two threads, the reference at dt = 0.002 ms over the same 40 ms (20,000
-  // steps): the trials are handed over long before it ends, and leaving then would stop it (a run
-  // reported interrupted with nothing wrong: a regression).
+  // Two short trials of 9 units on two threads, the reference at dt = 0.0001 ms over the same
+  // 40 ms (400,000 steps, far more work than the trials'): the trials are handed over long before
+  // it ends, and leaving then would stop it (a run reported interrupted with nothing wrong: a
+  // regression).
   const Config cfg = test::config_from(test::kSmallNet,
                                        {"engine.kind=spiking", "protocol.trials=2", "protocol.phases.0.duration=40 ms",
                                         "record.rates={populations: all, bin: 10 ms, theory: true, "
-                                        "theory_dt: 0.002 ms}"});
+                                        "theory_dt: 0.0001 ms}"});
   REQUIRE(cfg.record.rates.theory);
   RunResult two;
   const MemorySink one = run_with_jobs(cfg, 1);
