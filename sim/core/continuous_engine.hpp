@@ -49,7 +49,8 @@ class ContinuousEngine final : public Engine {
   // The engine's state as bytes (sim/core/engine_state.cpp), and back into an engine made from the
   // same parameters and network, in the phase `drive` (the saved engine's): it then goes on
   // exactly as the saved one would. Not with plasticity (std::logic_error); load_state throws
-  // std::runtime_error for bytes that do not fit this engine.
+  // std::runtime_error for bytes that do not fit this engine, after which the engine must be reset
+  // before it is used.
   std::string save_state() const;
   void load_state(const std::string& bytes, const PhaseDrive& drive);
 

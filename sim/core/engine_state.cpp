@@ -168,6 +168,10 @@ std::string SpikingEngine::save_state() const {
 void SpikingEngine::load_state(const std::string& bytes) {
   if (stdp_.active()) throw std::logic_error("the spiking engine's state is not loaded with plasticity");
   load(bytes, fingerprint(net_, params_, lo_, hi_), "spiking engine", [&](Loader& loader) { visit_state(loader); });
+  const std::size_t n = hi_ - lo_;
+  if (piece_.size() != n || cold_.size() != n || streams_.size() != n || record_.size() != n ||
+      all_clamped_.size() != net_.populations.size())
+    throw std::runtime_error("a saved spiking engine state holds per-unit fields of the wrong length");
 }
 
 template <class F>
@@ -190,6 +194,10 @@ void ContinuousEngine::load_state(const std::string& bytes, const PhaseDrive& dr
   if (plasticity_) throw std::logic_error("the continuous engine's state is not loaded with plasticity");
   load(bytes, fingerprint(net_, params_, 0, net_.n_units), "continuous engine",
        [&](Loader& loader) { visit_state(loader); });
+  const std::size_t n = net_.n_units;
+  if (s_.size() != n || noisy_.size() != n || rates_.size() != n || input_.size() != n || held_.size() != n ||
+      last_crossing_.size() != n || prev_crossing_.size() != n || (!noise_.empty() && noise_.size() != n))
+    throw std::runtime_error("a saved continuous engine state holds per-unit fields of the wrong length");
   drive_ = &drive;
 }
 

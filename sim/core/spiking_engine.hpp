@@ -94,7 +94,8 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // The engine's state as bytes (sim/core/engine_state.cpp), and back into an engine made from the
   // same parameters and network: it then goes on exactly as the saved one would, bit for bit. The
   // backprop experiment's branches continue on other MPI ranks this way. Not with plasticity
-  // (std::logic_error); load_state throws std::runtime_error for bytes that do not fit this engine.
+  // (std::logic_error); load_state throws std::runtime_error for bytes that do not fit this engine,
+  // after which the engine must be reset before it is used.
   std::string save_state() const;
   void load_state(const std::string& bytes);
 

@@ -1,5 +1,6 @@
 #include "sim/run/farm.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <vector>

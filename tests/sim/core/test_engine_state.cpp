@@ -47,6 +47,15 @@ struct After {
   std::uint64_t synaptic_events = 0, spike_count = 0;
 };
 
+// An engine on trial `trial`'s streams, its integrals on, advanced to t in the first phase.
+template <class E>
+void start(E& e, std::uint32_t trial, const std::vector<PhaseDrive>& drives, double t) {
+  e.enable_integrals();
+  e.reset(trial);
+  e.set_phase(drives[0]);
+  e.advance_to(t);
+}
+
 // From now to 100 ms, into the nudge phase: what the engine then holds.
 template <class E>
 After go_on(E& e, const std::vector<PhaseDrive>& drives, std::uint32_t n) {
@@ -75,10 +84,7 @@ TEST_CASE("a spiking engine's saved state goes on bit for bit in another engine"
   const EngineParams params = lower_engine_params(cfg);
   SpikingEngine saved(params, net);
   for (std::uint32_t k = 0; k < net.populations.size(); ++k) saved.record_spikes(k);
-  saved.enable_integrals();
-  saved.reset(4);
-  saved.set_phase(drives[0]);
-  saved.advance_to(37.3);  // deliveries of several delays in flight
+  start(saved, 4, drives, 37.3);  // deliveries of several delays in flight
   std::vector<Spike> before;
   saved.take_spikes(before);
   REQUIRE(before.size() > 100);
@@ -103,10 +109,7 @@ TEST_CASE("a spiking engine's saved state goes on bit for bit in another engine"
 
   // The comparison can fail: the same engine from another trial's streams ends elsewhere.
   SpikingEngine other(params, net);
-  other.enable_integrals();
-  other.reset(5);
-  other.set_phase(drives[0]);
-  other.advance_to(37.3);
+  start(other, 5, drives, 37.3);
   CHECK_FALSE(same_bits(a.states, go_on(other, drives, net.n_units).states));
 }
 
@@ -116,10 +119,7 @@ TEST_CASE("a continuous engine's saved state, with Langevin noise, goes on bit f
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
   const EngineParams params = lower_engine_params(cfg);
   ContinuousEngine saved(params, net);
-  saved.enable_integrals();
-  saved.reset(2);
-  saved.set_phase(drives[0]);
-  saved.advance_to(21.7);
+  start(saved, 2, drives, 21.7);
   ContinuousEngine loaded(params, net);
   loaded.load_state(saved.save_state(), drives[0]);
   const After a = go_on(saved, drives, net.n_units), b = go_on(loaded, drives, net.n_units);
@@ -127,10 +127,7 @@ TEST_CASE("a continuous engine's saved state, with Langevin noise, goes on bit f
   CHECK(same_bits(a.integral_s, b.integral_s));
   CHECK(same_bits(a.counts, b.counts));
   ContinuousEngine other(params, net);  // the noise matters: another trial's streams end elsewhere
-  other.enable_integrals();
-  other.reset(3);
-  other.set_phase(drives[0]);
-  other.advance_to(21.7);
+  start(other, 3, drives, 21.7);
   CHECK_FALSE(same_bits(a.states, go_on(other, drives, net.n_units).states));
 }
 
