@@ -186,15 +186,15 @@ mutant sim/run/trials.cpp "spike times not shifted by their trial's start" \
 mutant sim/run/in_order.hpp "threads' results taken newest first, not in item order (sums and predictions reordered)" \
   'in_flight.push_back(item);' \
   'in_flight.push_front(item);'
-mutant sim/run/run.cpp "a trial range's binned rates copied for its first trial only" \
+mutant sim/run/trial_ranges.cpp "a trial range's binned rates copied for its first trial only" \
   'main.rates->copy_trials(block.rates, block.range.first, block.range.end);' \
   'main.rates->copy_trials(block.rates, block.range.first, block.range.first + 1);'
-mutant sim/run/run.cpp "trial ranges overlap by one trial (a trial run and written twice)" \
-  'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)' \
-  'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges + (b + 1 < ranges ? 1 : 0))'
+mutant sim/run/trials.hpp "trial ranges overlap by one trial (a trial run and written twice)" \
+  'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)}' \
+  'std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges + (b + 1 < ranges ? 1 : 0))}'
 mutant sim/run/sweep.cpp "the writer gives out the cheapest run first (a long run starts last)" \
-  'if (owner[k] < 0 && (!best || cost[k] > cost[*best])) best = k;' \
-  'if (owner[k] < 0 && (!best || cost[k] < cost[*best])) best = k;'
+  'if (owner[k] < 0 && !(for_other && shares.outlet(k)) && (!best || cost[k] > cost[*best])) best = k;' \
+  'if (owner[k] < 0 && !(for_other && shares.outlet(k)) && (!best || cost[k] < cost[*best])) best = k;'
 mutant sim/io/hdf5_sink.cpp "an off-by-one in index_pointers" \
   'std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{0});' \
   'std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{1});'
@@ -343,10 +343,10 @@ mutant sim/run/sweep.cpp "a sweep's run does not record the rows after its datas
 mutant sim/run/cost.cpp "a costly run gets the threads its cost rounds down to" \
   'std::ceil(c / share - 1e-9)' \
   'std::floor(c / share)'
-mutant sim/run/run.cpp "a run's trials on threads leave out the rows after the datasets' last whole chunks" \
+mutant sim/run/trial_ranges.cpp "a run's trials on threads leave out the rows after the datasets' last whole chunks" \
   '    staging->finish_chunks();  // the rows after the datasets'"'"' last whole chunks' \
   ''
-mutant sim/run/run.cpp "a worker handing over a range lets the sink's error escape its thread" \
+mutant sim/run/trial_ranges.cpp "a worker handing over a range lets the sink's error escape its thread" \
   '          } catch (...) {
             failure = std::current_exception();
             result.complete = false;
@@ -386,9 +386,21 @@ mutant models/energy.cpp "a dense block's backward sums read one row twice" \
 mutant models/energy.cpp "a block whose sources are among its targets is marked dense" \
   '  if (b.src_offset < b.tgt_offset + n_tgt && b.tgt_offset < b.src_offset + n_src) return;  // overlapping' \
   ''
-mutant sim/run/run.cpp "a run leaves its trial workers before the reference beside them is done" \
+mutant sim/run/trial_ranges.cpp "a run leaves its trial workers before the reference beside them is done" \
   '    while (handed < ranges || !first_done) {' \
   '    while (handed < ranges) {'
+mutant sim/run/trial_ranges.cpp "a range another process ran is handed over without what it recorded" \
+  '  block.buffer.unpack(part.calls);' \
+  ''
+mutant sim/run/trial_ranges.cpp "a range another process ran leaves out its final states" \
+  '  std::copy(part.final_states.begin(), part.final_states.end(),' \
+  '  std::copy(part.final_states.begin(), part.final_states.begin(),'
+mutant sim/run/recorders.cpp "another process's binned rates go to the run's first trials" \
+  '    const std::size_t n = (end - first) * bins_ * pops_[k]->size, from = first * bins_ * pops_[k]->size;' \
+  '    const std::size_t n = (end - first) * bins_ * pops_[k]->size, from = 0;'
+mutant sim/run/shared_runs.cpp "another process cuts a shared run into other ranges than the writer" \
+  'return run_trial_part(point, trial_range(point.protocol.trials, ranges(run), b), o);' \
+  'return run_trial_part(point, trial_range(point.protocol.trials, ranges(run) + 1, b), o);'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

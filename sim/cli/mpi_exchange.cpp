@@ -9,8 +9,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "sim/io/recording_sink.hpp"
-
 namespace ebsim::cli {
 
 namespace {
@@ -50,7 +48,7 @@ class MpiExchange final : public RunExchange {
   void assign(std::size_t run, unsigned process) override { send_index(run, process, kAssign, "giving a run"); }
   void request(std::size_t run, unsigned process) override { send_index(run, process, kRequest, "asking for a run"); }
 
-  bool poll(std::size_t, unsigned process, RecordingSink& buffer, UnitOutcome& outcome) override {
+  bool poll(std::size_t, unsigned process, std::string& bytes) override {
     int flag = 0;
     MPI_Status status;
     check(MPI_Iprobe(MPI_ANY_SOURCE, kFailure, MPI_COMM_WORLD, &flag, &status), "probing for failures");
@@ -60,13 +58,12 @@ class MpiExchange final : public RunExchange {
     if (!flag) return false;
     std::uint64_t size = 0;
     check(MPI_Recv(&size, 1, MPI_UINT64_T, from, kData, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving a run");
-    std::string bytes(size, '\0');
+    bytes.assign(size, '\0');
     for (std::size_t at = 0; at < size; at += kPiece) {
       const int piece = int(std::min(kPiece, size - at));
       check(MPI_Recv(bytes.data() + at, piece, MPI_BYTE, from, kData, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
             "receiving a run");
     }
-    unpack_run(bytes, buffer, outcome);
     return true;
   }
 
@@ -88,7 +85,7 @@ class MpiExchange final : public RunExchange {
     }
     std::uint64_t k = 0;
     check(MPI_Recv(&k, 1, MPI_UINT64_T, 0, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "receiving a message");
-    if (k >= runs_ || (status.MPI_TAG != kRequest && status.MPI_TAG != kAssign))
+    if (k >= exchange_ids(runs_) || (status.MPI_TAG != kRequest && status.MPI_TAG != kAssign))
       throw std::runtime_error("MPI: rank " + std::to_string(rank_) + " received a message it does not know (tag " +
                                std::to_string(status.MPI_TAG) + ", run " + std::to_string(k) + ")");
     run = k;
@@ -122,8 +119,11 @@ class MpiExchange final : public RunExchange {
     std::uint64_t k = 0;
     if (message.size() >= sizeof k) std::memcpy(&k, message.data(), sizeof k);
     const std::string what = message.size() >= sizeof k ? message.substr(sizeof k) : std::string("?");
-    throw std::runtime_error("rank " + std::to_string(status.MPI_SOURCE) + ", run " + std::to_string(k + 1) + " of " +
-                             std::to_string(runs_) + " (/sweep/" + std::to_string(k) + "): " + what);
+    const std::size_t run = is_trial_part(runs_, k) ? run_of_part(runs_, k) : k;
+    const std::string part =
+        is_trial_part(runs_, k) ? ", trial range " + std::to_string(range_of_part(runs_, k) + 1) + " of the run" : "";
+    throw std::runtime_error("rank " + std::to_string(status.MPI_SOURCE) + ", run " + std::to_string(run + 1) + " of " +
+                             std::to_string(runs_) + " (/sweep/" + std::to_string(run) + ")" + part + ": " + what);
   }
 
   void send_index(std::size_t run, unsigned process, int tag, const char* what) {

@@ -56,4 +56,27 @@ void unpack_run(const std::string& bytes, RecordingSink& buffer, UnitOutcome& ou
   buffer.unpack(calls);
 }
 
+std::string pack_trial_part(const TrialPart& part) {
+  std::ostringstream os(std::ios::binary);
+  {
+    boost::archive::binary_oarchive ar(os);
+    ar << part.complete << part.phases << part.synaptic_events << part.spikes << part.samples << part.final_states
+       << part.rates << part.calls;
+  }
+  return std::move(os).str();
+}
+
+TrialPart unpack_trial_part(const std::string& bytes) {
+  TrialPart part;
+  std::istringstream is(bytes, std::ios::binary);
+  try {
+    boost::archive::binary_iarchive ar(is);
+    ar >> part.complete >> part.phases >> part.synaptic_events >> part.spikes >> part.samples >> part.final_states >>
+        part.rates >> part.calls;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("a packed range of trials could not be read (") + e.what() + ")");
+  }
+  return part;
+}
+
 }  // namespace ebsim

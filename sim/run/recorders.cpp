@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace ebsim {
 
@@ -96,6 +98,33 @@ void RateRecorder::copy_trials(const RateRecorder& from, std::uint32_t first, st
     std::copy(from.state_[k].begin() + first * row, from.state_[k].begin() + end * row,
               state_[k].begin() + first * row);
     std::copy(from.rate_[k].begin() + first * row, from.rate_[k].begin() + end * row, rate_[k].begin() + first * row);
+  }
+}
+
+std::vector<double> RateRecorder::trial_rows(std::uint32_t first, std::uint32_t end) const {
+  std::vector<double> out;
+  for (std::size_t k = 0; k < pops_.size(); ++k) {
+    const std::size_t row = bins_ * pops_[k]->size;
+    out.insert(out.end(), state_[k].begin() + first * row, state_[k].begin() + end * row);
+    out.insert(out.end(), rate_[k].begin() + first * row, rate_[k].begin() + end * row);
+  }
+  return out;
+}
+
+void RateRecorder::set_trial_rows(std::uint32_t first, std::uint32_t end, const std::vector<double>& rows) {
+  std::size_t expected = 0;
+  for (const Population* p : pops_) expected += 2 * std::size_t(end - first) * bins_ * p->size;
+  if (end < first || end > trials_ || rows.size() != expected)
+    throw std::runtime_error("binned rates of trials " + std::to_string(first) + ".." + std::to_string(end) + ": " +
+                             std::to_string(rows.size()) + " numbers where " + std::to_string(expected) +
+                             " were expected");
+  auto at = rows.begin();
+  for (std::size_t k = 0; k < pops_.size(); ++k) {
+    const std::size_t n = (end - first) * bins_ * pops_[k]->size, from = first * bins_ * pops_[k]->size;
+    std::copy(at, at + std::ptrdiff_t(n), state_[k].begin() + std::ptrdiff_t(from));
+    at += std::ptrdiff_t(n);
+    std::copy(at, at + std::ptrdiff_t(n), rate_[k].begin() + std::ptrdiff_t(from));
+    at += std::ptrdiff_t(n);
   }
 }
 

@@ -62,6 +62,10 @@ class RateRecorder {
   void end_bin(Engine& engine, std::uint32_t trial, std::uint64_t bin);
   // Trials [first, end) as another recorder of the same run recorded them (a range run apart).
   void copy_trials(const RateRecorder& from, std::uint32_t first, std::uint32_t end);
+  // Trials [first, end) as plain numbers (every population's states, then its rates) and back: a
+  // range run by another process. set_trial_rows throws std::runtime_error if the count is wrong.
+  std::vector<double> trial_rows(std::uint32_t first, std::uint32_t end) const;
+  void set_trial_rows(std::uint32_t first, std::uint32_t end, const std::vector<double>& rows);
 
   // The recorded populations; k below indexes this list.
   const std::vector<const Population*>& populations() const { return pops_; }

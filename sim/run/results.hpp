@@ -12,6 +12,8 @@
 
 namespace ebsim {
 
+class RangeOutlet;
+
 struct RunOptions {
   std::string command_line;
   std::function<void(double fraction_done)> progress;  // may be empty
@@ -24,6 +26,9 @@ struct RunOptions {
   unsigned threads = 1;
   // The processes (MPI ranks) that share each network of a run that is not a sweep (null: none).
   PartitionComm* comm = nullptr;
+  // A sweep's run whose trial ranges other processes share (sim/run/range_outlet.hpp; null: none):
+  // the run takes its ranges through it, as many as it says.
+  RangeOutlet* outlet = nullptr;
 };
 
 struct PhaseResult {

@@ -2,18 +2,13 @@
 
 #include <sys/resource.h>
 
-#include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 
 #include "sim/core/clock.hpp"
 #include "sim/core/engine_factory.hpp"
@@ -22,220 +17,16 @@
 #include "sim/core/plasticity.hpp"
 #include "sim/core/protocol.hpp"
 #include "sim/core/weight_gather.hpp"
-#include "sim/io/recording_sink.hpp"
 #include "sim/io/version.hpp"
 #include "sim/run/cost.hpp"
+#include "sim/run/range_outlet.hpp"
 #include "sim/run/recorders.hpp"
 #include "sim/run/resources.hpp"
 #include "sim/run/theory.hpp"
+#include "sim/run/trial_ranges.hpp"
 #include "sim/run/trials.hpp"
 
 namespace ebsim {
-
-namespace {
-
-// One range of trials on its own engine, recording into a buffer.
-struct TrialBlock {
-  TrialBlock(const Config& cfg, const EngineParams& params, const Network& net, TrialRange r)
-      : range(r),
-        engine(make_engine(params, net)),
-        states(cfg, net, buffer),
-        spikes(cfg, net, *engine, buffer),
-        rates(cfg, net, cfg.protocol.trials) {}
-  TrialRange range;
-  std::unique_ptr<Engine> engine;
-  RecordingSink buffer;
-  StateRecorder states;
-  SpikeRecorder spikes;
-  RateRecorder rates;
-  std::vector<PhaseResult> phases;
-  bool complete = false;
-  std::exception_ptr error;
-};
-
-// The trials in `ranges` contiguous ranges, options.jobs at once on worker threads, each on an
-// engine of its own into a buffer; finished ranges go to the sink and the recorders in trial order
-// while later ones run. The same output as one engine running every trial: each trial starts from
-// reset(trial), its randomness keyed by the trial. The worker that finishes the range next in order
-// hands it over, so the work of handing over spreads over the workers: into a recording sink
-// (a sweep's run), which encodes the datasets' chunks as they fill; and for a sink that stores
-// chunks (an HDF5 file, which gets its calls from the calling thread only) into a recording that
-// encodes them likewise, which the calling thread replays into the file as it fills.
-// `first` (if set), work of the run's own that needs none of the trials (the mean-field reference),
-// is taken by the first worker before any range, with the workers' stop flag: the costliest piece
-// first, so that it does not run alone after them.
-bool run_trial_ranges(const Config& cfg, const EngineParams& params, const Network& net,
-                      const std::vector<PhaseDrive>& drives, unsigned ranges, const Recorders& main,
-                      const RunOptions& options, Sink& sink, RunResult& result, std::vector<double>& final_states,
-                      const std::function<void(const std::atomic<bool>*)>& first) {
-  const std::uint32_t trials = cfg.protocol.trials;
-  auto range_of = [&](unsigned b) {
-    return TrialRange{std::uint32_t(std::uint64_t(trials) * b / ranges),
-                      std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)};
-  };
-  final_states.assign(std::size_t(trials) * net.n_units, 0.0);  // every range writes its own rows
-  std::vector<std::unique_ptr<TrialBlock>> blocks(ranges);
-  std::vector<char> done(ranges, 0);
-  std::vector<double> fraction(ranges, 0.0);
-  std::mutex mutex;
-  std::condition_variable changed;
-  unsigned next = 0;
-  std::atomic<bool> halt{false};  // the workers' stop: a signal (relayed), an interrupted range, a failure
-  RunOptions range_options = options;
-  range_options.stop = &halt;
-  auto options_of = [&](unsigned b) {
-    RunOptions o = range_options;
-    if (options.progress)
-      o.progress = [&, b](double f) {
-        std::lock_guard lock(mutex);
-        fraction[b] = f;
-        double sum = 0.0;
-        for (unsigned i = 0; i < ranges; ++i) sum += fraction[i] * (range_of(i).end - range_of(i).first);
-        options.progress(sum / trials);
-      };
-    return o;
-  };
-  std::optional<RecordingSink> staging;
-  if (sink.stores_chunks()) {
-    staging.emplace(true);
-    if (main.states)
-      for (const Population* p : main.states->populations()) staging->encode_declared_report(p->name, p->size);
-    if (main.spikes)
-      for (const Population* p : main.spikes->populations()) staging->encode_declared_spikes(p->name);
-  }
-  Sink& target = staging ? static_cast<Sink&>(*staging) : sink;
-  std::mutex hand_mutex;  // one hand-over at a time, in order
-  unsigned handed = 0;    // ranges handed over (or given up: handing ends at a failure)
-  std::exception_ptr failure;
-  result.complete = true;
-  // Range `b`, finished, to the sink and the recorders; false once no more ranges go (hand_mutex).
-  auto hand = [&](TrialBlock& block) {
-    if (block.error) {
-      failure = block.error;
-      result.complete = false;
-      return false;
-    }
-    result.complete = block.complete;
-    if (!block.complete) return false;
-    block.buffer.replay_without_declarations(target);
-    if (main.rates && main.rates->active()) main.rates->copy_trials(block.rates, block.range.first, block.range.end);
-    result.phases.insert(result.phases.end(), block.phases.begin(), block.phases.end());
-    result.synaptic_events += block.engine->synaptic_events();
-    result.spikes += block.engine->spike_count();
-    result.samples += block.states.samples();
-    return true;
-  };
-  // The ranges that are next in order and finished, handed over by this thread (a worker), unless
-  // another is handing over: that one takes this range too (it looks again after letting go, and
-  // this range was marked done before), and this thread goes on to compute the next.
-  auto hand_ready = [&] {
-    for (;;) {
-      {
-        std::unique_lock hand_lock(hand_mutex, std::try_to_lock);
-        if (!hand_lock.owns_lock()) return;
-        for (;;) {
-          std::unique_ptr<TrialBlock> block;
-          {
-            std::lock_guard lock(mutex);
-            if (handed >= ranges || !done[handed]) break;
-            block = std::move(blocks[handed]);
-          }
-          bool go_on = false;
-          try {  // a sink that refuses the data (a worker's exception would end the process)
-            go_on = hand(*block);
-          } catch (...) {
-            failure = std::current_exception();
-            result.complete = false;
-          }
-          {
-            std::lock_guard lock(mutex);
-            handed = go_on ? handed + 1 : ranges;
-            if (!go_on) halt = true;
-          }
-          changed.notify_all();
-        }
-      }
-      std::lock_guard lock(mutex);
-      if (handed >= ranges || !done[handed]) return;  // nothing finished while this thread held it
-    }
-  };
-  std::atomic<bool> first_taken{!first};
-  bool first_done = !first;        // under `mutex`: the calling thread waits for it too
-  std::exception_ptr first_error;  // from `first`, rethrown once the workers have ended
-  auto worker = [&] {
-    if (!first_taken.exchange(true)) {
-      try {
-        first(&halt);
-      } catch (...) {
-        first_error = std::current_exception();
-        halt = true;
-      }
-      {
-        std::lock_guard lock(mutex);
-        first_done = true;
-      }
-      changed.notify_all();
-    }
-    for (;;) {
-      unsigned b = 0;
-      {
-        std::lock_guard lock(mutex);
-        if (halt.load() || next >= ranges) return;
-        b = next++;
-      }
-      auto block = std::make_unique<TrialBlock>(cfg, params, net, range_of(b));
-      try {
-        const Recorders rec{&block->states, &block->spikes, &block->rates, nullptr, {}};
-        block->complete = run_trials(cfg, drives, *block->engine, rec, options_of(b), block->phases, final_states,
-                                     net.n_units, block->range);
-      } catch (...) {
-        block->error = std::current_exception();
-      }
-      {
-        std::lock_guard lock(mutex);
-        blocks[b] = std::move(block);
-        done[b] = 1;
-      }
-      changed.notify_all();
-      hand_ready();
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    for (unsigned j = 0; j < std::min(options.jobs, ranges); ++j) threads.emplace_back(worker);
-    // However this scope ends (the file refusing a write included), the workers stop before they
-    // are joined: ends them early if the run did not complete.
-    struct HaltOnExit {
-      std::atomic<bool>& halt;
-      ~HaltOnExit() { halt = true; }
-    } halt_on_exit{halt};
-    // Stopped with range b never started (the workers saw the stop first): the run is incomplete.
-    std::unique_lock lock(mutex);
-    // Until every range is handed over and `first` is done (leaving sets halt, which would stop it).
-    while (handed < ranges || !first_done) {
-      if (halt.load() && next <= handed && handed < ranges) {
-        result.complete = false;
-        break;
-      }
-      changed.wait_for(lock, std::chrono::milliseconds(20));
-      if (options.stop && options.stop->load()) halt = true;
-      if (staging) {  // what the workers handed over so far, into the file
-        lock.unlock();
-        staging->replay_without_declarations(sink);
-        lock.lock();
-      }
-    }
-  }  // joins
-  if (staging) {
-    staging->finish_chunks();  // the rows after the datasets' last whole chunks
-    staging->replay_without_declarations(sink);
-  }
-  if (failure) std::rethrow_exception(failure);
-  if (first_error) std::rethrow_exception(first_error);
-  return result.complete;
-}
-
-}  // namespace
 
 RunMetadata make_metadata(const Config& cfg, const std::string& command_line) {
   RunMetadata meta;
@@ -315,7 +106,10 @@ RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& option
   const bool theory = rates.active() && cfg.record.rates.theory;
   std::optional<RateRecorder> reference;
   // Over processes, every engine call is a collective: the trials run in order on one engine.
-  if (const unsigned ranges = options.comm ? 1 : trial_ranges(cfg, options.jobs); ranges > 1) {
+  const unsigned ranges = options.comm     ? 1
+                          : options.outlet ? options.outlet->ranges()
+                                           : trial_ranges(cfg, options.jobs);
+  if (ranges > 1) {
     // The reference needs none of the trials: one worker computes it first, beside them.
     std::function<void(const std::atomic<bool>*)> first;
     if (theory)

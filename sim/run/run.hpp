@@ -13,7 +13,8 @@ namespace ebsim {
 
 RunMetadata make_metadata(const Config& cfg, const std::string& command_line);
 
-// One experiment, all its trials, written into the sink's current scope.
+// One experiment, all its trials, written into the sink's current scope. With options.outlet, its
+// trials go into that many ranges, some of which other processes run (sim/run/trial_ranges.hpp).
 RunResult run_experiment(const Config& cfg, Sink& sink, const RunOptions& options);
 
 }  // namespace ebsim

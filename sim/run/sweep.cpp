@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "sim/io/recording_sink.hpp"
 #include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
+#include "sim/run/shared_runs.hpp"
 #include "sim/run/sweep_analysis.hpp"
 #include "sim/run/sweep_progress.hpp"
 
@@ -73,11 +75,15 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
   std::vector<double> cost;
   for (const Config& point : cfg.sweep_points) cost.push_back(estimated_cost(point).total());
   const std::vector<unsigned> run_jobs = threads_per_run(cost, options.jobs, processes);
+  // Over processes, the writer shares the trial ranges of a run that would finish last however
+  // the runs are spread (sim/run/shared_runs.hpp).
+  SharedRuns shares(cfg, cost, options.jobs, exchange);
   auto unit_options = [&](std::size_t k, const std::atomic<bool>* stop) {
     RunOptions o = options;
     o.stop = stop;
     o.progress_note = {};
     o.jobs = run_jobs[k];
+    o.outlet = shares.outlet(k);
     o.progress = [&progress, k](double f) { progress.update(k, f); };
     return o;
   };
@@ -107,24 +113,26 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
     // the writer gave it, in that order. The calling thread replays runs into the file in run order
     // (the writer) or sends them when the writer asks (another process). `halt` stops the workers:
     // a signal (relayed from options.stop), an interrupted run or a failure.
-    std::vector<std::unique_ptr<Slot>> slots(n);
+    std::map<std::size_t, std::unique_ptr<Slot>> slots;  // by number: runs, and ranges of shared runs (trial_part_id)
     std::mutex mutex;
     std::condition_variable changed;
     std::atomic<bool> halt{false};
     std::vector<int> owner(n, -1);  // the writer: the process computing each run (-1: none yet)
     std::deque<std::size_t> given;  // another process: runs the writer gave it, not yet started
     bool over = false;              // another process: the writer said the sweep is over
-    std::size_t written = 0, taken = 0, running = 0, unsent = 0;
+    std::size_t written = 0, taken = 0, running = 0;
+    std::size_t unsent = 0;  // another process: finished runs (not ranges) the writer has not asked for
     const std::size_t window = 2 * std::size_t(jobs) * processes;
-    auto costliest_free = [&]() -> std::optional<std::size_t> {  // the writer, under the lock
+    // The writer, under the lock. A shared run is the writer's own.
+    auto costliest_free = [&](bool for_other) -> std::optional<std::size_t> {
       std::optional<std::size_t> best;
       for (std::size_t k = written; k < std::min(n, written + window); ++k)
-        if (owner[k] < 0 && (!best || cost[k] > cost[*best])) best = k;
+        if (owner[k] < 0 && !(for_other && shares.outlet(k)) && (!best || cost[k] > cost[*best])) best = k;
       return best;
     };
     auto next_run = [&]() -> std::optional<std::size_t> {  // under the lock
       if (writer) {
-        const auto k = costliest_free();
+        const auto k = costliest_free(false);
         if (k) owner[*k] = 0, ++taken;
         return k;
       }
@@ -153,23 +161,30 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
           slot->buffer.encode_chunks(writer ? sink.stores_chunks() : true);
           ++running;
         }
-        progress.start(k);
+        const bool part = is_trial_part(n, k);
+        if (!part) progress.start(k);
         try {
-          slot->outcome = runner(cfg.sweep_points[k], slot->buffer, unit_options(k, &halt));
-          slot->buffer.finish_chunks();  // the rows after each dataset's last whole chunk
-          if (!writer) {                 // packed here, on this thread's core: the go-between only sends it
-            slot->packed = pack_run(slot->buffer, slot->outcome);
-            slot->buffer.clear();
+          if (part) {  // a range of a run the writer shares (another process)
+            slot->packed = shares.compute_range(k, unit_options(run_of_part(n, k), &halt));
+          } else {
+            slot->outcome = runner(cfg.sweep_points[k], slot->buffer, unit_options(k, &halt));
+            slot->buffer.finish_chunks();  // the rows after each dataset's last whole chunk
+            if (!writer) {                 // packed here, on this thread's core: the go-between only sends it
+              slot->packed = pack_run(slot->buffer, slot->outcome);
+              slot->buffer.clear();
+            }
           }
         } catch (...) {
           slot->error = std::current_exception();
         }
-        progress.finish(k);
+        if (!part) progress.finish(k);
         {
           std::lock_guard lock(mutex);
           slot->done = true;
           --running;
-          ++unsent;
+          // A process holding finished ranges must still ask for work: the run they belong to
+          // waits for the runs before it, which may be left to this process.
+          if (!part) ++unsent;
         }
         changed.notify_all();
       }
@@ -208,14 +223,23 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         if (!exchange) return;
         for (unsigned p = 0; exchange->poll_want(p);) wants.push_back(p);
         while (!wants.empty() && !halt.load()) {
+          const unsigned p = wants.front();
           std::optional<std::size_t> k;
           {
             std::lock_guard lock(mutex);
-            k = costliest_free();
-            if (k) owner[*k] = int(wants.front()), ++taken;
+            k = costliest_free(true);
           }
-          if (!k) break;
-          exchange->assign(*k, wants.front());
+          // A range of a shared run that is running here, if it costs more than the free run.
+          if (!shares.give(p, k ? std::optional<double>(cost[*k]) : std::nullopt)) {
+            {
+              std::lock_guard lock(mutex);
+              k = costliest_free(true);
+              if (k) owner[*k] = int(p), ++taken;
+            }
+            if (!k) break;
+            shares.stamp_run(*k);
+            exchange->assign(*k, p);
+          }
           wants.pop_front();
         }
       };
@@ -248,18 +272,28 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
             // (compression) overlaps computing.
             begin_group();
             here->buffer.replay(tap);
-          } else if (who > 0) {
-            if (!requested) {
-              exchange->request(k, unsigned(who));
-              requested = true;
-              slot = std::make_unique<Slot>();  // what arrives goes here
-            }
-            if (exchange->poll(k, unsigned(who), slot->buffer, slot->outcome)) {
+          }
+          // One request out at a time: run k when its process has it next among what it was given,
+          // or else the first range given out, as soon as possible (not when its run's turn
+          // comes: the run's process hands ranges over while it computes).
+          if (shares.asked()) {
+            shares.poll(serve_wants);
+          } else if (who > 0 && !requested && !shares.range_before(k)) {
+            exchange->request(k, unsigned(who));
+            requested = true;
+            slot = std::make_unique<Slot>();  // what arrives goes here
+          } else if (!requested && shares.ranges_out()) {
+            shares.ask();
+          }
+          if (requested) {
+            if (std::string packed; exchange->poll(k, unsigned(who), packed)) {
+              serve_wants();  // the process that sent it may be asking already: before the replay
+              unpack_run(packed, slot->buffer, slot->outcome);
               slot->done = true;
               break;
             }
-            if (options.stop && options.stop->load()) break;  // the other process stops too
           }
+          if ((requested || shares.asked()) && options.stop && options.stop->load()) break;  // the others stop too
           relay_signal();
           std::unique_lock lock(mutex);
           changed.wait_for(lock, std::chrono::milliseconds(exchange ? 1 : 20));
@@ -303,8 +337,11 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
         std::size_t k = n;
         {
           std::lock_guard lock(mutex);
-          for (std::size_t m = 0; m < n && !error; ++m)
-            if (slots[m] && slots[m]->done && slots[m]->error) error = slots[m]->error, k = m;
+          for (const auto& [m, slot] : slots)
+            if (slot && slot->done && slot->error) {
+              error = slot->error, k = m;
+              break;
+            }
         }
         if (error) report(k, error);
       };
@@ -371,16 +408,19 @@ SweepResult run_sweep(const Config& cfg, Sink& sink, const RunOptions& options, 
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         if (stopped) break;
+        ask_if_free();  // before the send, which may take a while (a run's or range's recording)
         if (!slot) slot = std::make_unique<Slot>();  // halted before it started: sent as interrupted
         if (slot->error) {
           report(run, slot->error);
           continue;
         }
-        if (slot->packed.empty()) slot->packed = pack_run(slot->buffer, slot->outcome);  // halted before it started
+        if (slot->packed.empty())  // an interrupted run or range
+          slot->packed = is_trial_part(n, run) ? pack_trial_part(TrialPart{}) : pack_run(slot->buffer, slot->outcome);
         exchange->send(run, slot->packed);
         {
           std::lock_guard lock(mutex);
-          --unsent;
+          if (!is_trial_part(n, run)) --unsent;
+          slots.erase(run);
         }
         changed.notify_all();
       }

@@ -29,6 +29,11 @@ struct TrialRange {
   std::uint32_t first = 0, end = 0;
 };
 
+// Range b of `trials` trials cut into `ranges` contiguous ranges of nearly equal size.
+inline TrialRange trial_range(std::uint32_t trials, unsigned ranges, unsigned b) {
+  return {std::uint32_t(std::uint64_t(trials) * b / ranges), std::uint32_t(std::uint64_t(trials) * (b + 1) / ranges)};
+}
+
 // Runs the trials of the protocol (all, or a range) on `engine`, feeding the recorders, and puts
 // each trial's final states in its row of final_states (trials x units; sized here when it is not).
 // Progress is the fraction of the range done. Returns false if stopped. Trials are independent

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A sweep spread over MPI ranks writes the same file as one process: tests/tools/sweeps/spiking.yaml
 # (spiking, trials, a two-key grid with replicates), sweeps/plastic.yaml (plastic, continuous) and
-# sweeps/chunks.yaml (recordings of several chunks, encoded by the rank that computes them)
+# sweeps/chunks.yaml (recordings of several chunks, encoded by the rank that computes them; one run
+# nearly all the work, so rank 0 shares its trial ranges with the others)
 # run with `mpirun -np R` for R = 1, 2, 3 (and 1 or 2 threads per rank), every dataset and
 # attribute compared with a plain one-process run (tests/tools/h5_digest.py). Then what goes wrong:
 # a rank that cannot start stops every rank; SIGTERM to mpirun keeps a partial file; a rank killed
@@ -39,8 +40,10 @@ echo "an existing output: every rank stopped (exit $code), the message is rank 0
 # A long sweep (sweeps/long.yaml, about 20 s on one core) for the two interruptions.
 long="$here/sweeps/long.yaml"
 
-# SIGTERM to mpirun: every rank stops, rank 0 keeps the partial file marked incomplete.
+# SIGTERM to mpirun: every rank stops, rank 0 keeps the partial file marked incomplete. Also while
+# rank 1 computes trial ranges of a run rank 0 shares (sweeps/long_shared.yaml).
 sigterm_keeps_partial "$long" term
+sigterm_keeps_partial "$here/sweeps/long_shared.yaml" term_shared
 
 # A rank killed outright (SIGKILL: no chance to say anything): the job ends, no output is written.
 "${mpirun[@]}" -np 2 "$bin" run "$long" -o "$work/kill.h5" --quiet --jobs 1 \

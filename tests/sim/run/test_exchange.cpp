@@ -19,6 +19,7 @@
 #include "sim/run/cost.hpp"
 #include "sim/run/run.hpp"
 #include "sim/run/sweep.hpp"
+#include "sim/run/trial_ranges.hpp"
 #include "tests/sim/run/same_sinks.hpp"
 #include "tests/support.hpp"
 
@@ -38,12 +39,13 @@ struct Wire {
   std::deque<std::pair<RunExchange::Message, std::size_t>> to_other;
   std::map<std::size_t, std::string> runs;
   std::optional<std::pair<std::size_t, std::string>> failure;
-  std::vector<std::size_t> assigned;  // what the writer gave the other process, in order
+  std::vector<std::size_t> assigned;    // what the writer gave the other process, in order
+  std::atomic<int> ranges_assigned{0};  // of those, ranges of a shared run (numbers >= runs)
 };
 
 class Loopback final : public RunExchange {
  public:
-  Loopback(Wire& wire, bool writer) : wire_(wire), writer_(writer) {}
+  Loopback(Wire& wire, bool writer, std::size_t sweep_runs) : runs(sweep_runs), wire_(wire), writer_(writer) {}
   bool writer() const override { return writer_; }
   unsigned processes() const override { return 2; }
   bool poll_want(unsigned& process) override {
@@ -57,19 +59,20 @@ class Loopback final : public RunExchange {
     REQUIRE(process == 1);
     std::lock_guard lock(wire_.mutex);
     wire_.assigned.push_back(run);
+    if (run >= runs) ++wire_.ranges_assigned;
     wire_.to_other.emplace_back(Message::assign, run);
   }
   void request(std::size_t run, unsigned) override {
     std::lock_guard lock(wire_.mutex);
     wire_.to_other.emplace_back(Message::request, run);
   }
-  bool poll(std::size_t run, unsigned, RecordingSink& buffer, UnitOutcome& outcome) override {
+  bool poll(std::size_t run, unsigned, std::string& packed) override {
     std::lock_guard lock(wire_.mutex);
     if (wire_.failure)
       throw std::runtime_error("process 1, run " + std::to_string(wire_.failure->first) + ": " + wire_.failure->second);
     const auto it = wire_.runs.find(run);
     if (it == wire_.runs.end()) return false;
-    unpack_run(it->second, buffer, outcome);
+    packed = it->second;
     wire_.runs.erase(it);
     ++received;
     return true;
@@ -99,6 +102,7 @@ class Loopback final : public RunExchange {
     wire_.failure = {run, what};
   }
   int received = 0;
+  std::size_t runs;
 
  private:
   Wire& wire_;
@@ -116,9 +120,10 @@ struct TwoProcesses {
 // The writer on this thread with `writer_jobs` threads, the other process on another with
 // `other_jobs`.
 TwoProcesses run_on_two(const Config& cfg, unsigned writer_jobs, const UnitRunner& writer_runs = run_plain,
-                        const UnitRunner& other_runs = run_plain, unsigned other_jobs = 2) {
-  Wire wire;
-  Loopback w(wire, true), o(wire, false);
+                        const UnitRunner& other_runs = run_plain, unsigned other_jobs = 2, Wire* wire_in = nullptr) {
+  Wire own_wire;
+  Wire& wire = wire_in ? *wire_in : own_wire;
+  Loopback w(wire, true, cfg.sweep_points.size()), o(wire, false, cfg.sweep_points.size());
   TwoProcesses out;
   std::thread other([&] {
     RunOptions options;
@@ -138,6 +143,12 @@ TwoProcesses run_on_two(const Config& cfg, unsigned writer_jobs, const UnitRunne
   out.received = w.received;
   out.assigned = wire.assigned;
   return out;
+}
+
+std::vector<RunResult> one_process_points(const Config& cfg) {
+  MemorySink sink;
+  sink.begin_run(make_metadata(cfg, "test"));
+  return run_sweep(cfg, sink, RunOptions{}).points;
 }
 
 MemorySink one_process(const Config& cfg) {
@@ -294,4 +305,48 @@ TEST_CASE("a run interrupted in another process ends the sweep incomplete") {
   CHECK_FALSE(two.writer.complete);
   CHECK(two.other.complete);  // nothing failed there: the writer ended the sweep
   CHECK_FALSE(two.file.arrays.count("/analysis/sweep/runs"));
+}
+
+TEST_CASE("a run costlier than a process's share has its trial ranges shared, and the file is the same") {
+  // 200 Hz and 1600 Hz: the second run is about 8/9 of the work, more than half, so the writer keeps
+  // it and gives its ranges (trial_ranges with 1 thread x 2 processes: 8 of the 8 trials) to the
+  // other process as it asks. The writer's run waits in its first range (its progress) until the
+  // other process was given a range, so that some surely go there.
+  const Config cfg =
+      test::config_from(test::kSpiking + "sweep: {zip: {model.r_max: [200 Hz, 1600 Hz]}}\n", {"protocol.trials=8"});
+  const std::size_t n = cfg.sweep_points.size();
+  Wire wire;
+  const UnitRunner writer = [&](const Config& c, Sink& sink, const RunOptions& o) {
+    RunOptions waits = o;
+    waits.progress = [&wire, then = o.progress](double f) {
+      for (int i = 0; i < 10000 && wire.ranges_assigned.load() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (then) then(f);
+    };
+    return run_plain(c, sink, waits);
+  };
+  const TwoProcesses two = run_on_two(cfg, 1, writer, run_plain, 1, &wire);
+  CHECK(two.error.empty());
+  CHECK(two.writer.complete);
+  CHECK(two.other.complete);
+  CHECK(wire.ranges_assigned.load() > 0);
+  for (std::size_t id : two.assigned)
+    if (id >= n) CHECK(run_of_part(n, id) == 1);    // only the costly run's ranges
+  CHECK(two.received == int(two.assigned.size()));  // every range given came back
+  test::require_same(one_process(cfg), two.file);
+  REQUIRE(two.writer.points.size() == 2);
+  CHECK(two.writer.points[1].spikes == one_process_points(cfg)[1].spikes);
+}
+
+TEST_CASE("a range of trials packs and unpacks to the same numbers; a short one is refused") {
+  const Config cfg = test::config_from(test::kSpiking, {"protocol.trials=4"});
+  const TrialPart part = unpack_trial_part(run_trial_part(cfg, trial_range(4, 2, 1), RunOptions{}));
+  CHECK(part.complete);
+  CHECK(part.final_states.size() == 2 * 9);  // trials 2 and 3, 9 units
+  CHECK(part.phases.size() == 2);
+  CHECK(part.spikes > 0);
+  CHECK_FALSE(part.rates.empty());
+  CHECK_FALSE(part.calls.empty());
+  CHECK(pack_trial_part(part) == pack_trial_part(unpack_trial_part(pack_trial_part(part))));
+  CHECK_THROWS_WITH(unpack_trial_part(pack_trial_part(part).substr(0, 40)), doctest::Contains("could not be read"));
 }
