@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -41,6 +42,7 @@ struct Wire {
   std::optional<std::pair<std::size_t, std::string>> failure;
   std::vector<std::size_t> assigned;    // what the writer gave the other process, in order
   std::atomic<int> ranges_assigned{0};  // of those, ranges of a shared run (numbers >= runs)
+  bool garble_ranges = false;           // ranges arrive cut short (a transport that fails)
 };
 
 class Loopback final : public RunExchange {
@@ -95,7 +97,7 @@ class Loopback final : public RunExchange {
   }
   void send(std::size_t run, const std::string& packed) override {
     std::lock_guard lock(wire_.mutex);
-    wire_.runs[run] = packed;
+    wire_.runs[run] = wire_.garble_ranges && run >= runs ? packed.substr(0, packed.size() / 2) : packed;
   }
   void send_failure(std::size_t run, const std::string& what) override {
     std::lock_guard lock(wire_.mutex);
@@ -307,35 +309,59 @@ TEST_CASE("a run interrupted in another process ends the sweep incomplete") {
   CHECK_FALSE(two.file.arrays.count("/analysis/sweep/runs"));
 }
 
-TEST_CASE("a run costlier than a process's share has its trial ranges shared, and the file is the same") {
-  // 200 Hz and 1600 Hz: the second run is about 8/9 of the work, more than half, so the writer keeps
-  // it and gives its ranges (trial_ranges with 1 thread x 2 processes: 8 of the 8 trials) to the
-  // other process as it asks. The writer's run waits in its first range (its progress) until the
-  // other process was given a range, so that some surely go there.
-  const Config cfg =
-      test::config_from(test::kSpiking + "sweep: {zip: {model.r_max: [200 Hz, 1600 Hz]}}\n", {"protocol.trials=8"});
-  const std::size_t n = cfg.sweep_points.size();
-  Wire wire;
-  const UnitRunner writer = [&](const Config& c, Sink& sink, const RunOptions& o) {
+// The writer's runner: the shared run's first progress report (from inside the run, once its
+// ranges are open to the other process) waits until the other process was given two ranges, or
+// 10 s, so that ranges surely go there, and not only the first.
+namespace {
+UnitRunner waits_for_ranges(Wire& wire) {
+  auto waited = std::make_shared<std::atomic<bool>>(false);
+  return [&wire, waited](const Config& c, Sink& sink, const RunOptions& o) {
+    if (!o.outlet) return run_plain(c, sink, o);  // not the shared run
     RunOptions waits = o;
-    waits.progress = [&wire, then = o.progress](double f) {
-      for (int i = 0; i < 10000 && wire.ranges_assigned.load() == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    waits.progress = [&wire, waited, then = o.progress](double f) {
+      if (!waited->exchange(true))
+        for (int i = 0; i < 10000 && wire.ranges_assigned.load() < 2; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
       if (then) then(f);
     };
     return run_plain(c, sink, waits);
   };
-  const TwoProcesses two = run_on_two(cfg, 1, writer, run_plain, 1, &wire);
+}
+}  // namespace
+
+TEST_CASE("a run costlier than a process's share has its trial ranges shared, and the file is the same") {
+  // 200 Hz and 1600 Hz: the second run is about 8/9 of the work, more than half, so the writer keeps
+  // it and gives its ranges (trial_ranges with 1 thread x 2 processes: 8 of the 8 trials) to the
+  // other process as it asks (waits_for_ranges).
+  const Config cfg =
+      test::config_from(test::kSpiking + "sweep: {zip: {model.r_max: [200 Hz, 1600 Hz]}}\n", {"protocol.trials=8"});
+  const std::size_t n = cfg.sweep_points.size();
+  Wire wire;
+  const TwoProcesses two = run_on_two(cfg, 1, waits_for_ranges(wire), run_plain, 1, &wire);
   CHECK(two.error.empty());
   CHECK(two.writer.complete);
   CHECK(two.other.complete);
-  CHECK(wire.ranges_assigned.load() > 0);
+  CHECK(wire.ranges_assigned.load() >= 2);
+  CHECK(std::any_of(two.assigned.begin(), two.assigned.end(),
+                    [&](std::size_t id) { return id >= n && range_of_part(n, id) > 0; }));  // not only the first
   for (std::size_t id : two.assigned)
     if (id >= n) CHECK(run_of_part(n, id) == 1);    // only the costly run's ranges
   CHECK(two.received == int(two.assigned.size()));  // every range given came back
   test::require_same(one_process(cfg), two.file);
   REQUIRE(two.writer.points.size() == 2);
   CHECK(two.writer.points[1].spikes == one_process_points(cfg)[1].spikes);
+}
+
+TEST_CASE("a shared run's range that arrives garbled fails the sweep with a clear error, and nothing hangs") {
+  const Config cfg =
+      test::config_from(test::kSpiking + "sweep: {zip: {model.r_max: [200 Hz, 1600 Hz]}}\n", {"protocol.trials=8"});
+  Wire wire;
+  wire.garble_ranges = true;
+  const TwoProcesses two = run_on_two(cfg, 1, waits_for_ranges(wire), run_plain, 1, &wire);
+  REQUIRE(wire.ranges_assigned.load() > 0);
+  CHECK(two.error.find("a packed range of trials could not be read") != std::string::npos);
+  CHECK_FALSE(two.writer.complete);
+  CHECK_FALSE(two.file.arrays.count("/analysis/sweep/runs"));
 }
 
 TEST_CASE("a range of trials packs and unpacks to the same numbers; a short one is refused") {
