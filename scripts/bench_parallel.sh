@@ -91,8 +91,10 @@ for ranks in (64,):
           f"in all, {span / 60:.1f} min of wall time (ideal {total / ranks / 60:.1f} min; the longest point, "
           f"{max(point):.2f} s, limits nothing until about {int(total / max(point))} ranks)")
 trials = 16                             # theory_check's trials per point: at most 16 ranges of the longest
-one = max(max(point) / trials, sum(point) / 64)
-print(f"model: theory_check itself (4 points) on 64 ranks: at least {one:.2f} s (the longest point's 16 trials "
-      f"shared over the ranks, one range per trial at most; {max(point):.2f} s if it ran on one rank): the "
-      f"longest trial, not the rank count, limits a small sweep; rank 0 then encodes all of the point's output")
+encode = 0.25                           # share of that point's time rank 0 spends encoding its output
+#                                         (one-off trace, 2026-12-02: 0.067 s per 2-trial range)
+one = max(max(point) / trials, sum(point) / 64) + encode * max(point)
+print(f"model: theory_check itself (4 points) on 64 ranks: at least {one:.2f} s: its longest point's 16 trials "
+      f"shared over the ranks ({max(point) / trials:.2f} s, one trial each), then rank 0 encoding that point's "
+      f"whole output (about {encode:.0%} of it, {encode * max(point):.2f} s); {max(point):.2f} s if it ran on one rank")
 PY
