@@ -1,10 +1,11 @@
 #pragma once
-// A run's trial ranges shared with other processes. A sweep over processes (sim/run/sweep.cpp)
-// whose costliest run would outlast everything else on one process's threads gives some of that
-// run's trial ranges to the other processes: the run itself stays with the writer, which takes the
-// ranges its own threads reach first, gives the next free one to each process that asks for work,
-// and hands the ranges that come back over in trial order with its own (run_trial_ranges in
-// sim/run/run.cpp). Each trial starts from reset(trial), so where a range ran changes nothing.
+// A run's trial ranges shared with other processes. A sweep over processes whose costliest run
+// would outlast everything else (sim/run/shared_runs.hpp) gives some of that run's trial ranges to
+// the other processes: the run itself stays with the writer, whose threads take the ranges they
+// reach first; each process that asks for work gets the next free one; the ranges that come back
+// are handed over in trial order with the writer's own (run_trial_ranges,
+// sim/run/trial_ranges.cpp). Each trial starts from reset(trial), so where a range ran changes
+// nothing.
 //
 // The run opens the outlet with how to take the next free range and how to receive a range computed
 // elsewhere, and closes it before that state goes; the sweep's go-between calls take() and

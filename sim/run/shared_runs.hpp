@@ -34,7 +34,6 @@ class SharedRuns {
   std::string compute_range(std::size_t id, const RunOptions& options) const;
   // Run k's outlet if it is shared (the writer), else null.
   RangeOutlet* outlet(std::size_t k) const { return outlets_[k].get(); }
-  bool any() const { return !shared_.empty(); }
 
   // Gives `process` the next free range of a shared run that costs at least `free_cost` (the
   // costliest run it could be given instead; none: any range). True if it gave one.
