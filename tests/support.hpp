@@ -2,6 +2,7 @@
 // Small helpers shared by the tests.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -15,6 +16,11 @@
 #include "sim/io/sink.hpp"
 
 namespace ebsim::test {
+
+// Two arrays of doubles equal bit for bit (NaN and -0 included).
+inline bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
 
 // A fresh, empty directory under the system temp dir, removed when the object goes away.
 class TempDir {

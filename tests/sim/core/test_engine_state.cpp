@@ -37,9 +37,7 @@ protocol:
     - {name: nudge, duration: 40 ms, clamp: {x: {uniform: [-0.2, 0.8]}}, nudge: {y: {beta: 0.5, target: 0.3}}}
 )";
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
+using test::same_bits;
 
 struct After {
   std::vector<double> states, integral_s, counts;

@@ -140,9 +140,7 @@ std::vector<Outcome> run_processes(const std::string& yaml, int ranks, unsigned 
   return outcomes;
 }
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
+using test::same_bits;
 
 void require_identical(const Outcome& a, const Outcome& b) {
   REQUIRE(a.spikes.size() == b.spikes.size());
