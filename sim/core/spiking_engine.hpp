@@ -133,6 +133,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   };
 
   void process(const Event& e);
+  void release_held_windows(const PhaseDrive& drive);  // set_phase, before it changes the clamps
   // StdpHost: what the STDP estimator asks of the engine.
   double kick_scale(std::uint32_t unit) const override { return cold(unit).kick_scale; }
   models::UnitDrive drive(std::uint32_t unit) const override { return {cold(unit).gated, cold(unit).nudge}; }
@@ -147,6 +148,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
       return std::numeric_limits<double>::infinity();
     return last_outside(unit);
   }
+  bool holds_clamped(std::uint16_t population) const override { return all_clamped_[population] != 0; }
   void fire_candidate(std::uint32_t unit, double t);
   void emit_spike(std::uint32_t unit, double t);  // recording, counts, then send_spike (or the outbox)
   void send_spike(std::uint32_t unit, double t);  // its deliveries and STDP windows

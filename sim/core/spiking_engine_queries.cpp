@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -11,6 +12,7 @@ namespace ebsim {
 
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
   if (!partitioned_) net_.require_whole("the serial spiking engine");
+  release_held_windows(drive);
   const double gt = g(now_), g_inv = 1.0 / gt;
   for (std::uint32_t i = lo_; i < hi_; ++i) {
     const double s = state_at(i, now_);  // follows crossings: the piece is current at now
@@ -38,6 +40,22 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
     bool all = first < last;
     for (std::uint32_t i = first; all && i < last; ++i) all = cold(i).clamped != 0;
     all_clamped_[k] = all;
+  }
+}
+
+// Before the clamps change: STDP windows held on a wholly clamped population whose clamps this
+// drive changes (a unit let go, or another value) take what their opening saw, while the units
+// still hold it.
+void SpikingEngine::release_held_windows(const PhaseDrive& drive) {
+  if (!stdp_.active()) return;
+  for (std::size_t k = 0; k < net_.populations.size(); ++k) {
+    if (!all_clamped_[k]) continue;
+    const Population& pop = net_.populations[k];
+    bool same = true;
+    for (std::uint32_t i = std::max(pop.offset, lo_); same && i < std::min(pop.offset + pop.size, hi_); ++i)
+      same = drive.clamped[i] &&
+             std::bit_cast<std::uint64_t>(drive.clamp_value[i]) == std::bit_cast<std::uint64_t>(cold(i).clamp_value);
+    if (!same) stdp_.release_held(static_cast<std::uint16_t>(k), *this);
   }
 }
 

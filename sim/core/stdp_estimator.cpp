@@ -102,32 +102,10 @@ double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate, bool ins
 
 void StdpEstimator::open(const Event& e, StdpHost& host) {
   const Projection& p = net_->projections[e.projection];
-  const Plasticity& rule = rule_->settings(e.projection);
-  const PostRange r = post_range(*net_, p, e.direction(), e.unit);
-  const bool rate = rule.post == Plasticity::Post::rate_derivative;
-  const double b1 = rate_.beta1, b2 = rate_.beta2();
-  const double spike_time = e.time - p.delay_ms;
-  Window w{spike_time, e.time, e.time + rule.window_ms, e.unit, {}, {}};
-  w.before.reserve(r.end - r.begin);
-  w.own.reserve(r.end - r.begin);
-  const double gain = e.direction() == 0 ? p.gain_forward : p.gain_backward;
-  for (std::uint64_t k = r.begin; k < r.end; ++k) {
-    const std::uint32_t post = r.offset + r.index[k];
-    if (post < lo_ || post >= hi_) continue;  // another partition's
-    const std::uint64_t synapse = e.direction() == 0 ? k : p.position[k];
-    const double s = host.state_at(post, e.time);  // before this spike's kick (it lands now or later)
-    w.before.push_back(rate ? rate_.rho(s) : s);
-    OwnKick own;
-    own.arrival =
-        spike_time + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
-    own.drive = host.drive(post);
-    own.s_arrival = own.arrival > e.time ? models::advance(s, own.arrival - e.time, own.drive, unit_) : s;
-    // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.
-    const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;
-    own.linear_kick = gain * double(p.weight[synapse]) * host.kick_scale(post);
-    own.kick = felt ? own.linear_kick : 0.0;
-    w.own.push_back(own);
-  }
+  Window w{e.time - p.delay_ms, e.time, e.time + rule_->settings(e.projection).window_ms, e.unit, {}, {}};
+  // Logged changes are reported one by one, also the zero ones of a held window.
+  w.held = !log_ && host.holds_clamped(e.direction() == 0 ? p.target : p.source);
+  if (!w.held) observe(w, e.projection, e.direction(), host);
   Event closing = e;
   closing.time = w.closes;
   closing.flags = Event::pack(Event::stdp_close, e.direction());
@@ -135,8 +113,46 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   host.schedule(closing);
 }
 
+void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) const {
+  const Projection& p = net_->projections[projection];
+  const PostRange r = post_range(*net_, p, direction, w.unit);
+  const bool rate = rule_->settings(projection).post == Plasticity::Post::rate_derivative;
+  const double b1 = rate_.beta1, b2 = rate_.beta2();
+  w.before.reserve(r.end - r.begin);
+  w.own.reserve(r.end - r.begin);
+  const double gain = direction == 0 ? p.gain_forward : p.gain_backward;
+  for (std::uint64_t k = r.begin; k < r.end; ++k) {
+    const std::uint32_t post = r.offset + r.index[k];
+    if (post < lo_ || post >= hi_) continue;  // another partition's
+    const std::uint64_t synapse = direction == 0 ? k : p.position[k];
+    const double s = host.state_at(post, w.opened);  // before this spike's kick (it lands now or later)
+    w.before.push_back(rate ? rate_.rho(s) : s);
+    OwnKick own;
+    own.arrival =
+        w.spike + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
+    own.drive = host.drive(post);
+    own.s_arrival = own.arrival > w.opened ? models::advance(s, own.arrival - w.opened, own.drive, unit_) : s;
+    // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.
+    const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;
+    own.linear_kick = gain * double(p.weight[synapse]) * host.kick_scale(post);
+    own.kick = felt ? own.linear_kick : 0.0;
+    w.own.push_back(own);
+  }
+}
+
+void StdpEstimator::release_held(std::uint16_t population, StdpHost& host) {
+  for (std::size_t p = 0; p < open_.size(); ++p)
+    for (std::uint8_t d = 0; d < 2; ++d) {
+      const Projection& proj = net_->projections[p];
+      if ((d == 0 ? proj.target : proj.source) != population) continue;
+      for (Window& w : open_[p][d])
+        if (w.held) observe(w, static_cast<std::uint16_t>(p), d, host), w.held = false;
+    }
+}
+
 void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t,
                           std::uint64_t tie, StdpHost& host) {
+  if (w.held) return;  // every change would be 0 (see Window::held)
   const Projection& p = net_->projections[projection];
   const Plasticity& rule = rule_->settings(projection);
   const PostRange r = post_range(*net_, p, direction, w.unit);

@@ -44,6 +44,15 @@
 // continuous rule is a delay of at most d_min in a weight's effect, below the window's own lead. Open windows wait in a
 // queue per (projection, direction); they close in the order they opened (one window length per projection).
 // close_all() closes what is still open at the end of a trial, over the shortened window.
+//
+// Clamped postsynaptic units. A clamped unit holds its value and takes no kick, so D = 0 and its
+// weights do not move. A window whose postsynaptic population is wholly clamped (in a learning
+// experiment: a symmetric projection's input side, at every spike of the layer above) is "held":
+// it reads no state and changes nothing, unless the clamps change before it closes (a new phase;
+// the engine calls release_held first), when it takes what its opening saw and closes as usual.
+// This is the same as adding each weight its change of 0, except that such an addition would
+// clip a weight stored outside its bounds (a weight that any other change clips too) and turn a
+// stored -0 into +0. Logged windows (set_log) are never held: the log lists every change.
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -98,6 +107,9 @@ class StdpHost {
   // its state was on or outside a boundary (-inf: never); +inf if it is not strictly inside at t
   // (or clamped). t >= the unit's last event.
   virtual double inside_since(std::uint32_t unit, double t) = 0;
+  // Every unit of the population that the host owns is clamped (and it owns at least one). Until
+  // the host calls release_held, their clamp values stay as they are.
+  virtual bool holds_clamped(std::uint16_t population) const = 0;
   virtual void schedule(const Event& e) = 0;
 
  protected:
@@ -122,6 +134,9 @@ class StdpEstimator {
   void close(const Event& e, StdpHost& host);
   // Closes every open window at t (the end of a trial), each over its length so far.
   void close_all(double t, StdpHost& host);
+  // The clamps of `population` are about to change (the host still answers as before): its held
+  // windows take what their opening saw, and from then on the usual way.
+  void release_held(std::uint16_t population, StdpHost& host);
 
   // A partition's estimator sees only the postsynaptic units in [lo, hi) (sim/core/partitioned_engine.hpp).
   void own_units(std::uint32_t lo, std::uint32_t hi) { lo_ = lo, hi_ = hi; }
@@ -155,7 +170,13 @@ class StdpEstimator {
     std::uint32_t unit;
     std::vector<double> before;  // postsynaptic values when the window opened
     std::vector<OwnKick> own;
+    // Its postsynaptic units (this partition's) were all clamped when it opened and their clamps
+    // have not changed since: each would change its weight by 0 (D = 0, no own kick), so before
+    // and own stay empty and it changes nothing (release_held fills them if the clamps change).
+    bool held = false;
   };
+  // Fills w.before and w.own as the window's opening saw them.
+  void observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) const;
   // own(t) for one synapse; `inside` when the unit's actual trajectory was strictly inside the
   // linear range from before the kick's arrival to t.
   double own_effect(const OwnKick& k, double t, bool rate, bool inside) const;
