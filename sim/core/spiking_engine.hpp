@@ -29,6 +29,7 @@
 #include "sim/core/engine.hpp"
 #include "sim/core/engine_params.hpp"
 #include "sim/core/event_queue.hpp"
+#include "sim/core/moment.hpp"
 #include "sim/core/network.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/stdp_estimator.hpp"
@@ -64,7 +65,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   std::uint64_t synaptic_events() const override { return synaptic_events_; }
   std::uint64_t spike_count() const override { return spike_count_; }
   // Exact s_unit(t), t >= the unit's last event; a unit this engine owns (a partition: its block).
-  double state_at(std::uint32_t unit, double t) override;
+  double state_at(std::uint32_t unit, double t);
   // Experimental protocols (STDP pairing): advance to t, then emit a spike of `unit` now, or move
   // its state by `delta` (a brief input pulse, e.g. to evoke a postsynaptic response).
   void force_spike(std::uint32_t unit, double t);
@@ -135,18 +136,18 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   void process(const Event& e);
   void release_held_windows(const PhaseDrive& drive);  // set_phase, before it changes the clamps
   // StdpHost: what the STDP estimator asks of the engine.
-  double kick_scale(std::uint32_t unit) const override { return cold(unit).kick_scale; }
-  models::UnitDrive drive(std::uint32_t unit) const override { return {cold(unit).gated, cold(unit).nudge}; }
+  PostOpening opening(std::uint32_t unit, double t) override {
+    return {state_at(unit, t), {cold(unit).gated, cold(unit).nudge}, cold(unit).kick_scale};
+  }
+  PostClosing closing(std::uint32_t unit, double t, double since) override {
+    const double s = state_at(unit, t);  // follows crossings up to t
+    return {s, !cold(unit).clamped && piece(unit).regime == models::UnitRegime::inside && s > b1_ && s < b2_ &&
+                   outside_before(unit, since)};
+  }
   // STDP windows: an opening lands with the spike's first kick (its projection's delivery lane), a
   // closing one window later (one lane for all closings; EventQueue sends what would unsort it to the heap).
   void schedule(const Event& e) override {
     queue_.push(e, e.kind() == Event::stdp_open ? open_lane_[e.projection] : EventQueue::kClosingLane);
-  }
-  double inside_since(std::uint32_t unit, double t) override {
-    const double s = state_at(unit, t);  // follows crossings up to t (a clamped unit: never inside)
-    if (cold(unit).clamped || piece(unit).regime != models::UnitRegime::inside || s <= b1_ || s >= b2_)
-      return std::numeric_limits<double>::infinity();
-    return last_outside(unit);
   }
   bool holds_clamped(std::uint16_t population) const override { return all_clamped_[population] != 0; }
   void fire_candidate(std::uint32_t unit, double t);
@@ -210,9 +211,6 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // Colder per-unit fields, in one 64-byte line per unit: what a slow-path kick reads besides its
   // piece, one line to fetch instead of one per array (measured, with unit_regime made inline:
   // 2.5 % less loop time on configs/bench/random_10k.yaml, where 1 kick in 20 takes the slow path).
-  struct Moment {  // a time kept as ref - tau log(g), see Cold::last_outside
-    double ref, g;
-  };
   struct alignas(64) Cold {
     double gated = 0.0, nudge = 0.0;  // A and C of tau ds/dt = rho'(s) A + C - s
     double kick_scale = 0.0;          // (1 - beta) / (r_max tau); 0 for clamped units
@@ -228,10 +226,12 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   };
   mutable std::vector<Cold> cold_;
   Cold& cold(std::uint32_t unit) const { return cold_[unit - lo_]; }
-  double last_outside(std::uint32_t unit) const {
-    const Moment& m = cold(unit).last_outside;
-    return m.ref - params_.tau_ms * std::log(m.g);
+  // Whether the unit was last on or outside a boundary (Cold::last_outside) before t, mostly
+  // without the logarithm (MomentComparer).
+  bool outside_before(std::uint32_t unit, double t) const {
+    return moment_comparer_.before(cold(unit).last_outside, params_.tau_ms, t);
   }
+  MomentComparer moment_comparer_;
   // Window averages (enable_integrals): on a piece, int_0^t s = integral_base + T t - u tau g(t).
   // A kick changes u by step / g(t), so it adds tau * step to integral_base: no exponential.
   bool integrate_ = false;

@@ -125,16 +125,17 @@ void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t di
     const std::uint32_t post = r.offset + r.index[k];
     if (post < lo_ || post >= hi_) continue;  // another partition's
     const std::uint64_t synapse = direction == 0 ? k : p.position[k];
-    const double s = host.state_at(post, w.opened);  // before this spike's kick (it lands now or later)
+    const PostOpening at = host.opening(post, w.opened);  // before this spike's kick (it lands now or later)
+    const double s = at.s;
     w.before.push_back(rate ? rate_.rho(s) : s);
     OwnKick own;
     own.arrival =
         w.spike + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
-    own.drive = host.drive(post);
+    own.drive = at.drive;
     own.s_arrival = own.arrival > w.opened ? models::advance(s, own.arrival - w.opened, own.drive, unit_) : s;
     // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.
     const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;
-    own.linear_kick = gain * double(p.weight[synapse]) * host.kick_scale(post);
+    own.linear_kick = gain * double(p.weight[synapse]) * at.kick_scale;
     own.kick = felt ? own.linear_kick : 0.0;
     w.own.push_back(own);
   }
@@ -165,10 +166,9 @@ void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_
     const std::uint64_t synapse = direction == 0 ? k : p.position[k];
     const std::uint32_t post = r.offset + r.index[k];
     if (post < lo_ || post >= hi_) continue;
-    const double s = host.state_at(post, t);
-    const double value = rate ? rate_.rho(s) : s;
-    const bool inside = host.inside_since(post, t) < w.own[n].arrival;
-    const double change = scale * (value - w.before[n] - own_effect(w.own[n], t, rate, inside));
+    const PostClosing at = host.closing(post, t, w.own[n].arrival);
+    const double value = rate ? rate_.rho(at.s) : at.s;
+    const double change = scale * (value - w.before[n] - own_effect(w.own[n], t, rate, at.inside));
     ++n;
     const StdpChange log{w.spike, 0.0, w.unit, post, projection, t == w.closes};
     if (defer) {

@@ -14,7 +14,7 @@
 // events precede deliveries at equal times). own(t) is the kick's effect on the postsynaptic
 // trajectory, in one of two forms chosen when the window closes:
 //  - the unit's actual state stayed strictly inside (beta1, beta2) from before the kick's arrival
-//    to t (the engine tracks when each unit was last on or outside a boundary: inside_since): the
+//    to t (the engine tracks when each unit was last on or outside a boundary: PostClosing): the
 //    dynamics there are linear, so with and without the kick the trajectories differ by the kick's
 //    exponential decay, kick e^(-(t - arrival)/tau), whatever the other events did. This holds
 //    also when the unit's flow alone (its bias) would leave the range within T but the kicks of
@@ -97,16 +97,26 @@ struct DeferredChange {
   auto key() const { return std::make_tuple(closed, tie, opened, place); }
 };
 
-// What the estimator needs from the engine that runs it.
+// A postsynaptic unit as a window's opening sees it: s(t) (exact), the unit's flow between events,
+// and its kick scale (a kick is kick_scale * W; 0: clamped).
+struct PostOpening {
+  double s;
+  models::UnitDrive drive;
+  double kick_scale;
+};
+// ... and as its closing sees it: s(t), and whether the state has been strictly inside
+// (beta1, beta2) since before `since` (never touching a boundary since; a clamped unit: never).
+struct PostClosing {
+  double s;
+  bool inside;
+};
+
+// What the estimator needs from the engine that runs it: one call per unit and window end (t >=
+// the unit's last event).
 class StdpHost {
  public:
-  virtual double state_at(std::uint32_t unit, double t) = 0;      // exact s(t), t >= the unit's last event
-  virtual double kick_scale(std::uint32_t unit) const = 0;        // a kick is kick_scale * W (0: clamped)
-  virtual models::UnitDrive drive(std::uint32_t unit) const = 0;  // the unit's flow between events
-  // When the unit's current stretch strictly inside (beta1, beta2) began: the last time before t
-  // its state was on or outside a boundary (-inf: never); +inf if it is not strictly inside at t
-  // (or clamped). t >= the unit's last event.
-  virtual double inside_since(std::uint32_t unit, double t) = 0;
+  virtual PostOpening opening(std::uint32_t unit, double t) = 0;
+  virtual PostClosing closing(std::uint32_t unit, double t, double since) = 0;
   // Every unit of the population that the host owns is clamped (and it owns at least one). Until
   // the host calls release_held, their clamp values stay as they are.
   virtual bool holds_clamped(std::uint16_t population) const = 0;
