@@ -83,14 +83,14 @@ mutant sim/core/stdp_estimator.cpp "lr doubled in the STDP events" \
   'const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);' \
   'const double scale = 2.0 * rule.lr / ((t - w.opened) * r_max_per_ms_);'
 mutant sim/core/stdp_estimator.cpp "the sign of s-dot flipped in the STDP estimator" \
-  'scale * (value - w.before[n] - own_effect(w.own[n], t, rate, inside))' \
-  'scale * (w.before[n] - value - own_effect(w.own[n], t, rate, inside))'
+  'scale * (value - w.before[n] - own_effect(w.own[n], t, rate, at.inside))' \
+  'scale * (w.before[n] - value - own_effect(w.own[n], t, rate, at.inside))'
 mutant sim/core/stdp_estimator.cpp "a time unit confused: r_max in Hz where per ms is meant" \
   'r_max_per_ms_(params.r_max_per_ms)' \
   'r_max_per_ms_(params.r_max_hz)'
 mutant sim/core/stdp_estimator.cpp "the spike's own kick timed from the spike, not from its arrival after the delay" \
-  'spike_time + p.delay_ms + (p.delay_step.empty()' \
-  'spike_time + (p.delay_step.empty()'
+  'w.spike + p.delay_ms + (p.delay_step.empty()' \
+  'w.spike + (p.delay_step.empty()'
 mutant sim/core/stdp_estimator.cpp "the window closes on the state where it opened on the rate (post: rate_derivative)" \
   $'const bool rate = rule.post == Plasticity::Post::rate_derivative;\n  // lr * D / r_max' \
   $'const bool rate = rule.post != Plasticity::Post::rate_derivative;\n  // lr * D / r_max'
@@ -401,6 +401,18 @@ mutant sim/run/recorders.cpp "another process's binned rates go to the run's fir
 mutant sim/run/shared_runs.cpp "another process cuts a shared run into other ranges than the writer" \
   'return run_trial_part(point, trial_range(point.protocol.trials, ranges(run), b), o);' \
   'return run_trial_part(point, trial_range(point.protocol.trials, ranges(run) + 1, b), o);'
+mutant sim/core/spiking_engine_queries.cpp "held STDP windows are not released when their population's clamps change" \
+  '  release_held_windows(drive);' \
+  ''
+mutant sim/core/spiking_engine_queries.cpp "a population's clamps count as unchanged whatever their new values" \
+  '             std::bit_cast<std::uint64_t>(drive.clamp_value[i]) == std::bit_cast<std::uint64_t>(cold(i).clamp_value);' \
+  '             true;'
+mutant sim/core/stdp_estimator.cpp "every unlogged STDP window is held, clamped or not" \
+  '  w.held = !log_ && host.holds_clamped(e.direction() == 0 ? p.target : p.source);' \
+  '  w.held = !log_;'
+mutant sim/core/moment.hpp "a moment is compared without a margin for the logarithm's rounding" \
+  'kMargin = 1e-4,' \
+  'kMargin = 0.0,'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then
