@@ -256,7 +256,7 @@ TEST_CASE("the rule's gain multiplies every change, in the continuous rule and i
 namespace {
 // x clamped in both phases, h free; the symmetric x <-> h learns in both. Every spike of h opens a
 // window on x, which is wholly clamped: such a window is held (it reads nothing and changes
-// nothing) unless x's clamps change before it closes. Phase b's clamp is `clamp_b`.
+// nothing) unless x's clamps change before it closes: phase b clamps x to another draw.
 const char* const kHeldNet = R"(
 seed: 3
 model: {beta1: -0.5, tau: 10 ms, r_max: 2 kHz}
