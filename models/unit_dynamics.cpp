@@ -31,7 +31,8 @@ double crossing_time(double s0, double boundary, double target, double tau) {
 // Eq. 1 in continuous time with a constant target T: tau ds/dt = T - s
 //   =>  s(t) = T + (s0 - T) e^{-t/tau} = s0 + (s0 - T) expm1(-t/tau)
 // (the expm1 form returns s0 bitwise at t = 0 and is accurate for t << tau).
-double relax(double s0, double target, double t, double tau) { return s0 + (s0 - target) * std::expm1(-t / tau); }
+// `decay` is expm1(-t/tau), given where the caller already has it.
+double relax(double s0, double target, double decay) { return s0 + (s0 - target) * decay; }
 
 Piece current_piece(double s, UnitDrive drive, const UnitParams& params) {
   const double b1 = params.beta1;
@@ -72,8 +73,9 @@ double clamp_to_region(double s, UnitRegime regime, const UnitParams& params) {
   return s;  // unreachable
 }
 
+// `dt_decay`: expm1(-dt/tau) if the caller has it, else NaN.
 template <bool kWithIntegrals>
-Integrals advance_piecewise(double s, double dt, UnitDrive drive, const UnitParams& params) {
+Integrals advance_piecewise(double s, double dt, UnitDrive drive, const UnitParams& params, double dt_decay) {
   assert(params.tau > 0.0);
   assert(dt >= 0.0);
   Integrals out;
@@ -105,7 +107,9 @@ Integrals advance_piecewise(double s, double dt, UnitDrive drive, const UnitPara
     }
 
     if (!reaches_boundary) {
-      s = clamp_to_region(relax(s, piece.target, h, params.tau), piece.regime, params);
+      // h == dt on the first piece: the caller's decay, the same double as expm1(-h/tau).
+      const double decay = piece_count == 1 && !std::isnan(dt_decay) ? dt_decay : decay_over(h, params);
+      s = clamp_to_region(relax(s, piece.target, decay), piece.regime, params);
       break;
     }
     s = piece.boundary;  // land exactly on the boundary, then continue by the boundary convention
@@ -118,11 +122,15 @@ Integrals advance_piecewise(double s, double dt, UnitDrive drive, const UnitPara
 }  // namespace
 
 double advance(double s0, double dt, UnitDrive drive, const UnitParams& params) {
-  return advance_piecewise<false>(s0, dt, drive, params).s_end;
+  return advance_piecewise<false>(s0, dt, drive, params, std::numeric_limits<double>::quiet_NaN()).s_end;
+}
+
+double advance(double s0, double dt, UnitDrive drive, const UnitParams& params, double dt_decay) {
+  return advance_piecewise<false>(s0, dt, drive, params, dt_decay).s_end;
 }
 
 Integrals advance_with_integrals(double s0, double dt, UnitDrive drive, const UnitParams& params) {
-  return advance_piecewise<true>(s0, dt, drive, params);
+  return advance_piecewise<true>(s0, dt, drive, params, std::numeric_limits<double>::quiet_NaN());
 }
 
 double next_boundary_crossing(double s0, UnitDrive drive, const UnitParams& params) {

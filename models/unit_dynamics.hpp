@@ -20,6 +20,7 @@
 // A trajectory that reaches a boundary lands exactly on it (bitwise) and continues by this rule.
 //
 // Only the hard sigmoid has these regions; this file does not cover the logistic rate function.
+#include <cmath>
 
 namespace ebsim::models {
 
@@ -72,6 +73,11 @@ inline UnitRegime unit_regime(double s, UnitDrive drive, const UnitParams& param
 
 // s(dt) from s(0) = s0, exact; dt >= 0. dt = 0 returns s0 unchanged.
 double advance(double s0, double dt, UnitDrive drive, const UnitParams& params);
+// expm1(-dt/tau): the relaxation's decay over dt (s(dt) = s0 + (s0 - T) decay_over(dt) on a piece).
+inline double decay_over(double dt, const UnitParams& params) { return std::expm1(-dt / params.tau); }
+// The same, bitwise, with dt_decay = decay_over(dt, params) given: callers that advance many
+// states over one dt (the STDP estimator's own kicks) compute it once.
+double advance(double s0, double dt, UnitDrive drive, const UnitParams& params, double dt_decay);
 
 struct Integrals {
   double s_end = 0.0;         // s(dt)

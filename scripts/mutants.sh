@@ -59,10 +59,10 @@ mutant sim/core/spiking_engine.cpp "a fixed delay off by one 0.1 ms step" \
 mutant sim/core/spiking_engine.cpp "per-synapse delays off by one step" \
   'd.time = t + p.delay_ms + Projection::kDelayStepMs * step[g];' \
   'd.time = t + p.delay_ms + Projection::kDelayStepMs * (step[g] + 1);'
-mutant sim/core/spiking_engine.cpp "rho' = 0 on a boundary: a unit held at beta1/beta2 ignores its input" \
+mutant sim/core/spiking_engine_pieces.cpp "rho' = 0 on a boundary: a unit held at beta1/beta2 ignores its input" \
   'if (s < b1_ || s > b2_) return;  // saturated' \
   'if (s <= b1_ || s >= b2_) return;  // saturated'
-mutant sim/core/spiking_engine.cpp "a saturated unit relaxes toward its input (spiking engine's pieces)" \
+mutant sim/core/spiking_engine_pieces.cpp "a saturated unit relaxes toward its input (spiking engine's pieces)" \
   $'case models::UnitRegime::above: return cold(i).nudge;' \
   $'case models::UnitRegime::above: return cold(i).gated + cold(i).nudge;'
 mutant sim/core/spiking_engine.cpp "thinning judges a candidate on the state at the last sample time, not at the candidate's" \
@@ -413,6 +413,18 @@ mutant sim/core/stdp_estimator.cpp "every unlogged STDP window is held, clamped 
 mutant sim/core/moment.hpp "a moment is compared without a margin for the logarithm's rounding" \
   'kMargin = 1e-4,' \
   'kMargin = 0.0,'
+mutant sim/core/spiking_engine_pieces.cpp "kick_slow's shortcut kicks an inside unit across a boundary as if it stayed inside" \
+  '    if (s > b1_ && s < b2_ && next > b1_ && next < b2_) {' \
+  '    if (s > b1_ && s < b2_) {'
+mutant sim/core/spiking_engine.hpp "a read never sees that the piece crossed a boundary (crossed() always false)" \
+  '    return (s > w.hi && p.target > w.hi) || (s < w.lo && p.target < w.lo);' \
+  '    return false;'
+mutant sim/core/stdp_estimator.cpp "own kicks' flow decay remembered by closing time alone (another arrival gets the wrong decay)" \
+  '  if (t != flow_t_ || k.arrival != flow_arrival_)' \
+  '  if (t != flow_t_)'
+mutant models/unit_dynamics.cpp "the caller's decay used for the pieces after a crossing too (their h is not dt)" \
+  'piece_count == 1 && !std::isnan(dt_decay)' \
+  '!std::isnan(dt_decay)'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -129,94 +129,12 @@ void SpikingEngine::reset(std::uint32_t trial) {
   for (std::uint32_t i = lo_; i < hi_; ++i) candidates_.set(i, interval(streams_[i - lo_]));
 }
 
-double SpikingEngine::integral_now(std::uint32_t i, double t, double gt) const {
-  const Piece& p = piece(i);
-  return integral_base_[i - lo_] + p.target * t - p.offset * params_.tau_ms * gt;
-}
-
-// Inside, s relaxes toward A + C (Eq. 8 with rho' = 1); outside toward C (§2.3.1); held: stays.
-double SpikingEngine::target_of(models::UnitRegime regime, std::uint32_t i) const {
-  switch (regime) {
-    case models::UnitRegime::inside: return cold(i).gated + cold(i).nudge;
-    case models::UnitRegime::below:
-    case models::UnitRegime::above: return cold(i).nudge;
-    case models::UnitRegime::held_at_beta1: return b1_;
-    case models::UnitRegime::held_at_beta2: return b2_;
-  }
-  return 0.0;
-}
-
-void SpikingEngine::anchor(std::uint32_t i, double t, double s, double g_inv, double integral) {
-  const models::UnitRegime regime = models::unit_regime(s, {cold(i).gated, cold(i).nudge}, unit_params());
-  Piece& p = piece(i);
-  if (p.regime != models::UnitRegime::inside || regime != p.regime || s <= b1_ || s >= b2_)
-    cold(i).last_outside = {t, 1.0};
-  p.regime = regime;
-  p.target = target_of(regime, i);
-  p.offset = regime == models::UnitRegime::held_at_beta1 || regime == models::UnitRegime::held_at_beta2
-                 ? 0.0
-                 : (s - p.target) * g_inv;
-  p.window = window_for(p);
-  p.fast_kick = p.window == kStable ? static_cast<float>(cold(i).kick_scale) : 0.0f;
-  if (integrate_) integral_base_[i - lo_] = integral - p.target * t + p.offset * params_.tau_ms / g_inv;
-}
-
-void SpikingEngine::follow_crossings(Piece& p, std::uint32_t i, double gt, double* integral_base) const {
-  using models::UnitRegime;
-  for (int guard = 0; guard < 4; ++guard) {
-    const double s = p.target + p.offset * gt;
-    const Window& w = valid_[int(p.regime)];
-    // A crossing needs the state out of its window AND the target beyond that boundary (a value a
-    // rounding error outside the window of a piece whose target is inside is no crossing).
-    double boundary;
-    if (s > w.hi && p.target > w.hi) {
-      boundary = w.hi;
-    } else if (s < w.lo && p.target < w.lo) {
-      boundary = w.lo;
-    } else {
-      return;
-    }
-    // The piece reached `boundary` where g = g_c; the next piece starts there exactly.
-    const double g_c = (boundary - p.target) / p.offset;
-    const UnitRegime next = models::unit_regime(boundary, {cold(i).gated, cold(i).nudge}, unit_params());
-    const double next_target = target_of(next, i);
-    const bool held = next == UnitRegime::held_at_beta1 || next == UnitRegime::held_at_beta2;
-    const double next_offset = held ? 0.0 : (boundary - next_target) / g_c;
-    if (integral_base) {  // int_0^V s is continuous at the crossing time V: g(V) = g_c
-      const double tau = params_.tau_ms;
-      const double v = t_ref_ - tau * std::log(g_c);
-      const double at_v = *integral_base + p.target * v - p.offset * tau * g_c;
-      *integral_base = at_v - next_target * v + next_offset * tau * g_c;
-    }
-    cold(i).last_outside = {t_ref_, g_c};  // on the boundary then: t_ref - tau log(g_c)
-    p.regime = next;
-    p.target = next_target;
-    p.offset = next_offset;
-    p.window = window_for(p);
-    p.fast_kick = p.window == kStable ? static_cast<float>(cold(i).kick_scale) : 0.0f;
-  }
-}
-
-std::uint8_t SpikingEngine::window_for(const Piece& p) const {
-  switch (p.regime) {
-    case models::UnitRegime::above: return kAbove;
-    case models::UnitRegime::below: return kBelow;
-    case models::UnitRegime::inside: return p.target >= b1_ && p.target <= b2_ ? kStable : kSlow;
-    default: return kSlow;  // held: a kick re-anchors
-  }
-}
-
-double SpikingEngine::value(const Piece& p, double gt) const {
-  const Window& w = valid_[int(p.regime)];
-  return std::clamp(p.target + p.offset * gt, w.lo, w.hi);
-}
-
 double SpikingEngine::state_at(std::uint32_t i, double t) {
   return cold(i).clamped ? cold(i).clamp_value : current_state(i, g_remembered(t));
 }
 
 double SpikingEngine::current_state(std::uint32_t i, double gt) {
-  follow_crossings(piece(i), i, gt, integrate_ ? &integral_base_[i - lo_] : nullptr);
+  if (crossed(piece(i), gt)) follow_crossings(piece(i), i, gt, integrate_ ? &integral_base_[i - lo_] : nullptr);
   return value(piece(i), gt);
 }
 
@@ -348,7 +266,7 @@ void SpikingEngine::send_spike(std::uint32_t j, double t) {
 
 // s_i += rho'(s_i) (1 - beta) W_ij / (r_max tau), with W_ij = gain * w.
 inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, double g_inv, double dw) {
-  const double step = double(p.fast_kick) * dw;  // 0 unless kStable
+  const double step = double(p.fast_kick) * dw;  // 0 in kAbove, kBelow (kSlow never takes this path)
   const double next = p.target + p.offset * gt + step;
   const Window& w = kick_window_[p.window];
   if ((next < w.lo) | (next > w.hi)) {
@@ -357,15 +275,6 @@ inline void SpikingEngine::kick(Piece& p, std::uint32_t i, double t, double gt, 
   }
   p.offset += step * g_inv;
   if (integrate_) integral_base_[i - lo_] += params_.tau_ms * step;
-}
-
-void SpikingEngine::kick_slow(std::uint32_t i, double t, double gt, double g_inv, double dw) {
-  if (cold(i).clamped) return;
-  Piece& p = piece(i);
-  follow_crossings(p, i, gt, integrate_ ? &integral_base_[i - lo_] : nullptr);
-  const double s = value(p, gt);
-  if (s < b1_ || s > b2_) return;  // saturated: rho'(s) = 0, the input has no effect (§2.3.1)
-  anchor(i, t, s + cold(i).kick_scale * dw, g_inv, integrate_ ? integral_now(i, t, gt) : 0.0);
 }
 
 namespace {

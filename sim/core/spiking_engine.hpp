@@ -18,6 +18,7 @@
 // states; the trajectory is monotone within a piece, so a state outside its window means the piece
 // crossed a boundary b at g_c = (b - T)/u, and the next piece follows without any exponential or
 // logarithm: u' = (b - T') / g_c. t_ref moves forward every 16 tau so that g never underflows.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -106,7 +107,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   struct Piece {
     double offset = 0.0;     // u: s(t) = target + u g(t) while the state is in the regime's window
     double target = 0.0;     // T: A + C inside, C outside (below/above), the boundary when held
-    float fast_kick = 0.0f;  // kick scale on the fast path: Cold::kick_scale if the window is kStable, else 0
+    float fast_kick = 0.0f;  // Cold::kick_scale if kStable, or kSlow and inside (kick_slow's shortcut), else 0
     models::UnitRegime regime = models::UnitRegime::inside;
     std::uint8_t window = 0;  // fast-path window (below): where a kicked state may land
   };
@@ -115,7 +116,8 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   //   kStable: inside with its target inside, rho' = 1: next in [beta1, beta2];
   //   kAbove / kBelow: saturated, rho' = 0, the kick has no effect (§2.3.1; next = s): the piece
   //            stays current while s >= beta2 (s <= beta1);
-  //   kSlow: inside with a crossing ahead, or held on a boundary: always the slow path;
+  //   kSlow: inside with a crossing ahead, or held on a boundary: always the slow path (which
+  //          re-anchors; inside, where the state stays strictly inside, without its calls);
   //   kAny: clamped (no kick, no crossing).
   // Spikes reach units in random order, so a branch on the kind would be mispredicted about half
   // the time; the window lookup is branch-free.
@@ -126,6 +128,7 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   Window valid_[5];        // per regime: states where the piece is still the current one
   Window kick_window_[5];  // per fast-path window id
   std::uint8_t window_for(const Piece& p) const;
+  float kick_scale_of(const Piece& p, std::uint32_t unit) const;  // Piece::fast_kick for its window
 
   struct FanOut {
     std::uint16_t projection;
@@ -174,9 +177,22 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
   // g = gt; with `integral_base`, keeps the integral bookkeeping exact across each crossing.
   // Records each crossing's time in Cold::last_outside (also when p is a copy: the unit crossed then).
   void follow_crossings(Piece& p, std::uint32_t unit, double gt, double* integral_base) const;
+  // Whether p has crossed a boundary before the time where g = gt: follow_crossings's own first
+  // test, inline, so that reading a unit whose piece is current (most reads) costs no call.
+  bool crossed(const Piece& p, double gt) const {
+    const double s = p.target + p.offset * gt;
+    const Window& w = valid_[int(p.regime)];
+    return (s > w.hi && p.target > w.hi) || (s < w.lo && p.target < w.lo);
+  }
   models::UnitRegime regime_now(std::uint32_t unit, double gt) const;  // after crossings up to now
-  double value(const Piece& p, double gt) const;                       // s on a current piece, kept in its window
-  double integral_now(std::uint32_t unit, double t, double gt) const;  // on a current piece
+  double value(const Piece& p, double gt) const {                      // s on a current piece, kept in its window
+    const Window& w = valid_[int(p.regime)];
+    return std::clamp(p.target + p.offset * gt, w.lo, w.hi);
+  }
+  double integral_now(std::uint32_t unit, double t, double gt) const {  // on a current piece
+    const Piece& p = piece(unit);
+    return integral_base_[unit - lo_] + p.target * t - p.offset * params_.tau_ms * gt;
+  }
   double kick_scale_for(double beta) const;
   models::UnitParams unit_params() const { return {params_.tau_ms, params_.rate.beta1}; }
   double target_of(models::UnitRegime regime, std::uint32_t unit) const;

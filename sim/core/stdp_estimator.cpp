@@ -95,8 +95,10 @@ double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate, bool ins
     return k.linear_kick * decay_;
   }
   if (k.kick == 0.0) return 0.0;
-  const double with = models::advance(k.s_arrival + k.kick, t - k.arrival, k.drive, unit_);
-  const double without = models::advance(k.s_arrival, t - k.arrival, k.drive, unit_);
+  if (t != flow_t_ || k.arrival != flow_arrival_)  // as above: one decay for the window's units
+    flow_t_ = t, flow_arrival_ = k.arrival, flow_decay_ = models::decay_over(t - k.arrival, unit_);
+  const double with = models::advance(k.s_arrival + k.kick, t - k.arrival, k.drive, unit_, flow_decay_);
+  const double without = models::advance(k.s_arrival, t - k.arrival, k.drive, unit_, flow_decay_);
   return rate ? rate_.rho(with) - rate_.rho(without) : with - without;
 }
 

@@ -192,6 +192,8 @@ class StdpEstimator {
   double own_effect(const OwnKick& k, double t, bool rate, bool inside) const;
   // own_effect's last decay e^{-(t - arrival)/tau}, with its t and arrival.
   mutable double decay_t_ = std::numeric_limits<double>::quiet_NaN(), decay_arrival_ = 0.0, decay_ = 1.0;
+  // ... and the flow's decay expm1(-(t - arrival)/tau) (models::decay_over), with its t and arrival.
+  mutable double flow_t_ = std::numeric_limits<double>::quiet_NaN(), flow_arrival_ = 0.0, flow_decay_ = 0.0;
   // `tie`: the closing event's Event::tie_key(), for the order of deferred changes.
   void apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t, std::uint64_t tie,
              StdpHost& host);

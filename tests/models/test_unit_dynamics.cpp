@@ -1,6 +1,7 @@
 // Exact one-unit trajectories of tau ds/dt = rho'(s) A + C - s (models/unit_dynamics.hpp).
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -11,6 +12,7 @@
 
 using ebsim::models::advance;
 using ebsim::models::advance_with_integrals;
+using ebsim::models::decay_over;
 using ebsim::models::free_unit_drive;
 using ebsim::models::Integrals;
 using ebsim::models::next_boundary_crossing;
@@ -323,6 +325,28 @@ TEST_CASE("composition: advance(advance(s, t1), t2) equals advance(s, t1 + t2), 
   }
   CHECK(crossing_cases > 2000);  // the property is exercised across boundaries
   CHECK(held_cases > 500);       // and into sliding modes
+}
+
+TEST_CASE("advance with its decay given is advance, bitwise, also across crossings; another decay is not") {
+  // The STDP estimator advances many states over one dt and passes decay_over(dt) once: the
+  // result must be the same double, whether or not the trajectory reaches a boundary (after a
+  // crossing the later pieces compute their own decay).
+  std::mt19937_64 rng(20261202);
+  int crossing_cases = 0, moved = 0;
+  for (int k = 0; k < 20000; ++k) {
+    const Case c = random_case(rng, 3.0);
+    const double plain = advance(c.s0, c.dt, c.drive, c.params);
+    const double given = advance(c.s0, c.dt, c.drive, c.params, decay_over(c.dt, c.params));
+    CAPTURE(c.s0);
+    CAPTURE(c.dt);
+    REQUIRE(std::bit_cast<std::uint64_t>(given) == std::bit_cast<std::uint64_t>(plain));
+    if (next_boundary_crossing(c.s0, c.drive, c.params) < c.dt) ++crossing_cases;
+    // The decay is used, not recomputed: a decay for another dt moves a state that relaxes.
+    const double other = advance(c.s0, c.dt, c.drive, c.params, decay_over(0.5 * c.dt, c.params));
+    if (other != plain) ++moved;
+  }
+  CHECK(crossing_cases > 2000);
+  CHECK(moved > 5000);  // every case whose first piece relaxes over dt > 0 without reaching a boundary
 }
 
 TEST_CASE("the exact trajectory and its integrals agree with a fine Euler integration of the ODE") {

@@ -563,6 +563,43 @@ protocol: {phases: [{duration: 50 ms, clamp: {x: -0.5}}]}
   CHECK(s.engine.boundary_counts()[1].held_high == 1);
 }
 
+TEST_CASE("a kick on a unit heading for a boundary: across it, the unit relaxes back; inside, it goes on to it") {
+  // h0, h1, h2 start at 0 with b = 1, -1, 1: inside, heading for beta2 = 0.5 (beta1 = -0.5), which
+  // they would reach at 10 ln 2 = 6.9 ms (kick_slow's shortcut handles such pieces). A forced spike
+  // of x at 1 ms kicks them at 2 ms by +0.5, -0.5 and +0.125 (k = w / (r_max tau), r_max tau = 1):
+  //  - h0 lands at s0 = 1 - e^{-0.2} + 0.5 = 0.68 > beta2: saturated, it relaxes toward C = 0,
+  //    s = s0 e^{-(t - 2)/tau}, back on beta2 at 2 + tau ln(s0 / 0.5) = 5.1 ms, then held there;
+  //  - h1 mirrors it below beta1;
+  //  - h2 lands at 0.31, still inside: s = 1 + (s2 - 1) e^{-(t - 2)/tau}, on beta2 at 5.3 ms, held.
+  Setup s(R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 100 Hz, asymmetric_weights: directed}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 3, bias: [1.0, -1.0, 1.0], initial: [0.0, 0.0, 0.0]}
+projections: [{from: x, to: h, connectivity: {explicit: [[0, 0, 0.5], [0, 1, -0.5], [0, 2, 0.125]]}, delay: 1 ms}]
+protocol: {phases: [{duration: 50 ms, clamp: {x: -0.5}}]}
+)");
+  s.engine.force_spike(0, 1.0);
+  const double at_kick = 1.0 - std::exp(-0.2), s0 = at_kick + 0.5, s2 = at_kick + 0.125;
+  for (double t : {2.5, 3.0, 4.0, 5.0}) {
+    s.engine.advance_to(t);
+    const double decay = std::exp(-(t - 2.0) / 10.0);
+    CAPTURE(t);
+    CHECK(s.state(1) == doctest::Approx(s0 * decay).epsilon(1e-12));
+    CHECK(s.state(2) == doctest::Approx(-s0 * decay).epsilon(1e-12));
+    CHECK(s.state(3) == doctest::Approx(1.0 + (s2 - 1.0) * decay).epsilon(1e-12));
+  }
+  CHECK(2.0 + 10.0 * std::log(s0 / 0.5) < 5.2);  // h0, h1 back on their boundary by 5.2 ms
+  CHECK(2.0 + 10.0 * std::log((1.0 - s2) / 0.5) < 5.4);
+  s.engine.advance_to(8.0);
+  CHECK(s.state(1) == 0.5);
+  CHECK(s.state(2) == -0.5);
+  CHECK(s.state(3) == 0.5);
+  CHECK(s.engine.boundary_counts()[1].held_high == 2);
+  CHECK(s.engine.boundary_counts()[1].held_low == 1);
+}
+
 TEST_CASE("a delivery skips the kicks of a wholly clamped population, and only then, counting them still") {
   // x (1 unit) reaches h (3 units) and c (2 units) through explicit weights. c is clamped, and so
   // is unit 0 of h alone (a drive set by hand; configs clamp whole populations). One spike of x:
