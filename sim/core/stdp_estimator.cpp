@@ -65,9 +65,12 @@ void StdpEstimator::apply_deferred(std::vector<DeferredChange>& changes) {
   // checking that is linear, where sorting was 8 % of configs/learn_digits_spiking.yaml's profile.
   const auto by_key = [](const DeferredChange& a, const DeferredChange& b) { return a.key() < b.key(); };
   if (!std::is_sorted(changes.begin(), changes.end(), by_key)) std::sort(changes.begin(), changes.end(), by_key);
-  for (DeferredChange& c : changes) {
-    c.log.dw = rule_->add(c.log.projection, c.synapse, c.dw);
-    if (log_) log_->push_back(c.log);
+  for (const DeferredChange& c : changes) {
+    const double dw = rule_->add(c.projection, c.synapse, c.dw);
+    if (log_) {
+      const double spike = c.opened - net_->projections[c.projection].delay_ms;  // Window::spike, bitwise
+      log_->push_back({spike, dw, c.pre, c.post, c.projection, c.full_window});
+    }
   }
   changes.clear();
 }
@@ -172,14 +175,14 @@ void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_
     const double value = rate ? rate_.rho(at.s) : at.s;
     const double change = scale * (value - w.before[n] - own_effect(w.own[n], t, rate, at.inside));
     ++n;
-    const StdpChange log{w.spike, 0.0, w.unit, post, projection, t == w.closes};
     if (defer) {
-      waiting_.push_back({t, w.opened, tie, std::uint32_t(k - r.begin), synapse, change, log});
+      waiting_.push_back(
+          {t, w.opened, tie, synapse, change, std::uint32_t(k - r.begin), w.unit, post, projection, t == w.closes});
       continue;
     }
     const double dw = rule_->add(projection, synapse, change);
     if (mirror_) mirrored_.push_back({synapse, rule_->weights(projection)[synapse], projection});
-    if (log_) log_->push_back({log.t_pre, dw, log.pre, log.post, log.projection, log.full_window});
+    if (log_) log_->push_back({w.spike, dw, w.unit, post, projection, t == w.closes});
   }
 }
 

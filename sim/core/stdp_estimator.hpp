@@ -86,16 +86,21 @@ struct WeightValue {
   std::uint16_t projection;
 };
 
-// A change of a shared weight, waiting for the interval boundary (see above).
+// A change of a shared weight, waiting for the interval boundary (see above): 56 bytes. What its
+// StdpChange would say, but the presynaptic spike's time (opened - the projection's delay, the
+// window's own expression) and the change as applied.
 struct DeferredChange {
   double closed, opened;  // the window's closing and opening times
   std::uint64_t tie;      // the closing event's Event::tie_key()
-  std::uint32_t place;    // the synapse's place in the window's postsynaptic range
   std::uint64_t synapse;
-  double dw;  // before the rule's gain and bounds
-  StdpChange log;
+  double dw;                // before the rule's gain and bounds
+  std::uint32_t place;      // the synapse's place in the window's postsynaptic range
+  std::uint32_t pre, post;  // global unit indices
+  std::uint16_t projection;
+  bool full_window;
   auto key() const { return std::make_tuple(closed, tie, opened, place); }
 };
+static_assert(sizeof(DeferredChange) == 56);
 
 // A postsynaptic unit as a window's opening sees it: s(t) (exact), the unit's flow between events,
 // and its kick scale (a kick is kick_scale * W; 0: clamped).

@@ -37,7 +37,7 @@ if [[ $code == 0 || $code == 124 ]]; then fail "an existing output: exit $code (
 grep -q "already exists" "$work/exists.err" || fail "an existing output: no message: $(head -3 "$work/exists.err")"
 echo "an existing output: every rank stopped (exit $code), the message is rank 0's"
 
-# A long sweep (sweeps/long.yaml, about 20 s on one core) for the two interruptions.
+# A long sweep (sweeps/long.yaml, about 50 s on one core) for the two interruptions.
 long="$here/sweeps/long.yaml"
 
 # SIGTERM to mpirun: every rank stops, rank 0 keeps the partial file marked incomplete. Also while

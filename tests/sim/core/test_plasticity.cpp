@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <set>
 
 #include "sim/core/continuous_engine.hpp"
 #include "sim/core/engine_factory.hpp"
@@ -272,8 +273,10 @@ protocol:
     - {name: b, duration: 25 ms, clamp: {x: {uniform: [-0.4, 0.4]}}}
 )";
 
-// The final weights of one trial; with `log`, every change is logged, so no window is held.
-std::vector<double> held_run(const std::vector<std::string>& overrides, std::vector<StdpChange>* log) {
+// The final weights of one trial; with `log`, every change is logged, so no window is held; with
+// `spikes`, every spike.
+std::vector<double> held_run(const std::vector<std::string>& overrides, std::vector<StdpChange>* log,
+                             std::vector<Spike>* spikes = nullptr) {
   const Config cfg = test::config_from(kHeldNet, overrides);
   Network net = build_network(cfg);
   const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
@@ -282,10 +285,14 @@ std::vector<double> held_run(const std::vector<std::string>& overrides, std::vec
   engine.set_plasticity(&rule);
   engine.set_stdp_log(log);
   engine.reset(0);
+  if (spikes) engine.record_spikes(0), engine.record_spikes(1);
+  std::vector<Spike> more;
   for (std::size_t ph = 0; ph < 2; ++ph) {
     engine.set_phase(drives[ph]);
     rule.set_phase(ph);
     engine.advance_to(25.0 * double(ph + 1));
+    engine.take_spikes(more);
+    if (spikes) spikes->insert(spikes->end(), more.begin(), more.end());
   }
   engine.end_trial();
   return {rule.weights(0).begin(), rule.weights(0).end()};
@@ -313,4 +320,31 @@ TEST_CASE("STDP windows on a wholly clamped population are held: the same weight
     for (const StdpChange& c : log)
       if (c.post < 8) REQUIRE(c.dw == 0.0);  // a clamped unit that keeps its value moves no weight
   }
+}
+
+TEST_CASE("a deferred change's log names its spike, its units and whether its window ran its full length") {
+  // The symmetric x <-> h defers every change to the interval boundary, and the log entry is made
+  // then, from the waiting change: its presynaptic spike's time (the window's opening minus the
+  // delay) must be a spike of that unit, its post a unit of the other population, and its window
+  // full unless the trial's end (50 ms) came before opening + 10 ms.
+  std::vector<StdpChange> log;
+  std::vector<Spike> spikes;
+  held_run({}, &log, &spikes);
+  std::set<std::pair<double, std::uint32_t>> emitted;
+  for (const Spike& sp : spikes) emitted.insert({sp.time, sp.unit});
+  REQUIRE(log.size() > 100);
+  int full = 0, cut = 0;
+  for (const StdpChange& c : log) {
+    CAPTURE(c.t_pre);
+    CAPTURE(c.pre);
+    // (t + d) - d: the spike's time up to the rounding of t + d (an ulp of 50 ms is 7e-15 ms).
+    const auto next = emitted.lower_bound({c.t_pre - 1e-12, 0});
+    CHECK((next != emitted.end() && next->first <= c.t_pre + 1e-12 && next->second == c.pre));
+    CHECK((c.pre < 8) != (c.post < 8));  // x is units 0..7, h 8..13
+    CHECK(c.projection == 0);
+    CHECK(c.full_window == (c.t_pre + 1.0 + 10.0 <= 50.0));
+    (c.full_window ? full : cut) += 1;
+  }
+  CHECK(full > 0);
+  CHECK(cut > 0);
 }
