@@ -48,11 +48,11 @@ mutant sim/core/spiking_engine.cpp "a kick 10 % too large" \
   'static_cast<float>((1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))' \
   'static_cast<float>(1.1 * (1.0 - beta) / (params_.r_max_per_ms * params_.tau_ms))'
 mutant sim/core/spiking_engine_queries.cpp "a nudged output's kick is not scaled by (1 - beta)" \
-  'cold(i).kick_scale = kick_scale_for(beta);' \
+  'cold(i).kick_scale = kick_scale_for(drive.beta[i]);' \
   'cold(i).kick_scale = kick_scale_for(0.0);'
 mutant sim/core/spiking_engine_queries.cpp "the nudge's beta sign flipped (spiking engine)" \
-  'cold(i).nudge = beta * drive.target[i];' \
-  'cold(i).nudge = -beta * drive.target[i];'
+  'beta * drive.target[i]};' \
+  '-beta * drive.target[i]};'
 mutant sim/core/spiking_engine.cpp "a fixed delay off by one 0.1 ms step" \
   'd.time = t + p.delay_ms;' \
   'd.time = t + p.delay_ms + Projection::kDelayStepMs;'
@@ -83,19 +83,19 @@ mutant sim/core/stdp_estimator.cpp "lr doubled in the STDP events" \
   'const double scale = rule.lr / ((t - w.opened) * r_max_per_ms_);' \
   'const double scale = 2.0 * rule.lr / ((t - w.opened) * r_max_per_ms_);'
 mutant sim/core/stdp_estimator.cpp "the sign of s-dot flipped in the STDP estimator" \
-  'scale * (value - w.before[n] - own_effect(w.own[n], t, rate, at.inside))' \
-  'scale * (w.before[n] - value - own_effect(w.own[n], t, rate, at.inside))'
+  'scale * (value - before - own_effect(seen, arrival, w.opened, t, rate, at.inside, drive))' \
+  'scale * (before - value - own_effect(seen, arrival, w.opened, t, rate, at.inside, drive))'
 mutant sim/core/stdp_estimator.cpp "a time unit confused: r_max in Hz where per ms is meant" \
   'r_max_per_ms_(params.r_max_per_ms)' \
   'r_max_per_ms_(params.r_max_hz)'
 mutant sim/core/stdp_estimator.cpp "the spike's own kick timed from the spike, not from its arrival after the delay" \
-  'w.spike + p.delay_ms + (p.delay_step.empty()' \
-  'w.spike + (p.delay_step.empty()'
+  'return spike + p.delay_ms + (p.delay_step.empty()' \
+  'return spike + (p.delay_step.empty()'
 mutant sim/core/stdp_estimator.cpp "the window closes on the state where it opened on the rate (post: rate_derivative)" \
   $'const bool rate = rule.post == Plasticity::Post::rate_derivative;\n  // lr * D / r_max' \
   $'const bool rate = rule.post != Plasticity::Post::rate_derivative;\n  // lr * D / r_max'
 mutant sim/core/stdp_estimator.cpp "the own kick counted where the engine ignores it (rho' = 0 outside [beta1, beta2])" \
-  'const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;' \
+  'const bool felt = s_arrival >= rate_.beta1 && s_arrival <= rate_.beta2();' \
   'const bool felt = true;'
 mutant sim/core/event_queue.hpp "STDP windows open after the spike's own kick has landed (the old order)" \
   'enum Kind : std::uint8_t { stdp_open = 0, delivery = 1, candidate = 2, stdp_close = 3 };' \
@@ -420,11 +420,23 @@ mutant sim/core/spiking_engine.hpp "a read never sees that the piece crossed a b
   '    return (s > w.hi && p.target > w.hi) || (s < w.lo && p.target < w.lo);' \
   '    return false;'
 mutant sim/core/stdp_estimator.cpp "own kicks' flow decay remembered by closing time alone (another arrival gets the wrong decay)" \
-  '  if (t != flow_t_ || k.arrival != flow_arrival_)' \
+  '  if (t != flow_t_ || arrival != flow_arrival_)' \
   '  if (t != flow_t_)'
 mutant models/unit_dynamics.cpp "the caller's decay used for the pieces after a crossing too (their h is not dt)" \
   'piece_count == 1 && !std::isnan(dt_decay)' \
   '!std::isnan(dt_decay)'
+mutant sim/core/spiking_engine_queries.cpp "set_phase changes the drives without the open STDP windows keeping their openings' drives" \
+  '  if (stdp_.active() && changes_drives(drive)) stdp_.keep_drives(*this);' \
+  '  if (false && changes_drives(drive)) stdp_.keep_drives(*this);'
+mutant sim/core/stdp_estimator.cpp "a window reads its units' drives from the host when it closes, also those it kept" \
+  'w.drives.empty() ? at.drive : w.drives[n]' \
+  'at.drive'
+mutant sim/core/spiking_engine_queries.cpp "a drive change seen only in the gated input (a nudge that changes C alone goes unnoticed)" \
+  '!same(d.gated_input, cold(i).gated) || !same(d.nudge, cold(i).nudge)' \
+  '!same(d.gated_input, cold(i).gated)'
+mutant sim/core/stdp_estimator.cpp "a closed window's storage reused without being emptied" \
+  'spare_.push_back(std::move(it->seen)), spare_.back().clear();' \
+  'spare_.push_back(std::move(it->seen));'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -138,15 +138,18 @@ class alignas(64) SpikingEngine final : public Engine, private StdpHost {
 
   void process(const Event& e);
   void release_held_windows(const PhaseDrive& drive);  // set_phase, before it changes the clamps
+  models::UnitDrive drive_in(const PhaseDrive& drive, std::uint32_t unit) const;  // unit's flow in the phase
+  bool changes_drives(const PhaseDrive& drive) const;  // set_phase(drive) changes some unit's flow
   // StdpHost: what the STDP estimator asks of the engine.
-  PostOpening opening(std::uint32_t unit, double t) override {
-    return {state_at(unit, t), {cold(unit).gated, cold(unit).nudge}, cold(unit).kick_scale};
-  }
+  PostOpening opening(std::uint32_t unit, double t) override { return {state_at(unit, t), cold(unit).kick_scale}; }
   PostClosing closing(std::uint32_t unit, double t, double since) override {
     const double s = state_at(unit, t);  // follows crossings up to t
-    return {s, !cold(unit).clamped && piece(unit).regime == models::UnitRegime::inside && s > b1_ && s < b2_ &&
-                   outside_before(unit, since)};
+    return {s,
+            !cold(unit).clamped && piece(unit).regime == models::UnitRegime::inside && s > b1_ && s < b2_ &&
+                outside_before(unit, since),
+            drive(unit)};
   }
+  models::UnitDrive drive(std::uint32_t unit) const override { return {cold(unit).gated, cold(unit).nudge}; }
   // STDP windows: an opening lands with the spike's first kick (its projection's delivery lane), a
   // closing one window later (one lane for all closings; EventQueue sends what would unsort it to the heap).
   void schedule(const Event& e) override {

@@ -13,6 +13,7 @@ namespace ebsim {
 void SpikingEngine::set_phase(const PhaseDrive& drive) {
   if (!partitioned_) net_.require_whole("the serial spiking engine");
   release_held_windows(drive);
+  if (stdp_.active() && changes_drives(drive)) stdp_.keep_drives(*this);
   const double gt = g(now_), g_inv = 1.0 / gt;
   for (std::uint32_t i = lo_; i < hi_; ++i) {
     const double s = state_at(i, now_);  // follows crossings: the piece is current at now
@@ -28,10 +29,10 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
       continue;
     }
     cold(i).clamped = 0;
-    const double beta = drive.beta[i];
-    cold(i).gated = (1.0 - beta) * net_.bias[i];  // A: felt where rho' = 1
-    cold(i).nudge = beta * drive.target[i];       // C: the nudge, felt everywhere (Eq. 12)
-    cold(i).kick_scale = kick_scale_for(beta);
+    const models::UnitDrive d = drive_in(drive, i);
+    cold(i).gated = d.gated_input;
+    cold(i).nudge = d.nudge;
+    cold(i).kick_scale = kick_scale_for(drive.beta[i]);
     anchor(i, now_, s, g_inv, integral);
   }
   for (std::size_t k = 0; k < net_.populations.size(); ++k) {
@@ -41,6 +42,26 @@ void SpikingEngine::set_phase(const PhaseDrive& drive) {
     for (std::uint32_t i = first; all && i < last; ++i) all = cold(i).clamped != 0;
     all_clamped_[k] = all;
   }
+}
+
+models::UnitDrive SpikingEngine::drive_in(const PhaseDrive& drive, std::uint32_t i) const {
+  const double beta = drive.beta[i];
+  return {(1.0 - beta) * net_.bias[i],  // A: felt where rho' = 1
+          beta * drive.target[i]};      // C: the nudge, felt everywhere (Eq. 12)
+}
+
+// Whether set_phase(drive) changes the flow of a unit that is not clamped by it (a clamped unit keeps
+// its fields), to the bit.
+bool SpikingEngine::changes_drives(const PhaseDrive& drive) const {
+  const auto same = [](double a, double b) {
+    return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+  };
+  for (std::uint32_t i = lo_; i < hi_; ++i) {
+    if (drive.clamped[i]) continue;
+    const models::UnitDrive d = drive_in(drive, i);
+    if (!same(d.gated_input, cold(i).gated) || !same(d.nudge, cold(i).nudge)) return true;
+  }
+  return false;
 }
 
 // Before the clamps change: STDP windows held on a wholly clamped population whose clamps this

@@ -21,6 +21,10 @@ PostRange post_range(const Network& net, const Projection& p, std::uint8_t direc
   if (direction == 0) return {p.tgt_index.view(), p.row_ptr[pre - src], p.row_ptr[pre - src + 1], tgt};
   return {p.src_index.view(), p.col_ptr[pre - tgt], p.col_ptr[pre - tgt + 1], src};
 }
+// When the spike's own kick lands on the unit of `synapse` (the window opened at the shortest delay).
+double arrival_of(double spike, const Projection& p, std::uint64_t synapse) {
+  return spike + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
+}
 }  // namespace
 
 StdpEstimator::StdpEstimator(const Network& net, const EngineParams& params)
@@ -87,27 +91,33 @@ void StdpEstimator::on_spike(std::uint32_t pre, std::uint16_t population, double
   }
 }
 
-double StdpEstimator::own_effect(const OwnKick& k, double t, bool rate, bool inside) const {
-  if (t <= k.arrival) return 0.0;
+double StdpEstimator::own_effect(const Seen& seen, double arrival, double opened, double t, bool rate, bool inside,
+                                 const models::UnitDrive& drive) const {
+  if (t <= arrival) return 0.0;
   // Linearity: where the unit stayed inside, with the kick and (to first order in the kick)
   // without it, the two trajectories differ by the kick's decay whatever the other events did, and
   // rho = s - beta1 there, so the rate's difference is the same.
   if (inside) {  // every kick of a window arrives at once (without per-synapse delays): one exponential
-    if (t != decay_t_ || k.arrival != decay_arrival_)
-      decay_t_ = t, decay_arrival_ = k.arrival, decay_ = std::exp(-(t - k.arrival) / unit_.tau);
-    return k.linear_kick * decay_;
+    if (t != decay_t_ || arrival != decay_arrival_)
+      decay_t_ = t, decay_arrival_ = arrival, decay_ = std::exp(-(t - arrival) / unit_.tau);
+    return seen.linear_kick * decay_;
   }
-  if (k.kick == 0.0) return 0.0;
-  if (t != flow_t_ || k.arrival != flow_arrival_)  // as above: one decay for the window's units
-    flow_t_ = t, flow_arrival_ = k.arrival, flow_decay_ = models::decay_over(t - k.arrival, unit_);
-  const double with = models::advance(k.s_arrival + k.kick, t - k.arrival, k.drive, unit_, flow_decay_);
-  const double without = models::advance(k.s_arrival, t - k.arrival, k.drive, unit_, flow_decay_);
+  // The state the kick lands on: the flow from the opening's state. The engine kicks where
+  // rho'(s) = 1 (the closed interval), by kick_scale * W.
+  const double s_arrival = arrival > opened ? models::advance(seen.s, arrival - opened, drive, unit_) : seen.s;
+  const bool felt = s_arrival >= rate_.beta1 && s_arrival <= rate_.beta2();
+  const double kick = felt ? seen.linear_kick : 0.0;
+  if (kick == 0.0) return 0.0;
+  if (t != flow_t_ || arrival != flow_arrival_)  // as above: one decay for the window's units
+    flow_t_ = t, flow_arrival_ = arrival, flow_decay_ = models::decay_over(t - arrival, unit_);
+  const double with = models::advance(s_arrival + kick, t - arrival, drive, unit_, flow_decay_);
+  const double without = models::advance(s_arrival, t - arrival, drive, unit_, flow_decay_);
   return rate ? rate_.rho(with) - rate_.rho(without) : with - without;
 }
 
 void StdpEstimator::open(const Event& e, StdpHost& host) {
   const Projection& p = net_->projections[e.projection];
-  Window w{e.time - p.delay_ms, e.time, e.time + rule_->settings(e.projection).window_ms, e.unit, {}, {}};
+  Window w{e.time - p.delay_ms, e.time, e.time + rule_->settings(e.projection).window_ms, e.unit, false, {}, {}};
   // Logged changes are reported one by one, also the zero ones of a held window.
   w.held = !log_ && host.holds_clamped(e.direction() == 0 ? p.target : p.source);
   if (!w.held) observe(w, e.projection, e.direction(), host);
@@ -118,31 +128,18 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   host.schedule(closing);
 }
 
-void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) const {
+void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) {
   const Projection& p = net_->projections[projection];
   const PostRange r = post_range(*net_, p, direction, w.unit);
-  const bool rate = rule_->settings(projection).post == Plasticity::Post::rate_derivative;
-  const double b1 = rate_.beta1, b2 = rate_.beta2();
-  w.before.reserve(r.end - r.begin);
-  w.own.reserve(r.end - r.begin);
+  if (!spare_.empty()) w.seen = std::move(spare_.back()), spare_.pop_back();
+  w.seen.reserve(r.end - r.begin);
   const double gain = direction == 0 ? p.gain_forward : p.gain_backward;
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
     const std::uint32_t post = r.offset + r.index[k];
     if (post < lo_ || post >= hi_) continue;  // another partition's
     const std::uint64_t synapse = direction == 0 ? k : p.position[k];
     const PostOpening at = host.opening(post, w.opened);  // before this spike's kick (it lands now or later)
-    const double s = at.s;
-    w.before.push_back(rate ? rate_.rho(s) : s);
-    OwnKick own;
-    own.arrival =
-        w.spike + p.delay_ms + (p.delay_step.empty() ? 0.0 : Projection::kDelayStepMs * p.delay_step[synapse]);
-    own.drive = at.drive;
-    own.s_arrival = own.arrival > w.opened ? models::advance(s, own.arrival - w.opened, own.drive, unit_) : s;
-    // The engine kicks where rho'(s) = 1 (the closed interval), by kick_scale * W.
-    const bool felt = own.s_arrival >= b1 && own.s_arrival <= b2;
-    own.linear_kick = gain * double(p.weight[synapse]) * at.kick_scale;
-    own.kick = felt ? own.linear_kick : 0.0;
-    w.own.push_back(own);
+    w.seen.push_back({at.s, gain * double(p.weight[synapse]) * at.kick_scale});
   }
 }
 
@@ -154,6 +151,19 @@ void StdpEstimator::release_held(std::uint16_t population, StdpHost& host) {
       for (Window& w : open_[p][d])
         if (w.held) observe(w, static_cast<std::uint16_t>(p), d, host), w.held = false;
     }
+}
+
+void StdpEstimator::keep_drives(StdpHost& host) {
+  for (std::size_t p = 0; p < open_.size(); ++p)
+    for (std::uint8_t d = 0; d < 2; ++d)
+      for (Window& w : open_[p][d]) {
+        if (w.held || !w.drives.empty()) continue;  // held: no unit's drive matters (see Window::held)
+        const PostRange r = post_range(*net_, net_->projections[p], d, w.unit);
+        for (std::uint64_t k = r.begin; k < r.end; ++k) {
+          const std::uint32_t post = r.offset + r.index[k];
+          if (post >= lo_ && post < hi_) w.drives.push_back(host.drive(post));
+        }
+      }
 }
 
 void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_t direction, double t,
@@ -171,9 +181,12 @@ void StdpEstimator::apply(const Window& w, std::uint16_t projection, std::uint8_
     const std::uint64_t synapse = direction == 0 ? k : p.position[k];
     const std::uint32_t post = r.offset + r.index[k];
     if (post < lo_ || post >= hi_) continue;
-    const PostClosing at = host.closing(post, t, w.own[n].arrival);
-    const double value = rate ? rate_.rho(at.s) : at.s;
-    const double change = scale * (value - w.before[n] - own_effect(w.own[n], t, rate, at.inside));
+    const Seen& seen = w.seen[n];
+    const double arrival = arrival_of(w.spike, p, synapse);
+    const PostClosing at = host.closing(post, t, arrival);
+    const double value = rate ? rate_.rho(at.s) : at.s, before = rate ? rate_.rho(seen.s) : seen.s;
+    const models::UnitDrive& drive = w.drives.empty() ? at.drive : w.drives[n];
+    const double change = scale * (value - before - own_effect(seen, arrival, w.opened, t, rate, at.inside, drive));
     ++n;
     if (defer) {
       waiting_.push_back(
@@ -194,9 +207,9 @@ void StdpEstimator::close(const Event& e, StdpHost& host) {
   while (it != fifo.end() && !(it->unit == e.unit && it->closes == e.time)) ++it;
   if (it == fifo.end())
     throw std::logic_error("STDP window without its opening (projection " + net_->projections[e.projection].name + ")");
-  const Window w = std::move(*it);
+  apply(*it, e.projection, e.direction(), e.time, e.tie_key(), host);
+  if (it->seen.capacity() != 0) spare_.push_back(std::move(it->seen)), spare_.back().clear();
   fifo.erase(it);
-  apply(w, e.projection, e.direction(), e.time, e.tie_key(), host);
 }
 
 void StdpEstimator::close_all(double t, StdpHost& host) {

@@ -102,18 +102,19 @@ struct DeferredChange {
 };
 static_assert(sizeof(DeferredChange) == 56);
 
-// A postsynaptic unit as a window's opening sees it: s(t) (exact), the unit's flow between events,
-// and its kick scale (a kick is kick_scale * W; 0: clamped).
+// A postsynaptic unit as a window's opening sees it: s(t) (exact) and its kick scale (a kick is
+// kick_scale * W; 0: clamped).
 struct PostOpening {
   double s;
-  models::UnitDrive drive;
   double kick_scale;
 };
-// ... and as its closing sees it: s(t), and whether the state has been strictly inside
-// (beta1, beta2) since before `since` (never touching a boundary since; a clamped unit: never).
+// ... and as its closing sees it: s(t), whether the state has been strictly inside (beta1, beta2)
+// since before `since` (never touching a boundary since; a clamped unit: never), and the unit's
+// flow between events now.
 struct PostClosing {
   double s;
   bool inside;
+  models::UnitDrive drive;
 };
 
 // What the estimator needs from the engine that runs it: one call per unit and window end (t >=
@@ -122,6 +123,7 @@ class StdpHost {
  public:
   virtual PostOpening opening(std::uint32_t unit, double t) = 0;
   virtual PostClosing closing(std::uint32_t unit, double t, double since) = 0;
+  virtual models::UnitDrive drive(std::uint32_t unit) const = 0;
   // Every unit of the population that the host owns is clamped (and it owns at least one). Until
   // the host calls release_held, their clamp values stay as they are.
   virtual bool holds_clamped(std::uint16_t population) const = 0;
@@ -152,6 +154,10 @@ class StdpEstimator {
   // The clamps of `population` are about to change (the host still answers as before): its held
   // windows take what their opening saw, and from then on the usual way.
   void release_held(std::uint16_t population, StdpHost& host);
+  // The drives of the postsynaptic units are about to change (the host still answers as before):
+  // the open windows keep them as their openings saw them (a window reads its units' drives when it
+  // closes, from the host unless they changed since it opened).
+  void keep_drives(StdpHost& host);
 
   // A partition's estimator sees only the postsynaptic units in [lo, hi) (sim/core/partitioned_engine.hpp).
   void own_units(std::uint32_t lo, std::uint32_t hi) { lo_ = lo, hi_ = hi; }
@@ -172,29 +178,33 @@ class StdpEstimator {
     std::uint16_t projection;
     std::uint8_t direction;  // 0: pre in the source (post: targets); 1: pre in the target (symmetric rule)
   };
-  // The spike's own kick on one postsynaptic unit: what it does to the unit's flow.
-  struct OwnKick {
-    double arrival;      // when it lands
-    double s_arrival;    // the state it lands on (the flow from the opening's state)
-    double kick;         // what it adds (0 where rho'(s_arrival) = 0 or the unit is clamped)
-    double linear_kick;  // kick_scale * W: what it adds where the unit is inside
-    models::UnitDrive drive;
+  // A postsynaptic unit as a window's opening saw it: 16 bytes. The rest of what its closing needs
+  // (the own kick's arrival, the state it lands on, whether the engine feels it, the value before)
+  // follows from these, the projection and the unit's drive when the window opened: the same
+  // doubles as if the opening had computed them. (Windows of a busy network are many and open for
+  // T: at 56 bytes per unit those of configs/learn_digits_spiking.yaml outgrew the L2 cache.)
+  struct Seen {
+    double s;            // the state when the window opened, before this spike's kick
+    double linear_kick;  // kick_scale * gain * W: what the kick adds where the unit is inside
   };
   struct Window {
     double spike, opened, closes;  // the presynaptic spike's emission, the window's opening and closing
     std::uint32_t unit;
-    std::vector<double> before;  // postsynaptic values when the window opened
-    std::vector<OwnKick> own;
     // Its postsynaptic units (this partition's) were all clamped when it opened and their clamps
-    // have not changed since: each would change its weight by 0 (D = 0, no own kick), so before
-    // and own stay empty and it changes nothing (release_held fills them if the clamps change).
+    // have not changed since: each would change its weight by 0 (D = 0, no own kick), so `seen`
+    // stays empty and it changes nothing (release_held fills it if the clamps change).
     bool held = false;
+    std::vector<Seen> seen;
+    // The units' drives when it opened, once they have changed (keep_drives); empty: the host's.
+    std::vector<models::UnitDrive> drives;
   };
-  // Fills w.before and w.own as the window's opening saw them.
-  void observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) const;
-  // own(t) for one synapse; `inside` when the unit's actual trajectory was strictly inside the
-  // linear range from before the kick's arrival to t.
-  double own_effect(const OwnKick& k, double t, bool rate, bool inside) const;
+  // Fills w.seen as the window's opening saw it.
+  void observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host);
+  // own(t) for the unit `seen` of a window opened at `opened`, its own kick arriving at `arrival`;
+  // `inside` when the unit's actual trajectory was strictly inside the linear range from before the
+  // kick's arrival to t; `drive`: the unit's flow when the window opened.
+  double own_effect(const Seen& seen, double arrival, double opened, double t, bool rate, bool inside,
+                    const models::UnitDrive& drive) const;
   // own_effect's last decay e^{-(t - arrival)/tau}, with its t and arrival.
   mutable double decay_t_ = std::numeric_limits<double>::quiet_NaN(), decay_arrival_ = 0.0, decay_ = 1.0;
   // ... and the flow's decay expm1(-(t - arrival)/tau) (models::decay_over), with its t and arrival.
@@ -217,6 +227,7 @@ class StdpEstimator {
   std::vector<DeferredChange> waiting_;
   bool mirror_ = false;
   std::vector<WeightValue> mirrored_;
+  std::vector<std::vector<Seen>> spare_;  // closed windows' storage, for the next openings (no allocation)
 };
 
 }  // namespace ebsim

@@ -348,3 +348,94 @@ TEST_CASE("a deferred change's log names its spike, its units and whether its wi
   CHECK(full > 0);
   CHECK(cut > 0);
 }
+
+namespace {
+// x -> y, one plastic synapse; x (rho = 0: it never fires by itself) is made to spike at 1 ms, so
+// its window opens at 2 ms and closes at 12 ms; the phase changes y's drive at 5 ms.
+std::string drive_change_net(const std::string& first_nudge, const std::string& second_nudge) {
+  return R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 1000 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  y: {role: output, size: 1, bias: 0.9, initial: 0.3}
+projections:
+  - {from: x, to: y, connectivity: {explicit: [[0, 0, 0.3]]}, delay: 1 ms, plasticity: {lr: 0.1, window: 10 ms, symmetric: false}}
+protocol:
+  phases:
+    - {name: first, duration: 5 ms, clamp: {x: -0.5})" +
+         first_nudge + R"(}
+    - {name: second, duration: 10 ms, clamp: {x: -0.5})" +
+         second_nudge + "}\n";
+}
+}  // namespace
+
+TEST_CASE("a window open when a phase changes its unit's drive takes its own kick's flow under the opening's drive") {
+  // y touches beta2 within the window (closing: not inside), so own(t) is the flow with the kick
+  // minus without it, under the drive the opening saw; under the new drive it would differ by more
+  // than 0.002 (checked first), against s(12) - s(2) of about 0.1 to 0.2 (the check: 1e-9 relative).
+  struct Case {
+    std::string what;
+    std::string first, second;           // the phases' nudges of y
+    models::UnitDrive opening, changed;  // y's drive (A, C) in them
+    double beta;                         // y's nudge strength when the window opens
+  };
+  const Case cases[] = {
+      // Pulled by its bias toward 0.9, y is held on beta2 from about 4 ms, where with and without
+      // the kick end (own = 0); the nudge then pulls it back inside (own ~ kick e^-1 there).
+      {"the gated input changes", "", ", nudge: {y: {target: 0, beta: 0.5}}", {0.9, 0.0}, {0.45, 0.0}, 0.0},
+      // Inside toward 0.45 (own ~ kick e^-1), then a nudge of another target alone (C, A the same)
+      // takes y across beta2 at about 8 ms.
+      {"the nudge alone changes",
+       ", nudge: {y: {target: 0, beta: 0.5}}",
+       ", nudge: {y: {target: 1, beta: 0.5}}",
+       {0.45, 0.0},
+       {0.45, 0.5},
+       0.5},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    const Config cfg = test::config_from(drive_change_net(c.first, c.second));
+    const EngineParams params = lower_engine_params(cfg);
+    const double s_open = [&] {  // y at 2 ms without the spike: the state the opening reads
+      Network net = build_network(cfg);
+      SpikingEngine engine(params, net);
+      engine.reset(0);
+      engine.set_phase(resolve_phases(cfg, net)[0]);
+      engine.advance_to(2.0);
+      return engine.state_at(1, 2.0);
+    }();
+    Network net = build_network(cfg);
+    const std::vector<PhaseDrive> drives = resolve_phases(cfg, net);
+    SpikingEngine engine(params, net);
+    PlasticityRule rule(cfg, net);
+    std::vector<StdpChange> log;
+    engine.set_plasticity(&rule);
+    engine.set_stdp_log(&log);
+    engine.reset(0);
+    engine.set_phase(drives[0]);
+    rule.set_phase(0);
+    engine.force_spike(0, 1.0);
+    engine.advance_to(5.0);
+    engine.set_phase(drives[1]);
+    rule.set_phase(1);
+    engine.advance_to(12.0);
+    const double s_close = engine.state_at(1, 12.0);
+    engine.advance_to(15.0);
+    engine.end_trial();
+    REQUIRE(log.size() == 1);
+    const models::UnitParams unit{params.tau_ms, params.rate.beta1};
+    // The kick the engine gives: the projection's gain (1/2: the model symmetrises a directed
+    // projection) times W (a float) times (1 - beta) / (r_max tau) (rounded to a float).
+    const double k = net.projections[0].gain_forward * double(0.3f) *
+                     double(float((1.0 - c.beta) / (params.r_max_per_ms * params.tau_ms)));
+    const auto own = [&](const models::UnitDrive& d) {
+      return models::advance(s_open + k, 10.0, d, unit) - models::advance(s_open, 10.0, d, unit);
+    };
+    const double scale = 0.1 / (10.0 * params.r_max_per_ms);
+    CAPTURE(s_open);
+    CAPTURE(s_close);
+    REQUIRE(std::abs(own(c.opening) - own(c.changed)) > 0.002);
+    CHECK(log[0].dw == doctest::Approx(scale * (s_close - s_open - own(c.opening))).epsilon(1e-9));
+  }
+}

@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/engine_params.hpp"
+#include "sim/core/network.hpp"
+#include "sim/core/plasticity.hpp"
+#include "sim/core/stdp_estimator.hpp"
 #include "sim/io/memory_sink.hpp"
 #include "sim/run/run.hpp"
 #include "tests/support.hpp"
@@ -189,5 +193,76 @@ TEST_CASE("STDP estimator: a unit held inside by its inputs against its drift ha
     CAPTURE(old_bias);
     CHECK(std::abs(s.mean) <= kT * s.se);
     CHECK(kT * s.se < 0.5 * old_bias);  // power: the test would see half the old bias
+  }
+}
+
+namespace {
+// A host that answers what the test sets: one presynaptic x, one postsynaptic h.
+struct ScriptedHost final : StdpHost {
+  PostOpening at_open{};
+  PostClosing at_close{};
+  models::UnitDrive now{};  // the units' drive as the host has it now
+  std::vector<Event> scheduled;
+  PostOpening opening(std::uint32_t, double) override { return at_open; }
+  PostClosing closing(std::uint32_t, double, double) override { return at_close; }
+  models::UnitDrive drive(std::uint32_t) const override { return now; }
+  bool holds_clamped(std::uint16_t) const override { return false; }
+  void schedule(const Event& e) override { scheduled.push_back(e); }
+};
+
+const char* const kOneSynapse = R"(
+model: {beta1: -0.5, tau: 10 ms, r_max: 1000 Hz}
+engine: {kind: spiking}
+populations:
+  x: {role: input, size: 1}
+  h: {role: hidden, size: 1}
+projections:
+  - {from: x, to: h, connectivity: {explicit: [[0, 0, 0.3]]}, delay: 1 ms, plasticity: {lr: 0.1, window: 10 ms, symmetric: false}}
+protocol: {phases: [{name: only, duration: 20 ms, clamp: {x: 0.0}}]}
+)";
+}  // namespace
+
+TEST_CASE("STDP estimator: a window whose unit's drive changes while it is open uses the drive its opening saw") {
+  // The unit touched a boundary (closing: not inside), so own(t) is its flow with the kick minus
+  // without it, and that flow is the drive's. A window keeps only s and the kick when it opens and
+  // reads the drive when it closes, unless keep_drives() kept the drive first (the engine calls it
+  // before set_phase changes a drive). Expected: lr D / r_max with own(t) from models::advance under
+  // the opening's drive; the closing's drive gives another value (checked first, so that the test
+  // can tell them apart).
+  const Config cfg = test::config_from(kOneSynapse);
+  Network net = build_network(cfg);
+  const EngineParams params = lower_engine_params(cfg);
+  const models::UnitParams unit{params.tau_ms, params.rate.beta1};
+  const models::UnitDrive opened_with{0.9, 0.0}, closed_with{0.1, 0.35};  // toward 0.9, then toward 0.45
+  const double s0 = 0.45, s1 = 0.5, kick_scale = 1.0 / (params.r_max_per_ms * params.tau_ms);
+  const double k = double(0.3f) * kick_scale;  // the network stores float weights
+  const auto own = [&](const models::UnitDrive& d) {
+    return models::advance(s0 + k, 10.0, d, unit) - models::advance(s0, 10.0, d, unit);
+  };
+  const auto expected = [&](const models::UnitDrive& d) {
+    return 0.1 / (10.0 * params.r_max_per_ms) * (s1 - s0 - own(d));
+  };
+  REQUIRE(std::abs(own(opened_with) - own(closed_with)) > 1e-4);
+
+  for (const bool kept : {true, false}) {
+    CAPTURE(kept);
+    PlasticityRule rule(cfg, net);
+    rule.set_phase(0);
+    StdpEstimator est(net, params);
+    est.attach(&rule);
+    const double w0 = rule.weights(0)[0];
+    ScriptedHost host;
+    host.at_open = {s0, kick_scale};
+    host.now = opened_with;
+    est.on_spike(0, 0, 1.0, host);  // x spikes at 1 ms: the window opens at 2 ms, closes at 12 ms
+    REQUIRE(host.scheduled.size() == 1);
+    est.open(host.scheduled[0], host);
+    REQUIRE(host.scheduled.size() == 2);
+    if (kept) est.keep_drives(host);              // the drive is about to change ...
+    host.now = kept ? closed_with : opened_with;  // ... and has (without keep_drives: it has not)
+    host.at_close = {s1, false, host.now};
+    est.close(host.scheduled[1], host);
+    est.apply_deferred(est.waiting());  // (a change waits for the interval boundary where W acts both ways)
+    CHECK(rule.weights(0)[0] - w0 == doctest::Approx(expected(opened_with)).epsilon(1e-9));
   }
 }
