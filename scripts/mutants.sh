@@ -434,9 +434,6 @@ mutant sim/core/stdp_estimator.cpp "a window reads its units' drives from the ho
 mutant sim/core/spiking_engine_queries.cpp "a drive change seen only in the gated input (a nudge that changes C alone goes unnoticed)" \
   '!same(d.gated_input, cold(i).gated) || !same(d.nudge, cold(i).nudge)' \
   '!same(d.gated_input, cold(i).gated)'
-mutant sim/core/stdp_estimator.cpp "a closed window's storage reused without being emptied" \
-  'spare_.push_back(std::move(it->seen)), spare_.back().clear();' \
-  'spare_.push_back(std::move(it->seen));'
 n_mutants=${#MUT_FILE[@]}
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -131,7 +131,6 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
 void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) {
   const Projection& p = net_->projections[projection];
   const PostRange r = post_range(*net_, p, direction, w.unit);
-  if (!spare_.empty()) w.seen = std::move(spare_.back()), spare_.pop_back();
   w.seen.reserve(r.end - r.begin);
   const double gain = direction == 0 ? p.gain_forward : p.gain_backward;
   for (std::uint64_t k = r.begin; k < r.end; ++k) {
@@ -208,7 +207,6 @@ void StdpEstimator::close(const Event& e, StdpHost& host) {
   if (it == fifo.end())
     throw std::logic_error("STDP window without its opening (projection " + net_->projections[e.projection].name + ")");
   apply(*it, e.projection, e.direction(), e.time, e.tie_key(), host);
-  if (it->seen.capacity() != 0) spare_.push_back(std::move(it->seen)), spare_.back().clear();
   fifo.erase(it);
 }
 

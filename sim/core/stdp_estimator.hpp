@@ -227,7 +227,6 @@ class StdpEstimator {
   std::vector<DeferredChange> waiting_;
   bool mirror_ = false;
   std::vector<WeightValue> mirrored_;
-  std::vector<std::vector<Seen>> spare_;  // closed windows' storage, for the next openings (no allocation)
 };
 
 }  // namespace ebsim
