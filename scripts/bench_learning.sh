@@ -2,12 +2,13 @@
 # Spiking learning throughput against an earlier revision, side by side: training examples per
 # second of configs/learn_digits_spiking.yaml (one epoch of 300 examples, 20 test examples, one
 # thread), with this checkout's ebsim (B) and REV's (A), alternating A B A B ..., every run pinned to
-# the same core. Prints each run's examples/s, the medians and the median of the rounds' ratios B/A,
-# and whether both give the same accuracies and loss. Revisions from 2bf01f9 (2026-12-01) on give
-# the same results to the last digit (each change since was checked bitwise with
-# tests/tools/digest_configs.sh); earlier ones give other results, because 2bf01f9 made the changes
-# of shared (symmetric) weights wait for the next interval boundary: another trajectory of the same
-# model. Prints figures; asserts nothing (speed is measured here, never in a test).
+# the same core. Prints each run's examples/s, the medians, the median of the rounds' ratios B/A and
+# their mean with a 95 % Student t interval, and whether both give the same accuracies and loss.
+# Revisions from 2bf01f9 (2026-12-01) on give the same results to the last digit (each change since
+# was checked bitwise with tests/tools/digest_configs.sh); earlier ones give other results, because
+# 2bf01f9 made the changes of shared (symmetric) weights wait for the next interval boundary: another
+# trajectory of the same model. Prints figures; asserts nothing (speed is measured here, never in a
+# test).
 #   bash scripts/bench_learning.sh [ROUNDS] [--against REV]
 #     ROUNDS  alternating rounds (default 5)
 #     REV     the revision to compare with (default 374ca60: the engine when the single-core issue's
@@ -71,3 +72,5 @@ else
   echo "  results differ: A $results_a; B $results_b"
 fi
 echo "  median examples/s: A $(median "${xa[@]}"), B $(median "${xb[@]}"); median ratio B/A $(median "${ratios[@]}") (rounds ${ratios[*]})"
+# The rounds are paired timings: the interval is of this machine's run-to-run swings.
+echo "  ratio B/A, mean and 95 % Student t interval over the rounds: $(mean_ci "${ratios[@]}")"

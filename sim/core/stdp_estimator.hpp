@@ -22,14 +22,15 @@
 //    lr W e^(-T/tau) / (r_max^2 tau T) per pre spike. It is exact as long as the trajectory
 //    without the kick stays inside too: it can leave only where the actual one comes within the
 //    kick of a boundary, an error of second order in the kick.
-//  - otherwise (the unit touched a boundary): the unit's deterministic flow (models::advance)
-//    from its state at the kick's arrival with the kick, minus the same without it. On a boundary
-//    that is what the boundary makes of the kick — a unit held at beta2 that a positive kick lifts
-//    above falls back within the window, so own(T) = 0 and a unit held by its drive sees D = 0 on
-//    average, as ds/dt = 0 there. (Other spikes' kicks within the window are not in this
-//    counterfactual: their interaction with the own kick at a boundary is of second order in the
-//    kicks, but a unit whose flow leaves the range while its inputs bring it back keeps a bias of
-//    the order of the fraction of windows in which it touches a boundary.)
+//  - otherwise (the unit touched a boundary): the unit's deterministic flow (models::advance,
+//    under the drive the window's opening saw) from its state at the kick's arrival with the kick,
+//    minus the same without it. On a boundary that is what the boundary makes of the kick — a
+//    unit held at beta2 that a positive kick lifts above falls back within the window, so
+//    own(T) = 0 and a unit held by its drive sees D = 0 on average, as ds/dt = 0 there. (Other
+//    spikes' kicks within the window are not in this counterfactual: their interaction with the
+//    own kick at a boundary is of second order in the kicks, but a unit whose flow leaves the
+//    range while its inputs bring it back keeps a bias of the order of the fraction of windows in
+//    which it touches a boundary.)
 //
 // Opening and closing are events in the engine's queue (Event::stdp_open, Event::stdp_close), so
 // they fall in the total event order.
