@@ -128,7 +128,7 @@ void StdpEstimator::open(const Event& e, StdpHost& host) {
   host.schedule(closing);
 }
 
-void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) {
+void StdpEstimator::observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) const {
   const Projection& p = net_->projections[projection];
   const PostRange r = post_range(*net_, p, direction, w.unit);
   w.seen.reserve(r.end - r.begin);

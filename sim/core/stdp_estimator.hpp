@@ -200,7 +200,7 @@ class StdpEstimator {
     std::vector<models::UnitDrive> drives;
   };
   // Fills w.seen as the window's opening saw it.
-  void observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host);
+  void observe(Window& w, std::uint16_t projection, std::uint8_t direction, StdpHost& host) const;
   // own(t) for the unit `seen` of a window opened at `opened`, its own kick arriving at `arrival`;
   // `inside` when the unit's actual trajectory was strictly inside the linear range from before the
   // kick's arrival to t; `drive`: the unit's flow when the window opened.

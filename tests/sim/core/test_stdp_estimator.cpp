@@ -235,7 +235,10 @@ TEST_CASE("STDP estimator: a window whose unit's drive changes while it is open 
   const models::UnitParams unit{params.tau_ms, params.rate.beta1};
   const models::UnitDrive opened_with{0.9, 0.0}, closed_with{0.1, 0.35};  // toward 0.9, then toward 0.45
   const double s0 = 0.45, s1 = 0.5, kick_scale = 1.0 / (params.r_max_per_ms * params.tau_ms);
-  const double k = double(0.3f) * kick_scale;  // the network stores float weights
+  // The kick: the projection's gain (1/2: the model symmetrises a directed projection) times W (a
+  // float). Under the opening's drive both flows reach beta2 and are held there, so own = 0 for any
+  // kick; under the closing's drive the unit stays inside and own is about k / e.
+  const double k = net.projections[0].gain_forward * double(0.3f) * kick_scale;
   const auto own = [&](const models::UnitDrive& d) {
     return models::advance(s0 + k, 10.0, d, unit) - models::advance(s0, 10.0, d, unit);
   };
